@@ -1,0 +1,164 @@
+"""Fixtures shared by every test: the region tree, personas, and service checks."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.factories import (
+    HouseholdFactory,
+    RegionFactory,
+    ResidentFactory,
+    UserFactory,
+)
+from villages.models import Level, Role, StaffAssignment
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_service():
+    """Skip a test whose service is missing, except under CI=true, where it fails."""
+
+    def check(name: str, url: str) -> None:
+        if _reachable(url):
+            return
+        message = f"{name} is not reachable at {url}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: a missing service is a failure)")
+        pytest.skip(message)
+
+    return check
+
+
+# --- Regions ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def county(db):
+    return RegionFactory(code="360121", name="南昌县", level=Level.COUNTY, parent=None)
+
+
+@pytest.fixture
+def township(county):
+    return RegionFactory(code="360121104", name="幽兰镇", level=Level.TOWNSHIP, parent=county)
+
+
+@pytest.fixture
+def other_township(county):
+    return RegionFactory(code="360121202", name="塔城乡", level=Level.TOWNSHIP, parent=county)
+
+
+@pytest.fixture
+def village(township):
+    return RegionFactory(code="360121104201", name="渡头村", level=Level.VILLAGE, parent=township)
+
+
+@pytest.fixture
+def sibling_village(township):
+    return RegionFactory(code="360121104202", name="前湖村", level=Level.VILLAGE, parent=township)
+
+
+@pytest.fixture
+def other_village(other_township):
+    return RegionFactory(
+        code="360121202201", name="塔城村", level=Level.VILLAGE, parent=other_township
+    )
+
+
+@pytest.fixture
+def group(village):
+    return RegionFactory(code="360121104201001", name="一组", level=Level.GROUP, parent=village)
+
+
+# --- Personas ---------------------------------------------------------------------------
+
+
+def _staff(role: str, region, *, reveal: bool = False, username: str | None = None):
+    user = UserFactory(username=username) if username else UserFactory()
+    StaffAssignment.objects.create(user=user, region=region, role=role)
+    if reveal:
+        from django.contrib.auth.models import Permission
+
+        user.user_permissions.add(Permission.objects.get(codename="view_full_identity"))
+    return user
+
+
+@pytest.fixture
+def village_cadre(village):
+    return _staff(Role.VILLAGE_CADRE, village, reveal=True)
+
+
+@pytest.fixture
+def plain_cadre(village):
+    """A cadre of the same village without the full-identity permission."""
+    return _staff(Role.VILLAGE_CADRE, village)
+
+
+@pytest.fixture
+def other_village_cadre(other_village):
+    return _staff(Role.VILLAGE_CADRE, other_village, reveal=True)
+
+
+@pytest.fixture
+def township_officer(township):
+    return _staff(Role.TOWNSHIP_OFFICER, township)
+
+
+@pytest.fixture
+def county_officer(county):
+    return _staff(Role.COUNTY_OFFICER, county, reveal=True)
+
+
+@pytest.fixture
+def grid_worker(village):
+    return _staff(Role.GRID_WORKER, village)
+
+
+@pytest.fixture
+def coop_clerk(village):
+    return _staff(Role.COOP_CLERK, village)
+
+
+@pytest.fixture
+def cadre_client(client, village_cadre):
+    client.force_login(village_cadre)
+    return client
+
+
+@pytest.fixture
+def household(village, group):
+    return HouseholdFactory(village=village, group=group)
+
+
+@pytest.fixture
+def resident(household):
+    return ResidentFactory(household=household)
+
+
+@pytest.fixture
+def other_household(other_village):
+    return HouseholdFactory(village=other_village)
+
+
+@pytest.fixture
+def other_resident(other_household):
+    return ResidentFactory(household=other_household)

@@ -1,0 +1,41 @@
+"""Admin for superusers only. Sensitive values are never shown here: the cipher and hash
+fields are not editable, and residents are listed by masked name."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from households.models import AccessEvent, Household, ImportJob, Resident
+
+
+@admin.register(Household)
+class HouseholdAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "village", "group", "poverty_status", "is_dibao", "is_tekun"]
+    list_filter = ["poverty_status", "is_dibao", "is_tekun"]
+    search_fields = ["number", "village__name"]
+    raw_id_fields = ["village", "group"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "household", "relation", "status"]
+    list_filter = ["status", "labour_ability"]
+    raw_id_fields = ["household"]
+    exclude = ["religion"]
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "region", "reason"]
+    list_filter = ["kind"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "original_name", "village", "created_by", "status"]
+    exclude = ["file"]

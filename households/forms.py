@@ -1,0 +1,327 @@
+"""Forms of the registry. Choices of regions always come through visible_to()."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from households.idnumbers import normalize, validate_id_number
+from households.models import (
+    DocumentKind,
+    Education,
+    Employment,
+    Health,
+    Household,
+    LabourAbility,
+    LifeEvent,
+    Political,
+    PovertyStatus,
+    Resident,
+    ResidentStatus,
+    Sex,
+)
+from households.selectors import PRESET_ABLE_UNEMPLOYED, PRESET_DISABLED_OR_TEKUN
+from households.services import duplicate_of
+from villages.models import REGISTRY_KEEPERS, Level, Region
+
+PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+def _blank(label):
+    return [("", label)]
+
+
+HEALTH_FILTER = [*_blank(_("Any health")), *Health.choices, ("disabled", _("Disabled"))]
+
+
+class RegionChoiceMixin:
+    """Limits the village and group fields to the regions the user may see."""
+
+    def limit_regions(self, user, roles=None) -> None:
+        regions = Region.objects.visible_to(user, roles=roles)
+        self.fields["village"].queryset = regions.filter(level=Level.VILLAGE)
+        self.fields["group"].queryset = regions.filter(level=Level.GROUP).select_related("parent")
+        self.fields["group"].label_from_instance = lambda g: f"{g.parent.name} {g.name}"
+
+
+class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, exact ID number or number")}),
+    )
+    village = forms.ModelChoiceField(
+        label=_("Village"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All villages"),
+    )
+    group = forms.ModelChoiceField(
+        label=_("Villager group"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All groups"),
+    )
+    labour_ability = forms.ChoiceField(
+        label=_("Labour ability"),
+        required=False,
+        choices=[*_blank(_("Any labour ability")), *LabourAbility.choices],
+    )
+    employment = forms.ChoiceField(
+        label=_("Employment"),
+        required=False,
+        choices=[*_blank(_("Any employment")), *Employment.choices],
+    )
+    health = forms.ChoiceField(label=_("Health"), required=False, choices=HEALTH_FILTER)
+    support = forms.ChoiceField(
+        label=_("Social assistance"),
+        required=False,
+        choices=[
+            ("", _("Any assistance")),
+            ("dibao", _("Low-income allowance (低保)")),
+            ("tekun", _("Destitute support (特困/五保)")),
+            ("either", _("低保 or 特困")),
+        ],
+    )
+    poverty_status = forms.ChoiceField(
+        label=_("Poverty status"),
+        required=False,
+        choices=[*_blank(_("Any poverty status")), *PovertyStatus.choices],
+    )
+    floating = forms.BooleanField(label=_("Has floating population"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_regions(user)
+
+
+class ResidentFilterForm(RegionChoiceMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name or exact ID number")}),
+    )
+    preset = forms.ChoiceField(
+        label=_("Common lists"),
+        required=False,
+        choices=[
+            ("", _("No preset")),
+            (PRESET_ABLE_UNEMPLOYED, _("Able to work, 16–60, not employed")),
+            (PRESET_DISABLED_OR_TEKUN, _("All disabled or 五保")),
+        ],
+    )
+    village = forms.ModelChoiceField(
+        label=_("Village"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All villages"),
+    )
+    group = forms.ModelChoiceField(
+        label=_("Villager group"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All groups"),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"), required=False, choices=[*_blank(_("Any sex")), *Sex.choices]
+    )
+    age_min = forms.IntegerField(label=_("Age from"), required=False, min_value=0, max_value=130)
+    age_max = forms.IntegerField(label=_("Age to"), required=False, min_value=0, max_value=130)
+    labour_ability = forms.ChoiceField(
+        label=_("Labour ability"),
+        required=False,
+        choices=[*_blank(_("Any labour ability")), *LabourAbility.choices],
+    )
+    employment = forms.ChoiceField(
+        label=_("Employment"),
+        required=False,
+        choices=[*_blank(_("Any employment")), *Employment.choices],
+    )
+    health = forms.ChoiceField(label=_("Health"), required=False, choices=HEALTH_FILTER)
+    education = forms.ChoiceField(
+        label=_("Education"),
+        required=False,
+        choices=[*_blank(_("Any education")), *Education.choices],
+    )
+    political_status = forms.ChoiceField(
+        label=_("Political status"),
+        required=False,
+        choices=[*_blank(_("Any political status")), *Political.choices],
+    )
+    floating = forms.BooleanField(label=_("Floating population only"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[*ResidentStatus.choices, ("all", _("All statuses"))],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_regions(user)
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("age_min"), data.get("age_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(_("The lower age must not exceed the upper age."))
+        return data
+
+
+class HouseholdForm(RegionChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = [
+            "village",
+            "group",
+            "number",
+            "address",
+            "poverty_status",
+            "is_dibao",
+            "is_tekun",
+            "land_area_mu",
+            "living_environment",
+            "motto",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only regions where the user keeps the registry are offered.
+        self.limit_regions(user, roles=REGISTRY_KEEPERS)
+        self.fields["village"].empty_label = None
+
+    def clean_number(self) -> str:
+        return self.cleaned_data["number"].strip()
+
+
+class ResidentForm(forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        help_text=_("18 characters; the check digit and the birth date are verified."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name",
+            "relation",
+            "ethnicity",
+            "education",
+            "health",
+            "disability_grade",
+            "disability_kind",
+            "labour_ability",
+            "employment",
+            "work_place",
+            "political_status",
+            "skills",
+            "religion",
+            "is_floating",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.existing_resident: Resident | None = None
+        self.id_warnings: list[str] = []
+        if self.instance.pk:
+            # The stored number is never put back into the page; blank keeps it.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _(
+                "Stored: %(masked)s. Leave blank to keep it."
+            ) % {"masked": self.instance.masked_id()}
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_id_number(self) -> str:
+        raw = self.cleaned_data.get("id_number", "")
+        if not raw and self.instance.pk:
+            return ""
+        check = validate_id_number(raw)
+        self.id_warnings = check.warnings
+        existing = duplicate_of(check.number, exclude_pk=self.instance.pk)
+        if existing is not None:
+            self.existing_resident = existing
+            raise ValidationError(
+                _(
+                    "This person is already registered (one person is one resident). "
+                    "Move the existing record instead of registering again."
+                ),
+                code="duplicate",
+            )
+        return check.number
+
+    def clean_phone(self) -> str:
+        phone = normalize(self.cleaned_data.get("phone", "")).replace("-", "")
+        if phone and not PHONE_RE.match(phone):
+            raise ValidationError(
+                _("Enter an 11-digit mobile number or a landline with area code.")
+            )
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        if data.get("disability_grade") and not data.get("disability_kind"):
+            self.add_error("disability_kind", _("Choose the kind of disability."))
+        return data
+
+
+class ResidentMoveForm(forms.Form):
+    household = forms.ModelChoiceField(
+        label=_("Move to household"), queryset=Household.objects.none()
+    )
+
+    def __init__(self, *args, user, resident: Resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = (
+            Household.objects.visible_to(user, roles=REGISTRY_KEEPERS)
+            .exclude(pk=resident.household_id)
+            .select_related("village")
+        )
+
+
+class LifeEventForm(forms.ModelForm):
+    class Meta:
+        model = LifeEvent
+        fields = ["kind", "date", "note"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Recorded with your name and the time."),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. verifying a medical insurance claim")}
+        ),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise ValidationError(_("Please say why you need to see it."))
+        return reason
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    resident = forms.ModelChoiceField(
+        label=_("Resident"),
+        queryset=Resident.objects.none(),
+        required=False,
+        empty_label=_("Whole household"),
+    )
+    file = forms.FileField(label=_("Photo (JPEG or PNG)"))
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = household.residents.all()

@@ -1,0 +1,603 @@
+"""Excel/CSV import of households and residents (django-import-export underneath).
+
+One row per resident, with the household's columns repeated on each member's row; the
+village is chosen on the upload form (a cadre imports into a village of theirs). The flow
+is upload → dry run (new/update/error counts, per-row errors in the user's language) →
+confirm → import of the good rows, with a downloadable workbook of the bad ones.
+
+The column headers are a file format, not UI text: they are the Chinese headers county
+offices already use, fixed whatever the interface language.
+
+The uploaded file is stored encrypted (it holds plaintext ID numbers) and error records
+keep only line numbers and messages, never the values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from import_export import fields, resources, widgets
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+from tablib import Dataset
+
+from households.idnumbers import encrypt, id_hash, normalize, validate_id_number
+from households.models import (
+    DisabilityGrade,
+    DisabilityKind,
+    Education,
+    Employment,
+    Health,
+    Household,
+    ImportJob,
+    ImportStatus,
+    LabourAbility,
+    Political,
+    PovertyStatus,
+    Relation,
+    Resident,
+)
+from households.xlsx import workbook_bytes, xlsx_response
+from villages.models import REGISTRY_KEEPERS, Level, Region
+from villages.scoping import region_codes
+
+# --- Columns -----------------------------------------------------------------------------
+
+COL_NUMBER = "户编号"
+COL_GROUP = "村民小组"
+COL_ADDRESS = "住址"
+COL_POVERTY = "脱贫状态"
+COL_DIBAO = "低保户"
+COL_TEKUN = "特困户"
+COL_ID = "身份证号"
+COL_PHONE = "联系电话"
+HOUSEHOLD_COLUMNS = [COL_NUMBER, COL_GROUP, COL_ADDRESS, COL_POVERTY, COL_DIBAO, COL_TEKUN]
+REQUIRED = [COL_NUMBER, "姓名", COL_ID, "与户主关系", "劳动能力", "就业状况"]
+
+# attribute → (column, choices or None); the order is the template's order
+RESIDENT_COLUMNS: list[tuple[str, str, type[models.Choices] | None]] = [
+    ("name", "姓名", None),
+    ("id_hash", COL_ID, None),
+    ("relation", "与户主关系", Relation),
+    ("ethnicity", "民族", None),
+    ("education", "文化程度", Education),
+    ("health", "健康状况", Health),
+    ("disability_grade", "残疾等级", DisabilityGrade),
+    ("disability_kind", "残疾类别", DisabilityKind),
+    ("labour_ability", "劳动能力", LabourAbility),
+    ("employment", "就业状况", Employment),
+    ("work_place", "务工地点", None),
+    ("political_status", "政治面貌", Political),
+    ("skills", "技能", None),
+    ("religion", "宗教信仰", None),
+    ("phone_cipher", COL_PHONE, None),
+    ("is_floating", "流动人口", None),
+]
+ALL_COLUMNS = HOUSEHOLD_COLUMNS + [col for _a, col, _c in RESIDENT_COLUMNS]
+COLUMN_OF = {attr: col for attr, col, _c in RESIDENT_COLUMNS}
+TEXT_COLUMNS = [
+    ALL_COLUMNS.index(COL_NUMBER),
+    ALL_COLUMNS.index(COL_ID),
+    ALL_COLUMNS.index(COL_PHONE),
+]
+TRUE_WORDS = {"是", "有", "1", "Y", "YES", "TRUE", "√", "✓"}
+FALSE_WORDS = {"", "否", "无", "0", "N", "NO", "FALSE"}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _choice_lookup(choices: type[models.Choices]) -> dict[str, object]:
+    """Accept the Chinese label, the English label or the stored value."""
+    lookup: dict[str, object] = {}
+    for value, label in choices.choices:
+        lookup[str(value).lower()] = value
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                lookup[str(label).lower()] = value
+    return lookup
+
+
+class ChoiceLabelWidget(widgets.Widget):
+    def __init__(self, choices: type[models.Choices], **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if text == "" and "" in self.choices.values:
+            return ""
+        if text == "":
+            return None  # the model default applies; required columns are checked earlier
+        found = _choice_lookup(self.choices).get(text.lower())
+        if found is None:
+            labels = "、".join(str(label) for _v, label in self.choices.choices if str(label))
+            raise ValueError(
+                _("“%(value)s” is not one of: %(labels)s") % {"value": text, "labels": labels}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return str(dict(self.choices.choices).get(value, value))
+
+
+class TextCleanWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return " ".join(_text(value).split())
+
+
+class YesNoWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return _yes_no(value)
+
+
+def _yes_no(value) -> bool:
+    text = _text(value).upper()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(_("“%(value)s” should be 是 or 否.") % {"value": _text(value)})
+
+
+class PassThroughWidget(widgets.Widget):
+    """For columns the resource has already turned into stored values in before_import_row."""
+
+    def clean(self, value, row=None, **kwargs):
+        return value
+
+
+def _field(attr: str, column: str, choices) -> fields.Field:
+    if attr in {"id_hash", "phone_cipher"}:
+        widget: widgets.Widget = PassThroughWidget()
+    elif attr == "is_floating":
+        widget = YesNoWidget()
+    elif choices is not None:
+        widget = ChoiceLabelWidget(choices)
+    else:
+        widget = TextCleanWidget()
+    return fields.Field(attribute=attr, column_name=column, widget=widget)
+
+
+class RegistryResource(resources.ModelResource):
+    """Residents, with their household found or created from the household columns."""
+
+    def __init__(self, *, village: Region, user):
+        super().__init__()
+        self.village = village
+        self.user = user
+        self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
+        self.visible_ids = Resident.objects.visible_to(user, roles=REGISTRY_KEEPERS)
+
+    class Meta:
+        model = Resident
+        fields = tuple(attr for attr, _c, _ch in RESIDENT_COLUMNS)
+        import_id_fields = ("id_hash",)
+        clean_model_instances = True
+        skip_diff = True
+        use_transactions = True
+        store_instance = False
+
+    @classmethod
+    def field_from_django_field(cls, field_name, django_field, readonly):
+        for attr, column, choices in RESIDENT_COLUMNS:
+            if attr == field_name:
+                return _field(attr, column, choices)
+        return super().field_from_django_field(field_name, django_field, readonly)
+
+    def get_instance(self, instance_loader, row):
+        return Resident.objects.filter(id_hash=row[COL_ID]).first()
+
+    def before_import_row(self, row, **kwargs):
+        errors: dict[str, list[str]] = {}
+        for column in REQUIRED:
+            if _text(row.get(column)) == "":
+                errors.setdefault(column, []).append(_("This column is required."))
+        raw_id = row.get(COL_ID)
+        number = ""
+        if isinstance(raw_id, int | float) or "E+" in _text(raw_id).upper():
+            errors[COL_ID] = [
+                _(
+                    "The ID number was saved by Excel as a number (%(value)s), which loses its "
+                    "last digits. Format the column as text and type the number again."
+                )
+                % {"value": _text(raw_id)}
+            ]
+        elif _text(raw_id):
+            try:
+                number = validate_id_number(_text(raw_id)).number
+            except ValidationError as exc:
+                errors[COL_ID] = exc.messages
+        phone = normalize(_text(row.get(COL_PHONE))).replace("-", "")
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            errors[COL_PHONE] = [_("“%(value)s” is not a phone number.") % {"value": phone}]
+        group_name = _text(row.get(COL_GROUP))
+        if group_name and group_name not in self.groups:
+            errors[COL_GROUP] = [
+                _("There is no villager group “%(name)s” in %(village)s.")
+                % {"name": group_name, "village": self.village.name}
+            ]
+        household_fields = {}
+        try:
+            poverty = _text(row.get(COL_POVERTY))
+            if poverty:
+                household_fields["poverty_status"] = ChoiceLabelWidget(PovertyStatus).clean(poverty)
+        except ValueError as exc:
+            errors[COL_POVERTY] = [str(exc)]
+        for column, attr in ((COL_DIBAO, "is_dibao"), (COL_TEKUN, "is_tekun")):
+            if _text(row.get(column)):
+                try:
+                    household_fields[attr] = _yes_no(row.get(column))
+                except ValueError as exc:
+                    errors[column] = [str(exc)]
+        if number and COL_ID not in errors:
+            existing = Resident.objects.filter(id_hash=id_hash(number)).first()
+            if existing and not self.visible_ids.filter(pk=existing.pk).exists():
+                errors[COL_ID] = [_("This person is registered in a household outside your area.")]
+        if errors:
+            raise ValidationError(errors)
+
+        household, _created = Household.objects.get_or_create(
+            village=self.village,
+            number=_text(row[COL_NUMBER]),
+            defaults={"address": _text(row.get(COL_ADDRESS))},
+        )
+        changed = False
+        if group_name and household.group_id != self.groups[group_name].pk:
+            household.group, changed = self.groups[group_name], True
+        address = _text(row.get(COL_ADDRESS))
+        if address and household.address != address:
+            household.address, changed = address, True
+        for attr, value in household_fields.items():
+            if getattr(household, attr) != value:
+                setattr(household, attr, value)
+                changed = True
+        if changed or _created:
+            household.full_clean()
+            household._history_user = self.user
+            household.save()
+        check = validate_id_number(number)
+        row[COL_ID] = id_hash(check.number)
+        row[COL_PHONE] = encrypt(phone)
+        row["_household"] = household
+        row["_check"] = check
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        check = row.get("_check")
+        if check is None:
+            return
+        instance.household = row["_household"]
+        instance.id_cipher = encrypt(check.number)
+        instance.birth_date = check.birth_date
+        instance.sex = check.sex
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance._history_user = self.user
+
+
+# --- Reading files ---------------------------------------------------------------------
+
+
+class ImportFileError(Exception):
+    pass
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: list[list]  # raw cell values
+    lines: list[int]  # the line (Excel row) number of each row
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+
+
+def _raw_rows(data: bytes, name: str) -> list[list]:
+    if name.lower().endswith(".xlsx"):
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+            raise ImportFileError(_("This is not a readable .xlsx workbook.")) from exc
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        wb.close()
+        return rows
+    if name.lower().endswith(".csv"):
+        return [list(r) for r in csv.reader(io.StringIO(_decode(data)))]
+    raise ImportFileError(_("Upload an .xlsx workbook or a .csv file."))
+
+
+def read_sheet(data: bytes, name: str) -> Sheet:
+    """Find the header row (title rows above it are skipped) and the data rows below it."""
+    raw = _raw_rows(data, name)
+    header_index = next(
+        (i for i, r in enumerate(raw[:10]) if COL_ID in [_text(c) for c in r]), None
+    )
+    if header_index is None:
+        raise ImportFileError(
+            _(
+                "No header row with the column “%(column)s” in the first 10 rows. "
+                "Please start from the template."
+            )
+            % {"column": COL_ID}
+        )
+    headers = [_text(c) for c in raw[header_index]]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        raise ImportFileError(_("Columns missing: %(columns)s.") % {"columns": "、".join(missing)})
+    rows, lines = [], []
+    for offset, r in enumerate(raw[header_index + 1 :], start=header_index + 2):
+        cells = list(r) + [None] * (len(headers) - len(r))
+        if all(_text(c) == "" for c in cells):
+            continue  # blank lines between blocks
+        rows.append(cells[: len(headers)])
+        lines.append(offset)
+    if not rows:
+        raise ImportFileError(_("The file has a header but no data rows."))
+    return Sheet(headers=headers, rows=rows, lines=lines)
+
+
+def _dataset(sheet: Sheet) -> Dataset:
+    dataset = Dataset(headers=sheet.headers)
+    for row in sheet.rows:
+        dataset.append(row)
+    return dataset
+
+
+def _messages_of(invalid) -> list[str]:
+    out = []
+    for key, errors in invalid.error_dict.items():
+        column = COLUMN_OF.get(key, key)
+        for message in errors:
+            out.append(message if key == NON_FIELD_ERRORS else f"{column}: {message}")
+    return out
+
+
+def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
+    """Run the import of a job's file; return totals and per-line errors."""
+    sheet = read_sheet(_file_bytes(job), job.original_name)
+    resource = RegistryResource(village=job.village, user=user)
+    result = resource.import_data(
+        _dataset(sheet), dry_run=dry_run, use_transactions=True, raise_errors=False
+    )
+    errors = [
+        {"line": sheet.lines[invalid.number - 1], "messages": _messages_of(invalid)}
+        for invalid in result.invalid_rows
+    ]
+    for number, row_errors in result.row_errors():
+        errors.append(
+            {
+                "line": sheet.lines[number - 1],
+                "messages": [_("Unexpected error; nothing of this row was saved.")]
+                * len(row_errors),
+            }
+        )
+    errors.sort(key=lambda e: e["line"])
+    totals = {
+        "new": result.totals["new"],
+        "update": result.totals["update"],
+        "error": len(errors),
+        "rows": len(sheet.rows),
+    }
+    return {
+        "totals": totals,
+        "errors": errors,
+        "headers": sheet.headers,
+        "failed": result.has_errors(),
+    }
+
+
+def _fernet() -> Fernet:
+    return Fernet(settings.FIELD_ENCRYPTION_KEY.encode())
+
+
+def _file_bytes(job: ImportJob) -> bytes:
+    with job.file.open("rb") as handle:
+        return _fernet().decrypt(handle.read())
+
+
+def import_check(*, user, village: Region, upload) -> ImportJob:
+    """Store the upload (encrypted) and dry-run it. Raises ImportFileError for unreadable files."""
+    data = upload.read()
+    read_sheet(data, upload.name)  # fail early, before anything is stored
+    job = ImportJob(
+        token=secrets.token_urlsafe(24),
+        village=village,
+        created_by=user,
+        original_name=upload.name[:200],
+    )
+    job.file.save(f"{job.token}.bin", ContentFile(_fernet().encrypt(data)), save=False)
+    outcome = run_import(job=job, user=user, dry_run=True)
+    job.totals, job.errors, job.headers = outcome["totals"], outcome["errors"], outcome["headers"]
+    job.full_clean()
+    job.save()
+    return job
+
+
+def import_confirm(*, job: ImportJob, user) -> ImportJob:
+    """Import the good rows for real; rows with errors are skipped and stay downloadable."""
+    with transaction.atomic():
+        # Claim the job first: a double-clicked confirm waits here, then finds it taken.
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+            status=ImportStatus.IMPORTED
+        )
+        if not claimed:
+            raise ValidationError(_("This file has already been imported."))
+        outcome = run_import(job=job, user=user, dry_run=False)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED if outcome["failed"] else ImportStatus.IMPORTED,
+            totals=outcome["totals"],
+            errors=outcome["errors"],
+            imported_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
+
+
+# --- Views -------------------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Region.objects.none())
+    file = forms.FileField(
+        label=gettext_lazy("File (.xlsx or .csv)"),
+        help_text=gettext_lazy("CSV in UTF-8 or GB18030 (Excel's “CSV” in Chinese Windows)."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Region.objects.visible_to(
+            user, roles=REGISTRY_KEEPERS
+        ).filter(level=Level.VILLAGE)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 20 MB; split it by villager group."))
+        return upload
+
+
+def _require_keeper(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or region_codes(request.user, REGISTRY_KEEPERS)):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_keeper(request)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if form.is_valid():
+        try:
+            job = import_check(
+                user=request.user,
+                village=form.cleaned_data["village"],
+                upload=form.cleaned_data["file"],
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("households:import_preview", token=job.token)
+    recent = ImportJob.objects.visible_to(request.user).select_related("village", "created_by")[:10]
+    return render(request, "households/import_upload.html", {"form": form, "recent": recent})
+
+
+def _job_for(request: HttpRequest, token: str) -> ImportJob:
+    qs = ImportJob.objects.visible_to(request.user, roles=REGISTRY_KEEPERS).select_related(
+        "village"
+    )
+    return get_object_or_404(qs, token=token)
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    job = _job_for(request, token)
+    if request.method == "POST":
+        try:
+            job = import_confirm(job=job, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if job.status == ImportStatus.IMPORTED:
+                messages.success(
+                    request,
+                    _("Imported: %(new)d new, %(update)d updated, %(error)d rows skipped.")
+                    % job.totals,
+                )
+            else:
+                messages.error(request, _("The import failed; nothing was saved."))
+        return redirect("households:import_preview", token=job.token)
+    return render(request, "households/import_preview.html", {"job": job})
+
+
+def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+    """The rows that failed, as they were, with the reason in a last column."""
+    job = _job_for(request, token)
+    if not job.errors:
+        raise Http404
+    sheet = read_sheet(_file_bytes(job), job.original_name)
+    by_line = dict(zip(sheet.lines, sheet.rows, strict=True))
+    reason = _("Error")
+    rows = [
+        [*["" if v is None else v for v in by_line[e["line"]]], e["line"], "；".join(e["messages"])]
+        for e in job.errors
+    ]
+    headers = [*sheet.headers, _("Line in the original file"), reason]
+    text = [i for i, h in enumerate(sheet.headers) if h in (COL_ID, COL_PHONE, COL_NUMBER)]
+    content = workbook_bytes(headers, rows, text_columns=text, title=_("Errors"))
+    return xlsx_response(
+        content, f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx"
+    )
+
+
+def template_bytes() -> bytes:
+    """The import template: headers, text-formatted ID/phone/number columns, instructions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "住户成员"
+    bold = Font(bold=True)
+    for index, header in enumerate(ALL_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=index, value=header)
+        cell.font = bold
+        ws.column_dimensions[cell.column_letter].width = 14
+    for index in TEXT_COLUMNS:
+        letter = ws.cell(row=1, column=index + 1).column_letter
+        ws.column_dimensions[letter].width = 22
+        # Format the empty cells as text, so typed ID numbers stay text.
+        for row in range(2, 2002):
+            ws.cell(row=row, column=index + 1).number_format = "@"
+    ws.freeze_panes = "A2"
+    help_sheet = wb.create_sheet("填写说明")
+    help_sheet.append([_("Column"), _("Required"), _("Allowed values")])
+    for cell in help_sheet[1]:
+        cell.font = bold
+    choices_of = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
+    choices_of[COL_POVERTY] = PovertyStatus
+    with translation.override("zh-hans"):
+        for column in ALL_COLUMNS:
+            choices = choices_of.get(column)
+            if choices is not None:
+                allowed = "、".join(str(label) for value, label in choices.choices if value != "")
+            elif column in (COL_DIBAO, COL_TEKUN, "流动人口"):
+                allowed = "是 / 否"
+            elif column == COL_ID:
+                allowed = str(_("18 characters, as text"))
+            else:
+                allowed = ""
+            help_sheet.append([column, "*" if column in REQUIRED else "", allowed])
+    help_sheet.column_dimensions["A"].width = 14
+    help_sheet.column_dimensions["C"].width = 100
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def import_template(request: HttpRequest) -> HttpResponse:
+    _require_keeper(request)
+    return xlsx_response(template_bytes(), "住户成员导入模板.xlsx")

@@ -1,0 +1,380 @@
+"""Fill an empty database with a believable demo county, so the portal can be tried at once.
+
+Loads the real 2023 division codes from ../shared/data (DESIGN §2), then invents villages,
+villager groups, households and residents below three real townships of 南昌县, and one
+demo user per role. Only for trying the portal: it refuses to run with DEBUG off unless
+--force is given, and it prints the demo passwords.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from households.idnumbers import check_digit, encrypt, id_hash
+from households.models import (
+    Education,
+    Employment,
+    Health,
+    Household,
+    LifeEvent,
+    LifeEventKind,
+    LivingEnvironment,
+    PovertyStatus,
+    Relation,
+    Resident,
+    ResidentStatus,
+)
+from villages.models import Level, Region, Role, StaffAssignment
+from villages.services import regions_load
+
+SEED_FILE = settings.BASE_DIR.parent / "shared" / "data" / "regions" / "seed-counties-2023.csv"
+COUNTY = "360121"  # 南昌县
+TOWNSHIPS = ["360121104", "360121202", "360121203"]  # 幽兰镇, 塔城乡, 黄马乡
+VILLAGE_NAMES = [
+    ["渡头村", "前湖村", "南山村", "东湖村"],
+    ["塔城村", "河口村", "新坊村", "罗家村"],
+    ["黄马村", "白虎村", "桥头村", "涂家村"],
+]
+GROUP_NAMES = ["一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组"]
+DEMO_PASSWORD = "demo-village-2026"  # noqa: S105 (printed for the demo on purpose)
+SKILLS = ["", "", "", "电工", "泥瓦工", "厨师", "驾驶", "养殖", "种植", "木工", "电商", "缝纫"]
+PLACES = ["南昌市", "广东省东莞市", "浙江省义乌市", "上海市", "福建省厦门市", "江苏省苏州市"]
+
+
+def pick(rng: random.Random, weighted: list[tuple[object, float]]):
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+class Command(BaseCommand):
+    help = "Create a demo county with ≥5,000 households (only for trying the portal)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=5200)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing if households exist already"
+        )
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument("--regions", type=Path, default=SEED_FILE)
+
+    def handle(self, *args, households: int, seed: int, if_empty: bool, force: bool, **opts):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates demo users with known passwords; use --force")
+        if if_empty and Household.objects.exists():
+            self.stdout.write("households exist already; demo data not added")
+            return
+        if Household.objects.exists():
+            raise CommandError("the database holds households already; seed an empty database")
+        try:
+            data = opts["regions"].read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read the region codes at {opts['regions']}: {exc}") from exc
+        self.rng = random.Random(seed)
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(seed)
+        self.today = datetime.date.today()  # noqa: DTZ011 (demo ages need no time zone)
+        self.used_ids: set[str] = set()
+        with transaction.atomic():
+            loaded = regions_load(data=data)
+            villages = self._villages()
+            created = self._households(villages, households)
+            users = self._users(villages)
+        if opts["verbosity"] >= 1:
+            self.stdout.write(
+                f"regions: {loaded.created} loaded; villages: {len(villages)}; "
+                f"households: {created[0]}; residents: {created[1]}"
+            )
+            self.stdout.write(f"\nDemo logins (demo only; password for all: {DEMO_PASSWORD})")
+            for username, role, region in users:
+                self.stdout.write(f"  {username:<10} {role:<18} {region}")
+
+    # --- regions ---------------------------------------------------------------------
+    def _villages(self) -> list[Region]:
+        villages = []
+        for township_code, names in zip(TOWNSHIPS, VILLAGE_NAMES, strict=True):
+            township = Region.objects.get(code=township_code)
+            for index, name in enumerate(names):
+                # 2xx: 村委会 by the NBS coding rule
+                village = Region.objects.create(
+                    code=f"{township_code}{201 + index:03d}",
+                    name=name,
+                    level=Level.VILLAGE,
+                    parent=township,
+                )
+                for g in range(self.rng.randint(5, 8)):
+                    Region.objects.create(
+                        code=f"{village.code}{g + 1:03d}",
+                        name=GROUP_NAMES[g],
+                        level=Level.GROUP,
+                        parent=village,
+                    )
+                villages.append(village)
+        return villages
+
+    # --- people ----------------------------------------------------------------------
+    def _id_number(self, birth: datetime.date, sex: str) -> str:
+        while True:
+            seq = self.rng.randrange(0, 999)
+            if (seq % 2 == 1) != (sex == "M"):
+                seq = (seq + 1) % 1000
+            first17 = f"{COUNTY}{birth:%Y%m%d}{seq:03d}"
+            number = first17 + check_digit(first17)
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                return number
+
+    def _birth(self, age: int) -> datetime.date:
+        year = self.today.year - age
+        return datetime.date(year, 1, 1) + datetime.timedelta(days=self.rng.randrange(0, 365))
+
+    def _person(self, household, relation, age, sex, surname=None) -> Resident:
+        rng = self.rng
+        age = max(0, min(age, 99))
+        given = self.fake.first_name_male() if sex == "M" else self.fake.first_name_female()
+        name = (surname or self.fake.last_name()) + given
+        birth = self._birth(age)
+        number = self._id_number(birth, sex)
+        if age < 16:
+            labour = "none"
+        elif age <= 60:
+            labour = pick(rng, [("normal", 70), ("skilled", 15), ("weak", 10), ("lost", 5)])
+        elif age <= 70:
+            labour = pick(rng, [("weak", 50), ("normal", 20), ("lost", 15), ("none", 15)])
+        else:
+            labour = pick(rng, [("none", 70), ("lost", 30)])
+        if age < 6:
+            employment = Employment.NOT_APPLICABLE
+        elif age < 16 or (age <= 18 and rng.random() < 0.7):
+            employment = Employment.STUDENT
+        elif age <= 60:
+            employment = pick(
+                rng,
+                [
+                    (Employment.MIGRANT, 35),
+                    (Employment.FARMING, 28),
+                    (Employment.LOCAL, 15),
+                    (Employment.BUSINESS, 5),
+                    (Employment.PUBLIC_POST, 3),
+                    (Employment.UNEMPLOYED, 9),
+                    (Employment.STUDENT, 10 if age <= 22 else 0),
+                ],
+            )
+            if labour == "lost":
+                employment = Employment.UNEMPLOYED
+        else:
+            employment = pick(rng, [(Employment.RETIRED, 60), (Employment.FARMING, 40)])
+        if age < 6:
+            education = Education.PRESCHOOL
+        elif age < 12:
+            education = Education.PRIMARY
+        elif age < 15:
+            education = Education.JUNIOR
+        elif age > 65:
+            education = pick(
+                rng, [(Education.ILLITERATE, 40), (Education.PRIMARY, 45), (Education.JUNIOR, 15)]
+            )
+        else:
+            education = pick(
+                rng,
+                [
+                    (Education.PRIMARY, 15),
+                    (Education.JUNIOR, 40),
+                    (Education.SENIOR, 18),
+                    (Education.VOCATIONAL, 12),
+                    (Education.COLLEGE, 9),
+                    (Education.BACHELOR, 6),
+                ],
+            )
+        old = age > 60
+        health = pick(
+            rng,
+            [
+                (Health.HEALTHY, 70 if old else 90),
+                (Health.CHRONIC, 24 if old else 8),
+                (Health.SERIOUS, 6 if old else 2),
+            ],
+        )
+        grade = 0
+        kind = ""
+        if rng.random() < (0.1 if old else 0.05):
+            grade = rng.randint(1, 4)
+            kind = rng.choice(["visual", "hearing", "speech", "physical", "intellectual", "mental"])
+            if grade <= 2 and age >= 16:
+                labour = "lost"
+                if employment not in (Employment.RETIRED, Employment.STUDENT):
+                    employment = Employment.UNEMPLOYED
+        if age >= 18 and rng.random() < 0.07:
+            political = "cpc"
+        elif 14 <= age <= 28 and rng.random() < 0.15:
+            political = "cyl"
+        else:
+            political = "masses"
+        phone = ""
+        if 16 <= age <= 75 and rng.random() < 0.85:
+            phone = rng.choice(["138", "139", "150", "151", "187", "199", "133"]) + "".join(
+                rng.choices("0123456789", k=8)
+            )
+        return Resident(
+            household=household,
+            name=name,
+            id_hash=id_hash(number),
+            id_cipher=encrypt(number),
+            sex=sex,
+            birth_date=birth,
+            relation=relation,
+            ethnicity="汉族" if rng.random() > 0.01 else "畲族",
+            education=education,
+            health=health,
+            disability_grade=grade,
+            disability_kind=kind,
+            labour_ability=labour,
+            employment=employment,
+            work_place=rng.choice(PLACES) if employment == Employment.MIGRANT else "",
+            political_status=political,
+            skills=rng.choice(SKILLS) if age >= 18 else "",
+            phone_cipher=encrypt(phone),
+            is_floating=rng.random() < 0.03,
+        )
+
+    def _members(self, household: Household) -> list[Resident]:
+        rng = self.rng
+        head_age = rng.randint(26, 82)
+        head_sex = "M" if rng.random() < 0.82 else "F"
+        surname = self.fake.last_name()
+        members = [self._person(household, Relation.HEAD, head_age, head_sex, surname)]
+        if rng.random() < 0.78:
+            spouse_sex = "F" if head_sex == "M" else "M"
+            members.append(
+                self._person(household, Relation.SPOUSE, head_age + rng.randint(-5, 3), spouse_sex)
+            )
+        if head_age < 75:
+            for _ in range(pick(rng, [(0, 15), (1, 35), (2, 35), (3, 15)])):
+                child_age = head_age - rng.randint(22, 34)
+                if child_age < 0:
+                    continue
+                sex = rng.choice("MF")
+                relation = Relation.SON if sex == "M" else Relation.DAUGHTER
+                members.append(self._person(household, relation, child_age, sex, surname))
+        if head_age < 50 and rng.random() < 0.35:
+            members.append(
+                self._person(
+                    household, Relation.PARENT, head_age + rng.randint(24, 32), rng.choice("MF")
+                )
+            )
+        if head_age > 55 and rng.random() < 0.35:
+            for _ in range(rng.randint(1, 2)):
+                members.append(
+                    self._person(
+                        household,
+                        Relation.GRANDCHILD,
+                        rng.randint(0, 14),
+                        rng.choice("MF"),
+                        surname,
+                    )
+                )
+        return members
+
+    def _households(self, villages: list[Region], total: int) -> tuple[int, int]:
+        rng = self.rng
+        groups: dict[int, list[Region]] = {}
+        for g in Region.objects.filter(level=Level.GROUP, parent__in=villages):
+            groups.setdefault(g.parent_id, []).append(g)
+        houses = []
+        for i in range(total):
+            village = villages[i % len(villages)]
+            number = f"{i // len(villages) + 1:04d}"
+            group = rng.choice(groups[village.pk])
+            houses.append(
+                Household(
+                    village=village,
+                    group=group,
+                    number=number,
+                    address=f"{village.name}{group.name}{rng.randint(1, 120)}号",
+                    poverty_status=pick(
+                        rng,
+                        [
+                            (PovertyStatus.NONE, 86),
+                            (PovertyStatus.LIFTED, 12),
+                            (PovertyStatus.MONITORED, 2),
+                        ],
+                    ),
+                    is_dibao=rng.random() < 0.05,
+                    is_tekun=rng.random() < 0.015,
+                    land_area_mu=Decimal(rng.randint(5, 120)) / 10,
+                    living_environment=rng.choice(LivingEnvironment.values),
+                    motto=rng.choice(
+                        ["", "", "勤俭持家", "耕读传家", "孝老爱亲", "诚信为本", "邻里和睦"]
+                    ),
+                )
+            )
+        houses = bulk_create_with_history(
+            houses, Household, batch_size=1000, default_change_reason="demo data"
+        )
+        people = [p for h in houses for p in self._members(h)]
+        # A few life events, with the status they leave behind.
+        events = []
+        for resident in rng.sample(people, k=max(1, len(people) // 80)):
+            kind = rng.choice([LifeEventKind.DEATH, LifeEventKind.MOVE_OUT, LifeEventKind.MARRIAGE])
+            if resident.relation == Relation.HEAD and kind != LifeEventKind.MARRIAGE:
+                continue
+            resident.status = {
+                LifeEventKind.DEATH: ResidentStatus.DECEASED,
+                LifeEventKind.MOVE_OUT: ResidentStatus.MOVED,
+            }.get(kind, resident.status)
+            events.append((resident, kind))
+        people = bulk_create_with_history(
+            people, Resident, batch_size=1000, default_change_reason="demo data"
+        )
+        by_hash = {
+            p.id_hash: p
+            for p in Resident.objects.filter(id_hash__in=[r.id_hash for r, _k in events])
+        }
+        LifeEvent.objects.bulk_create(
+            LifeEvent(
+                resident=by_hash[r.id_hash],
+                kind=kind,
+                date=self.today - datetime.timedelta(days=rng.randint(10, 700)),
+                note="",
+            )
+            for r, kind in events
+        )
+        return len(houses), len(people)
+
+    # --- users -----------------------------------------------------------------------
+    def _users(self, villages: list[Region]) -> list[tuple[str, str, str]]:
+        User = get_user_model()
+        identity = Permission.objects.get(codename="view_full_identity")
+        county = Region.objects.get(code=COUNTY)
+        township = Region.objects.get(code=TOWNSHIPS[0])
+        plan = [
+            ("county", "县级干部", Role.COUNTY_OFFICER, county, True),
+            ("township", "乡镇干部", Role.TOWNSHIP_OFFICER, township, False),
+            ("cadre", "村干部", Role.VILLAGE_CADRE, villages[0], True),
+            ("cadre2", "村干部", Role.VILLAGE_CADRE, villages[4], True),
+            ("grid", "网格员", Role.GRID_WORKER, villages[0], False),
+            ("coop", "供销社", Role.COOP_CLERK, villages[0], False),
+        ]
+        out = []
+        for username, title, role, region, can_reveal in plan:
+            user = User.objects.create_user(
+                username=username, password=DEMO_PASSWORD, first_name=f"{region.name}{title}"
+            )
+            StaffAssignment.objects.create(user=user, region=region, role=role)
+            if can_reveal:
+                user.user_permissions.add(identity)
+            out.append((username, role.label, region.name))
+        User.objects.create_superuser(username="admin", password=DEMO_PASSWORD)
+        out.append(("admin", "superuser", "-"))
+        return out

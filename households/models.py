@@ -1,0 +1,557 @@
+"""Households and residents: the registry of people (DESIGN §1.1, §5)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.idnumbers import decrypt
+from households.masking import mask
+from villages.models import REGISTRY_READERS, Region
+from villages.scoping import ScopedQuerySet
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    SON = "son", _("Son")
+    DAUGHTER = "daughter", _("Daughter")
+    CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SIBLING = "sibling", _("Brother or sister")
+    OTHER = "other", _("Other relative")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Education(models.TextChoices):
+    PRESCHOOL = "preschool", _("Pre-school")
+    ILLITERATE = "illiterate", _("Illiterate or semi-literate")
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR = "junior", _("Junior secondary")
+    SENIOR = "senior", _("Senior secondary")
+    VOCATIONAL = "vocational", _("Vocational secondary")
+    COLLEGE = "college", _("Junior college")
+    BACHELOR = "bachelor", _("Bachelor or above")
+
+
+class Health(models.TextChoices):
+    HEALTHY = "healthy", _("Healthy")
+    CHRONIC = "chronic", _("Long-term chronic illness")
+    SERIOUS = "serious", _("Serious illness")
+
+
+class DisabilityGrade(models.IntegerChoices):
+    NONE = 0, _("Not disabled")
+    GRADE_1 = 1, _("Grade 1 (most severe)")
+    GRADE_2 = 2, _("Grade 2")
+    GRADE_3 = 3, _("Grade 3")
+    GRADE_4 = 4, _("Grade 4")
+
+
+class DisabilityKind(models.TextChoices):
+    NONE = "", _("None")
+    VISUAL = "visual", _("Visual")
+    HEARING = "hearing", _("Hearing")
+    SPEECH = "speech", _("Speech")
+    PHYSICAL = "physical", _("Physical")
+    INTELLECTUAL = "intellectual", _("Intellectual")
+    MENTAL = "mental", _("Mental")
+    MULTIPLE = "multiple", _("Multiple")
+
+
+class LabourAbility(models.TextChoices):
+    NORMAL = "normal", _("Ordinary labourer")
+    SKILLED = "skilled", _("Skilled labourer")
+    WEAK = "weak", _("Weak or half labourer")
+    LOST = "lost", _("Lost labour ability")
+    NONE = "none", _("No labour ability (child, elderly)")
+
+
+ABLE_TO_WORK = (LabourAbility.NORMAL, LabourAbility.SKILLED, LabourAbility.WEAK)
+
+
+class Employment(models.TextChoices):
+    FARMING = "farming", _("Farming")
+    LOCAL = "local", _("Working within the county")
+    MIGRANT = "migrant", _("Migrant work outside the county")
+    BUSINESS = "business", _("Self-employed")
+    PUBLIC_POST = "public_post", _("Public-welfare post")
+    STUDENT = "student", _("In school")
+    UNEMPLOYED = "unemployed", _("Not employed")
+    RETIRED = "retired", _("Retired or aged")
+    NOT_APPLICABLE = "na", _("Not applicable (child)")
+
+
+EMPLOYED = (
+    Employment.FARMING,
+    Employment.LOCAL,
+    Employment.MIGRANT,
+    Employment.BUSINESS,
+    Employment.PUBLIC_POST,
+)
+
+
+class Political(models.TextChoices):
+    MASSES = "masses", _("Ordinary citizen")
+    CPC = "cpc", _("CPC member")
+    PROBATIONARY = "probationary", _("CPC probationary member")
+    CYL = "cyl", _("Communist Youth League member")
+    DEMOCRATIC = "democratic", _("Member of a democratic party")
+
+
+class ResidentStatus(models.TextChoices):
+    LIVING = "living", _("Registered")
+    MOVED = "moved", _("Moved out")
+    DECEASED = "deceased", _("Deceased")
+
+
+class PovertyStatus(models.TextChoices):
+    NONE = "none", _("General household")
+    LIFTED = "lifted", _("Lifted out of poverty")
+    MONITORED = "monitored", _("Monitored household")
+
+
+class LivingEnvironment(models.TextChoices):
+    UNRATED = "", _("Not rated")
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor")
+
+
+def today_local() -> datetime.date:
+    return timezone.localdate()
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = REGISTRY_READERS
+
+    def with_head(self) -> HouseholdQuerySet:
+        """Head name and member count in the same query as the households."""
+        heads = Resident.objects.filter(
+            household=OuterRef("pk"), relation=Relation.HEAD, status=ResidentStatus.LIVING
+        )
+        return (
+            self.select_related("village", "group")
+            .annotate(
+                head_name=Subquery(heads.values("name")[:1]),
+                member_count=Count("residents", filter=Q(residents__status=ResidentStatus.LIVING)),
+            )
+            .order_by("village__code", "number")
+        )  # GROUP BY drops Meta.ordering
+
+
+class Household(models.Model):
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": "village"},
+    )
+    group = models.ForeignKey(
+        Region,
+        verbose_name=_("villager group"),
+        on_delete=models.PROTECT,
+        related_name="group_households",
+        null=True,
+        blank=True,
+        limit_choices_to={"level": "group"},
+    )
+    number = models.CharField(
+        _("household number"), max_length=20, help_text=_("Unique within the village.")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    motto = models.CharField(_("family motto"), max_length=100, blank=True)
+    living_environment = models.CharField(
+        _("living environment"),
+        max_length=10,
+        choices=LivingEnvironment.choices,
+        blank=True,
+        default=LivingEnvironment.UNRATED,
+    )
+    poverty_status = models.CharField(
+        _("poverty status"),
+        max_length=10,
+        choices=PovertyStatus.choices,
+        default=PovertyStatus.NONE,
+    )
+    is_dibao = models.BooleanField(_("low-income allowance (低保)"), default=False)
+    is_tekun = models.BooleanField(_("destitute support (特困/五保)"), default=False)
+    land_area_mu = models.DecimalField(
+        _("contracted land (mu)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village__code", "number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "number"], name="household_number_unique_in_village"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} {self.number}"
+
+    def clean(self) -> None:
+        if self.village_id and self.village.level != "village":
+            raise ValidationError({"village": _("Choose a village.")})
+        if self.group_id and self.village_id and self.group.parent_id != self.village_id:
+            raise ValidationError({"group": _("This villager group belongs to another village.")})
+
+    @cached_property
+    def head(self) -> Resident | None:
+        return (
+            self.residents.filter(relation=Relation.HEAD, status=ResidentStatus.LIVING)
+            .order_by("pk")
+            .first()
+        )
+
+    def masked_name(self) -> str:
+        """How public pages name a household: number and masked head name (张*力家)."""
+        name = getattr(self, "head_name", None)
+        if name is None and "head_name" not in self.__dict__:
+            head = self.head
+            name = head.name if head else ""
+        return mask(name, "name")
+
+
+class ResidentQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = REGISTRY_READERS
+
+    def living(self) -> ResidentQuerySet:
+        return self.filter(status=ResidentStatus.LIVING)
+
+    def aged_between(self, low: int | None, high: int | None, today=None) -> ResidentQuerySet:
+        """Residents whose age in whole years lies in [low, high]."""
+        today = today or today_local()
+        qs = self
+        if low is not None:
+            qs = qs.filter(birth_date__lte=_years_before(today, low))
+        if high is not None:
+            qs = qs.filter(birth_date__gt=_years_before(today, high + 1))
+        return qs
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class Resident(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="residents"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    # One person is one resident: the keyed hash of the ID number is unique (DESIGN §5).
+    id_hash = models.CharField(_("ID number hash"), max_length=64, unique=True, editable=False)
+    id_cipher = models.TextField(_("ID number (encrypted)"), editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    relation = models.CharField(
+        _("relation to head"), max_length=20, choices=Relation.choices, default=Relation.HEAD
+    )
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    health = models.CharField(
+        _("health"), max_length=10, choices=Health.choices, default=Health.HEALTHY
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("disability grade"),
+        choices=DisabilityGrade.choices,
+        default=DisabilityGrade.NONE,
+        validators=[MaxValueValidator(4)],
+    )
+    disability_kind = models.CharField(
+        _("disability kind"), max_length=15, choices=DisabilityKind.choices, blank=True
+    )
+    labour_ability = models.CharField(
+        _("labour ability"), max_length=10, choices=LabourAbility.choices
+    )
+    employment = models.CharField(_("employment"), max_length=15, choices=Employment.choices)
+    work_place = models.CharField(_("place of work"), max_length=100, blank=True)
+    political_status = models.CharField(
+        _("political status"),
+        max_length=15,
+        choices=Political.choices,
+        default=Political.MASSES,
+    )
+    skills = models.CharField(_("skills"), max_length=200, blank=True)
+    religion = models.CharField(_("religion"), max_length=50, blank=True)
+    phone_cipher = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
+    is_floating = models.BooleanField(
+        _("floating population"),
+        default=False,
+        help_text=_("Lives here without local household registration, or the reverse."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ResidentStatus.choices, default=ResidentStatus.LIVING
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household_id", "birth_date"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        indexes = [
+            models.Index(fields=["status", "labour_ability"], name="resident_labour_idx"),
+            models.Index(fields=["birth_date"], name="resident_birth_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(disability_grade__lte=4), name="resident_disability_grade_0_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return mask(self.name, "name")
+
+    def id_number(self) -> str:
+        """The full ID number. Callers showing it must have recorded an AccessEvent."""
+        return decrypt(self.id_cipher)
+
+    def phone(self) -> str:
+        return decrypt(self.phone_cipher)
+
+    def masked_id(self) -> str:
+        return mask(self.id_number(), "id")
+
+    def masked_phone(self) -> str:
+        return mask(self.phone(), "phone")
+
+    def age(self, today: datetime.date | None = None) -> int:
+        today = today or today_local()
+        years = today.year - self.birth_date.year
+        if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disability_grade > 0
+
+
+class LifeEventKind(models.TextChoices):
+    BIRTH = "birth", _("Birth")
+    DEATH = "death", _("Death")
+    MOVE_IN = "move_in", _("Moved in")
+    MOVE_OUT = "move_out", _("Moved out")
+    MARRIAGE = "marriage", _("Marriage")
+
+
+# What each event does to the resident's status; marriage changes none.
+STATUS_AFTER_EVENT = {
+    LifeEventKind.BIRTH: ResidentStatus.LIVING,
+    LifeEventKind.MOVE_IN: ResidentStatus.LIVING,
+    LifeEventKind.DEATH: ResidentStatus.DECEASED,
+    LifeEventKind.MOVE_OUT: ResidentStatus.MOVED,
+}
+
+
+class LifeEventQuerySet(ScopedQuerySet):
+    scope_path = "resident__household__village__code"
+    scope_roles = REGISTRY_READERS
+
+
+class LifeEvent(models.Model):
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=10, choices=LifeEventKind.choices)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = LifeEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class AccessKind(models.TextChoices):
+    VIEW_ID = "view_id", _("Viewed full ID number")
+    VIEW_PHONE = "view_phone", _("Viewed full phone number")
+    EXPORT_FULL = "export_full", _("Exported with full ID numbers")
+    EXPORT_MASKED = "export_masked", _("Exported (masked)")
+
+
+class AccessEventQuerySet(ScopedQuerySet):
+    scope_path = "region__code"
+    scope_roles = REGISTRY_READERS
+
+
+class AccessEvent(models.Model):
+    """Who saw whose sensitive field or exported what, when and why (DESIGN §2, §5)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("kind"), max_length=15, choices=AccessKind.choices)
+    # The village of the resident, or for an export the broadest region exported.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        permissions = [
+            ("view_full_identity", _("Can see full ID and phone numbers, with a reason")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DocumentKind(models.TextChoices):
+    ID_CARD = "id_card", _("ID card")
+    HUKOU = "hukou", _("Household register (hukou book)")
+    OTHER = "other", _("Other")
+
+
+class DocumentQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = REGISTRY_READERS
+
+
+def document_path(instance: Document, filename: str) -> str:
+    # A random name: the stored path reveals neither the person nor the upload order.
+    return f"documents/{instance.household_id}/{secrets.token_hex(16)}.jpg"
+
+
+class Document(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="documents"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    # MEDIA_ROOT is outside the web root and no URL maps to it: the document view streams
+    # the file after the household's scope check.
+    file = models.FileField(_("file"), upload_to=document_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", _("Checked, waiting for confirmation")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Not imported")
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = REGISTRY_READERS
+
+
+class ImportJob(models.Model):
+    """An uploaded registry spreadsheet between its dry run and its confirmation."""
+
+    token = models.CharField(max_length=43, unique=True, editable=False)
+    village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), upload_to="imports/")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    totals = models.JSONField(_("totals"), default=dict)
+    # per failed row: its line in the file and the messages; never the values
+    errors = models.JSONField(_("errors"), default=list)
+    headers = models.JSONField(_("headers"), default=list)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,292 @@
+"""Reads of the registry that cross relations or are reused. All start from visible_to()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from households.idnumbers import id_hash, normalize
+from households.models import (
+    ABLE_TO_WORK,
+    Education,
+    Employment,
+    Health,
+    Household,
+    LabourAbility,
+    Political,
+    PovertyStatus,
+    Resident,
+    ResidentStatus,
+    _years_before,
+    today_local,
+)
+
+
+def looks_like_id_number(text: str) -> bool:
+    value = normalize(text)
+    return len(value) == 18 and value[:17].isdigit()
+
+
+def residents_matching_text(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
+    """Name contains the text, or the ID number equals it exactly (through the keyed hash)."""
+    text = text.strip()
+    if looks_like_id_number(text):
+        return qs.filter(id_hash=id_hash(text))
+    return qs.filter(name__contains=text)
+
+
+def _living_members(**conditions) -> Exists:
+    return Exists(
+        Resident.objects.filter(
+            household=OuterRef("pk"), status=ResidentStatus.LIVING, **conditions
+        )
+    )
+
+
+def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household]:
+    """Apply the household list filters (cleaned data of HouseholdFilterForm)."""
+    if data.get("village"):
+        qs = qs.filter(village=data["village"])
+    if data.get("group"):
+        qs = qs.filter(group=data["group"])
+    if data.get("poverty_status"):
+        qs = qs.filter(poverty_status=data["poverty_status"])
+    support = data.get("support")
+    if support == "dibao":
+        qs = qs.filter(is_dibao=True)
+    elif support == "tekun":
+        qs = qs.filter(is_tekun=True)
+    elif support == "either":
+        qs = qs.filter(Q(is_dibao=True) | Q(is_tekun=True))
+    # Member conditions: households with at least one living member matching.
+    if data.get("labour_ability"):
+        qs = qs.filter(_living_members(labour_ability=data["labour_ability"]))
+    if data.get("employment"):
+        qs = qs.filter(_living_members(employment=data["employment"]))
+    health = data.get("health")
+    if health == "disabled":
+        qs = qs.filter(_living_members(disability_grade__gt=0))
+    elif health:
+        qs = qs.filter(_living_members(health=health))
+    if data.get("floating"):
+        qs = qs.filter(_living_members(is_floating=True))
+    text = (data.get("q") or "").strip()
+    if text:
+        matches = residents_matching_text(Resident.objects.all(), text)
+        qs = qs.filter(
+            Q(Exists(matches.filter(household=OuterRef("pk"))))
+            | Q(number=text)
+            | Q(address__contains=text)
+        )
+    return qs
+
+
+PRESET_ABLE_UNEMPLOYED = "able_unemployed"
+PRESET_DISABLED_OR_TEKUN = "disabled_or_tekun"
+
+
+def filter_residents(qs: QuerySet[Resident], data: dict, today=None) -> QuerySet[Resident]:
+    """Apply the resident list filters (cleaned data of ResidentFilterForm)."""
+    status = data.get("status") or ResidentStatus.LIVING
+    if status != "all":
+        qs = qs.filter(status=status)
+    preset = data.get("preset")
+    if preset == PRESET_ABLE_UNEMPLOYED:
+        # "Able-bodied, 16-60, not employed": who the employment drive should call on.
+        qs = qs.filter(
+            labour_ability__in=ABLE_TO_WORK, employment=Employment.UNEMPLOYED
+        ).aged_between(16, 60, today)
+    elif preset == PRESET_DISABLED_OR_TEKUN:
+        qs = qs.filter(Q(disability_grade__gt=0) | Q(household__is_tekun=True))
+    if data.get("village"):
+        qs = qs.filter(household__village=data["village"])
+    if data.get("group"):
+        qs = qs.filter(household__group=data["group"])
+    for name in ("sex", "labour_ability", "employment", "education", "political_status"):
+        if data.get(name):
+            qs = qs.filter(**{name: data[name]})
+    health = data.get("health")
+    if health == "disabled":
+        qs = qs.filter(disability_grade__gt=0)
+    elif health:
+        qs = qs.filter(health=health)
+    if data.get("floating"):
+        qs = qs.filter(is_floating=True)
+    if data.get("age_min") is not None or data.get("age_max") is not None:
+        qs = qs.aged_between(data.get("age_min"), data.get("age_max"), today)
+    text = (data.get("q") or "").strip()
+    if text:
+        qs = residents_matching_text(qs, text)
+    return qs
+
+
+# --- Region overview (staff home) -------------------------------------------------------
+
+AGE_GROUPS = [
+    (_("0–5"), 0, 5),
+    (_("6–15"), 6, 15),
+    (_("16–35"), 16, 35),
+    (_("36–60"), 36, 60),
+    (_("61–79"), 61, 79),
+    (_("80 and over"), 80, None),
+]
+
+
+CHART_ROW = 24  # px per bar in the SVG's coordinate system
+CHART_BAR_MAX = 190
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    y: int  # top of the row
+    width: int  # bar length, the largest bar of the chart being CHART_BAR_MAX
+
+
+@dataclass
+class Chart:
+    title: str
+    bars: list[Bar]
+    total: int
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * CHART_ROW
+
+
+def _chart(title, pairs: list[tuple[str, int]], total: int | None = None) -> Chart:
+    top = max((c for _l, c in pairs), default=0) or 1
+    return Chart(
+        title=str(title),
+        bars=[
+            Bar(str(label), count, i * CHART_ROW, round(count / top * CHART_BAR_MAX))
+            for i, (label, count) in enumerate(pairs)
+        ],
+        total=total if total is not None else sum(c for _l, c in pairs),
+    )
+
+
+def _by_choice(qs: QuerySet, field: str, choices) -> list[tuple[str, int]]:
+    counts = dict(qs.values_list(field).annotate(n=Count("pk")).order_by())
+    return [(label, counts.get(value, 0)) for value, label in choices]
+
+
+def region_overview(
+    residents: QuerySet[Resident], households: QuerySet[Household], today=None
+) -> dict:
+    """Headline counts and population-structure charts; a fixed number of queries."""
+    today = today or today_local()
+    living = residents.filter(status=ResidentStatus.LIVING)
+
+    age_aggregates = {}
+    for index, (_label, low, high) in enumerate(AGE_GROUPS):
+        cond = Q(birth_date__lte=_years_before(today, low))
+        if high is not None:
+            cond &= Q(birth_date__gt=_years_before(today, high + 1))
+        age_aggregates[f"age{index}"] = Count("pk", filter=cond)
+    headline = living.aggregate(
+        residents=Count("pk"),
+        disabled=Count("pk", filter=Q(disability_grade__gt=0)),
+        migrant=Count("pk", filter=Q(employment=Employment.MIGRANT)),
+        able=Count("pk", filter=Q(labour_ability__in=ABLE_TO_WORK)),
+        floating=Count("pk", filter=Q(is_floating=True)),
+        **age_aggregates,
+    )
+    house = households.aggregate(
+        households=Count("pk"),
+        dibao=Count("pk", filter=Q(is_dibao=True)),
+        tekun=Count("pk", filter=Q(is_tekun=True)),
+        lifted=Count("pk", filter=Q(poverty_status=PovertyStatus.LIFTED)),
+        monitored=Count("pk", filter=Q(poverty_status=PovertyStatus.MONITORED)),
+        general=Count("pk", filter=Q(poverty_status=PovertyStatus.NONE)),
+    )
+    disability = dict(
+        living.filter(disability_grade__gt=0)
+        .values_list("disability_grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    health_pairs = _by_choice(living, "health", Health.choices)
+    health_pairs += [
+        (str(_("Disability grade %(grade)d")) % {"grade": g}, disability.get(g, 0))
+        for g in range(1, 5)
+    ]
+    charts = [
+        _chart(
+            _("Age groups"),
+            [(label, headline[f"age{i}"]) for i, (label, _l, _h) in enumerate(AGE_GROUPS)],
+        ),
+        _chart(_("Education"), _by_choice(living, "education", Education.choices)),
+        _chart(_("Health and disability"), health_pairs, total=headline["residents"]),
+        _chart(_("Labour ability"), _by_choice(living, "labour_ability", LabourAbility.choices)),
+        _chart(_("Political status"), _by_choice(living, "political_status", Political.choices)),
+        _chart(
+            _("Household categories"),
+            [
+                (_("General household"), house["general"]),
+                (_("Lifted out of poverty"), house["lifted"]),
+                (_("Monitored household"), house["monitored"]),
+                (_("Low-income allowance (低保)"), house["dibao"]),
+                (_("Destitute support (特困/五保)"), house["tekun"]),
+            ],
+            total=house["households"],
+        ),
+    ]
+    return {"headline": headline | house, "charts": charts, "today": today}
+
+
+def history_of(household: Household) -> list[dict]:
+    """Every recorded change of the household and its members, newest first, with diffs.
+
+    Two queries: the historical rows are fetched in bulk and diffed here, pairwise per
+    object, instead of simple-history's diff_against, which queries per row.
+    """
+    rows: list[dict] = []
+    records = [
+        *household.history.select_related("history_user").order_by("history_date"),
+        *Resident.history.filter(
+            Q(household_id=household.pk) | Q(id__in=household.residents.values("pk"))
+        )
+        .select_related("history_user")
+        .order_by("history_date"),
+    ]
+    previous: dict[tuple[str, int], object] = {}
+    hidden = {"id_hash", "id_cipher", "phone_cipher"}
+    for record in sorted(records, key=lambda r: r.history_date):
+        model = record.instance_type
+        key = (model.__name__, record.id)
+        before = previous.get(key)
+        changes = []
+        if before is not None:
+            for f in model._meta.concrete_fields:
+                if f.name in {"updated_at", "created_at"}:
+                    continue
+                old, new = getattr(before, f.attname), getattr(record, f.attname)
+                if old != new:
+                    if f.name in hidden:
+                        changes.append((f.verbose_name, "", ""))
+                    elif f.choices:
+                        changes.append((f.verbose_name, _display(f, old), _display(f, new)))
+                    else:
+                        changes.append((f.verbose_name, old, new))
+        previous[key] = record
+        rows.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "type": record.history_type,
+                "model": model._meta.verbose_name,
+                "label": str(record.instance) if model is Resident else household.number,
+                "changes": changes,
+                "reason": record.history_change_reason,
+            }
+        )
+    rows.reverse()
+    return rows
+
+
+def _display(field, value) -> str:
+    return str(dict(field.flatchoices).get(value, value))

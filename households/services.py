@@ -1,0 +1,194 @@
+"""Writes to the registry. Each runs in a transaction and validates before it saves.
+
+History rows come from django-simple-history in the same transaction; the acting user is
+passed explicitly (`_history_user`) so commands and imports are attributed too.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
+from households.models import (
+    STATUS_AFTER_EVENT,
+    AccessEvent,
+    AccessKind,
+    Document,
+    Household,
+    LifeEvent,
+    LifeEventKind,
+    Resident,
+    ResidentStatus,
+)
+from villages.models import Region
+
+
+def _save(obj, user) -> None:
+    obj.full_clean()
+    obj._history_user = user
+    obj.save()
+
+
+def household_create(*, user, village: Region, **fields: Any) -> Household:
+    with transaction.atomic():
+        household = Household(village=village, **fields)
+        _save(household, user)
+    return household
+
+
+def household_update(*, household: Household, user, **fields: Any) -> Household:
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(household, name, value)
+        _save(household, user)
+    return household
+
+
+def duplicate_of(number: str, *, exclude_pk: int | None = None) -> Resident | None:
+    """The resident already registered with this ID number, if any."""
+    qs = Resident.objects.filter(id_hash=id_hash(number)).select_related("household__village")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _apply_identity(resident: Resident, check: IdCheck) -> None:
+    resident.id_hash = id_hash(check.number)
+    resident.id_cipher = encrypt(check.number)
+    # Sex and birth date are read off the validated number so they never disagree with it.
+    resident.birth_date = check.birth_date
+    resident.sex = check.sex
+
+
+def _save_resident(resident: Resident, user) -> None:
+    try:
+        with transaction.atomic():
+            _save(resident, user)
+    except IntegrityError as exc:  # two clerks registering the same person at once
+        raise ValidationError(
+            {"id_number": _("This ID number is already registered.")}, code="duplicate"
+        ) from exc
+
+
+def resident_register(
+    *, household: Household, user, id_number: str, phone: str = "", **fields: Any
+) -> Resident:
+    check = validate_id_number(id_number)
+    existing = duplicate_of(check.number)
+    if existing is not None:
+        raise ValidationError(
+            {"id_number": _("This ID number is already registered.")}, code="duplicate"
+        )
+    resident = Resident(household=household, **fields)
+    _apply_identity(resident, check)
+    resident.phone_cipher = encrypt(phone)
+    with transaction.atomic():
+        _save_resident(resident, user)
+    return resident
+
+
+def resident_update(
+    *,
+    resident: Resident,
+    user,
+    id_number: str = "",
+    phone: str | None = None,
+    **fields: Any,
+) -> Resident:
+    """Update a resident. An empty id_number keeps the stored one; phone None keeps it."""
+    for name, value in fields.items():
+        setattr(resident, name, value)
+    if id_number:
+        check = validate_id_number(id_number)
+        if duplicate_of(check.number, exclude_pk=resident.pk):
+            raise ValidationError(
+                {"id_number": _("This ID number is already registered.")}, code="duplicate"
+            )
+        _apply_identity(resident, check)
+    if phone is not None:
+        resident.phone_cipher = encrypt(phone)
+    with transaction.atomic():
+        _save_resident(resident, user)
+    return resident
+
+
+def resident_move(*, resident: Resident, to_household: Household, user) -> Resident:
+    """Move a person to another household: the same record moves, nothing is copied."""
+    if resident.household_id == to_household.pk:
+        raise ValidationError(_("The resident already belongs to this household."))
+    with transaction.atomic():
+        resident.household = to_household
+        resident.status = ResidentStatus.LIVING
+        _save(resident, user)
+    return resident
+
+
+def life_event_record(*, resident: Resident, user, kind: str, date, note: str = "") -> LifeEvent:
+    with transaction.atomic():
+        event = LifeEvent(resident=resident, kind=kind, date=date, note=note, recorded_by=user)
+        event.full_clean()
+        event.save()
+        status = STATUS_AFTER_EVENT.get(LifeEventKind(kind))
+        if status and resident.status != status:
+            resident.status = status
+            resident._change_reason = event.get_kind_display()
+            _save(resident, user)
+    return event
+
+
+def access_record(
+    *,
+    user,
+    kind: AccessKind | str,
+    region: Region | None,
+    reason: str = "",
+    resident: Resident | None = None,
+    detail: str = "",
+) -> AccessEvent:
+    with transaction.atomic():
+        event = AccessEvent(
+            user=user, kind=kind, region=region, resident=resident, reason=reason, detail=detail
+        )
+        event.full_clean()
+        event.save()
+    return event
+
+
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+MAX_DOCUMENT_PIXELS = 40_000_000
+
+
+def strip_metadata(data: bytes) -> bytes:
+    """Re-encode a photo as JPEG without EXIF (GPS position, camera, time) or other metadata."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_DOCUMENT_PIXELS:
+                raise ValidationError(_("The photo is too large."))
+            image.load()
+            clean = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("Please upload a JPEG or PNG photo.")) from exc
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=88)  # no exif= argument: nothing carried over
+    return out.getvalue()
+
+
+def document_upload(
+    *, household: Household, user, kind: str, upload, resident: Resident | None = None
+) -> Document:
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(_("The photo is larger than 8 MB."))
+    data = strip_metadata(upload.read())
+    with transaction.atomic():
+        document = Document(household=household, resident=resident, kind=kind, uploaded_by=user)
+        document.file.save("photo.jpg", ContentFile(data), save=False)
+        document.full_clean()
+        document.save()
+    return document

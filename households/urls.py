@@ -1,0 +1,27 @@
+from django.urls import path
+
+from households import imports, views
+
+app_name = "households"
+
+urlpatterns = [
+    path("households/", views.household_list, name="list"),
+    path("households/export/", views.household_export, name="export"),
+    path("households/new/", views.household_create, name="create"),
+    path("households/<int:pk>/", views.household_detail, name="detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="edit"),
+    path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
+    path("households/<int:pk>/documents/new/", views.document_upload, name="document_upload"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+    path("residents/", views.resident_list, name="resident_list"),
+    path("residents/export/", views.resident_export, name="resident_export"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
+    path("residents/<int:pk>/events/new/", views.life_event_create, name="event_create"),
+    path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="reveal"),
+    path("access-log/", views.access_log, name="access_log"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<str:token>/", imports.import_preview, name="import_preview"),
+    path("import/<str:token>/errors.xlsx", imports.import_errors, name="import_errors"),
+]

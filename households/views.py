@@ -1,0 +1,501 @@
+"""Staff pages of the registry. Thin: fetch through the scope, bind a form, call a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from households import services
+from households.forms import (
+    DocumentForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    LifeEventForm,
+    ResidentFilterForm,
+    ResidentForm,
+    ResidentMoveForm,
+    RevealForm,
+)
+from households.masking import mask
+from households.models import AccessEvent, AccessKind, Document, Household, Resident, ResidentStatus
+from households.selectors import filter_households, filter_residents, history_of
+from households.xlsx import workbook_bytes, xlsx_response
+from villages.models import REGISTRY_KEEPERS, REGISTRY_READERS, Region
+from villages.scoping import has_role_at, region_codes
+
+FULL_IDENTITY_PERM = "households.view_full_identity"
+
+
+# --- Access helpers ---------------------------------------------------------------------
+# Outside the user's region: 404 (the queryset does not hold it). Inside but read-only: 403.
+
+
+def _require_reader(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.is_superuser or region_codes(user, REGISTRY_READERS)):
+        raise PermissionDenied
+
+
+def _household_for(request: HttpRequest, pk: int, *, write: bool = False) -> Household:
+    qs = Household.objects.visible_to(request.user).select_related("village", "group")
+    household = get_object_or_404(qs, pk=pk)
+    if write and not has_role_at(request.user, REGISTRY_KEEPERS, household.village.code):
+        raise PermissionDenied
+    return household
+
+
+def _resident_for(request: HttpRequest, pk: int, *, write: bool = False) -> Resident:
+    qs = Resident.objects.visible_to(request.user).select_related(
+        "household__village", "household__group"
+    )
+    resident = get_object_or_404(qs, pk=pk)
+    if write and not has_role_at(request.user, REGISTRY_KEEPERS, resident.household.village.code):
+        raise PermissionDenied
+    return resident
+
+
+def can_keep_registry(user) -> bool:
+    return user.is_superuser or bool(region_codes(user, REGISTRY_KEEPERS))
+
+
+def _page(request: HttpRequest, qs, per_page: int | None = None):
+    from django.conf import settings
+
+    paginator = Paginator(qs, per_page or settings.PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _export_region(user) -> Region | None:
+    codes = region_codes(user, REGISTRY_READERS)
+    return Region.objects.filter(code=codes[0]).first() if len(codes) == 1 else None
+
+
+# --- Households -------------------------------------------------------------------------
+
+
+def household_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    qs = Household.objects.visible_to(request.user).with_head()
+    if form.is_valid():
+        qs = filter_households(qs, form.cleaned_data)
+    page = _page(request, qs)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_edit": can_keep_registry(request.user),
+            "can_export_full": request.user.has_perm(FULL_IDENTITY_PERM),
+            "reveal_form": RevealForm(),
+        },
+    )
+
+
+def _export_mode(request: HttpRequest) -> tuple[bool, str]:
+    """(full, reason). Full export needs the permission and a reason, given by POST."""
+    if request.method != "POST":
+        return False, ""
+    if not request.user.has_perm(FULL_IDENTITY_PERM):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(form.errors["reason"])
+    return True, form.cleaned_data["reason"]
+
+
+@require_http_methods(["GET", "POST"])
+def household_export(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    try:
+        full, reason = _export_mode(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    qs = Household.objects.visible_to(request.user).with_head()
+    if form.is_valid():
+        qs = filter_households(qs, form.cleaned_data)
+    heads = {
+        r.household_id: r
+        for r in Resident.objects.filter(
+            household__in=qs, relation="head", status=ResidentStatus.LIVING
+        ).only("household_id", "id_cipher", "name")
+    }
+    rows = []
+    for h in qs:
+        head = heads.get(h.pk)
+        number = head.id_number() if head else ""
+        rows.append(
+            [
+                h.village.name,
+                h.group.name if h.group else "",
+                h.number,
+                h.head_name or "",
+                number if full else mask(number, "id"),
+                h.member_count,
+                h.address,
+                h.get_poverty_status_display(),
+                _("Yes") if h.is_dibao else "",
+                _("Yes") if h.is_tekun else "",
+                h.land_area_mu,
+                h.get_living_environment_display() if h.living_environment else "",
+            ]
+        )
+    headers = [
+        _("Village"),
+        _("Villager group"),
+        _("Household number"),
+        _("Head of household"),
+        _("Head's ID number"),
+        _("Members"),
+        _("Address"),
+        _("Poverty status"),
+        _("低保"),
+        _("特困"),
+        _("Contracted land (mu)"),
+        _("Living environment"),
+    ]
+    services.access_record(
+        user=request.user,
+        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        region=_export_region(request.user),
+        reason=reason,
+        detail=_("Households: %(count)d rows; filters: %(filters)s")
+        % {"count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
+    )
+    content = workbook_bytes(headers, rows, text_columns=[2, 4], title=_("Households"))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(content, f"{_('households')}-{stamp}.xlsx")
+
+
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk)
+    residents = list(
+        household.residents.order_by("status", "relation", "birth_date").prefetch_related(
+            Prefetch("events", to_attr="event_list")
+        )
+    )
+    documents = household.documents.select_related("resident", "uploaded_by")
+    can_edit = has_role_at(request.user, REGISTRY_KEEPERS, household.village.code)
+    events = sorted(
+        ((e, r) for r in residents for e in r.event_list),
+        key=lambda pair: (pair[0].date, pair[0].pk),
+        reverse=True,
+    )
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "residents": residents,
+            "events": events,
+            "documents": documents,
+            "history": history_of(household),
+            "can_edit": can_edit,
+            "can_reveal": request.user.has_perm(FULL_IDENTITY_PERM),
+            "document_form": DocumentForm(household=household) if can_edit else None,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    if not can_keep_registry(request.user):
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            household = services.household_create(user=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Household %(number)s created.") % {"number": household.number}
+            )
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "households/household_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, write=True)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if form.is_valid():
+        try:
+            services.household_update(household=household, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "households/household_form.html", {"form": form, "household": household})
+
+
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, write=True)
+    form = DocumentForm(request.POST, request.FILES, household=household)
+    if form.is_valid():
+        try:
+            services.document_upload(
+                household=household,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                resident=form.cleaned_data["resident"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Document uploaded."))
+    else:
+        messages.error(request, _("Choose a kind and a photo to upload."))
+    return redirect("households:detail", pk=household.pk)
+
+
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    document = get_object_or_404(
+        Document.objects.visible_to(request.user).select_related("household"), pk=pk
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Residents --------------------------------------------------------------------------
+
+
+def resident_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    form = ResidentFilterForm(request.GET or None, user=request.user)
+    qs = Resident.objects.visible_to(request.user).select_related(
+        "household__village", "household__group"
+    )
+    if form.is_valid():
+        qs = filter_residents(qs, form.cleaned_data)
+    else:
+        qs = qs.filter(status=ResidentStatus.LIVING)
+    page = _page(request, qs.order_by("household__village__code", "household__number", "pk"))
+    return render(
+        request,
+        "households/resident_list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": timezone.localdate(),
+            "can_export_full": request.user.has_perm(FULL_IDENTITY_PERM),
+            "reveal_form": RevealForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resident_export(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    try:
+        full, reason = _export_mode(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
+    form = ResidentFilterForm(request.GET or None, user=request.user)
+    qs = Resident.objects.visible_to(request.user).select_related(
+        "household__village", "household__group"
+    )
+    qs = filter_residents(qs, form.cleaned_data) if form.is_valid() else qs.living()
+    today = timezone.localdate()
+    rows = []
+    for r in qs.order_by("household__village__code", "household__number", "pk"):
+        number, phone = r.id_number(), r.phone()
+        rows.append(
+            [
+                r.household.village.name,
+                r.household.group.name if r.household.group else "",
+                r.household.number,
+                r.name,
+                r.get_relation_display(),
+                number if full else mask(number, "id"),
+                r.get_sex_display(),
+                r.age(today),
+                r.get_education_display(),
+                r.get_health_display(),
+                r.get_disability_grade_display(),
+                r.get_labour_ability_display(),
+                r.get_employment_display(),
+                r.work_place,
+                r.get_political_status_display(),
+                phone if full else mask(phone, "phone"),
+                r.get_status_display(),
+            ]
+        )
+    headers = [
+        _("Village"),
+        _("Villager group"),
+        _("Household number"),
+        _("Name"),
+        _("Relation"),
+        _("ID number"),
+        _("Sex"),
+        _("Age"),
+        _("Education"),
+        _("Health"),
+        _("Disability"),
+        _("Labour ability"),
+        _("Employment"),
+        _("Place of work"),
+        _("Political status"),
+        _("Phone"),
+        _("Status"),
+    ]
+    services.access_record(
+        user=request.user,
+        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        region=_export_region(request.user),
+        reason=reason,
+        detail=_("Residents: %(count)d rows; filters: %(filters)s")
+        % {"count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
+    )
+    content = workbook_bytes(headers, rows, text_columns=[2, 5, 15], title=_("Residents"))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(content, f"{_('residents')}-{stamp}.xlsx")
+
+
+def _resident_form_page(request, form, household, resident=None) -> HttpResponse:
+    # Point to the existing record of a duplicate only if the user may see it: outside the
+    # region it must not even be confirmed which household holds the person.
+    existing = None
+    if form.existing_resident is not None:
+        existing = (
+            Resident.objects.visible_to(request.user)
+            .select_related("household__village")
+            .filter(pk=form.existing_resident.pk)
+            .first()
+        )
+    return render(
+        request,
+        "households/resident_form.html",
+        {"form": form, "household": household, "resident": resident, "existing": existing},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, write=True)
+    form = ResidentForm(request.POST or None)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            resident = services.resident_register(household=household, user=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            for warning in form.id_warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("%(name)s registered.") % {"name": resident.name})
+            return redirect("households:detail", pk=household.pk)
+    return _resident_form_page(request, form, household)
+
+
+@require_http_methods(["GET", "POST"])
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident_for(request, pk, write=True)
+    form = ResidentForm(request.POST or None, instance=resident)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        phone = data.pop("phone")
+        try:
+            services.resident_update(
+                resident=resident,
+                user=request.user,
+                phone=phone if phone or "phone" in form.changed_data else None,
+                **data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            for warning in form.id_warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("%(name)s saved.") % {"name": resident.name})
+            return redirect("households:detail", pk=resident.household_id)
+    return _resident_form_page(request, form, resident.household, resident)
+
+
+@require_http_methods(["GET", "POST"])
+def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident_for(request, pk, write=True)
+    form = ResidentMoveForm(request.POST or None, user=request.user, resident=resident)
+    if form.is_valid():
+        try:
+            services.resident_move(
+                resident=resident, to_household=form.cleaned_data["household"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s moved.") % {"name": resident.name})
+            return redirect("households:detail", pk=resident.household_id)
+    return render(request, "households/resident_move.html", {"form": form, "resident": resident})
+
+
+@require_http_methods(["GET", "POST"])
+def life_event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident_for(request, pk, write=True)
+    form = LifeEventForm(request.POST or None, initial={"date": timezone.localdate()})
+    if form.is_valid():
+        try:
+            services.life_event_record(resident=resident, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Event recorded."))
+            return redirect("households:detail", pk=resident.household_id)
+    return render(request, "households/lifeevent_form.html", {"form": form, "resident": resident})
+
+
+@require_http_methods(["GET", "POST"])
+def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Show a full ID or phone number: a separate permission, a reason, and a record."""
+    if field not in {"id", "phone"}:
+        raise Http404
+    resident = _resident_for(request, pk)
+    if not request.user.has_perm(FULL_IDENTITY_PERM):
+        raise PermissionDenied
+    form = RevealForm(request.POST or None)
+    value = None
+    if form.is_valid():
+        services.access_record(
+            user=request.user,
+            kind=AccessKind.VIEW_ID if field == "id" else AccessKind.VIEW_PHONE,
+            region=resident.household.village,
+            resident=resident,
+            reason=form.cleaned_data["reason"],
+        )
+        value = resident.id_number() if field == "id" else resident.phone()
+    response = render(
+        request,
+        "households/resident_reveal.html",
+        {"form": form, "resident": resident, "field": field, "value": value},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who saw or exported what: for officers and cadres of the region."""
+    _require_reader(request)
+    qs = AccessEvent.objects.visible_to(request.user).select_related("user", "region", "resident")
+    return render(request, "households/accessevent_list.html", {"page": _page(request, qs)})

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VillagesConfig(AppConfig):
+    name = "villages"
+    verbose_name = _("Regions and staff")

@@ -1,0 +1,131 @@
+"""The administrative tree and who works where.
+
+Region codes are the statistical division codes and nest by prefix: 6 digits a county,
+9 a township, 12 a village, 15 a villager group. That prefix property is what the one
+scoping mechanism (villages.scoping) relies on.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from villages.scoping import ScopedQuerySet
+
+
+class Level(models.TextChoices):
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township")
+    VILLAGE = "village", _("Village")
+    GROUP = "group", _("Villager group")
+
+
+LEVEL_BY_LENGTH = {6: Level.COUNTY, 9: Level.TOWNSHIP, 12: Level.VILLAGE, 15: Level.GROUP}
+
+
+def normalize_code(raw: str) -> str:
+    """Return the short form of a division code.
+
+    NBS tables also print county and township codes padded to 12 digits
+    (360121000000, 360121101000). Village codes never end in 000 (村 and 居委会 are
+    numbered from 001), so stripping zero triplets down to a known length is safe.
+    """
+    code = raw.strip()
+    if len(code) == 12:
+        if code.endswith("000000"):
+            return code[:6]
+        if code.endswith("000"):
+            return code[:9]
+    return code
+
+
+class RegionQuerySet(ScopedQuerySet):
+    scope_path = "code"
+
+    def villages(self) -> RegionQuerySet:
+        return self.filter(level=Level.VILLAGE)
+
+
+class Region(models.Model):
+    code = models.CharField(
+        _("division code"),
+        max_length=15,
+        unique=True,
+        validators=[RegexValidator(r"^(\d{6}|\d{9}|\d{12}|\d{15})$")],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level="county", code__regex=r"^\d{6}$")
+                | models.Q(level="township", code__regex=r"^\d{9}$")
+                | models.Q(level="village", code__regex=r"^\d{12}$")
+                | models.Q(level="group", code__regex=r"^\d{15}$"),
+                name="region_level_matches_code_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.code)
+
+
+class Role(models.TextChoices):
+    COUNTY_OFFICER = "county_officer", _("County officer")
+    TOWNSHIP_OFFICER = "township_officer", _("Township officer")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    COOP_CLERK = "coop_clerk", _("Co-op clerk")
+
+
+# Who may read the registry of people; the co-op clerk sees points balances only.
+REGISTRY_READERS = frozenset(
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER}
+)
+# Who keeps the registry (DESIGN §2: the village cadre; grid workers only propose).
+REGISTRY_KEEPERS = frozenset({Role.VILLAGE_CADRE})
+
+
+class StaffAssignment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "region", "role"], name="unique_assignment_per_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.region}"

@@ -1,0 +1,75 @@
+"""The one scoping mechanism: "what may this user see".
+
+Every staff list, detail, export and form choice goes through `visible_to(user)` on a
+ScopedQuerySet. A model says where its region code lives (`scope_path`); the user's
+assignments say which code prefixes they hold. Objects outside are simply not in the
+queryset, so a detail view answers 404 and never confirms that the object exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def _assignments(user) -> list[tuple[str, str]]:
+    """(role, region code) pairs of the user, loaded once per user object (per request)."""
+    cached = getattr(user, "_portal_assignments", None)
+    if cached is None:
+        cached = list(user.assignments.values_list("role", "region__code"))
+        user._portal_assignments = cached
+    return cached
+
+
+def region_codes(user, roles: Iterable[str] | None = None) -> list[str]:
+    """The region codes the user holds for these roles, without codes nested in others."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    wanted = set(roles) if roles is not None else None
+    codes = sorted({code for role, code in _assignments(user) if wanted is None or role in wanted})
+    kept: list[str] = []
+    for code in codes:  # sorted, so a prefix comes before the codes it contains
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return kept
+
+
+def has_role_at(user, roles: Iterable[str], code: str) -> bool:
+    """Does the user hold one of these roles at this region or above it?"""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(code.startswith(c) for c in region_codes(user, roles))
+
+
+def scope_q(user: AbstractBaseUser | AnonymousUser, path: str, roles: Iterable[str]) -> models.Q:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return models.Q(pk__in=[])
+    if user.is_superuser:
+        return models.Q()
+    codes = region_codes(user, roles)
+    if not codes:
+        return models.Q(pk__in=[])
+    q = models.Q()
+    for code in codes:
+        q |= models.Q(**{f"{path}__startswith": code})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: lookup from the model to a region code, e.g. "village__code"
+    scope_path: str = ""
+    #: roles whose assignments grant reading; None means every role
+    scope_roles: frozenset[str] | None = None
+
+    def visible_to(self, user, roles: Iterable[str] | None = None) -> ScopedQuerySet:
+        roles = roles if roles is not None else self.scope_roles
+        if roles is None:
+            from villages.models import Role
+
+            roles = Role.values
+        return self.filter(scope_q(user, self.scope_path, roles))
