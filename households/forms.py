@@ -48,6 +48,7 @@ class RegionChoiceMixin:
 
 
 class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
+    idh = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -99,6 +100,7 @@ class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
 
 
 class ResidentFilterForm(RegionChoiceMixin, forms.Form):
+    idh = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     q = forms.CharField(
         label=_("Search"),
         required=False,

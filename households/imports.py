@@ -19,6 +19,7 @@ import io
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from zipfile import BadZipFile
 
 from cryptography.fernet import Fernet
 from django import forms
@@ -222,7 +223,8 @@ class RegistryResource(resources.ModelResource):
                     "The ID number was saved by Excel as a number (%(value)s), which loses its "
                     "last digits. Format the column as text and type the number again."
                 )
-                % {"value": _text(raw_id)}
+                # shown as Excel shows it, so the cadre recognises the cell
+                % {"value": f"{raw_id:.5E}" if isinstance(raw_id, int | float) else _text(raw_id)}
             ]
         elif _text(raw_id):
             try:
@@ -323,7 +325,7 @@ def _raw_rows(data: bytes, name: str) -> list[list]:
     if name.lower().endswith(".xlsx"):
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
             raise ImportFileError(_("This is not a readable .xlsx workbook.")) from exc
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]

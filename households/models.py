@@ -539,10 +539,10 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKED
     )
-    totals = models.JSONField(_("totals"), default=dict)
+    totals = models.JSONField(_("totals"), default=dict, blank=True)
     # per failed row: its line in the file and the messages; never the values
-    errors = models.JSONField(_("errors"), default=list)
-    headers = models.JSONField(_("headers"), default=list)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    headers = models.JSONField(_("headers"), default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 

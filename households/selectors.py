@@ -73,6 +73,10 @@ def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household
     if data.get("floating"):
         qs = qs.filter(_living_members(is_floating=True))
     text = (data.get("q") or "").strip()
+    if data.get("idh"):
+        qs = qs.filter(
+            Exists(Resident.objects.filter(household=OuterRef("pk"), id_hash=data["idh"]))
+        )
     if text:
         matches = residents_matching_text(Resident.objects.all(), text)
         qs = qs.filter(
@@ -116,6 +120,8 @@ def filter_residents(qs: QuerySet[Resident], data: dict, today=None) -> QuerySet
         qs = qs.filter(is_floating=True)
     if data.get("age_min") is not None or data.get("age_max") is not None:
         qs = qs.aged_between(data.get("age_min"), data.get("age_max"), today)
+    if data.get("idh"):
+        qs = qs.filter(id_hash=data["idh"])
     text = (data.get("q") or "").strip()
     if text:
         qs = residents_matching_text(qs, text)

@@ -23,9 +23,15 @@ from households.forms import (
     ResidentMoveForm,
     RevealForm,
 )
+from households.idnumbers import id_hash
 from households.masking import mask
 from households.models import AccessEvent, AccessKind, Document, Household, Resident, ResidentStatus
-from households.selectors import filter_households, filter_residents, history_of
+from households.selectors import (
+    filter_households,
+    filter_residents,
+    history_of,
+    looks_like_id_number,
+)
 from households.xlsx import workbook_bytes, xlsx_response
 from villages.models import REGISTRY_KEEPERS, REGISTRY_READERS, Region
 from villages.scoping import has_role_at, region_codes
@@ -77,11 +83,26 @@ def _export_region(user) -> Region | None:
     return Region.objects.filter(code=codes[0]).first() if len(codes) == 1 else None
 
 
+def _id_search_redirect(request: HttpRequest) -> HttpResponse | None:
+    """An ID number typed into the search box is swapped for its keyed hash before the
+    search runs, so the full number never sits in a URL, a server log or browser history."""
+    text = request.GET.get("q", "")
+    if not looks_like_id_number(text):
+        return None
+    params = request.GET.copy()
+    params.pop("q")
+    params.pop("page", None)
+    params["idh"] = id_hash(text)
+    return redirect(f"{request.path}?{params.urlencode()}")
+
+
 # --- Households -------------------------------------------------------------------------
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
+    if swap := _id_search_redirect(request):
+        return swap
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     qs = Household.objects.visible_to(request.user).with_head()
     if form.is_valid():
@@ -282,6 +303,8 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 def resident_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
+    if swap := _id_search_redirect(request):
+        return swap
     form = ResidentFilterForm(request.GET or None, user=request.user)
     qs = Resident.objects.visible_to(request.user).select_related(
         "household__village", "household__group"

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from households.imports import ALL_COLUMNS, COL_ID, COL_PHONE
+from households.models import Household, ImportJob, Resident
+from tests.factories import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "户编号,村民小组,住址,姓名,身份证号,与户主关系,劳动能力,就业状况,联系电话,低保户"
+
+
+def _csv(rows: list[str], encoding: str = "utf-8", bom: bool = False) -> bytes:
+    text = "\r\n".join([HEADER, *rows]) + "\r\n"
+    data = text.encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def _upload(client, village, data: bytes, name: str = "户籍.csv"):
+    return client.post(
+        "/import/", {"village": village.pk, "file": SimpleUploadedFile(name, data)}, follow=True
+    )
+
+
+def _good_rows(n: int, start: int = 1) -> list[str]:
+    return [
+        f"{1000 + i},一组,一组{i}号,村民{i},{make_id_number()},户主,普通劳动力,务农,13800000000,否"
+        for i in range(start, start + n)
+    ]
+
+
+def test_gb18030_csv_with_rare_characters_round_trips_exactly(cadre_client, village, group):
+    names = ["李䶮", "王堃", "张喆"]
+    rows = [
+        f"20{i},一组,一组{i}号,{name},{make_id_number()},户主,普通劳动力,务农,,否"
+        for i, name in enumerate(names)
+    ]
+    data = _csv(rows, "gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # it really is GB18030, not UTF-8
+    response = _upload(cadre_client, village, data)
+    job = ImportJob.objects.get()
+    assert job.totals == {"new": 3, "update": 0, "error": 0, "rows": 3}
+    assert not Resident.objects.exists()  # the dry run wrote nothing
+    cadre_client.post(f"/import/{job.token}/")
+    assert sorted(Resident.objects.values_list("name", flat=True)) == sorted(names)
+    exported = cadre_client.get("/residents/export/")
+    sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+    assert sorted(r[3] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(names)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("gb18030", False)]
+)
+def test_csv_encodings_are_read(cadre_client, village, group, encoding, bom):
+    _upload(cadre_client, village, _csv(_good_rows(2), encoding, bom))
+    assert ImportJob.objects.get().totals["new"] == 2
+
+
+def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client, village, group):
+    good = _good_rows(5)
+    bad_checksum = f"3001,一组,,坏校验,{make_id_number()[:-1]}0,户主,普通劳动力,务农,,否"
+    if bad_checksum.split(",")[4][-1] == "0":
+        bad_checksum = bad_checksum.replace(
+            bad_checksum.split(",")[4], bad_checksum.split(",")[4][:-1] + "1"
+        )
+    bad_choice = f"3002,一组,,坏选项,{make_id_number()},户主,很能干,务农,,否"
+    bad_group = f"3003,九十九组,,坏小组,{make_id_number()},户主,普通劳动力,务农,,否"
+    rows = [good[0], bad_checksum, good[1], good[2], bad_choice, good[3], bad_group, good[4]]
+    response = _upload(cadre_client, village, _csv(rows))
+    job = ImportJob.objects.get()
+    assert job.totals == {"new": 5, "update": 0, "error": 3, "rows": 8}
+    # lines as the user sees them in Excel: the header is line 1
+    assert [e["line"] for e in job.errors] == [3, 6, 8]
+    assert "身份证号" in job.errors[0]["messages"][0]
+    assert "劳动能力" in job.errors[1]["messages"][0]
+    assert "九十九组" in job.errors[2]["messages"][0]
+    assert not Resident.objects.exists()
+    assert not Household.objects.exists()
+    body = response.content.decode()
+    assert "九十九组" in body
+    # the error workbook holds exactly those rows with their reasons
+    errors = cadre_client.get(f"/import/{job.token}/errors.xlsx")
+    sheet = list(
+        load_workbook(io.BytesIO(errors.content)).worksheets[0].iter_rows(values_only=True)
+    )
+    assert [r[3] for r in sheet[1:]] == ["坏校验", "坏选项", "坏小组"]
+    # confirming imports the five good rows and skips the three
+    cadre_client.post(f"/import/{job.token}/")
+    assert Resident.objects.count() == 5
+    job.refresh_from_db()
+    assert job.status == "imported"
+
+
+def test_confirm_twice_imports_once(cadre_client, village, group):
+    _upload(cadre_client, village, _csv(_good_rows(2)))
+    job = ImportJob.objects.get()
+    cadre_client.post(f"/import/{job.token}/")
+    response = cadre_client.post(f"/import/{job.token}/", follow=True)
+    assert Resident.objects.count() == 2
+    assert response.status_code == 200
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年渡头村住户成员表"])  # a title row above the header
+    ws.append(["户编号", "姓名", "身份证号", "与户主关系", "劳动能力", "就业状况"])
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_numeric_id_cells_are_rejected_with_the_reason(cadre_client, village):
+    number = make_id_number()
+    data = _xlsx(
+        [
+            ["1", "赵一", float(number), "户主", "普通劳动力", "务农"],
+            ["2", "钱二", number, "户主", "普通劳动力", "务农"],
+        ]
+    )
+    _upload(cadre_client, village, data, "表.xlsx")
+    job = ImportJob.objects.get()
+    assert job.totals["new"] == 1
+    assert job.errors[0]["line"] == 3
+    message = job.errors[0]["messages"][0]
+    assert "Excel" in message
+    assert "E+17" in message
+
+
+def test_scientific_notation_text_is_rejected_too(cadre_client, village):
+    rows = ["1,,,赵一,1.10105E+17,户主,普通劳动力,务农,,"]
+    _upload(cadre_client, village, _csv(rows))
+    assert "Excel" in ImportJob.objects.get().errors[0]["messages"][0]
+
+
+def test_existing_resident_is_updated_not_duplicated(cadre_client, village, group, resident):
+    row = (
+        f"{resident.household.number},一组,,{resident.name},{resident.id_number()},"
+        "户主,弱劳动力或半劳动力,务农,,否"
+    )
+    _upload(cadre_client, village, _csv([row]))
+    job = ImportJob.objects.get()
+    assert job.totals["update"] == 1
+    cadre_client.post(f"/import/{job.token}/")
+    resident.refresh_from_db()
+    assert resident.labour_ability == "weak"
+    assert Resident.objects.count() == 1
+
+
+def test_person_registered_outside_the_region_is_an_error_row(
+    cadre_client, village, other_resident
+):
+    row = f"5,,,{other_resident.name},{other_resident.id_number()},户主,普通劳动力,务农,,否"
+    _upload(cadre_client, village, _csv([row]))
+    job = ImportJob.objects.get()
+    assert job.totals["error"] == 1
+    other_resident.refresh_from_db()
+    assert other_resident.household.village != village
+
+
+def test_unreadable_files_get_a_message(cadre_client, village):
+    response = _upload(cadre_client, village, b"\x00\x01binary", "x.xlsx")
+    assert response.context["form"].errors["file"]
+    response = _upload(cadre_client, village, b"a,b\n1,2\n", "x.csv")
+    assert "身份证号" in str(response.context["form"].errors["file"])
+    assert not ImportJob.objects.exists()
+
+
+def test_cannot_import_into_a_village_outside_the_region(cadre_client, other_village):
+    response = _upload(cadre_client, other_village, _csv(_good_rows(1)))
+    assert response.context["form"].errors["village"]
+
+
+def test_template_formats_id_and_phone_columns_as_text(cadre_client):
+    response = cadre_client.get("/import/template.xlsx")
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert headers == ALL_COLUMNS
+    for column in (COL_ID, COL_PHONE):
+        cell = ws.cell(row=2, column=headers.index(column) + 1)
+        assert cell.number_format == "@"
+    assert wb.worksheets[1].title == "填写说明"
+
+
+def test_the_stored_upload_is_encrypted(cadre_client, village, group):
+    rows = _good_rows(1)
+    _upload(cadre_client, village, _csv(rows))
+    job = ImportJob.objects.get()
+    stored = job.file.open("rb").read()
+    assert rows[0].split(",")[4].encode() not in stored
