@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from households.idnumbers import id_hash, normalize
+from households.masking import mask
 from households.models import (
     ABLE_TO_WORK,
     Education,
@@ -285,7 +286,8 @@ def history_of(household: Household) -> list[dict]:
                 "user": record.history_user,
                 "type": record.history_type,
                 "model": model._meta.verbose_name,
-                "label": str(record.instance) if model is Resident else household.number,
+                # record.instance would query for the excluded updated_at: build the label here
+                "label": mask(record.name, "name") if model is Resident else household.number,
                 "changes": changes,
                 "reason": record.history_change_reason,
             }

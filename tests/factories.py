@@ -60,7 +60,10 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     name = factory.Sequence(lambda n: f"张{'三四五六七八'[n % 6]}力")
     sex = "M"
-    birth_date = datetime.date(1980, 5, 17)
+    # Spread over 40 years so generated ID numbers never run out of sequence numbers.
+    birth_date = factory.Sequence(
+        lambda n: datetime.date(1966, 1, 1) + datetime.timedelta(days=(n * 37) % 14600)
+    )
     id_number = factory.LazyAttribute(lambda o: make_id_number(o.birth_date, o.sex))
     phone = "13812345678"
     id_hash = factory.LazyAttribute(lambda o: id_hash(o.id_number))

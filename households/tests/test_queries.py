@@ -1,0 +1,61 @@
+"""Query counts of the list and detail pages do not depend on the number of rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _populate(village, group, n: int) -> None:
+    households = HouseholdFactory.create_batch(n, village=village, group=group)
+    for h in households:
+        ResidentFactory(household=h)
+
+
+@pytest.mark.parametrize(
+    "url", ["/households/", "/residents/", "/", "/households/?labour_ability=normal&q=张"]
+)
+def test_list_queries_same_for_10_and_1000_households(cadre_client, village, group, url):
+    _populate(village, group, 10)
+    small = _queries(cadre_client, url)
+    _populate(village, group, 990)
+    large = _queries(cadre_client, url)
+    assert small == large
+    assert large <= 12
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_household_list_query_budget(
+    cadre_client, village, group, n, django_assert_max_num_queries
+):
+    _populate(village, group, n)
+    with django_assert_max_num_queries(10):
+        cadre_client.get("/households/")
+
+
+def test_detail_queries_same_for_10_and_1000_households_and_any_household_size(
+    cadre_client, village, group
+):
+    small_house = HouseholdFactory(village=village, group=group)
+    ResidentFactory(household=small_house)
+    _populate(village, group, 10)
+    small = _queries(cadre_client, f"/households/{small_house.pk}/")
+    big_house = HouseholdFactory(village=village, group=group)
+    for relation in ["head", "spouse", "son", "daughter", "parent", "grandchild", "other"]:
+        ResidentFactory(household=big_house, relation=relation)
+    _populate(village, group, 990)
+    large = _queries(cadre_client, f"/households/{big_house.pk}/")
+    assert small == large
+    assert large <= 14
