@@ -56,7 +56,8 @@ def test_seed_demo_distributions_are_plausible(seeded):
 def test_no_plaintext_id_number_in_any_table(seeded):
     """Scan every column of every table for an 18-character ID number."""
     plain = {r.id_number() for r in Resident.objects.all()[:200]}
-    assert len(plain) == 200 and all(len(p) == 18 for p in plain)
+    assert len(plain) == 200
+    assert all(len(p) == 18 for p in plain)
     hits = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):

@@ -1,0 +1,129 @@
+"""End-to-end journeys in a real browser: Debian's chromium driven by Playwright.
+
+Screenshots are written to test-artifacts/ (or $TEST_ARTIFACTS) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from conftest import IN_CI
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(settings.BASE_DIR) / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei")
+        pytest.skip("Debian's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # test itself (creating data) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_cadre_logs_in_filters_opens_a_household_and_sees_the_masked_id(
+    page, live_server, village, group, other_village
+):
+    from villages.models import Role, StaffAssignment
+    from tests.factories import UserFactory
+
+    cadre = UserFactory(username="cadre", first_name="渡头村村干部")
+    StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
+    for i in range(30):
+        house = HouseholdFactory(village=village, group=group, number=f"{i + 1:04d}")
+        ResidentFactory(
+            household=house, name=f"陈{'建国军华明'[i % 5]}{i}", labour_ability="normal"
+        )
+    target = HouseholdFactory(village=village, group=group, number="0099", is_dibao=True)
+    person = ResidentFactory(household=target, name="王堃喆", labour_ability="weak")
+    stranger = ResidentFactory(household=HouseholdFactory(village=other_village), name="外村人")
+
+    page.goto(f"{live_server.url}/households/")
+    assert "/login/" in page.url
+    assert page.get_by_role("button", name="登录").is_visible()
+    _shot(page, "login")
+    page.get_by_label("用户名").fill("cadre")
+    page.get_by_label("密码").fill("secret-pass-123")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/households/")
+
+    page.get_by_label("劳动能力").select_option(label="弱劳动力或半劳动力")
+    page.get_by_label("社会救助").select_option(label="低保")
+    page.get_by_role("button", name="筛选", exact=True).click()
+    rows = page.locator("#households tbody tr")
+    assert rows.count() == 1
+    assert "王堃喆" in rows.first.inner_text()
+    assert stranger.name not in page.content()
+    _shot(page, "household-list-filtered")
+
+    rows.first.get_by_role("link", name="0099").click()
+    members = page.locator("#members")
+    members.wait_for()
+    text = members.inner_text()
+    assert person.masked_id() in text
+    assert person.id_number() not in page.content()
+    assert "138****5678" in text
+    _shot(page, "household-detail")
+
+
+def test_home_page_charts_render(page, live_server, village, group):
+    from villages.models import Role, StaffAssignment
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="township")
+    StaffAssignment.objects.create(user=user, region=village.parent, role=Role.TOWNSHIP_OFFICER)
+    for i in range(12):
+        ResidentFactory(household=HouseholdFactory(village=village, group=group), name=f"李{i}")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("township")
+    page.get_by_label("密码").fill("secret-pass-123")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+    charts = page.locator("figure.chart svg")
+    assert charts.count() == 6
+    assert page.locator("figure.chart rect.bar").count() > 20
+    assert "年龄结构" in page.content()
+    _shot(page, "home")
