@@ -475,9 +475,14 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Region.objects.visible_to(
-            user, roles=REGISTRY_KEEPERS
-        ).filter(level=Level.VILLAGE)
+        villages = Region.objects.visible_to(user, roles=REGISTRY_KEEPERS).filter(
+            level=Level.VILLAGE
+        )
+        self.fields["village"].queryset = villages
+        self.fields["village"].empty_label = _("Choose a village")
+        only = list(villages[:2])
+        if len(only) == 1:  # most cadres keep one village: choose it for them
+            self.fields["village"].initial = only[0].pk
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

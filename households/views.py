@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -201,9 +201,9 @@ def household_export(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk)
     residents = list(
-        household.residents.order_by("status", "relation", "birth_date").prefetch_related(
-            Prefetch("events", to_attr="event_list")
-        )
+        household.residents.order_by(
+            "status", Case(When(relation="head", then=0), default=1), "birth_date"
+        ).prefetch_related(Prefetch("events", to_attr="event_list"))
     )
     documents = household.documents.select_related("resident", "uploaded_by")
     can_edit = has_role_at(request.user, REGISTRY_KEEPERS, household.village.code)

@@ -6,7 +6,6 @@ Screenshots are written to test-artifacts/ (or $TEST_ARTIFACTS) for people to lo
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -67,8 +66,8 @@ def _shot(page, name: str) -> Path:
 def test_cadre_logs_in_filters_opens_a_household_and_sees_the_masked_id(
     page, live_server, village, group, other_village
 ):
-    from villages.models import Role, StaffAssignment
     from tests.factories import UserFactory
+    from villages.models import Role, StaffAssignment
 
     cadre = UserFactory(username="cadre", first_name="渡头村村干部")
     StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
@@ -110,8 +109,8 @@ def test_cadre_logs_in_filters_opens_a_household_and_sees_the_masked_id(
 
 
 def test_home_page_charts_render(page, live_server, village, group):
-    from villages.models import Role, StaffAssignment
     from tests.factories import UserFactory
+    from villages.models import Role, StaffAssignment
 
     user = UserFactory(username="township")
     StaffAssignment.objects.create(user=user, region=village.parent, role=Role.TOWNSHIP_OFFICER)

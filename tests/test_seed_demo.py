@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from households.models import Household, Resident
 from villages.models import Level, Region, Role, StaffAssignment
@@ -48,6 +49,7 @@ def test_seed_demo_distributions_are_plausible(seeded):
     assert 0.4 < (labour["normal"] + labour["skilled"]) / total < 0.8
     sexes = Counter(Resident.objects.values_list("sex", flat=True))
     assert 0.4 < sexes["F"] / total < 0.6
+    assert not Resident.objects.filter(birth_date__gt=timezone.localdate()).exists()
     heads = Resident.objects.filter(relation="head").count()
     assert heads == Household.objects.count()
     assert 2.5 < total / heads < 4.5

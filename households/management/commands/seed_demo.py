@@ -136,8 +136,12 @@ class Command(BaseCommand):
                 return number
 
     def _birth(self, age: int) -> datetime.date:
-        year = self.today.year - age
-        return datetime.date(year, 1, 1) + datetime.timedelta(days=self.rng.randrange(0, 365))
+        """A birth date that makes the person exactly `age` today (never in the future)."""
+        try:
+            last_birthday = self.today.replace(year=self.today.year - age)
+        except ValueError:  # 29 February
+            last_birthday = self.today.replace(year=self.today.year - age, day=28)
+        return last_birthday - datetime.timedelta(days=self.rng.randrange(0, 365))
 
     def _person(self, household, relation, age, sex, surname=None) -> Resident:
         rng = self.rng
@@ -320,7 +324,7 @@ class Command(BaseCommand):
                 )
             )
         houses = bulk_create_with_history(
-            houses, Household, batch_size=1000, default_change_reason="demo data"
+            houses, Household, batch_size=1000, default_change_reason="演示数据"
         )
         people = [p for h in houses for p in self._members(h)]
         # A few life events, with the status they leave behind.
@@ -335,7 +339,7 @@ class Command(BaseCommand):
             }.get(kind, resident.status)
             events.append((resident, kind))
         people = bulk_create_with_history(
-            people, Resident, batch_size=1000, default_change_reason="demo data"
+            people, Resident, batch_size=1000, default_change_reason="演示数据"
         )
         by_hash = {
             p.id_hash: p
