@@ -25,7 +25,7 @@ COPY . .
 # collectstatic needs settings that import; these build-time values never reach a container.
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
     DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    CELERY_BROKER_URL=memory:// ID_HASH_KEY=build FIELD_ENCRYPTION_KEY=build \
+    CELERY_BROKER_URL=memory:// CACHE_URL=locmemcache:// ID_HASH_KEY=build FIELD_ENCRYPTION_KEY=build \
     PUBLIC_BASE_URL=http://localhost \
     python manage.py collectstatic --noinput \
     && mkdir -p /data/media && chown -R portal /data /app/var

@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from zipfile import BadZipFile
 
 from cryptography.fernet import Fernet
-from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 from import_export import fields, resources, widgets
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -56,9 +52,9 @@ from households.models import (
     Relation,
     Resident,
 )
-from households.xlsx import workbook_bytes, xlsx_response
 from villages.models import REGISTRY_KEEPERS, Level, Region
-from villages.scoping import region_codes
+
+logger = logging.getLogger(__name__)
 
 # --- Columns -----------------------------------------------------------------------------
 
@@ -99,6 +95,7 @@ TEXT_COLUMNS = [
     ALL_COLUMNS.index(COL_ID),
     ALL_COLUMNS.index(COL_PHONE),
 ]
+PROGRESS_EVERY = 25  # rows between progress updates
 TRUE_WORDS = {"是", "有", "1", "Y", "YES", "TRUE", "√", "✓"}
 FALSE_WORDS = {"", "否", "无", "0", "N", "NO", "FALSE"}
 
@@ -184,10 +181,12 @@ def _field(attr: str, column: str, choices) -> fields.Field:
 class RegistryResource(resources.ModelResource):
     """Residents, with their household found or created from the household columns."""
 
-    def __init__(self, *, village: Region, user):
+    def __init__(self, *, village: Region, user, progress_key: str = ""):
         super().__init__()
         self.village = village
         self.user = user
+        self.progress_key = progress_key
+        self.rows_done = 0
         self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
         self.visible_ids = Resident.objects.visible_to(user, roles=REGISTRY_KEEPERS)
 
@@ -297,6 +296,11 @@ class RegistryResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         instance._history_user = self.user
 
+    def after_import_row(self, row, row_result, **kwargs):
+        self.rows_done += 1
+        if self.progress_key and self.rows_done % PROGRESS_EVERY == 0:
+            cache.set(self.progress_key, self.rows_done, timeout=3600)
+
 
 # --- Reading files ---------------------------------------------------------------------
 
@@ -383,9 +387,13 @@ def _messages_of(invalid) -> list[str]:
 
 
 def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
-    """Run the import of a job's file; return totals and per-line errors."""
+    """Run the import of a job's file; return totals and per-line errors.
+
+    Progress (rows done) goes to the cache, not the job row: the rows are imported inside
+    one transaction, which a dry run rolls back, and other connections would not see it.
+    """
     sheet = read_sheet(_file_bytes(job), job.original_name)
-    resource = RegistryResource(village=job.village, user=user)
+    resource = RegistryResource(village=job.village, user=user, progress_key=progress_key(job))
     result = resource.import_data(
         _dataset(sheet), dry_run=dry_run, use_transactions=True, raise_errors=False
     )
@@ -408,12 +416,15 @@ def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
         "error": len(errors),
         "rows": len(sheet.rows),
     }
-    return {
-        "totals": totals,
-        "errors": errors,
-        "headers": sheet.headers,
-        "failed": result.has_errors(),
-    }
+    return {"totals": totals, "errors": errors, "failed": result.has_errors()}
+
+
+def progress_key(job: ImportJob) -> str:
+    return f"import-progress:{job.pk}"
+
+
+def import_progress(job: ImportJob) -> int:
+    return cache.get(progress_key(job), 0) if job.running else job.rows_total
 
 
 def _fernet() -> Fernet:
@@ -425,142 +436,90 @@ def _file_bytes(job: ImportJob) -> bytes:
         return _fernet().decrypt(handle.read())
 
 
-def import_check(*, user, village: Region, upload) -> ImportJob:
-    """Store the upload (encrypted) and dry-run it. Raises ImportFileError for unreadable files."""
+def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
+    """Store the upload (encrypted) and queue its dry run. Unreadable files raise
+    ImportFileError here, before anything is stored."""
     data = upload.read()
-    read_sheet(data, upload.name)  # fail early, before anything is stored
+    sheet = read_sheet(data, upload.name)
     job = ImportJob(
         token=secrets.token_urlsafe(24),
         village=village,
         created_by=user,
         original_name=upload.name[:200],
+        rows_total=len(sheet.rows),
+        headers=sheet.headers,
+        language=language,  # the uploader's language, for the row messages
     )
-    job.file.save(f"{job.token}.bin", ContentFile(_fernet().encrypt(data)), save=False)
-    outcome = run_import(job=job, user=user, dry_run=True)
-    job.totals, job.errors, job.headers = outcome["totals"], outcome["errors"], outcome["headers"]
-    job.full_clean()
-    job.save()
+    with transaction.atomic():
+        job.file.save(f"{job.token}.bin", ContentFile(_fernet().encrypt(data)), save=False)
+        job.full_clean()
+        job.save()
+        from households.tasks import import_check_task
+
+        import_check_task.delay_on_commit(job.pk)
     return job
 
 
-def import_confirm(*, job: ImportJob, user) -> ImportJob:
-    """Import the good rows for real; rows with errors are skipped and stay downloadable."""
+def _finish(job_pk: int, *, status: str, outcome: dict) -> None:
+    ImportJob.objects.filter(pk=job_pk).update(
+        status=status, totals=outcome["totals"], errors=outcome["errors"]
+    )
+
+
+def _crashed(job_pk: int, exc: Exception) -> None:
+    logger.exception("import %s failed", job_pk, exc_info=exc)
+    ImportJob.objects.filter(pk=job_pk).update(
+        status=ImportStatus.FAILED,
+        errors=[
+            {"line": 0, "messages": [_("The file could not be processed; nothing was saved.")]}
+        ],
+    )
+
+
+def import_check(*, job_id: int) -> None:
+    """The dry run. Claimed with a conditional UPDATE so two workers never run it twice."""
+    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CHECKING
+    ):
+        return
+    job = ImportJob.objects.select_related("village", "created_by").get(pk=job_id)
+    try:
+        with translation.override(job.language):
+            outcome = run_import(job=job, user=job.created_by, dry_run=True)
+    except Exception as exc:  # a bug must not leave the job "checking" for ever
+        _crashed(job_id, exc)
+        return
+    _finish(job_id, status=ImportStatus.CHECKED, outcome=outcome)
+
+
+def import_confirm(*, job: ImportJob, user) -> None:
+    """Queue the real import of the good rows; rows with errors are skipped."""
     with transaction.atomic():
-        # Claim the job first: a double-clicked confirm waits here, then finds it taken.
+        # Claim first: a double-clicked confirm finds the job taken.
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
-            status=ImportStatus.IMPORTED
+            status=ImportStatus.IMPORTING, confirmed_by=user
         )
         if not claimed:
             raise ValidationError(_("This file has already been imported."))
-        outcome = run_import(job=job, user=user, dry_run=False)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED if outcome["failed"] else ImportStatus.IMPORTED,
-            totals=outcome["totals"],
-            errors=outcome["errors"],
-            imported_at=timezone.now(),
-        )
-    job.refresh_from_db()
-    return job
+        from households.tasks import import_apply_task
+
+        import_apply_task.delay_on_commit(job.pk)
 
 
-# --- Views -------------------------------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Region.objects.none())
-    file = forms.FileField(
-        label=gettext_lazy("File (.xlsx or .csv)"),
-        help_text=gettext_lazy("CSV in UTF-8 or GB18030 (Excel's “CSV” in Chinese Windows)."),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        villages = Region.objects.visible_to(user, roles=REGISTRY_KEEPERS).filter(
-            level=Level.VILLAGE
-        )
-        self.fields["village"].queryset = villages
-        self.fields["village"].empty_label = _("Choose a village")
-        only = list(villages[:2])
-        if len(only) == 1:  # most cadres keep one village: choose it for them
-            self.fields["village"].initial = only[0].pk
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise ValidationError(_("The file is larger than 20 MB; split it by villager group."))
-        return upload
-
-
-def _require_keeper(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or region_codes(request.user, REGISTRY_KEEPERS)):
-        raise PermissionDenied
-
-
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_keeper(request)
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    if form.is_valid():
-        try:
-            job = import_check(
-                user=request.user,
-                village=form.cleaned_data["village"],
-                upload=form.cleaned_data["file"],
-            )
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-        else:
-            return redirect("households:import_preview", token=job.token)
-    recent = ImportJob.objects.visible_to(request.user).select_related("village", "created_by")[:10]
-    return render(request, "households/import_upload.html", {"form": form, "recent": recent})
-
-
-def _job_for(request: HttpRequest, token: str) -> ImportJob:
-    qs = ImportJob.objects.visible_to(request.user, roles=REGISTRY_KEEPERS).select_related(
-        "village"
-    )
-    return get_object_or_404(qs, token=token)
-
-
-@require_http_methods(["GET", "POST"])
-def import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    job = _job_for(request, token)
-    if request.method == "POST":
-        try:
-            job = import_confirm(job=job, user=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if job.status == ImportStatus.IMPORTED:
-                messages.success(
-                    request,
-                    _("Imported: %(new)d new, %(update)d updated, %(error)d rows skipped.")
-                    % job.totals,
-                )
-            else:
-                messages.error(request, _("The import failed; nothing was saved."))
-        return redirect("households:import_preview", token=job.token)
-    return render(request, "households/import_preview.html", {"job": job})
-
-
-def import_errors(request: HttpRequest, token: str) -> HttpResponse:
-    """The rows that failed, as they were, with the reason in a last column."""
-    job = _job_for(request, token)
-    if not job.errors:
-        raise Http404
-    sheet = read_sheet(_file_bytes(job), job.original_name)
-    by_line = dict(zip(sheet.lines, sheet.rows, strict=True))
-    reason = _("Error")
-    rows = [
-        [*["" if v is None else v for v in by_line[e["line"]]], e["line"], "；".join(e["messages"])]
-        for e in job.errors
-    ]
-    headers = [*sheet.headers, _("Line in the original file"), reason]
-    text = [i for i, h in enumerate(sheet.headers) if h in (COL_ID, COL_PHONE, COL_NUMBER)]
-    content = workbook_bytes(headers, rows, text_columns=text, title=_("Errors"))
-    return xlsx_response(
-        content, f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx"
-    )
+def import_apply(*, job_id: int) -> None:
+    job = ImportJob.objects.select_related("village", "confirmed_by").get(pk=job_id)
+    if job.status != ImportStatus.IMPORTING:
+        return
+    try:
+        with translation.override(job.language):
+            outcome = run_import(job=job, user=job.confirmed_by, dry_run=False)
+    except Exception as exc:
+        _crashed(job_id, exc)
+        return
+    # A non-validation error rolls the whole import back (import-export's rule).
+    status = ImportStatus.FAILED if outcome["failed"] else ImportStatus.IMPORTED
+    ImportJob.objects.filter(pk=job_id).update(imported_at=timezone.now())
+    _finish(job_id, status=status, outcome=outcome)
 
 
 def template_bytes() -> bytes:
@@ -603,8 +562,3 @@ def template_bytes() -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def import_template(request: HttpRequest) -> HttpResponse:
-    _require_keeper(request)
-    return xlsx_response(template_bytes(), "住户成员导入模板.xlsx")

@@ -516,9 +516,15 @@ class Document(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking")
     CHECKED = "checked", _("Checked, waiting for confirmation")
+    IMPORTING = "importing", _("Importing")
     IMPORTED = "imported", _("Imported")
     FAILED = "failed", _("Not imported")
+
+
+IMPORT_RUNNING = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
 class ImportJobQuerySet(ScopedQuerySet):
@@ -537,7 +543,17 @@ class ImportJob(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     file = models.FileField(_("file"), upload_to="imports/")
     status = models.CharField(
-        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     # per failed row: its line in the file and the messages; never the values
@@ -555,3 +571,7 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def running(self) -> bool:
+        return self.status in IMPORT_RUNNING

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import imports, views
+from households import views, views_import
 
 app_name = "households"
 
@@ -20,8 +20,8 @@ urlpatterns = [
     path("residents/<int:pk>/events/new/", views.life_event_create, name="event_create"),
     path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="reveal"),
     path("access-log/", views.access_log, name="access_log"),
-    path("import/", imports.import_upload, name="import"),
-    path("import/template.xlsx", imports.import_template, name="import_template"),
-    path("import/<str:token>/", imports.import_preview, name="import_preview"),
-    path("import/<str:token>/errors.xlsx", imports.import_errors, name="import_errors"),
+    path("import/", views_import.import_upload, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
+    path("import/<str:token>/", views_import.import_preview, name="import_preview"),
+    path("import/<str:token>/errors.xlsx", views_import.import_errors, name="import_errors"),
 ]

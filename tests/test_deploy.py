@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "ID_HASH_KEY": "a-real-key-from-a-vault",
     "FIELD_ENCRYPTION_KEY": "5z0cb0DHbe1u6LEd2ymS4HTzg0mRD7o2sFTptxB4KZw=",
     "PUBLIC_BASE_URL": "https://portal.example.gov.cn",

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from households.imports import import_check
+from households.imports import import_submit
 from households.services import document_upload
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
@@ -67,7 +67,7 @@ def _jpeg() -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def objects(household, resident, village_cadre, village):
+def objects(household, resident, village_cadre, village, django_capture_on_commit_callbacks):
     document = document_upload(
         household=household, user=village_cadre, kind="id_card", upload=_jpeg()
     )
@@ -75,7 +75,8 @@ def objects(household, resident, village_cadre, village):
     csv += "9001,李四,11010519491231002X,户主,普通劳动力,务农\n"
     csv += "9002,王五,110105194912310021,户主,普通劳动力,务农\n"  # wrong check digit
     upload = SimpleUploadedFile("a.csv", csv.encode())
-    job = import_check(user=village_cadre, village=village, upload=upload)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_submit(user=village_cadre, village=village, upload=upload, language="zh-hans")
     return {
         "household": household.pk,
         "resident": resident.pk,

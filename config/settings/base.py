@@ -151,6 +151,11 @@ FIELD_ENCRYPTION_KEY = env(
     "FIELD_ENCRYPTION_KEY", default="ZGVtby1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
 )
 
+# --- Cache ----------------------------------------------------------------------
+# Holds progress of long work (imports) for the pages that show it; shared between web and
+# worker processes in production (Redis), per process in the embedded default.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in the calling process: the embedded default for trying it.

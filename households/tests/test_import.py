@@ -21,10 +21,23 @@ def _csv(rows: list[str], encoding: str = "utf-8", bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
+@pytest.fixture(autouse=True)
+def _run_tasks_on_commit(cadre_client, django_capture_on_commit_callbacks):
+    """The import queues its work on commit; inside a test transaction, run it at once."""
+    cadre_client.run_on_commit = django_capture_on_commit_callbacks
+
+
 def _upload(client, village, data: bytes, name: str = "户籍.csv"):
-    return client.post(
-        "/import/", {"village": village.pk, "file": SimpleUploadedFile(name, data)}, follow=True
-    )
+    with client.run_on_commit(execute=True):
+        response = client.post(
+            "/import/", {"village": village.pk, "file": SimpleUploadedFile(name, data)}
+        )
+    return client.get(response["Location"]) if response.status_code == 302 else response
+
+
+def _confirm(client, job, **kwargs):
+    with client.run_on_commit(execute=True):
+        return client.post(f"/import/{job.token}/", **kwargs)
 
 
 def _good_rows(n: int, start: int = 1) -> list[str]:
@@ -47,7 +60,7 @@ def test_gb18030_csv_with_rare_characters_round_trips_exactly(cadre_client, vill
     job = ImportJob.objects.get()
     assert job.totals == {"new": 3, "update": 0, "error": 0, "rows": 3}
     assert not Resident.objects.exists()  # the dry run wrote nothing
-    cadre_client.post(f"/import/{job.token}/")
+    _confirm(cadre_client, job)
     assert sorted(Resident.objects.values_list("name", flat=True)) == sorted(names)
     exported = cadre_client.get("/residents/export/")
     sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
@@ -92,7 +105,7 @@ def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client
     )
     assert [r[3] for r in sheet[1:]] == ["坏校验", "坏选项", "坏小组"]
     # confirming imports the five good rows and skips the three
-    cadre_client.post(f"/import/{job.token}/")
+    _confirm(cadre_client, job)
     assert Resident.objects.count() == 5
     job.refresh_from_db()
     assert job.status == "imported"
@@ -101,8 +114,8 @@ def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client
 def test_confirm_twice_imports_once(cadre_client, village, group):
     _upload(cadre_client, village, _csv(_good_rows(2)))
     job = ImportJob.objects.get()
-    cadre_client.post(f"/import/{job.token}/")
-    response = cadre_client.post(f"/import/{job.token}/", follow=True)
+    _confirm(cadre_client, job)
+    response = _confirm(cadre_client, job, follow=True)
     assert Resident.objects.count() == 2
     assert response.status_code == 200
 
@@ -150,7 +163,7 @@ def test_existing_resident_is_updated_not_duplicated(cadre_client, village, grou
     _upload(cadre_client, village, _csv([row]))
     job = ImportJob.objects.get()
     assert job.totals["update"] == 1
-    cadre_client.post(f"/import/{job.token}/")
+    _confirm(cadre_client, job)
     resident.refresh_from_db()
     assert resident.labour_ability == "weak"
     assert Resident.objects.count() == 1
@@ -198,3 +211,45 @@ def test_the_stored_upload_is_encrypted(cadre_client, village, group):
     job = ImportJob.objects.get()
     stored = job.file.open("rb").read()
     assert rows[0].split(",")[4].encode() not in stored
+
+
+def test_queued_import_shows_progress_and_refreshes(cadre_client, village):
+    # Without running the on-commit task, the job waits as a worker queue would leave it.
+    response = cadre_client.post(
+        "/import/",
+        {"village": village.pk, "file": SimpleUploadedFile("a.csv", _csv(_good_rows(3)))},
+    )
+    job = ImportJob.objects.get()
+    assert job.status == "queued"
+    assert job.rows_total == 3
+    page = cadre_client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "3 行中已处理 0 行" in page
+
+
+def test_check_task_runs_once_even_if_delivered_twice(cadre_client, village, group):
+    from households.imports import import_check
+
+    _upload(cadre_client, village, _csv(_good_rows(2)))
+    job = ImportJob.objects.get()
+    assert job.status == "checked"
+    import_check(job_id=job.pk)  # a redelivered message
+    job.refresh_from_db()
+    assert job.status == "checked"
+    assert job.totals["new"] == 2
+
+
+def test_an_unreadable_stored_file_fails_the_job_with_a_message(cadre_client, village, group):
+    from households.imports import import_check
+
+    cadre_client.post(
+        "/import/",
+        {"village": village.pk, "file": SimpleUploadedFile("a.csv", _csv(_good_rows(1)))},
+    )
+    job = ImportJob.objects.get()
+    job.file.save("broken.bin", io.BytesIO(b"not encrypted"), save=True)
+    import_check(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    page = cadre_client.get(f"/import/{job.token}/").content.decode()
+    assert "未保存任何内容" in page

@@ -329,3 +329,25 @@ def test_pagination(cadre_client, village, settings):
     HouseholdFactory.create_batch(12, village=village)
     page = cadre_client.get("/households/", {"page": 3}).context["page"]
     assert (page.number, len(page.object_list), page.paginator.num_pages) == (3, 2, 3)
+
+
+def test_township_officer_lists_exactly_the_households_of_the_township(
+    client, township_officer, village, sibling_village, other_village
+):
+    mine = [HouseholdFactory(village=village), HouseholdFactory(village=sibling_village)]
+    HouseholdFactory(village=other_village)
+    client.force_login(township_officer)
+    page = client.get("/households/").context["page"]
+    assert set(page.object_list) == set(mine)
+
+
+def test_county_officer_lists_every_household(client, county_officer, village, other_village):
+    everything = [HouseholdFactory(village=village), HouseholdFactory(village=other_village)]
+    client.force_login(county_officer)
+    assert set(client.get("/households/").context["page"].object_list) == set(everything)
+
+
+def test_village_filter_outside_the_region_is_rejected(cadre_client, household, other_village):
+    response = cadre_client.get("/households/", {"village": other_village.pk})
+    assert response.context["form"].errors["village"]
+    assert list(response.context["page"].object_list) == [household]
