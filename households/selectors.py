@@ -38,12 +38,11 @@ def residents_matching_text(qs: QuerySet[Resident], text: str) -> QuerySet[Resid
     return qs.filter(name__contains=text)
 
 
-def _living_members(**conditions) -> Exists:
-    return Exists(
-        Resident.objects.filter(
-            household=OuterRef("pk"), status=ResidentStatus.LIVING, **conditions
-        )
-    )
+def _living_members(**conditions) -> Q:
+    """Households with a living member matching: a semi-join (IN), which the planner runs
+    once over the resident index, not a correlated EXISTS per household."""
+    members = Resident.objects.filter(status=ResidentStatus.LIVING, **conditions)
+    return Q(pk__in=members.values("household_id"))
 
 
 def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household]:
@@ -81,9 +80,7 @@ def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household
     if text:
         matches = residents_matching_text(Resident.objects.all(), text)
         qs = qs.filter(
-            Q(Exists(matches.filter(household=OuterRef("pk"))))
-            | Q(number=text)
-            | Q(address__contains=text)
+            Q(pk__in=matches.values("household_id")) | Q(number=text) | Q(address__contains=text)
         )
     return qs
 
