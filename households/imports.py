@@ -53,6 +53,7 @@ from households.models import (
     Resident,
 )
 from villages.models import REGISTRY_KEEPERS, Level, Region
+from villages.scoping import has_role_at
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ class RegistryResource(resources.ModelResource):
         self.user = user
         self.progress_key = progress_key
         self.rows_done = 0
+        self.households: dict[str, Household] = {}
         self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
-        self.visible_ids = Resident.objects.visible_to(user, roles=REGISTRY_KEEPERS)
 
     class Meta:
         model = Resident
@@ -207,7 +208,8 @@ class RegistryResource(resources.ModelResource):
         return super().field_from_django_field(field_name, django_field, readonly)
 
     def get_instance(self, instance_loader, row):
-        return Resident.objects.filter(id_hash=row[COL_ID]).first()
+        # looked up once, in before_import_row, together with its scope check
+        return row.get("_existing")
 
     def before_import_row(self, row, **kwargs):
         errors: dict[str, list[str]] = {}
@@ -215,7 +217,7 @@ class RegistryResource(resources.ModelResource):
             if _text(row.get(column)) == "":
                 errors.setdefault(column, []).append(_("This column is required."))
         raw_id = row.get(COL_ID)
-        number = ""
+        check = None
         if isinstance(raw_id, int | float) or "E+" in _text(raw_id).upper():
             errors[COL_ID] = [
                 _(
@@ -227,12 +229,14 @@ class RegistryResource(resources.ModelResource):
             ]
         elif _text(raw_id):
             try:
-                number = validate_id_number(_text(raw_id)).number
+                check = validate_id_number(_text(raw_id))
             except ValidationError as exc:
                 errors[COL_ID] = exc.messages
         phone = normalize(_text(row.get(COL_PHONE))).replace("-", "")
         if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
             errors[COL_PHONE] = [_("“%(value)s” is not a phone number.") % {"value": phone}]
+        if len(_text(row.get(COL_NUMBER))) > Household._meta.get_field("number").max_length:
+            errors[COL_NUMBER] = [_("The household number is longer than 20 characters.")]
         group_name = _text(row.get(COL_GROUP))
         if group_name and group_name not in self.groups:
             errors[COL_GROUP] = [
@@ -252,34 +256,55 @@ class RegistryResource(resources.ModelResource):
                     household_fields[attr] = _yes_no(row.get(column))
                 except ValueError as exc:
                     errors[column] = [str(exc)]
-        if number and COL_ID not in errors:
-            existing = Resident.objects.filter(id_hash=id_hash(number)).first()
-            if existing and not self.visible_ids.filter(pk=existing.pk).exists():
+        existing = None
+        if check is not None:
+            existing = (
+                Resident.objects.select_related("household__village")
+                .filter(id_hash=id_hash(check.number))
+                .first()
+            )
+            if existing and not has_role_at(
+                self.user, REGISTRY_KEEPERS, existing.household.village.code
+            ):
                 errors[COL_ID] = [_("This person is registered in a household outside your area.")]
         if errors:
             raise ValidationError(errors)
 
-        household, _created = Household.objects.get_or_create(
-            village=self.village,
-            number=_text(row[COL_NUMBER]),
-            defaults={"address": _text(row.get(COL_ADDRESS))},
-        )
-        changed = False
-        if group_name and household.group_id != self.groups[group_name].pk:
-            household.group, changed = self.groups[group_name], True
+        number = _text(row[COL_NUMBER])
+        group = self.groups[group_name] if group_name else None
         address = _text(row.get(COL_ADDRESS))
-        if address and household.address != address:
-            household.address, changed = address, True
-        for attr, value in household_fields.items():
-            if getattr(household, attr) != value:
-                setattr(household, attr, value)
-                changed = True
-        if changed or _created:
-            household.full_clean()
-            household._history_user = self.user
-            household.save()
-        check = validate_id_number(number)
+        household = self.households.get(number)
+        created = False
+        if household is None:
+            # A new household is created whole (its group belongs to this village by
+            # construction, the number's length is checked above): one INSERT, no update.
+            household = Household.objects.filter(village=self.village, number=number).first()
+            if household is None:
+                household = Household(
+                    village=self.village,
+                    number=number,
+                    address=address,
+                    group=group,
+                    **household_fields,
+                )
+                household._history_user = self.user
+                household.save()
+                created = True
+        if not created:
+            changes = dict(household_fields)
+            if group is not None:
+                changes["group"] = group
+            if address:
+                changes["address"] = address
+            changed = {k: v for k, v in changes.items() if getattr(household, k) != v}
+            if changed:
+                for attr, value in changed.items():
+                    setattr(household, attr, value)
+                household.full_clean()
+                household._history_user = self.user
+                household.save()
         row[COL_ID] = id_hash(check.number)
+        row["_existing"] = existing
         row[COL_PHONE] = encrypt(phone)
         row["_household"] = household
         row["_check"] = check
@@ -297,6 +322,10 @@ class RegistryResource(resources.ModelResource):
         instance._history_user = self.user
 
     def after_import_row(self, row, row_result, **kwargs):
+        if "_household" in row and row_result.import_type in ("new", "update"):
+            # Only households of rows that were kept: a failed row's savepoint took its
+            # household back out of the database.
+            self.households[row["_household"].number] = row["_household"]
         self.rows_done += 1
         if self.progress_key and self.rows_done % PROGRESS_EVERY == 0:
             cache.set(self.progress_key, self.rows_done, timeout=3600)

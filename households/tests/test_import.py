@@ -109,6 +109,8 @@ def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client
     assert Resident.objects.count() == 5
     job.refresh_from_db()
     assert job.status == "imported"
+    household = Household.objects.get(number="1001")
+    assert household.history.get().history_user == job.confirmed_by
 
 
 def test_confirm_twice_imports_once(cadre_client, village, group):
