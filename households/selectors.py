@@ -245,18 +245,24 @@ def region_overview(
 def history_of(household: Household) -> list[dict]:
     """Every recorded change of the household and its members, newest first, with diffs.
 
-    Two queries: the historical rows are fetched in bulk and diffed here, pairwise per
+    Three queries: the historical rows are fetched in bulk and diffed here, pairwise per
     object, instead of simple-history's diff_against, which queries per row.
     """
     rows: list[dict] = []
     records = [
         *household.history.select_related("history_user").order_by("history_date"),
-        *Resident.history.filter(
-            Q(household_id=household.pk) | Q(id__in=household.residents.values("pk"))
-        )
-        .select_related("history_user")
-        .order_by("history_date"),
     ]
+    # Members' rows, including those from before a move: two indexed lookups, merged here
+    # (an OR across the two columns would scan the whole history table).
+    seen = set()
+    for qs in (
+        Resident.history.filter(household_id=household.pk),
+        Resident.history.filter(id__in=household.residents.values("pk")),
+    ):
+        for record in qs.select_related("history_user"):
+            if record.history_id not in seen:
+                seen.add(record.history_id)
+                records.append(record)
     previous: dict[tuple[str, int], object] = {}
     hidden = {"id_hash", "id_cipher", "phone_cipher"}
     for record in sorted(records, key=lambda r: r.history_date):

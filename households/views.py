@@ -148,7 +148,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     heads = {
         r.household_id: r
         for r in Resident.objects.filter(
-            household__in=qs, relation="head", status=ResidentStatus.LIVING
+            household__in=qs.values("pk"), relation="head", status=ResidentStatus.LIVING
         ).only("household_id", "id_cipher", "name")
     }
     rows = []
