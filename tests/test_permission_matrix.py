@@ -34,6 +34,7 @@ WRITE_OBJ = [LOGIN, 200, 404, 403, 403, 403, 404]
 KEEPER_PAGE = [LOGIN, 200, 200, 403, 403, 403, 403]
 REVEAL = [LOGIN, 200, 404, 403, 200, 403, 404]
 IMPORT_JOB = [LOGIN, 200, 404, 404, 404, 404, 404]
+STAFF = [LOGIN, 403, 403, 403, 200, 403, 403]  # county officers manage staff accounts
 
 MATRIX = [
     ("/", [LOGIN, 200, 200, 200, 200, 200, 200]),
@@ -57,6 +58,9 @@ MATRIX = [
     ("/import/{job}/", IMPORT_JOB),
     ("/import/{job}/errors.xlsx", IMPORT_JOB),
     ("POST /households/{household}/documents/new/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("/staff/", STAFF),
+    ("/staff/new/", STAFF),
+    ("/staff/{staff}/", STAFF),
 ]
 
 
@@ -82,6 +86,7 @@ def objects(household, resident, village_cadre, village, django_capture_on_commi
         "resident": resident.pk,
         "document": document.pk,
         "job": job.token,
+        "staff": village_cadre.pk,
     }
 
 

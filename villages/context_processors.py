@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from villages.models import REGISTRY_READERS
+from villages.models import REGISTRY_READERS, STAFF_MANAGERS
 from villages.scoping import region_codes
 
 
@@ -13,4 +13,9 @@ def staff(request) -> dict:
             return False
         return user.is_superuser or bool(region_codes(user, REGISTRY_READERS))
 
-    return {"can_read_registry": can_read_registry}
+    def can_manage_staff() -> bool:
+        if user is None or not user.is_authenticated:
+            return False
+        return user.is_superuser or bool(region_codes(user, STAFF_MANAGERS))
+
+    return {"can_read_registry": can_read_registry, "can_manage_staff": can_manage_staff}

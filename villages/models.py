@@ -8,6 +8,7 @@ scoping mechanism (villages.scoping) relies on.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +106,24 @@ REGISTRY_READERS = frozenset(
 REGISTRY_KEEPERS = frozenset({Role.VILLAGE_CADRE})
 
 
+# Who manages staff accounts (DESIGN §2: the county officer).
+STAFF_MANAGERS = frozenset({Role.COUNTY_OFFICER})
+
+# The level of region each role is assigned at.
+LEVEL_OF_ROLE = {
+    Role.COUNTY_OFFICER: Level.COUNTY,
+    Role.TOWNSHIP_OFFICER: Level.TOWNSHIP,
+    Role.VILLAGE_CADRE: Level.VILLAGE,
+    Role.GRID_WORKER: Level.VILLAGE,
+    Role.COOP_CLERK: Level.VILLAGE,
+}
+
+
+class StaffAssignmentQuerySet(ScopedQuerySet):
+    scope_path = "region__code"
+    scope_roles = STAFF_MANAGERS
+
+
 class StaffAssignment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +137,8 @@ class StaffAssignment(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = StaffAssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("staff assignment")
         verbose_name_plural = _("staff assignments")
@@ -129,3 +150,15 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.region}"
+
+    def clean(self) -> None:
+        if self.region_id and self.role and self.region.level != LEVEL_OF_ROLE.get(self.role):
+            raise ValidationError(
+                {
+                    "region": _("A %(role)s is assigned to a %(level)s.")
+                    % {
+                        "role": self.get_role_display(),
+                        "level": Level(LEVEL_OF_ROLE[self.role]).label,
+                    }
+                }
+            )

@@ -6,6 +6,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -95,3 +98,39 @@ def assignment_create(*, user, region: Region, role: Role | str) -> StaffAssignm
         assignment.full_clean()
         assignment.save()
     return assignment
+
+
+def staff_create(*, username: str, full_name: str, password: str, role: str, region: Region):
+    """A staff account with its first assignment; the password was validated by the form."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user = user_model(username=username, first_name=full_name)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        assignment_create(user=user, region=region, role=role)
+    return user
+
+
+def staff_update(*, user, full_name: str, is_active: bool, can_see_identity: bool) -> None:
+    permission = Permission.objects.get(
+        content_type__app_label="households", codename="view_full_identity"
+    )
+    with transaction.atomic():
+        user.first_name = full_name
+        user.is_active = is_active
+        user.full_clean()
+        user.save(update_fields=["first_name", "is_active"])
+        if can_see_identity:
+            user.user_permissions.add(permission)
+        else:
+            user.user_permissions.remove(permission)
+
+
+def assignment_remove(*, assignment: StaffAssignment) -> None:
+    with transaction.atomic():
+        if assignment.user.assignments.count() <= 1:
+            raise ValidationError(
+                _("This is the account's only assignment; deactivate the account instead.")
+            )
+        assignment.delete()

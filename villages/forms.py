@@ -1,0 +1,64 @@
+"""Staff account forms. Region choices come through visible_to() of the manager."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import STAFF_MANAGERS, Level, Region, Role
+
+
+class AssignmentForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none())
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.visible_to(
+            manager, roles=STAFF_MANAGERS
+        ).exclude(level=Level.GROUP)
+        self.fields["region"].label_from_instance = lambda r: (
+            f"{r.name} ({r.get_level_display()} {r.code})"
+        )
+
+
+class StaffCreateForm(AssignmentForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Name and post"), max_length=150, help_text=_("e.g. 渡头村 王建国 (村支书)")
+    )
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    field_order = ["username", "full_name", "password1", "password2", "role", "region"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This user name is taken."))
+        return username
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            user = get_user_model()(username=data.get("username", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class StaffEditForm(forms.Form):
+    full_name = forms.CharField(label=_("Name and post"), max_length=150)
+    is_active = forms.BooleanField(
+        label=_("Active"), required=False, help_text=_("An inactive account cannot log in.")
+    )
+    can_see_identity = forms.BooleanField(
+        label=_("May see full ID and phone numbers (with a reason, recorded)"), required=False
+    )
