@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,7 +35,7 @@ from households.selectors import (
     looks_like_id_number,
 )
 from households.xlsx import workbook_bytes, xlsx_response
-from villages.models import REGISTRY_KEEPERS, REGISTRY_READERS, Region
+from villages.models import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS, Region
 from villages.scoping import has_role_at, region_codes
 
 FULL_IDENTITY_PERM = "households.view_full_identity"
@@ -72,8 +74,6 @@ def can_keep_registry(user) -> bool:
 
 
 def _page(request: HttpRequest, qs, per_page: int | None = None):
-    from django.conf import settings
-
     paginator = Paginator(qs, per_page or settings.PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
@@ -121,26 +121,42 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_mode(request: HttpRequest) -> tuple[bool, str]:
-    """(full, reason). Full export needs the permission and a reason, given by POST."""
-    if request.method != "POST":
-        return False, ""
-    if not request.user.has_perm(FULL_IDENTITY_PERM):
-        raise PermissionDenied
-    form = RevealForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(form.errors["reason"])
-    return True, form.cleaned_data["reason"]
+def _export(request: HttpRequest, *, list_url: str, build) -> HttpResponse:
+    """Both exports: masked by GET; unmasked by POST with the permission and a reason.
+    Either way the export is recorded (who, when, why, how many rows, which filters).
+
+    build(request, full) returns (title, headers, rows, text_columns).
+    """
+    _require_reader(request)
+    full, reason = False, ""
+    if request.method == "POST":
+        if not request.user.has_perm(FULL_IDENTITY_PERM):
+            raise PermissionDenied
+        form = RevealForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["reason"]))
+            return redirect(f"{reverse(list_url)}?{request.GET.urlencode()}")
+        full, reason = True, form.cleaned_data["reason"]
+    title, headers, rows, text_columns = build(request, full)
+    services.access_record(
+        user=request.user,
+        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        region=_export_region(request.user),
+        reason=reason,
+        detail=_("%(what)s: %(count)d rows; filters: %(filters)s")
+        % {"what": title, "count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
+    )
+    content = workbook_bytes(headers, rows, text_columns=text_columns, title=title)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(content, f"{title}-{stamp}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
 def household_export(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
-    try:
-        full, reason = _export_mode(request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
+    return _export(request, list_url="households:list", build=_household_rows)
+
+
+def _household_rows(request: HttpRequest, full: bool):
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     qs = Household.objects.visible_to(request.user).with_head()
     if form.is_valid():
@@ -185,17 +201,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
         _("Contracted land (mu)"),
         _("Living environment"),
     ]
-    services.access_record(
-        user=request.user,
-        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
-        region=_export_region(request.user),
-        reason=reason,
-        detail=_("Households: %(count)d rows; filters: %(filters)s")
-        % {"count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
-    )
-    content = workbook_bytes(headers, rows, text_columns=[2, 4], title=_("Households"))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(content, f"{_('households')}-{stamp}.xlsx")
+    return _("households"), headers, rows, [2, 4]
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -329,12 +335,10 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def resident_export(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
-    try:
-        full, reason = _export_mode(request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
+    return _export(request, list_url="households:resident_list", build=_resident_rows)
+
+
+def _resident_rows(request: HttpRequest, full: bool):
     form = ResidentFilterForm(request.GET or None, user=request.user)
     qs = Resident.objects.visible_to(request.user).select_related(
         "household__village", "household__group"
@@ -384,17 +388,7 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         _("Phone"),
         _("Status"),
     ]
-    services.access_record(
-        user=request.user,
-        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
-        region=_export_region(request.user),
-        reason=reason,
-        detail=_("Residents: %(count)d rows; filters: %(filters)s")
-        % {"count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
-    )
-    content = workbook_bytes(headers, rows, text_columns=[2, 5, 15], title=_("Residents"))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(content, f"{_('residents')}-{stamp}.xlsx")
+    return _("residents"), headers, rows, [2, 5, 15]
 
 
 def _resident_form_page(request, form, household, resident=None) -> HttpResponse:
@@ -518,7 +512,10 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 def access_log(request: HttpRequest) -> HttpResponse:
-    """Who saw or exported what: for officers and cadres of the region."""
-    _require_reader(request)
-    qs = AccessEvent.objects.visible_to(request.user).select_related("user", "region", "resident")
+    """Who saw or exported what: for officers and cadres of the region, not grid workers."""
+    if not (request.user.is_superuser or region_codes(request.user, AUDITORS)):
+        raise PermissionDenied
+    qs = AccessEvent.objects.visible_to(request.user, roles=AUDITORS).select_related(
+        "user", "region", "resident"
+    )
     return render(request, "households/accessevent_list.html", {"page": _page(request, qs)})

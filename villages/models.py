@@ -102,6 +102,8 @@ class Role(models.TextChoices):
 REGISTRY_READERS = frozenset(
     {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER}
 )
+# Who reads the access log of their region (grid workers and co-op clerks do not).
+AUDITORS = frozenset({Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE})
 # Who keeps the registry (DESIGN §2: the village cadre; grid workers only propose).
 REGISTRY_KEEPERS = frozenset({Role.VILLAGE_CADRE})
 
