@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.idnumbers import normalize, validate_id_number
@@ -239,6 +240,10 @@ class ResidentForm(forms.ModelForm):
             self.fields["id_number"].help_text = _(
                 "Stored: %(masked)s. Leave blank to keep it."
             ) % {"masked": self.instance.masked_id()}
+            if self.instance.phone_cipher:
+                self.fields["phone"].help_text = _(
+                    "Stored: %(masked)s. Leave blank to keep it."
+                ) % {"masked": self.instance.masked_phone()}
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -295,6 +300,12 @@ class LifeEventForm(forms.ModelForm):
         model = LifeEvent
         fields = ["kind", "date", "note"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        return date
 
 
 class RevealForm(forms.Form):

@@ -351,3 +351,22 @@ def test_village_filter_outside_the_region_is_rejected(cadre_client, household, 
     response = cadre_client.get("/households/", {"village": other_village.pk})
     assert response.context["form"].errors["village"]
     assert list(response.context["page"].object_list) == [household]
+
+
+def test_life_event_in_the_future_is_refused_with_a_message(cadre_client, resident):
+    response = cadre_client.post(
+        f"/residents/{resident.pk}/events/new/", {"kind": "death", "date": "2099-01-01"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"]
+    resident.refresh_from_db()
+    assert resident.status == "living"
+
+
+def test_editing_without_retyping_keeps_id_and_phone(cadre_client, resident):
+    number, phone = resident.id_number(), resident.phone()
+    data = _resident_post(id_number="", phone="", name="张新名", relation="head")
+    response = cadre_client.post(f"/residents/{resident.pk}/edit/", data)
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert (resident.name, resident.id_number(), resident.phone()) == ("张新名", number, phone)
