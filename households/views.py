@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,8 +81,16 @@ def _page(request: HttpRequest, qs, per_page: int | None = None):
 
 
 def _export_region(user) -> Region | None:
+    """The narrowest region holding everything the user may export, for the access log:
+    their region, or for several regions the one they share (a county, a township)."""
     codes = region_codes(user, REGISTRY_READERS)
-    return Region.objects.filter(code=codes[0]).first() if len(codes) == 1 else None
+    if not codes:
+        return None
+    common = os.path.commonprefix(codes)  # noqa: RUF071 (codes nest by character prefix)
+    for length in (15, 12, 9, 6):
+        if len(common) >= length:
+            return Region.objects.filter(code=common[:length]).first()
+    return None
 
 
 def _id_search_redirect(request: HttpRequest) -> HttpResponse | None:

@@ -370,3 +370,30 @@ def test_editing_without_retyping_keeps_id_and_phone(cadre_client, resident):
     assert response.status_code == 302
     resident.refresh_from_db()
     assert (resident.name, resident.id_number(), resident.phone()) == ("张新名", number, phone)
+
+
+def test_export_by_a_two_village_cadre_is_logged_at_their_township(
+    cadre_client, village_cadre, sibling_village, township
+):
+    from villages.models import StaffAssignment
+
+    StaffAssignment.objects.create(user=village_cadre, region=sibling_village, role="village_cadre")
+    cadre_client.get("/households/export/")
+    assert AccessEvent.objects.get().region == township
+
+
+def test_home_can_show_one_village(
+    cadre_client, client, township_officer, village, sibling_village
+):
+    ResidentFactory(household=HouseholdFactory(village=village))
+    ResidentFactory(household=HouseholdFactory(village=sibling_village))
+    ResidentFactory(household=HouseholdFactory(village=sibling_village))
+    client.force_login(township_officer)
+    whole = client.get("/")
+    assert whole.context["selected"] is None
+    one = client.get("/", {"region": village.code})
+    assert one.context["selected"] == village
+    assert "渡头村" in one.content.decode()
+    numbers = one.content.decode().split('class="value">')[1:3]
+    assert numbers[0].startswith("1<")  # one household in 渡头村
+    assert whole.content.decode().split('class="value">')[1].startswith("3<")
