@@ -476,7 +476,6 @@ def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
         created_by=user,
         original_name=upload.name[:200],
         rows_total=len(sheet.rows),
-        headers=sheet.headers,
         language=language,  # the uploader's language, for the row messages
     )
     with transaction.atomic():

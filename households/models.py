@@ -558,7 +558,6 @@ class ImportJob(models.Model):
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     # per failed row: its line in the file and the messages; never the values
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    headers = models.JSONField(_("headers"), default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
