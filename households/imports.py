@@ -31,6 +31,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.results import RowResult
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -179,6 +180,12 @@ def _field(attr: str, column: str, choices) -> fields.Field:
     return fields.Field(attribute=attr, column_name=column, widget=widget)
 
 
+class _RowFailed(Exception):
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
+
+
 class RegistryResource(resources.ModelResource):
     """Residents, with their household found or created from the household columns."""
 
@@ -321,10 +328,29 @@ class RegistryResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         instance._history_user = self.user
 
+    def import_row(self, row, instance_loader, **kwargs):
+        """One savepoint per row that is rolled back when the row fails.
+
+        import-export catches a row's ValidationError inside its own savepoint, which then
+        commits: the household written in before_import_row would stay behind for a row
+        whose resident was refused."""
+        try:
+            with transaction.atomic():
+                result = super().import_row(row, instance_loader, **kwargs)
+                if result.import_type in (
+                    RowResult.IMPORT_TYPE_INVALID,
+                    RowResult.IMPORT_TYPE_ERROR,
+                ):
+                    raise _RowFailed(result)
+        except _RowFailed as failed:
+            result = failed.result
+            if "_household" in row:
+                # Rolled back in the database: the copy in memory is stale now.
+                self.households.pop(row["_household"].number, None)
+        return result
+
     def after_import_row(self, row, row_result, **kwargs):
-        if "_household" in row and row_result.import_type in ("new", "update"):
-            # Only households of rows that were kept: a failed row's savepoint took its
-            # household back out of the database.
+        if "_household" in row:  # only called for rows that were kept
             self.households[row["_household"].number] = row["_household"]
         self.rows_done += 1
         if self.progress_key and self.rows_done % PROGRESS_EVERY == 0:
@@ -488,20 +514,26 @@ def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
     return job
 
 
-def _finish(job_pk: int, *, status: str, outcome: dict) -> None:
-    ImportJob.objects.filter(pk=job_pk).update(
-        status=status, totals=outcome["totals"], errors=outcome["errors"]
-    )
-
-
-def _crashed(job_pk: int, exc: Exception) -> None:
-    logger.exception("import %s failed", job_pk, exc_info=exc)
-    ImportJob.objects.filter(pk=job_pk).update(
-        status=ImportStatus.FAILED,
-        errors=[
-            {"line": 0, "messages": [_("The file could not be processed; nothing was saved.")]}
-        ],
-    )
+def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
+    """Run a claimed job and record its outcome. A non-validation error (import-export
+    rolls the whole file back then) or a crash fails the job rather than leaving it running.
+    Messages are in the uploader's language."""
+    with translation.override(job.language):
+        try:
+            outcome = run_import(job=job, user=user, dry_run=dry_run)
+        except Exception:
+            logger.exception("import %s failed", job.pk)
+            message = _("The file could not be processed; nothing was saved.")
+            outcome = {"totals": job.totals, "errors": [{"line": 0, "messages": [message]}]}
+            outcome["failed"] = True
+    fields = {
+        "status": ImportStatus.FAILED if outcome["failed"] else done,
+        "totals": outcome["totals"],
+        "errors": outcome["errors"],
+    }
+    if not dry_run:
+        fields["imported_at"] = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
 
 
 def import_check(*, job_id: int) -> None:
@@ -511,13 +543,7 @@ def import_check(*, job_id: int) -> None:
     ):
         return
     job = ImportJob.objects.select_related("village", "created_by").get(pk=job_id)
-    try:
-        with translation.override(job.language):
-            outcome = run_import(job=job, user=job.created_by, dry_run=True)
-    except Exception as exc:  # a bug must not leave the job "checking" for ever
-        _crashed(job_id, exc)
-        return
-    _finish(job_id, status=ImportStatus.CHECKED, outcome=outcome)
+    _run_job(job, user=job.created_by, dry_run=True, done=ImportStatus.CHECKED)
 
 
 def import_confirm(*, job: ImportJob, user) -> None:
@@ -535,19 +561,12 @@ def import_confirm(*, job: ImportJob, user) -> None:
 
 
 def import_apply(*, job_id: int) -> None:
+    """The real import. Not claimed a second time: a worker killed mid-way rolled its
+    transaction back, and the redelivered task must be able to run it again (rows are
+    matched by ID hash, so a rerun updates rather than duplicates)."""
     job = ImportJob.objects.select_related("village", "confirmed_by").get(pk=job_id)
-    if job.status != ImportStatus.IMPORTING:
-        return
-    try:
-        with translation.override(job.language):
-            outcome = run_import(job=job, user=job.confirmed_by, dry_run=False)
-    except Exception as exc:
-        _crashed(job_id, exc)
-        return
-    # A non-validation error rolls the whole import back (import-export's rule).
-    status = ImportStatus.FAILED if outcome["failed"] else ImportStatus.IMPORTED
-    ImportJob.objects.filter(pk=job_id).update(imported_at=timezone.now())
-    _finish(job_id, status=status, outcome=outcome)
+    if job.status == ImportStatus.IMPORTING:
+        _run_job(job, user=job.confirmed_by, dry_run=False, done=ImportStatus.IMPORTED)
 
 
 def template_bytes() -> bytes:

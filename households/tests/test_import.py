@@ -104,9 +104,10 @@ def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client
         load_workbook(io.BytesIO(errors.content)).worksheets[0].iter_rows(values_only=True)
     )
     assert [r[3] for r in sheet[1:]] == ["坏校验", "坏选项", "坏小组"]
-    # confirming imports the five good rows and skips the three
+    # confirming imports the five good rows and skips the three, leaving nothing of them
     _confirm(cadre_client, job)
     assert Resident.objects.count() == 5
+    assert Household.objects.count() == 5
     job.refresh_from_db()
     assert job.status == "imported"
     household = Household.objects.get(number="1001")
@@ -255,3 +256,18 @@ def test_an_unreadable_stored_file_fails_the_job_with_a_message(cadre_client, vi
     assert job.status == "failed"
     page = cadre_client.get(f"/import/{job.token}/").content.decode()
     assert "未保存任何内容" in page
+
+
+def test_a_failed_row_does_not_leave_its_household_change_behind(cadre_client, village, group):
+    long_name = "名" * 60  # longer than the name column: the row fails after the household
+    rows = [
+        f"7001,一组,旧地址,甲,{make_id_number()},户主,普通劳动力,务农,,否",
+        f"7001,一组,新地址,{long_name},{make_id_number()},配偶,普通劳动力,务农,,否",
+        f"7001,一组,新地址,乙,{make_id_number()},子,普通劳动力,务农,,否",
+    ]
+    _upload(cadre_client, village, _csv(rows))
+    job = ImportJob.objects.get()
+    assert [e["line"] for e in job.errors] == [3]
+    _confirm(cadre_client, job)
+    assert Household.objects.get(number="7001").address == "新地址"
+    assert Resident.objects.count() == 2
