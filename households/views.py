@@ -38,19 +38,13 @@ from households.selectors import (
 )
 from households.xlsx import workbook_bytes, xlsx_response
 from villages.models import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS, Region
-from villages.scoping import has_role_at, region_codes
+from villages.scoping import has_role_at, holds_role, region_codes, require_role
 
 FULL_IDENTITY_PERM = "households.view_full_identity"
 
 
 # --- Access helpers ---------------------------------------------------------------------
 # Outside the user's region: 404 (the queryset does not hold it). Inside but read-only: 403.
-
-
-def _require_reader(request: HttpRequest) -> None:
-    user = request.user
-    if not (user.is_superuser or region_codes(user, REGISTRY_READERS)):
-        raise PermissionDenied
 
 
 def _household_for(request: HttpRequest, pk: int, *, write: bool = False) -> Household:
@@ -69,10 +63,6 @@ def _resident_for(request: HttpRequest, pk: int, *, write: bool = False) -> Resi
     if write and not has_role_at(request.user, REGISTRY_KEEPERS, resident.household.village.code):
         raise PermissionDenied
     return resident
-
-
-def can_keep_registry(user) -> bool:
-    return user.is_superuser or bool(region_codes(user, REGISTRY_KEEPERS))
 
 
 def _page(request: HttpRequest, qs, per_page: int | None = None):
@@ -110,7 +100,7 @@ def _id_search_redirect(request: HttpRequest) -> HttpResponse | None:
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
+    require_role(request.user, REGISTRY_READERS)
     if swap := _id_search_redirect(request):
         return swap
     form = HouseholdFilterForm(request.GET or None, user=request.user)
@@ -124,7 +114,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "can_edit": can_keep_registry(request.user),
+            "can_edit": holds_role(request.user, REGISTRY_KEEPERS),
             "can_export_full": request.user.has_perm(FULL_IDENTITY_PERM),
             "reveal_form": RevealForm(),
         },
@@ -137,7 +127,7 @@ def _export(request: HttpRequest, *, list_url: str, build) -> HttpResponse:
 
     build(request, full) returns (title, headers, rows, text_columns).
     """
-    _require_reader(request)
+    require_role(request.user, REGISTRY_READERS)
     full, reason = False, ""
     if request.method == "POST":
         if not request.user.has_perm(FULL_IDENTITY_PERM):
@@ -247,8 +237,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def household_create(request: HttpRequest) -> HttpResponse:
-    if not can_keep_registry(request.user):
-        raise PermissionDenied
+    require_role(request.user, REGISTRY_KEEPERS)
     form = HouseholdForm(request.POST or None, user=request.user)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -318,7 +307,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def resident_list(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
+    require_role(request.user, REGISTRY_READERS)
     if swap := _id_search_redirect(request):
         return swap
     form = ResidentFilterForm(request.GET or None, user=request.user)
@@ -523,8 +512,7 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who saw or exported what: for officers and cadres of the region, not grid workers."""
-    if not (request.user.is_superuser or region_codes(request.user, AUDITORS)):
-        raise PermissionDenied
+    require_role(request.user, AUDITORS)
     qs = AccessEvent.objects.visible_to(request.user, roles=AUDITORS).select_related(
         "user", "region", "resident"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -27,7 +27,7 @@ from households.imports import (
 from households.models import ImportJob
 from households.xlsx import workbook_bytes, xlsx_response
 from villages.models import REGISTRY_KEEPERS, Level, Region
-from villages.scoping import region_codes
+from villages.scoping import require_role
 
 
 class ImportForm(forms.Form):
@@ -55,14 +55,9 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _require_keeper(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or region_codes(request.user, REGISTRY_KEEPERS)):
-        raise PermissionDenied
-
-
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_keeper(request)
+    require_role(request.user, REGISTRY_KEEPERS)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if form.is_valid():
         try:
@@ -122,5 +117,5 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def import_template(request: HttpRequest) -> HttpResponse:
-    _require_keeper(request)
+    require_role(request.user, REGISTRY_KEEPERS)
     return xlsx_response(template_bytes(), "住户成员导入模板.xlsx")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 if TYPE_CHECKING:
@@ -37,6 +38,19 @@ def region_codes(user, roles: Iterable[str] | None = None) -> list[str]:
         if not any(code.startswith(k) for k in kept):
             kept.append(code)
     return kept
+
+
+def holds_role(user, roles: Iterable[str]) -> bool:
+    """Does the user hold one of these roles anywhere? (Superusers hold every role.)"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or bool(region_codes(user, roles))
+
+
+def require_role(user, roles: Iterable[str]) -> None:
+    """403 for a page the user's roles do not reach at all (objects outside: 404)."""
+    if not holds_role(user, roles):
+        raise PermissionDenied
 
 
 def has_role_at(user, roles: Iterable[str], code: str) -> bool:

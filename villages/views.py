@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +20,7 @@ from django.views.i18n import set_language as django_set_language
 from villages import services
 from villages.forms import AssignmentForm, StaffCreateForm, StaffEditForm
 from villages.models import STAFF_MANAGERS, Region, StaffAssignment
-from villages.scoping import region_codes
+from villages.scoping import region_codes, require_role
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,11 +58,6 @@ set_language = login_not_required(django_set_language)
 # --- Staff accounts (county officers) ---------------------------------------------------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or region_codes(request.user, STAFF_MANAGERS)):
-        raise PermissionDenied
-
-
 def _staff_users(request: HttpRequest):
     """Accounts holding an assignment inside the manager's regions; never superusers."""
     assignments = StaffAssignment.objects.visible_to(request.user)
@@ -70,7 +65,7 @@ def _staff_users(request: HttpRequest):
 
 
 def staff_list(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_role(request.user, STAFF_MANAGERS)
     visible = StaffAssignment.objects.visible_to(request.user).select_related("region")
     users = (
         _staff_users(request)
@@ -86,7 +81,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    require_role(request.user, STAFF_MANAGERS)
     form = StaffCreateForm(request.POST or None, manager=request.user)
     if form.is_valid():
         data = form.cleaned_data
@@ -108,7 +103,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
+    require_role(request.user, STAFF_MANAGERS)
     staff = get_object_or_404(_staff_users(request), pk=pk)
     visible = StaffAssignment.objects.visible_to(request.user).filter(user=staff)
     can_see = staff.user_permissions.filter(codename="view_full_identity").exists()
