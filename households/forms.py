@@ -25,7 +25,6 @@ from households.models import (
     Sex,
 )
 from households.selectors import PRESET_ABLE_UNEMPLOYED, PRESET_DISABLED_OR_TEKUN
-from households.services import duplicate_of
 from villages.models import REGISTRY_KEEPERS, Level, Region
 
 PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
@@ -232,7 +231,6 @@ class ResidentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.existing_resident: Resident | None = None
         self.id_warnings: list[str] = []
         if self.instance.pk:
             # The stored number is never put back into the page; blank keeps it.
@@ -254,17 +252,7 @@ class ResidentForm(forms.ModelForm):
             return ""
         check = validate_id_number(raw)
         self.id_warnings = check.warnings
-        existing = duplicate_of(check.number, exclude_pk=self.instance.pk)
-        if existing is not None:
-            self.existing_resident = existing
-            raise ValidationError(
-                _(
-                    "This person is already registered (one person is one resident). "
-                    "Move the existing record instead of registering again."
-                ),
-                code="duplicate",
-            )
-        return check.number
+        return check.number  # whether it is registered already is the service's rule
 
     def clean_phone(self) -> str:
         phone = normalize(self.cleaned_data.get("phone", "")).replace("-", "")

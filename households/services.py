@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from PIL import Image, UnidentifiedImageError
 
 from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
@@ -51,12 +52,28 @@ def household_update(*, household: Household, user, **fields: Any) -> Household:
     return household
 
 
-def duplicate_of(number: str, *, exclude_pk: int | None = None) -> Resident | None:
-    """The resident already registered with this ID number, if any."""
+class DuplicateResident(ValidationError):
+    """One person is one resident: the ID number is registered already. Carries the
+    existing record; the caller decides whether the user may be told where it is."""
+
+    def __init__(self, existing: Resident | None):
+        super().__init__({"id_number": [ValidationError(DUPLICATE_MESSAGE, code="duplicate")]})
+        self.existing = existing
+
+
+DUPLICATE_MESSAGE = _lazy(
+    "This person is already registered (one person is one resident). "
+    "Move the existing record instead of registering again."
+)
+
+
+def _ensure_unregistered(number: str, *, exclude_pk: int | None = None) -> None:
     qs = Resident.objects.filter(id_hash=id_hash(number)).select_related("household__village")
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return qs.first()
+    existing = qs.first()
+    if existing is not None:
+        raise DuplicateResident(existing)
 
 
 def _apply_identity(resident: Resident, check: IdCheck) -> None:
@@ -72,25 +89,18 @@ def _save_resident(resident: Resident, user) -> None:
         with transaction.atomic():
             _save(resident, user)
     except IntegrityError as exc:  # two clerks registering the same person at once
-        raise ValidationError(
-            {"id_number": _("This ID number is already registered.")}, code="duplicate"
-        ) from exc
+        raise DuplicateResident(None) from exc
 
 
 def resident_register(
     *, household: Household, user, id_number: str, phone: str = "", **fields: Any
 ) -> Resident:
     check = validate_id_number(id_number)
-    existing = duplicate_of(check.number)
-    if existing is not None:
-        raise ValidationError(
-            {"id_number": _("This ID number is already registered.")}, code="duplicate"
-        )
+    _ensure_unregistered(check.number)
     resident = Resident(household=household, **fields)
     _apply_identity(resident, check)
     resident.phone_cipher = encrypt(phone)
-    with transaction.atomic():
-        _save_resident(resident, user)
+    _save_resident(resident, user)
     return resident
 
 
@@ -107,15 +117,11 @@ def resident_update(
         setattr(resident, name, value)
     if id_number:
         check = validate_id_number(id_number)
-        if duplicate_of(check.number, exclude_pk=resident.pk):
-            raise ValidationError(
-                {"id_number": _("This ID number is already registered.")}, code="duplicate"
-            )
+        _ensure_unregistered(check.number, exclude_pk=resident.pk)
         _apply_identity(resident, check)
     if phone is not None:
         resident.phone_cipher = encrypt(phone)
-    with transaction.atomic():
-        _save_resident(resident, user)
+    _save_resident(resident, user)
     return resident
 
 

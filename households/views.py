@@ -390,46 +390,52 @@ def _resident_rows(request: HttpRequest, full: bool):
     return _("residents"), headers, rows, [2, 5, 15]
 
 
-def _resident_form_page(request, form, household, resident=None) -> HttpResponse:
+def _resident_form_page(request, form, household, resident=None, duplicate=None):
     # Point to the existing record of a duplicate only if the user may see it: outside the
     # region it must not even be confirmed which household holds the person.
     existing = None
-    if form.existing_resident is not None:
+    if duplicate is not None and duplicate.existing is not None:
         existing = (
             Resident.objects.visible_to(request.user)
             .select_related("household__village")
-            .filter(pk=form.existing_resident.pk)
+            .filter(pk=duplicate.existing.pk)
             .first()
         )
-    return render(
-        request,
-        "households/resident_form.html",
-        {"form": form, "household": household, "resident": resident, "existing": existing},
-    )
+    context = {
+        "form": form,
+        "household": household,
+        "resident": resident,
+        "existing": existing,
+        "duplicate": duplicate,
+    }
+    return render(request, "households/resident_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk, write=True)
     form = ResidentForm(request.POST or None)
+    duplicate = None
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
             resident = services.resident_register(household=household, user=request.user, **data)
         except ValidationError as exc:
+            duplicate = exc if isinstance(exc, services.DuplicateResident) else None
             form.add_error(None, exc)
         else:
             for warning in form.id_warnings:
                 messages.warning(request, warning)
             messages.success(request, _("%(name)s registered.") % {"name": resident.name})
             return redirect("households:detail", pk=household.pk)
-    return _resident_form_page(request, form, household)
+    return _resident_form_page(request, form, household, duplicate=duplicate)
 
 
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_for(request, pk, write=True)
     form = ResidentForm(request.POST or None, instance=resident)
+    duplicate = None
     if form.is_valid():
         data = dict(form.cleaned_data)
         phone = data.pop("phone")
@@ -437,17 +443,18 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.resident_update(
                 resident=resident,
                 user=request.user,
-                phone=phone if phone or "phone" in form.changed_data else None,
+                phone=phone or None,  # blank keeps the stored number
                 **data,
             )
         except ValidationError as exc:
+            duplicate = exc if isinstance(exc, services.DuplicateResident) else None
             form.add_error(None, exc)
         else:
             for warning in form.id_warnings:
                 messages.warning(request, warning)
             messages.success(request, _("%(name)s saved.") % {"name": resident.name})
             return redirect("households:detail", pk=resident.household_id)
-    return _resident_form_page(request, form, resident.household, resident)
+    return _resident_form_page(request, form, resident.household, resident, duplicate)
 
 
 @require_http_methods(["GET", "POST"])
