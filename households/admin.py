@@ -1,5 +1,6 @@
-"""Admin for superusers only. Sensitive values are never shown here: the cipher and hash
-fields are not editable, and residents are listed by masked name."""
+"""Admin for superusers only, and read-only for the registry: every way in goes through
+the services (ID validation, encryption, history), which the admin's forms would bypass.
+Residents are listed by masked name; cipher and hash fields are never shown."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -7,8 +8,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from households.models import AccessEvent, Household, ImportJob, Resident
 
 
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(ReadOnlyAdmin):
     list_display = ["number", "village", "group", "poverty_status", "is_dibao", "is_tekun"]
     list_filter = ["poverty_status", "is_dibao", "is_tekun"]
     search_fields = ["number", "village__name"]
@@ -16,11 +28,11 @@ class HouseholdAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SimpleHistoryAdmin):
+class ResidentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "household", "relation", "status"]
     list_filter = ["status", "labour_ability"]
     raw_id_fields = ["household"]
-    exclude = ["religion"]
+    exclude = ["name", "religion", "id_hash", "id_cipher", "phone_cipher"]
 
 
 @admin.register(AccessEvent)

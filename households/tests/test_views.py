@@ -397,3 +397,13 @@ def test_home_can_show_one_village(
     numbers = one.content.decode().split('class="value">')[1:3]
     assert numbers[0].startswith("1<")  # one household in 渡头村
     assert whole.content.decode().split('class="value">')[1].startswith("3<")
+
+
+def test_admin_cannot_write_the_registry_around_the_services(client, django_user_model, resident):
+    admin_user = django_user_model.objects.create_superuser("root", password="x-pass-12345")
+    client.force_login(admin_user)
+    assert client.get("/admin/households/resident/add/").status_code == 403
+    page = client.get(f"/admin/households/resident/{resident.pk}/change/")
+    assert page.status_code == 200  # view only
+    assert resident.id_cipher not in page.content.decode()
+    assert resident.name not in page.content.decode()
