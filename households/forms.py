@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.idnumbers import normalize, validate_id_number
+from households.idnumbers import validate_id_number
 from households.models import (
     DocumentKind,
     Education,
@@ -24,10 +22,9 @@ from households.models import (
     ResidentStatus,
     Sex,
 )
+from households.phones import clean_phone
 from households.selectors import PRESET_ABLE_UNEMPLOYED, PRESET_DISABLED_OR_TEKUN
 from villages.models import REGISTRY_KEEPERS, Level, Region
-
-PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 
 def _blank(label):
@@ -255,18 +252,7 @@ class ResidentForm(forms.ModelForm):
         return check.number  # whether it is registered already is the service's rule
 
     def clean_phone(self) -> str:
-        phone = normalize(self.cleaned_data.get("phone", "")).replace("-", "")
-        if phone and not PHONE_RE.match(phone):
-            raise ValidationError(
-                _("Enter an 11-digit mobile number or a landline with area code.")
-            )
-        return phone
-
-    def clean(self):
-        data = super().clean()
-        if data.get("disability_grade") and not data.get("disability_kind"):
-            self.add_error("disability_kind", _("Choose the kind of disability."))
-        return data
+        return clean_phone(self.cleaned_data.get("phone"))
 
 
 class ResidentMoveForm(forms.Form):

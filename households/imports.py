@@ -37,7 +37,7 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 from tablib import Dataset
 
-from households.idnumbers import encrypt, id_hash, normalize, validate_id_number
+from households.idnumbers import encrypt, id_hash, validate_id_number
 from households.models import (
     DisabilityGrade,
     DisabilityKind,
@@ -53,6 +53,7 @@ from households.models import (
     Relation,
     Resident,
 )
+from households.phones import clean_phone
 from villages.models import REGISTRY_KEEPERS, Level, Region
 from villages.scoping import has_role_at
 
@@ -177,7 +178,8 @@ def _field(attr: str, column: str, choices) -> fields.Field:
         widget = ChoiceLabelWidget(choices)
     else:
         widget = TextCleanWidget()
-    return fields.Field(attribute=attr, column_name=column, widget=widget)
+    # A blank cell keeps what the record has (the model default for a new one).
+    return fields.Field(attribute=attr, column_name=column, widget=widget, saves_null_values=False)
 
 
 class _RowFailed(Exception):
@@ -239,9 +241,11 @@ class RegistryResource(resources.ModelResource):
                 check = validate_id_number(_text(raw_id))
             except ValidationError as exc:
                 errors[COL_ID] = exc.messages
-        phone = normalize(_text(row.get(COL_PHONE))).replace("-", "")
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-            errors[COL_PHONE] = [_("“%(value)s” is not a phone number.") % {"value": phone}]
+        phone = ""
+        try:
+            phone = clean_phone(_text(row.get(COL_PHONE)))
+        except ValidationError as exc:
+            errors[COL_PHONE] = exc.messages
         if len(_text(row.get(COL_NUMBER))) > Household._meta.get_field("number").max_length:
             errors[COL_NUMBER] = [_("The household number is longer than 20 characters.")]
         group_name = _text(row.get(COL_GROUP))

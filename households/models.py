@@ -366,6 +366,10 @@ class Resident(models.Model):
             years -= 1
         return years
 
+    def clean(self) -> None:
+        if self.disability_grade and not self.disability_kind:
+            raise ValidationError({"disability_kind": _("Choose the kind of disability.")})
+
     @property
     def is_disabled(self) -> bool:
         return self.disability_grade > 0

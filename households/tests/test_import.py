@@ -271,3 +271,17 @@ def test_a_failed_row_does_not_leave_its_household_change_behind(cadre_client, v
     _confirm(cadre_client, job)
     assert Household.objects.get(number="7001").address == "新地址"
     assert Resident.objects.count() == 2
+
+
+def test_phone_and_disability_rules_are_the_forms_rules(cadre_client, village, group):
+    header = "户编号,姓名,身份证号,与户主关系,劳动能力,就业状况,联系电话,残疾等级"
+    rows = [
+        f"1,甲,{make_id_number()},户主,普通劳动力,务农,0791-88123456,",
+        f"2,乙,{make_id_number()},户主,普通劳动力,务农,12345,",
+        f"3,丙,{make_id_number()},户主,丧失劳动力,无业,,二级",
+    ]
+    _upload(cadre_client, village, ("\n".join([header, *rows]) + "\n").encode())
+    job = ImportJob.objects.get()
+    assert [e["line"] for e in job.errors] == [3, 4]
+    assert "手机号" in job.errors[0]["messages"][0]
+    assert "残疾类别" in job.errors[1]["messages"][0]
