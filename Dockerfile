@@ -32,4 +32,4 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
 
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

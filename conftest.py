@@ -89,16 +89,25 @@ def group(village):
     return RegionFactory(code="360121104201001", name="一组", level=Level.GROUP, parent=village)
 
 
+@pytest.fixture
+def far_county(db):
+    """Another county (集宁区, Inner Mongolia), outside every fixture persona's region."""
+    return RegionFactory(code="150902", name="集宁区", level=Level.COUNTY, parent=None)
+
+
+@pytest.fixture
+def far_township(far_county):
+    return RegionFactory(
+        code="150902001", name="新体路街道", level=Level.TOWNSHIP, parent=far_county
+    )
+
+
 # --- Personas ---------------------------------------------------------------------------
 
 
 def _staff(role: str, region, *, reveal: bool = False, username: str | None = None):
     user = UserFactory(username=username) if username else UserFactory()
-    StaffAssignment.objects.create(user=user, region=region, role=role)
-    if reveal:
-        from django.contrib.auth.models import Permission
-
-        user.user_permissions.add(Permission.objects.get(codename="view_full_identity"))
+    StaffAssignment.objects.create(user=user, region=region, role=role, sees_identity=reveal)
     return user
 
 
@@ -136,6 +145,15 @@ def grid_worker(village):
 @pytest.fixture
 def coop_clerk(village):
     return _staff(Role.COOP_CLERK, village)
+
+
+@pytest.fixture
+def two_county_account(village, far_township):
+    """An account with a township role in 集宁区 and a grid role in 渡头村: the county
+    officer of 南昌县 sees it (one assignment is theirs) but must not manage it."""
+    user = _staff(Role.TOWNSHIP_OFFICER, far_township, username="two_counties")
+    StaffAssignment.objects.create(user=user, region=village, role=Role.GRID_WORKER)
+    return user
 
 
 @pytest.fixture

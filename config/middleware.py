@@ -26,3 +26,20 @@ class ChineseFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NoStoreForStaffMiddleware:
+    """Pages for logged-in staff carry personal data: no browser or proxy keeps a copy.
+
+    A shared village-office PC must not show the previous user's household list from its
+    cache (the Back button after logout), and no intermediate cache may store it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -5,6 +5,7 @@ Residents are listed by masked name; cipher and hash fields are never shown."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import AuditAdmin
 from households.models import AccessEvent, Household, ImportJob, Resident
 
 
@@ -36,15 +37,9 @@ class ResidentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "region", "reason"]
+class AccessEventAdmin(AuditAdmin):
+    list_display = ["created_at", "user", "kind", "region", "reason", "detail"]
     list_filter = ["kind"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportJob)

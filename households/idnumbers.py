@@ -9,18 +9,18 @@ stay valid.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import unicodedata
 from dataclasses import dataclass, field
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
+
+from common.crypto import decrypt, encrypt, keyed_hash
+
+__all__ = ["IdCheck", "decrypt", "encrypt", "id_hash", "normalize", "validate_id_number"]
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK_CHARS = "10X98765432"
@@ -92,24 +92,5 @@ def validate_id_number(raw: str, *, today: datetime.date | None = None) -> IdChe
 
 
 def id_hash(number: str) -> str:
-    """The keyed lookup hash (HMAC-SHA256): equal numbers match, the hash reveals nothing."""
-    key = settings.ID_HASH_KEY.encode()
-    return hmac.new(key, normalize(number).encode(), hashlib.sha256).hexdigest()
-
-
-def _fernet() -> Fernet:
-    return Fernet(settings.FIELD_ENCRYPTION_KEY.encode())
-
-
-def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode() if value else ""
-
-
-def decrypt(token: str) -> str:
-    if not token:
-        return ""
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
-        # A key rotated without re-encrypting; show nothing rather than fail the page.
-        return ""
+    """The keyed lookup hash: equal numbers match, the hash reveals nothing."""
+    return keyed_hash(normalize(number))

@@ -14,16 +14,12 @@ keep only line numbers and messages, never the values.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from zipfile import BadZipFile
 
-from cryptography.fernet import Fernet
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
@@ -32,11 +28,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from tablib import Dataset
 
+from common.crypto import decrypt_bytes, encrypt_bytes
+from common.masking import mask, mask_id_numbers
+from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
+from common.xlsx import SheetSpec, XlsxWriter
 from households.idnumbers import encrypt, id_hash, validate_id_number
 from households.models import (
     DisabilityGrade,
@@ -363,9 +360,19 @@ class RegistryResource(resources.ModelResource):
 
 # --- Reading files ---------------------------------------------------------------------
 
+# A village's registry is a few thousand rows; these bounds leave room for a township's
+# file and keep a worker's memory well under 200 MB whatever the file holds.
+IMPORT_LIMITS = TableLimits(
+    max_bytes=20 * 1024 * 1024,
+    max_unzipped=64 * 1024 * 1024,
+    max_rows=30_000,
+    max_columns=60,
+    max_cell_chars=500,
+)
+UPLOAD_SUFFIXES = (".xlsx", ".csv")
 
-class ImportFileError(Exception):
-    pass
+# Kept for the views and tests that catch it: a file the reader refuses.
+ImportFileError = TableError
 
 
 @dataclass
@@ -375,58 +382,61 @@ class Sheet:
     lines: list[int]  # the line (Excel row) number of each row
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+def _is_header(cells: list[str]) -> bool:
+    return COL_ID in cells
 
 
-def _raw_rows(data: bytes, name: str) -> list[list]:
-    if name.lower().endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise ImportFileError(_("This is not a readable .xlsx workbook.")) from exc
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
-        return rows
-    if name.lower().endswith(".csv"):
-        return [list(r) for r in csv.reader(io.StringIO(_decode(data)))]
-    raise ImportFileError(_("Upload an .xlsx workbook or a .csv file."))
-
-
-def read_sheet(data: bytes, name: str) -> Sheet:
-    """Find the header row (title rows above it are skipped) and the data rows below it."""
-    raw = _raw_rows(data, name)
-    header_index = next(
-        (i for i, r in enumerate(raw[:10]) if COL_ID in [_text(c) for c in r]), None
-    )
-    if header_index is None:
-        raise ImportFileError(
+def open_sheet(data: bytes, name: str) -> Table:
+    """The file's table, its header checked; rows are read lazily and within the limits."""
+    try:
+        table = open_table(data, name, is_header=_is_header, limits=IMPORT_LIMITS)
+    except HeaderNotFound as exc:
+        raise TableError(
             _(
                 "No header row with the column “%(column)s” in the first 10 rows. "
                 "Please start from the template."
             )
             % {"column": COL_ID}
-        )
-    headers = [_text(c) for c in raw[header_index]]
-    missing = [c for c in REQUIRED if c not in headers]
+        ) from exc
+    missing = [c for c in REQUIRED if c not in table.headers]
     if missing:
-        raise ImportFileError(_("Columns missing: %(columns)s.") % {"columns": "、".join(missing)})
+        raise TableError(_("Columns missing: %(columns)s.") % {"columns": "、".join(missing)})
+    return table
+
+
+def read_sheet(data: bytes, name: str) -> Sheet:
+    """Find the header row (title rows above it are skipped) and the data rows below it."""
+    table = open_sheet(data, name)
     rows, lines = [], []
-    for offset, r in enumerate(raw[header_index + 1 :], start=header_index + 2):
-        cells = list(r) + [None] * (len(headers) - len(r))
-        if all(_text(c) == "" for c in cells):
-            continue  # blank lines between blocks
-        rows.append(cells[: len(headers)])
-        lines.append(offset)
+    for line, cells in table.rows():
+        rows.append(cells)
+        lines.append(line)
     if not rows:
-        raise ImportFileError(_("The file has a header but no data rows."))
-    return Sheet(headers=headers, rows=rows, lines=lines)
+        raise TableError(_("The file has a header but no data rows."))
+    return Sheet(headers=table.headers, rows=rows, lines=lines)
+
+
+def error_workbook(job: ImportJob, *, full: bool) -> tuple[list[str], list[list]]:
+    """The rows that failed, as they were, with their line and the reason in two last
+    columns. ID and phone numbers are masked unless `full` (the caller has applied the
+    reveal rule); any ID number typed into another column is masked as well."""
+    reasons = {e["line"]: "；".join(e["messages"]) for e in job.errors}
+    table = open_sheet(file_bytes(job), job.original_name)
+    masked_as = {COL_ID: "id", COL_PHONE: "phone"}
+    kinds = [masked_as.get(h) for h in table.headers]
+    rows = []
+    for line, cells in table.rows():
+        if line not in reasons:
+            continue
+        values = ["" if v is None else v for v in cells]
+        if not full:
+            values = [
+                mask(_text(v), kind) if kind else mask_id_numbers(v) if isinstance(v, str) else v
+                for v, kind in zip(values, kinds, strict=True)
+            ]
+        rows.append([*values, line, reasons[line]])
+    headers = [*table.headers, _("Line in the original file"), _("Error")]
+    return headers, rows
 
 
 def _dataset(sheet: Sheet) -> Dataset:
@@ -451,7 +461,9 @@ def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
     Progress (rows done) goes to the cache, not the job row: the rows are imported inside
     one transaction, which a dry run rolls back, and other connections would not see it.
     """
-    sheet = read_sheet(_file_bytes(job), job.original_name)
+    sheet = read_sheet(file_bytes(job), job.original_name)
+    # the progress bar's total, visible to the page while the rows are checked
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=len(sheet.rows))
     resource = RegistryResource(village=job.village, user=user, progress_key=progress_key(job))
     result = resource.import_data(
         _dataset(sheet), dry_run=dry_run, use_transactions=True, raise_errors=False
@@ -486,30 +498,34 @@ def import_progress(job: ImportJob) -> int:
     return cache.get(progress_key(job), 0) if job.running else job.rows_total
 
 
-def _fernet() -> Fernet:
-    return Fernet(settings.FIELD_ENCRYPTION_KEY.encode())
-
-
-def _file_bytes(job: ImportJob) -> bytes:
+def file_bytes(job: ImportJob) -> bytes:
     with job.file.open("rb") as handle:
-        return _fernet().decrypt(handle.read())
+        return decrypt_bytes(handle.read())
 
 
 def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
-    """Store the upload (encrypted) and queue its dry run. Unreadable files raise
-    ImportFileError here, before anything is stored."""
-    data = upload.read()
-    sheet = read_sheet(data, upload.name)
+    """Store the upload (encrypted: it holds plaintext ID numbers) and queue its check.
+
+    Nothing of the file is parsed here, in the web request: the check task reads it with
+    the reader's limits, and a refused file ends as a failed job with the reason."""
+    name = upload.name or ""
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        raise TableError(_("Upload an .xlsx workbook or a .csv file."))
+    if upload.size > IMPORT_LIMITS.max_bytes:
+        raise TableError(
+            _("The file is larger than %(mb)d MB; split it by villager group.")
+            % {"mb": IMPORT_LIMITS.max_bytes // (1024 * 1024)}
+        )
     job = ImportJob(
         token=secrets.token_urlsafe(24),
         village=village,
         created_by=user,
-        original_name=upload.name[:200],
-        rows_total=len(sheet.rows),
+        original_name=name[:200],
         language=language,  # the uploader's language, for the row messages
     )
     with transaction.atomic():
-        job.file.save(f"{job.token}.bin", ContentFile(_fernet().encrypt(data)), save=False)
+        encrypted = encrypt_bytes(b"".join(upload.chunks()))
+        job.file.save(f"{job.token}.bin", ContentFile(encrypted), save=False)
         job.full_clean()
         job.save()
         from households.tasks import import_check_task
@@ -525,6 +541,9 @@ def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
     with translation.override(job.language):
         try:
             outcome = run_import(job=job, user=user, dry_run=dry_run)
+        except TableError as exc:  # refused by the reader: the reason, nothing saved
+            outcome = {"totals": job.totals, "errors": [{"line": 0, "messages": [str(exc)]}]}
+            outcome["failed"] = True
         except Exception:
             logger.exception("import %s failed", job.pk)
             message = _("The file could not be processed; nothing was saved.")
@@ -574,26 +593,26 @@ def import_apply(*, job_id: int) -> None:
 
 
 def template_bytes() -> bytes:
-    """The import template: headers, text-formatted ID/phone/number columns, instructions."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "住户成员"
-    bold = Font(bold=True)
-    for index, header in enumerate(ALL_COLUMNS, start=1):
-        cell = ws.cell(row=1, column=index, value=header)
-        cell.font = bold
-        ws.column_dimensions[cell.column_letter].width = 14
-    for index in TEXT_COLUMNS:
-        letter = ws.cell(row=1, column=index + 1).column_letter
-        ws.column_dimensions[letter].width = 22
-        # Format the empty cells as text, so typed ID numbers stay text.
-        for row in range(2, 2002):
-            ws.cell(row=row, column=index + 1).number_format = "@"
-    ws.freeze_panes = "A2"
-    help_sheet = wb.create_sheet("填写说明")
-    help_sheet.append([_("Column"), _("Required"), _("Allowed values")])
-    for cell in help_sheet[1]:
-        cell.font = bold
+    """The import template: headers, text-formatted ID/phone/number columns, instructions.
+    Written by the one xlsx writer like every other workbook."""
+    writer = XlsxWriter()
+    writer.sheet(
+        SheetSpec(
+            title="住户成员",
+            headers=ALL_COLUMNS,
+            widths=dict.fromkeys(range(len(ALL_COLUMNS)), 14),
+            text_columns=TEXT_COLUMNS,
+        )
+    )
+    # Format the empty cells as text, so typed ID numbers stay text.
+    writer.append_blank_text_rows(2000)
+    writer.sheet(
+        SheetSpec(
+            title="填写说明",
+            headers=[_("Column"), _("Required"), _("Allowed values")],
+            widths={0: 14, 2: 100},
+        )
+    )
     choices_of = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
     choices_of[COL_POVERTY] = PovertyStatus
     with translation.override("zh-hans"):
@@ -607,9 +626,7 @@ def template_bytes() -> bytes:
                 allowed = str(_("18 characters, as text"))
             else:
                 allowed = ""
-            help_sheet.append([column, "*" if column in REQUIRED else "", allowed])
-    help_sheet.column_dimensions["A"].width = 14
-    help_sheet.column_dimensions["C"].width = 100
+            writer.append([column, "*" if column in REQUIRED else "", allowed])
     buffer = io.BytesIO()
-    wb.save(buffer)
+    writer.save(buffer)
     return buffer.getvalue()

@@ -1,33 +1,5 @@
-"""The one masking function for names, ID numbers and phone numbers (DESIGN §5)."""
+"""The registry's name for the one masking function, which lives in common.masking."""
 
-from __future__ import annotations
+from common.masking import mask, mask_id_numbers
 
-from typing import Literal
-
-Kind = Literal["name", "id", "phone"]
-
-
-def mask(value: str | None, kind: Kind) -> str:
-    """Hide the identifying middle of a value.
-
-    name:  张三力 → 张*力, 张三 → 张*, 欧阳娜娜 → 欧**娜
-    id:    360121199001011234 → 3601**********1234
-    phone: 13812345678 → 138****5678
-    """
-    if not value:
-        return ""
-    if kind == "name":
-        if len(value) <= 1:
-            return value
-        if len(value) == 2:
-            return value[0] + "*"
-        return value[0] + "*" * (len(value) - 2) + value[-1]
-    if kind == "id":
-        if len(value) <= 8:
-            return "*" * len(value)
-        return value[:4] + "*" * (len(value) - 8) + value[-4:]
-    if kind == "phone":
-        if len(value) <= 7:
-            return "*" * len(value)
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    raise ValueError(f"unknown mask kind: {kind}")
+__all__ = ["mask", "mask_id_numbers"]

@@ -429,6 +429,7 @@ class AccessKind(models.TextChoices):
     VIEW_PHONE = "view_phone", _("Viewed full phone number")
     EXPORT_FULL = "export_full", _("Exported with full ID numbers")
     EXPORT_MASKED = "export_masked", _("Exported (masked)")
+    VIEW_DOCUMENT = "view_document", _("Opened a document")
 
 
 class AccessEventQuerySet(ScopedQuerySet):
@@ -460,9 +461,6 @@ class AccessEvent(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("access record")
         verbose_name_plural = _("access records")
-        permissions = [
-            ("view_full_identity", _("Can see full ID and phone numbers, with a reason")),
-        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
@@ -472,6 +470,10 @@ class DocumentKind(models.TextChoices):
     ID_CARD = "id_card", _("ID card")
     HUKOU = "hukou", _("Household register (hukou book)")
     OTHER = "other", _("Other")
+
+
+# Documents that show a full ID number: opened only under the reveal rule (DESIGN §5).
+IDENTITY_DOCUMENTS = frozenset({DocumentKind.ID_CARD, DocumentKind.HUKOU})
 
 
 class DocumentQuerySet(ScopedQuerySet):

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
 from households.models import (
@@ -172,17 +172,24 @@ MAX_DOCUMENT_PIXELS = 40_000_000
 
 
 def strip_metadata(data: bytes) -> bytes:
-    """Re-encode a photo as JPEG without EXIF (GPS position, camera, time) or other metadata."""
+    """Re-encode a photo as JPEG with nothing but its pixels: no EXIF (GPS position, camera,
+    time), no XMP, no ICC profile, no comment.
+
+    Pillow carries `info` (comment, XMP, ICC) from the opened image into a saved copy, so
+    the pixels are copied into a new image that has no info at all. The EXIF orientation
+    is applied first, so a phone photo stays upright without its EXIF."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_DOCUMENT_PIXELS:
                 raise ValidationError(_("The photo is too large."))
             image.load()
-            clean = image.convert("RGB")
+            upright = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("Please upload a JPEG or PNG photo.")) from exc
+    clean = Image.new("RGB", upright.size)
+    clean.paste(upright)
     out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=88)  # no exif= argument: nothing carried over
+    clean.save(out, format="JPEG", quality=88)
     return out.getvalue()
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
+from urllib.parse import unquote_plus, urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.xlsx import workbook_bytes, xlsx_response
 from households import services
 from households.forms import (
     DocumentForm,
@@ -28,20 +29,32 @@ from households.forms import (
     RevealForm,
 )
 from households.idnumbers import id_hash
-from households.masking import mask
-from households.models import AccessEvent, AccessKind, Document, Household, Resident, ResidentStatus
+from households.masking import mask, mask_id_numbers
+from households.models import (
+    IDENTITY_DOCUMENTS,
+    AccessEvent,
+    AccessKind,
+    Document,
+    Household,
+    Resident,
+    ResidentStatus,
+)
 from households.selectors import (
     filter_households,
     filter_residents,
     history_of,
     looks_like_id_number,
 )
-from households.xlsx import workbook_bytes, xlsx_response
 from villages.models import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS, Region
-from villages.scoping import has_role_at, holds_role, region_codes, require_role
-
-FULL_IDENTITY_PERM = "households.view_full_identity"
-
+from villages.scoping import (
+    common_region_code,
+    has_role_at,
+    holds_role,
+    may_see_identity,
+    may_see_identity_everywhere,
+    region_codes,
+    require_role,
+)
 
 # --- Access helpers ---------------------------------------------------------------------
 # Outside the user's region: 404 (the queryset does not hold it). Inside but read-only: 403.
@@ -73,35 +86,52 @@ def _page(request: HttpRequest, qs, per_page: int | None = None):
 def _export_region(user) -> Region | None:
     """The narrowest region holding everything the user may export, for the access log:
     their region, or for several regions the one they share (a county, a township)."""
-    codes = region_codes(user, REGISTRY_READERS)
-    if not codes:
-        return None
-    common = os.path.commonprefix(codes)  # noqa: RUF071 (codes nest by character prefix)
-    for length in (15, 12, 9, 6):
-        if len(common) >= length:
-            return Region.objects.filter(code=common[:length]).first()
-    return None
+    code = common_region_code(region_codes(user, REGISTRY_READERS))
+    return Region.objects.filter(code=code).first() if code else None
 
 
-def _id_search_redirect(request: HttpRequest) -> HttpResponse | None:
-    """An ID number typed into the search box is swapped for its keyed hash before the
-    search runs, so the full number never sits in a URL, a server log or browser history."""
-    text = request.GET.get("q", "")
+def _search_params(params: QueryDict) -> QueryDict | None:
+    """The same search with an ID number swapped for its keyed hash, or None when the text
+    is no ID number. The hash finds the person; the number itself never reaches a URL."""
+    text = params.get("q", "")
     if not looks_like_id_number(text):
         return None
-    params = request.GET.copy()
+    params = params.copy()
     params.pop("q")
     params.pop("page", None)
     params["idh"] = id_hash(text)
+    return params
+
+
+def _search_redirect(request: HttpRequest) -> HttpResponse | None:
+    """The list's filter form posts (so a typed ID number is not in the request line that
+    servers log) and is answered with a redirect to the GET list, the number swapped for
+    its hash. A GET carrying an ID number (an old bookmark) is redirected the same way; its
+    request line is masked in the logs by common.logfilters."""
+    if request.method == "POST":
+        params = request.POST.copy()
+        params.pop("csrfmiddlewaretoken", None)
+        if params.get("q", "").strip():
+            params.pop("idh", None)  # a new search text replaces the previous ID search
+        params = _search_params(params) or params
+        params = QueryDict(
+            urlencode([(k, v) for k, vs in params.lists() for v in vs if v != ""]),
+            mutable=True,
+        )
+        return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+    params = _search_params(request.GET)
+    if params is None:
+        return None
     return redirect(f"{request.path}?{params.urlencode()}")
 
 
 # --- Households -------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, REGISTRY_READERS)
-    if swap := _id_search_redirect(request):
+    if swap := _search_redirect(request):
         return swap
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     qs = Household.objects.visible_to(request.user).with_head()
@@ -115,7 +145,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "can_edit": holds_role(request.user, REGISTRY_KEEPERS),
-            "can_export_full": request.user.has_perm(FULL_IDENTITY_PERM),
+            "can_export_full": may_see_identity_everywhere(request.user, REGISTRY_READERS),
             "reveal_form": RevealForm(),
         },
     )
@@ -125,28 +155,35 @@ def _export(request: HttpRequest, *, list_url: str, build) -> HttpResponse:
     """Both exports: masked by GET; unmasked by POST with the permission and a reason.
     Either way the export is recorded (who, when, why, how many rows, which filters).
 
-    build(request, full) returns (title, headers, rows, text_columns).
+    build(request, full) returns (title, headers, rows).
     """
     require_role(request.user, REGISTRY_READERS)
+    if request.method == "GET" and (params := _search_params(request.GET)) is not None:
+        return redirect(f"{request.path}?{params.urlencode()}")
     full, reason = False, ""
     if request.method == "POST":
-        if not request.user.has_perm(FULL_IDENTITY_PERM):
+        # Unmasked only where the right reaches every region exported.
+        if not may_see_identity_everywhere(request.user, REGISTRY_READERS):
             raise PermissionDenied
         form = RevealForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["reason"]))
             return redirect(f"{reverse(list_url)}?{request.GET.urlencode()}")
         full, reason = True, form.cleaned_data["reason"]
-    title, headers, rows, text_columns = build(request, full)
+    title, headers, rows = build(request, full)
     services.access_record(
         user=request.user,
         kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
         region=_export_region(request.user),
         reason=reason,
         detail=_("%(what)s: %(count)d rows; filters: %(filters)s")
-        % {"what": title, "count": len(rows), "filters": request.GET.urlencode()[:200] or "-"},
+        % {
+            "what": title,
+            "count": len(rows),
+            "filters": mask_id_numbers(unquote_plus(request.GET.urlencode()))[:200] or "-",
+        },
     )
-    content = workbook_bytes(headers, rows, text_columns=text_columns, title=title)
+    content = workbook_bytes(headers, rows, title=title)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return xlsx_response(content, f"{title}-{stamp}.xlsx")
 
@@ -201,7 +238,7 @@ def _household_rows(request: HttpRequest, full: bool):
         _("Contracted land (mu)"),
         _("Living environment"),
     ]
-    return _("households"), headers, rows, [2, 4]
+    return _("households"), headers, rows
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -228,7 +265,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": documents,
             "history": history_of(household),
             "can_edit": can_edit,
-            "can_reveal": request.user.has_perm(FULL_IDENTITY_PERM),
+            "can_reveal": may_see_identity(request.user, household.village.code),
+            "identity_documents": IDENTITY_DOCUMENTS,
             "document_form": DocumentForm(household=household) if can_edit else None,
             "today": timezone.localdate(),
         },
@@ -290,25 +328,48 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("households:detail", pk=household.pk)
 
 
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+@require_http_methods(["GET", "POST"])
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stored photo. ID cards and hukou pages show the full ID number, so they follow the
+    reveal rule (the right at the household's village, a reason, a record); other documents
+    open directly and are recorded too."""
     document = get_object_or_404(
-        Document.objects.visible_to(request.user).select_related("household"), pk=pk
+        Document.objects.visible_to(request.user).select_related("household__village", "resident"),
+        pk=pk,
     )
+    village = document.household.village
+    reason = ""
+    if document.kind in IDENTITY_DOCUMENTS:
+        if not may_see_identity(request.user, village.code):
+            raise PermissionDenied
+        form = RevealForm(request.POST or None)
+        if not form.is_valid():
+            return render(
+                request, "households/document_reveal.html", {"form": form, "document": document}
+            )
+        reason = form.cleaned_data["reason"]
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    services.access_record(
+        user=request.user,
+        kind=AccessKind.VIEW_DOCUMENT,
+        region=village,
+        resident=document.resident,
+        reason=reason,
+        detail=f"{document.get_kind_display()} · {document.household.number}",
+    )
+    return FileResponse(handle, content_type="image/jpeg")
 
 
 # --- Residents --------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def resident_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, REGISTRY_READERS)
-    if swap := _id_search_redirect(request):
+    if swap := _search_redirect(request):
         return swap
     form = ResidentFilterForm(request.GET or None, user=request.user)
     qs = Resident.objects.visible_to(request.user).select_related(
@@ -326,7 +387,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "today": timezone.localdate(),
-            "can_export_full": request.user.has_perm(FULL_IDENTITY_PERM),
+            "can_export_full": may_see_identity_everywhere(request.user, REGISTRY_READERS),
             "reveal_form": RevealForm(),
         },
     )
@@ -387,7 +448,7 @@ def _resident_rows(request: HttpRequest, full: bool):
         _("Phone"),
         _("Status"),
     ]
-    return _("residents"), headers, rows, [2, 5, 15]
+    return _("residents"), headers, rows
 
 
 def _resident_form_page(request, form, household, resident=None, duplicate=None):
@@ -495,7 +556,7 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if field not in {"id", "phone"}:
         raise Http404
     resident = _resident_for(request, pk)
-    if not request.user.has_perm(FULL_IDENTITY_PERM):
+    if not may_see_identity(request.user, resident.household.village.code):
         raise PermissionDenied
     form = RevealForm(request.POST or None)
     value = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -12,22 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from common.tables import TableError
+from common.xlsx import workbook_bytes, xlsx_response
+from households.forms import RevealForm
 from households.imports import (
-    COL_ID,
-    COL_NUMBER,
-    COL_PHONE,
-    ImportFileError,
-    _file_bytes,
+    error_workbook,
     import_confirm,
     import_progress,
     import_submit,
-    read_sheet,
     template_bytes,
 )
-from households.models import ImportJob
-from households.xlsx import workbook_bytes, xlsx_response
+from households.models import IMPORT_RUNNING, AccessKind, ImportJob
+from households.services import access_record
 from villages.models import REGISTRY_KEEPERS, Level, Region
-from villages.scoping import require_role
+from villages.scoping import may_see_identity, require_role
 
 
 class ImportForm(forms.Form):
@@ -48,12 +46,6 @@ class ImportForm(forms.Form):
         if len(only) == 1:  # most cadres keep one village: choose it for them
             self.fields["village"].initial = only[0].pk
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise ValidationError(_("The file is larger than 20 MB; split it by villager group."))
-        return upload
-
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -67,11 +59,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 upload=form.cleaned_data["file"],
                 language=translation.get_language(),
             )
-        except ImportFileError as exc:
+        except TableError as exc:
             form.add_error("file", str(exc))
         else:
             return redirect("households:import_preview", token=job.token)
-    recent = ImportJob.objects.visible_to(request.user).select_related("village", "created_by")[:10]
+    # The jobs this user may open: the same roles as the job pages (_job_for).
+    recent = ImportJob.objects.visible_to(request.user, roles=REGISTRY_KEEPERS).select_related(
+        "village", "created_by"
+    )[:10]
     return render(request, "households/import_upload.html", {"form": form, "recent": recent})
 
 
@@ -91,29 +86,53 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("households:import_preview", token=job.token)
-    context = {"job": job, "done": import_progress(job), "running": job.running}
+    context = {
+        "job": job,
+        "done": import_progress(job),
+        "running": job.running,
+        "can_see_full_errors": _may_see_full_errors(request, job),
+        "reveal_form": RevealForm(),
+    }
     return render(request, "households/import_preview.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 def import_errors(request: HttpRequest, token: str) -> HttpResponse:
-    """The rows that failed, as they were, with the reason in a last column."""
+    """The error workbook. Masked by GET; with full ID and phone numbers only for the
+    uploader holding the full-identity right at the village, by POST with a reason, which
+    is recorded like any other unmasked export."""
     job = _job_for(request, token)
-    if not job.errors:
+    if not job.errors or job.status in IMPORT_RUNNING:
         raise Http404
-    sheet = read_sheet(_file_bytes(job), job.original_name)
-    by_line = dict(zip(sheet.lines, sheet.rows, strict=True))
-    reason = _("Error")
-    rows = [
-        [*["" if v is None else v for v in by_line[e["line"]]], e["line"], "；".join(e["messages"])]
-        for e in job.errors
-        if e["line"] in by_line
-    ]
-    headers = [*sheet.headers, _("Line in the original file"), reason]
-    text = [i for i, h in enumerate(sheet.headers) if h in (COL_ID, COL_PHONE, COL_NUMBER)]
-    content = workbook_bytes(headers, rows, text_columns=text, title=_("Errors"))
+    full, reason = False, ""
+    if request.method == "POST":
+        if not _may_see_full_errors(request, job):
+            raise PermissionDenied
+        form = RevealForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["reason"]))
+            return redirect("households:import_preview", token=job.token)
+        full, reason = True, form.cleaned_data["reason"]
+    try:
+        headers, rows = error_workbook(job, full=full)
+    except TableError:  # the file never passed the reader: its errors are on the page
+        raise Http404 from None
+    access_record(
+        user=request.user,
+        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        region=job.village,
+        reason=reason,
+        detail=_("Error workbook of %(file)s: %(count)d rows")
+        % {"file": job.original_name, "count": len(rows)},
+    )
+    content = workbook_bytes(headers, rows, title=_("Errors"))
     return xlsx_response(
         content, f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx"
     )
+
+
+def _may_see_full_errors(request: HttpRequest, job: ImportJob) -> bool:
+    return job.created_by_id == request.user.pk and may_see_identity(request.user, job.village.code)
 
 
 def import_template(request: HttpRequest) -> HttpResponse:

@@ -22,7 +22,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
-    "ID_HASH_KEY": "a-real-key-from-a-vault",
+    "ID_HASH_KEY": "a-real-key-from-a-vault-with-at-least-32-characters",
     "FIELD_ENCRYPTION_KEY": "5z0cb0DHbe1u6LEd2ymS4HTzg0mRD7o2sFTptxB4KZw=",
     "PUBLIC_BASE_URL": "https://portal.example.gov.cn",
 }
@@ -53,6 +53,46 @@ def test_production_refuses_to_start_without_a_secret(missing):
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ID_HASH_KEY", "demo-only-id-hash-key-not-for-production"),
+        ("ID_HASH_KEY", "short"),
+        ("FIELD_ENCRYPTION_KEY", "ZGVtby1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="),
+        ("FIELD_ENCRYPTION_KEY", "not-a-fernet-key"),
+    ],
+)
+def test_production_refuses_demo_and_invalid_keys(name, value):
+    result = _manage("check", env=PRODUCTION_ENV | {name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_gunicorn_access_log_masks_id_numbers():
+    """The request line gunicorn writes goes through the portal's mask filter."""
+    import logging
+
+    from common.logfilters import MaskIdNumbers
+    from config import gunicorn as conf
+
+    config = conf.logconfig_dict
+    assert config["filters"]["mask_ids"]["()"] == "common.logfilters.MaskIdNumbers"
+    assert all("mask_ids" in h["filters"] for h in config["handlers"].values())
+    record = logging.LogRecord(
+        "gunicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%(h)s "%(r)s" %(s)s',
+        {"h": "10.0.0.1", "r": "GET /residents/?q=11010519491231002X HTTP/1.1", "s": "302"},
+        None,
+    )
+    assert MaskIdNumbers().filter(record)
+    line = record.getMessage()
+    assert "11010519491231002X" not in line
+    assert "1101**********002X" in line
 
 
 def _compose() -> list[str] | None:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from villages.models import Region, StaffAssignment
+from common.admin import AuditAdmin
+from villages.models import Region, StaffAssignment, StaffAuditEvent
 
 
 @admin.register(Region)
@@ -13,7 +14,13 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(StaffAssignment)
 class StaffAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "region", "created_at"]
-    list_filter = ["role"]
+    list_display = ["user", "role", "region", "sees_identity", "created_at"]
+    list_filter = ["role", "sees_identity"]
     search_fields = ["user__username", "region__name", "region__code"]
     raw_id_fields = ["region"]
+
+
+@admin.register(StaffAuditEvent)
+class StaffAuditEventAdmin(AuditAdmin):
+    list_display = ["created_at", "actor", "action", "target", "region", "detail"]
+    list_filter = ["action"]

@@ -9,10 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from villages.models import STAFF_MANAGERS, Level, Region, Role
 
+SEES_IDENTITY_LABEL = _("May see full ID and phone numbers here (with a reason, recorded)")
+
 
 class AssignmentForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none())
+    sees_identity = forms.BooleanField(label=SEES_IDENTITY_LABEL, required=False)
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,7 +35,15 @@ class StaffCreateForm(AssignmentForm):
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
-    field_order = ["username", "full_name", "password1", "password2", "role", "region"]
+    field_order = [
+        "username",
+        "full_name",
+        "password1",
+        "password2",
+        "role",
+        "region",
+        "sees_identity",
+    ]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -58,7 +69,4 @@ class StaffEditForm(forms.Form):
     full_name = forms.CharField(label=_("Name and post"), max_length=150)
     is_active = forms.BooleanField(
         label=_("Active"), required=False, help_text=_("An inactive account cannot log in.")
-    )
-    can_see_identity = forms.BooleanField(
-        label=_("May see full ID and phone numbers (with a reason, recorded)"), required=False
     )

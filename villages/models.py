@@ -137,6 +137,13 @@ class StaffAssignment(models.Model):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="assignments"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # The right to see full ID and phone numbers (with a reason, recorded) within this
+    # assignment's region only: an account working in two counties may hold it in one.
+    sees_identity = models.BooleanField(
+        _("may see full ID and phone numbers"),
+        default=False,
+        help_text=_("Within this region only, with a reason each time; every look is recorded."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = StaffAssignmentQuerySet.as_manager()
@@ -164,3 +171,58 @@ class StaffAssignment(models.Model):
                     }
                 }
             )
+
+
+class StaffAction(models.TextChoices):
+    CREATED = "created", _("Account created")
+    RENAMED = "renamed", _("Name changed")
+    ACTIVATED = "activated", _("Account activated")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    ASSIGNED = "assigned", _("Assignment added")
+    UNASSIGNED = "unassigned", _("Assignment removed")
+    IDENTITY_GRANTED = "identity_granted", _("Full-identity viewing granted")
+    IDENTITY_REVOKED = "identity_revoked", _("Full-identity viewing revoked")
+    PASSWORD_SET = "password_set", _("Password reset")
+    UNLOCKED = "unlocked", _("Login lockout lifted")
+
+
+class StaffAuditEventQuerySet(ScopedQuerySet):
+    scope_path = "region__code"
+    scope_roles = STAFF_MANAGERS
+
+
+class StaffAuditEvent(models.Model):
+    """Who changed whose account, when: grants, revocations, password resets, lockouts.
+
+    Written in the same transaction as the change; never edited (the admin is read-only).
+    The region is the one the change concerns: the assignment's, or for a change to the
+    whole account the narrowest region holding all of the account's assignments."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="staff_audit_events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=StaffAction.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = StaffAuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("staff account change")
+        verbose_name_plural = _("staff account changes")
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_action_display()} {self.target}"

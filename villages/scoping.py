@@ -8,6 +8,7 @@ queryset, so a detail view answers 404 and never confirms that the object exists
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,22 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def _assignments(user) -> list[tuple[str, str]]:
-    """(role, region code) pairs of the user, loaded once per user object (per request)."""
+def _assignments(user) -> list[tuple[str, str, bool]]:
+    """(role, region code, sees identity) of the user's assignments, loaded once per user
+    object (per request)."""
     cached = getattr(user, "_portal_assignments", None)
     if cached is None:
-        cached = list(user.assignments.values_list("role", "region__code"))
+        cached = list(user.assignments.values_list("role", "region__code", "sees_identity"))
         user._portal_assignments = cached
     return cached
+
+
+def _outermost(codes) -> list[str]:
+    kept: list[str] = []
+    for code in sorted(set(codes)):  # sorted, so a prefix comes before the codes it contains
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return kept
 
 
 def region_codes(user, roles: Iterable[str] | None = None) -> list[str]:
@@ -32,12 +42,53 @@ def region_codes(user, roles: Iterable[str] | None = None) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         return []
     wanted = set(roles) if roles is not None else None
-    codes = sorted({code for role, code in _assignments(user) if wanted is None or role in wanted})
-    kept: list[str] = []
-    for code in codes:  # sorted, so a prefix comes before the codes it contains
-        if not any(code.startswith(k) for k in kept):
-            kept.append(code)
-    return kept
+    return _outermost(
+        code for role, code, _sees in _assignments(user) if wanted is None or role in wanted
+    )
+
+
+def common_region_code(codes: Iterable[str]) -> str:
+    """The longest region code containing all these codes ("" when they share no county)."""
+    codes = list(codes)
+    if not codes:
+        return ""
+    common = os.path.commonprefix(codes)  # noqa: RUF071 (codes nest by character prefix)
+    for length in (15, 12, 9, 6):
+        if len(common) >= length:
+            return common[:length]
+    return ""
+
+
+# --- The full-identity right (DESIGN §5) ---------------------------------------------------
+# Seeing a full ID or phone number is a right of an assignment, not of an account: it
+# reaches the regions where it was granted and no further, whatever other roles the
+# account holds elsewhere.
+
+
+def identity_codes(user) -> list[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return _outermost(code for _role, code, sees in _assignments(user) if sees)
+
+
+def may_see_identity(user, code: str | None = None) -> bool:
+    """May the user reveal full identity at this region (or anywhere, for code None)?"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    codes = identity_codes(user)
+    if code is None:
+        return bool(codes)
+    return any(code.startswith(c) for c in codes)
+
+
+def may_see_identity_everywhere(user, roles: Iterable[str]) -> bool:
+    """Does the right cover every region the user reads with these roles (a whole export)?"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    codes = region_codes(user, roles)
+    return bool(codes) and all(may_see_identity(user, code) for code in codes)
 
 
 def holds_role(user, roles: Iterable[str]) -> bool:

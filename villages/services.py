@@ -6,13 +6,24 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from villages.models import LEVEL_BY_LENGTH, Region, Role, StaffAssignment, normalize_code
+from villages.models import (
+    LEVEL_BY_LENGTH,
+    STAFF_MANAGERS,
+    Region,
+    Role,
+    StaffAction,
+    StaffAssignment,
+    StaffAuditEvent,
+    normalize_code,
+)
+from villages.scoping import common_region_code, has_role_at, region_codes
 
 
 @dataclass
@@ -92,45 +103,179 @@ def regions_load(*, data: bytes) -> RegionLoadResult:
     return result
 
 
-def assignment_create(*, user, region: Region, role: Role | str) -> StaffAssignment:
+# --- Staff accounts -------------------------------------------------------------------
+# A county officer manages an account only when every assignment of that account lies in
+# the officer's own regions: otherwise an officer of one county could reset the password
+# of, or grant full-identity viewing to, someone working in another county. Each service
+# below checks it, so no view can forget to.
+
+
+def staff_manageable(*, manager, account) -> bool:
+    if account.is_superuser or not manager.is_active:
+        return False
+    if manager.is_superuser:
+        return True
+    codes = region_codes(manager, STAFF_MANAGERS)
+    if not codes:
+        return False
+    own = list(account.assignments.values_list("region__code", flat=True))
+    return all(any(code.startswith(c) for c in codes) for code in own)
+
+
+def _require_manageable(manager, account) -> None:
+    if not staff_manageable(manager=manager, account=account):
+        raise PermissionDenied
+
+
+def _account_region(account) -> Region | None:
+    code = common_region_code(account.assignments.values_list("region__code", flat=True))
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def _audit(*, actor, target, action: StaffAction, region=None, detail: str = "") -> None:
+    event = StaffAuditEvent(
+        actor=actor,
+        target=target,
+        action=action,
+        region=region if region is not None else _account_region(target),
+        detail=detail[:200],
+    )
+    event.full_clean()
+    event.save()
+
+
+def _require_region_in_scope(manager, region: Region) -> None:
+    if not manager.is_superuser and not has_role_at(manager, STAFF_MANAGERS, region.code):
+        raise PermissionDenied
+
+
+def assignment_create(
+    *, actor, user, region: Region, role: Role | str, sees_identity: bool = False
+) -> StaffAssignment:
+    _require_manageable(actor, user)
+    _require_region_in_scope(actor, region)
     with transaction.atomic():
-        assignment = StaffAssignment(user=user, region=region, role=role)
+        assignment = StaffAssignment(
+            user=user, region=region, role=role, sees_identity=sees_identity
+        )
         assignment.full_clean()
         assignment.save()
+        label = f"{assignment.get_role_display()} · {region.name}"
+        _audit(actor=actor, target=user, action=StaffAction.ASSIGNED, region=region, detail=label)
+        if sees_identity:
+            _audit(
+                actor=actor,
+                target=user,
+                action=StaffAction.IDENTITY_GRANTED,
+                region=region,
+                detail=label,
+            )
+    user._portal_assignments = None
     return assignment
 
 
-def staff_create(*, username: str, full_name: str, password: str, role: str, region: Region):
+def staff_create(
+    *,
+    actor,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
+    region: Region,
+    sees_identity: bool = False,
+):
     """A staff account with its first assignment; the password was validated by the form."""
+    _require_region_in_scope(actor, region)
     user_model = get_user_model()
     with transaction.atomic():
         user = user_model(username=username, first_name=full_name)
         user.set_password(password)
         user.full_clean()
         user.save()
-        assignment_create(user=user, region=region, role=role)
+        _audit(actor=actor, target=user, action=StaffAction.CREATED, region=region)
+        assignment_create(
+            actor=actor, user=user, region=region, role=role, sees_identity=sees_identity
+        )
     return user
 
 
-def staff_update(*, user, full_name: str, is_active: bool, can_see_identity: bool) -> None:
-    permission = Permission.objects.get(
-        content_type__app_label="households", codename="view_full_identity"
-    )
+def staff_update(*, actor, user, full_name: str, is_active: bool) -> None:
+    _require_manageable(actor, user)
+    if user == actor and not is_active:
+        raise ValidationError(_("You cannot deactivate your own account."))
     with transaction.atomic():
+        if user.first_name != full_name:
+            _audit(
+                actor=actor,
+                target=user,
+                action=StaffAction.RENAMED,
+                detail=f"{user.first_name} → {full_name}",
+            )
+        if user.is_active != is_active:
+            action = StaffAction.ACTIVATED if is_active else StaffAction.DEACTIVATED
+            _audit(actor=actor, target=user, action=action)
         user.first_name = full_name
         user.is_active = is_active
         user.full_clean()
         user.save(update_fields=["first_name", "is_active"])
-        if can_see_identity:
-            user.user_permissions.add(permission)
-        else:
-            user.user_permissions.remove(permission)
 
 
-def assignment_remove(*, assignment: StaffAssignment) -> None:
+def identity_set(*, actor, assignment: StaffAssignment, sees_identity: bool) -> None:
+    """Grant or revoke full-identity viewing on one assignment, recorded."""
+    _require_manageable(actor, assignment.user)
+    _require_region_in_scope(actor, assignment.region)
+    if assignment.sees_identity == sees_identity:
+        return
+    with transaction.atomic():
+        assignment.sees_identity = sees_identity
+        assignment.save(update_fields=["sees_identity"])
+        _audit(
+            actor=actor,
+            target=assignment.user,
+            action=StaffAction.IDENTITY_GRANTED if sees_identity else StaffAction.IDENTITY_REVOKED,
+            region=assignment.region,
+            detail=f"{assignment.get_role_display()} · {assignment.region.name}",
+        )
+
+
+def password_set(*, actor, user, password: str) -> None:
+    """A new password chosen by the officer (validated by the form), recorded."""
+    _require_manageable(actor, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        _audit(actor=actor, target=user, action=StaffAction.PASSWORD_SET)
+
+
+def lockout_active(*, user) -> bool:
+    """Is the account locked by too many failed logins (from any address)?"""
+    return AccessAttempt.objects.filter(
+        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).exists()
+
+
+def lockout_lift(*, actor, user) -> int:
+    """Lift the login lockout of an account (the lockout page tells people to ask)."""
+    _require_manageable(actor, user)
+    with transaction.atomic():
+        removed, _by_model = AccessAttempt.objects.filter(username=user.username).delete()
+        _audit(actor=actor, target=user, action=StaffAction.UNLOCKED)
+    return removed
+
+
+def assignment_remove(*, actor, assignment: StaffAssignment) -> None:
+    _require_manageable(actor, assignment.user)
+    _require_region_in_scope(actor, assignment.region)
     with transaction.atomic():
         if assignment.user.assignments.count() <= 1:
             raise ValidationError(
                 _("This is the account's only assignment; deactivate the account instead.")
             )
+        _audit(
+            actor=actor,
+            target=assignment.user,
+            action=StaffAction.UNASSIGNED,
+            region=assignment.region,
+            detail=f"{assignment.get_role_display()} · {assignment.region.name}",
+        )
         assignment.delete()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "import_export",
+    "csp",
     "villages",
     "households",
     "grid",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.NoStoreForStaffMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,6 +125,28 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client address behind the reverse proxy (config/proxy.py): 0 when the portal is
+# reached directly (the embedded default), 1 behind the documented nginx.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------
+# Everything is served by the portal itself: no inline script or style, no other origin.
+# Charts are inline SVG (markup, not script); photos stream from our own URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -148,10 +174,10 @@ STORAGES = {
 # --- Residents' data (DESIGN §5) --------------------------------------------
 # HMAC key for the lookup hash of ID numbers, and the Fernet key that encrypts them.
 # The defaults are for the demo only; production.py requires both from the environment.
-ID_HASH_KEY = env("ID_HASH_KEY", default="demo-only-id-hash-key-not-for-production")
-FIELD_ENCRYPTION_KEY = env(
-    "FIELD_ENCRYPTION_KEY", default="ZGVtby1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
-)
+DEMO_ID_HASH_KEY = "demo-only-id-hash-key-not-for-production"
+DEMO_FIELD_ENCRYPTION_KEY = "ZGVtby1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+ID_HASH_KEY = env("ID_HASH_KEY", default=DEMO_ID_HASH_KEY)
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=DEMO_FIELD_ENCRYPTION_KEY)
 
 # --- Cache ----------------------------------------------------------------------
 # Holds progress of long work (imports) for the pages that show it; shared between web and
@@ -176,9 +202,30 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 PAGE_SIZE = 50
 
 # --- Logging ----------------------------------------------------------------
+# Every handler masks ID numbers (common.logfilters), request lines of runserver included:
+# an ID typed into a URL by hand must not reach a log in full. gunicorn's access log gets
+# the same filter from config/gunicorn.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_ids": {"()": "common.logfilters.MaskIdNumbers"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_ids"],
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }

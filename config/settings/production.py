@@ -5,8 +5,12 @@ A missing variable stops the boot (environ raises ImproperlyConfigured).
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
+from common.crypto import valid_fernet_key
+
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, DEMO_FIELD_ENCRYPTION_KEY, DEMO_ID_HASH_KEY, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -14,6 +18,20 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 ID_HASH_KEY = env("ID_HASH_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+# The demo keys are in the public repository: data encrypted or hashed with them is not
+# protected at all, so a deployment that forgot to set its own must not start.
+if ID_HASH_KEY == DEMO_ID_HASH_KEY or len(ID_HASH_KEY) < 32:
+    raise ImproperlyConfigured(
+        "ID_HASH_KEY is the demo key or shorter than 32 characters; generate one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+if FIELD_ENCRYPTION_KEY == DEMO_FIELD_ENCRYPTION_KEY or not valid_fernet_key(FIELD_ENCRYPTION_KEY):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY is the demo key or not a Fernet key; generate one with "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
+# Behind the documented nginx (README): one proxy appends the client's address.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 # --- Database ---------------------------------------------------------------

@@ -184,11 +184,20 @@ def test_person_registered_outside_the_region_is_an_error_row(
 
 
 def test_unreadable_files_get_a_message(cadre_client, village):
+    """Read by the check task, not the request: the job fails with the reason, nothing
+    is saved, and the page says why in Chinese."""
     response = _upload(cadre_client, village, b"\x00\x01binary", "x.xlsx")
-    assert response.context["form"].errors["file"]
+    job = ImportJob.objects.get(original_name="x.xlsx")
+    assert job.status == "failed"
+    page = cadre_client.get(f"/import/{job.token}/").content.decode()
+    assert "无法读取该 .xlsx 工作簿" in page
     response = _upload(cadre_client, village, b"a,b\n1,2\n", "x.csv")
-    assert "身份证号" in str(response.context["form"].errors["file"])
-    assert not ImportJob.objects.exists()
+    job = ImportJob.objects.get(original_name="x.csv")
+    assert job.status == "failed"
+    assert "身份证号" in job.errors[0]["messages"][0]
+    response = _upload(cadre_client, village, b"a,b\n", "x.txt")
+    assert response.context["form"].errors["file"]
+    assert not Household.objects.exists()
 
 
 def test_cannot_import_into_a_village_outside_the_region(cadre_client, other_village):
@@ -224,10 +233,10 @@ def test_queued_import_shows_progress_and_refreshes(cadre_client, village):
     )
     job = ImportJob.objects.get()
     assert job.status == "queued"
-    assert job.rows_total == 3
+    assert job.rows_total == 0  # not read yet: reading is the task's work
     page = cadre_client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' in page
-    assert "3 行中已处理 0 行" in page
+    assert "正在读取文件" in page
 
 
 def test_check_task_runs_once_even_if_delivered_twice(cadre_client, village, group):

@@ -257,7 +257,7 @@ def test_document_upload_strips_exif_and_serves_only_in_scope(
     assert b"PhoneMaker" in raw
     response = cadre_client.post(
         f"/households/{household.pk}/documents/new/",
-        {"kind": "id_card", "file": SimpleUploadedFile("card.jpg", raw, "image/jpeg")},
+        {"kind": "other", "file": SimpleUploadedFile("card.jpg", raw, "image/jpeg")},
     )
     assert response.status_code == 302
     document = Document.objects.get()

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from faker import Faker
@@ -359,7 +358,6 @@ class Command(BaseCommand):
     # --- users -----------------------------------------------------------------------
     def _users(self, villages: list[Region]) -> list[tuple[str, str, str]]:
         User = get_user_model()
-        identity = Permission.objects.get(codename="view_full_identity")
         county = Region.objects.get(code=COUNTY)
         township = Region.objects.get(code=TOWNSHIPS[0])
         plan = [
@@ -375,9 +373,9 @@ class Command(BaseCommand):
             user = User.objects.create_user(
                 username=username, password=DEMO_PASSWORD, first_name=f"{region.name}{title}"
             )
-            StaffAssignment.objects.create(user=user, region=region, role=role)
-            if can_reveal:
-                user.user_permissions.add(identity)
+            StaffAssignment.objects.create(
+                user=user, region=region, role=role, sees_identity=can_reveal
+            )
             out.append((username, role.label, region.name))
         User.objects.create_superuser(username="admin", password=DEMO_PASSWORD)
         out.append(("admin", "superuser", "-"))

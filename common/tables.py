@@ -1,0 +1,211 @@
+"""The one table reader: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX, read with limits.
+
+Files from departments and village offices are untrusted: a workbook can claim a sheet of
+A1:XFD1048576, be a zip bomb (a megabyte that unpacks to hundreds), or a CSV can hold one
+huge cell. The reader refuses each of those with a TableError (a message in the user's
+language) before it spends memory on them:
+
+- the file size is checked first; an xlsx's parts are unpacked once with a running count
+  and refused past `max_unzipped` (zipfile also stops at each part's declared size and
+  checks its CRC, so a part lying about its size fails as well);
+- the sheet's width and height are checked before its rows are read; rows are yielded
+  one at a time and counted, cells longer than `max_cell_chars` are refused;
+- CSV is decoded as it is read (a text wrapper over the bytes), its encoding guessed from
+  the first 64 KB: UTF-8 (with or without BOM), then GB18030.
+
+Only call it from a task: even a file within the limits is work for a worker, not a
+web request.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import python_calamine
+from django.utils.translation import gettext as _
+
+SNIFF_BYTES = 64 * 1024
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+class TableError(Exception):
+    """The file cannot be read as a table; str(exc) is the message for the user."""
+
+
+class HeaderNotFound(TableError):
+    """No row among the first ones is the header the caller looks for."""
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_unzipped: int = 64 * 1024 * 1024
+    max_parts: int = 200
+    max_rows: int = 50_000
+    max_columns: int = 100
+    max_cell_chars: int = 2_000
+    header_search_rows: int = 10
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:g}"
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+        if len(parts) > limits.max_parts:
+            raise TableError(_("This workbook has too many parts to be a plain sheet."))
+        unpacked = 0
+        for part in parts:
+            with archive.open(part) as handle:
+                while chunk := handle.read(1024 * 1024):
+                    unpacked += len(chunk)
+                    if unpacked > limits.max_unzipped:
+                        raise TableError(
+                            _(
+                                "The workbook unpacks to more than %(mb)s MB. Split it into "
+                                "smaller files, or save it again from Excel."
+                            )
+                            % {"mb": _mb(limits.max_unzipped)}
+                        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+    except (python_calamine.CalamineError, ValueError, OSError, IndexError) as exc:
+        raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    _check_size(rows=sheet.height, columns=sheet.width, limits=limits)
+    for row in sheet.iter_rows():
+        # calamine gives floats for every number; 9001.0 is the household number 9001.
+        yield [
+            int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v for v in row
+        ]
+
+
+def sniff_encoding(data: bytes) -> str:
+    head = data[:SNIFF_BYTES]
+    for encoding in CSV_ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=len(data) <= SNIFF_BYTES)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise TableError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+
+
+def _csv_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data), newline="")
+    reader = csv.reader(text)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # csv's own limit (131,072 characters a field), a NUL byte, a broken quote
+            raise TableError(
+                _("Line %(line)d of the CSV file cannot be read (%(reason)s).")
+                % {"line": reader.line_num, "reason": _("a cell is too long or malformed")}
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise TableError(
+                _("Line %(line)d of the CSV file is not in the file's encoding.")
+                % {"line": reader.line_num + 1}
+            ) from exc
+        if len(row) > limits.max_columns:
+            _check_size(rows=0, columns=len(row), limits=limits)
+        yield row
+
+
+def _check_size(*, rows: int, columns: int, limits: TableLimits) -> None:
+    if columns > limits.max_columns:
+        raise TableError(
+            _("The sheet has %(n)d columns; at most %(max)d are read.")
+            % {"n": columns, "max": limits.max_columns}
+        )
+    if rows > limits.max_rows + limits.header_search_rows:
+        raise TableError(
+            _("The sheet has %(n)d rows; at most %(max)d are read at once. Split the file.")
+            % {"n": rows, "max": limits.max_rows}
+        )
+
+
+def raw_rows(data: bytes, name: str, limits: TableLimits) -> Iterator[list[Any]]:
+    """Every row of the first sheet as it is, checked against the limits."""
+    if len(data) > limits.max_bytes:
+        raise TableError(
+            _("The file is larger than %(mb)s MB; split it.") % {"mb": _mb(limits.max_bytes)}
+        )
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        return _xlsx_rows(data, limits)
+    if lower.endswith(".csv"):
+        return _csv_rows(data, limits)
+    raise TableError(_("Upload an .xlsx workbook or a .csv file."))
+
+
+def cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    header_line: int
+    _rows: Iterator[list[Any]]
+    _limits: TableLimits
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(line in the file, cells padded to the header) for every non-blank row."""
+        width = len(self.headers)
+        count = 0
+        for line, row in enumerate(self._rows, start=self.header_line + 1):
+            cells = (list(row) + [None] * width)[:width]
+            if all(cell_text(c) == "" for c in cells):
+                continue  # blank lines between blocks
+            for cell in cells:
+                if isinstance(cell, str) and len(cell) > self._limits.max_cell_chars:
+                    raise TableError(
+                        _("Line %(line)d has a cell longer than %(max)d characters.")
+                        % {"line": line, "max": self._limits.max_cell_chars}
+                    )
+            count += 1
+            if count > self._limits.max_rows:
+                raise TableError(
+                    _("The file has more than %(max)d rows; split it.")
+                    % {"max": self._limits.max_rows}
+                )
+            yield line, cells
+
+
+def open_table(
+    data: bytes,
+    name: str,
+    *,
+    is_header: Callable[[list[str]], bool],
+    limits: TableLimits | None = None,
+) -> Table:
+    """Find the header row (title rows above it are skipped) among the first rows."""
+    limits = limits or TableLimits()
+    rows = raw_rows(data, name, limits)
+    for index, row in enumerate(rows):
+        if index >= limits.header_search_rows:
+            break
+        headers = [cell_text(c) for c in row]
+        if is_header(headers):
+            while headers and headers[-1] == "":
+                headers.pop()
+            return Table(headers=headers, header_line=index + 1, _rows=rows, _limits=limits)
+    raise HeaderNotFound(
+        _("No header row in the first %(n)d rows. Please start from the template.")
+        % {"n": limits.header_search_rows}
+    )
