@@ -37,7 +37,7 @@ format: $(STAMP)
 # Needs GNU gettext (xgettext, msgfmt); the compiled .mo files are committed so that
 # `make run` works with Python alone.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs --ignore="*/tests/*"
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: $(STAMP)

@@ -1,0 +1,118 @@
+"""The one table reader: encodings, header under title rows, and the limits that refuse
+hostile files quickly and in bounded memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from common.tables import TableError, TableLimits, open_table
+from common.tests import bombs
+
+
+def _is_header(cells):
+    return "身份证号" in cells
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_each_encoding_with_title_rows(encoding):
+    text = "渡头村户籍表\n\n" + ",".join(bombs.HEADER) + "\n" + ",".join(bombs.ROW) + "\n"
+    table = open_table(text.encode(encoding), "a.csv", is_header=_is_header)
+    assert table.headers == bombs.HEADER
+    assert table.header_line == 3
+    assert list(table.rows()) == [(4, bombs.ROW)]
+
+
+def test_rows_past_the_limit_are_refused_with_a_chinese_message():
+    text = ",".join(bombs.HEADER) + "\n" + (",".join(bombs.ROW) + "\n") * 6
+    table = open_table(text.encode(), "a.csv", is_header=_is_header, limits=TableLimits(max_rows=5))
+    with translation.override("zh-hans"), pytest.raises(TableError) as refused:
+        list(table.rows())
+    assert "5" in str(refused.value)
+    assert "行" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "words"),
+    [
+        (bombs.long_cell_csv, "long.csv", "CSV"),
+        (bombs.wide_csv, "wide.csv", "列"),
+        (bombs.zip_bomb, "bomb.xlsx", "MB"),
+    ],
+    ids=["csv-200kb-cell", "csv-20000-columns", "xlsx-zip-bomb"],
+)
+def test_hostile_files_are_refused_with_a_clear_message(make, name, words):
+    def read():
+        return list(open_table(make(), name, is_header=_is_header).rows())
+
+    with translation.override("zh-hans"), pytest.raises(TableError) as refused:
+        read()
+    assert words in str(refused.value)
+
+
+def test_a_sheet_claiming_a_huge_dimension_reads_its_two_rows():
+    table = open_table(bombs.dimension_bomb(), "dim.xlsx", is_header=_is_header)
+    assert [cells for _line, cells in table.rows()] == [bombs.ROW]
+
+
+# Run in a fresh interpreter: ru_maxrss is a process's peak since it started, so only a
+# new process measures the reading alone. The worker runs this same code in a task.
+PROBE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    import django
+    django.setup()
+    from common.tables import TableError, open_table
+    from households.imports import IMPORT_LIMITS
+    data = open(sys.argv[1], "rb").read()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    outcome = "read"
+    try:
+        table = open_table(data, sys.argv[2], is_header=lambda c: "身份证号" in c,
+                           limits=IMPORT_LIMITS)
+        rows = sum(1 for _ in table.rows())
+        outcome = f"read {rows}"
+    except TableError as exc:
+        outcome = "refused: " + str(exc)
+    print(json.dumps({
+        "seconds": time.monotonic() - start,
+        "peak_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024,
+        "outcome": outcome,
+    }))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "expect"),
+    [
+        (bombs.dimension_bomb, "dim.xlsx", "read 1"),
+        (bombs.zip_bomb, "bomb.xlsx", "refused"),
+        (bombs.long_cell_csv, "long.csv", "refused"),
+    ],
+    ids=["xlsx-A1:XFD1048576", "xlsx-zip-bomb-348MB", "csv-200kb-field"],
+)
+def test_bombs_are_handled_in_under_5_s_and_200_mb(tmp_path, make, name, expect):
+    path = tmp_path / name
+    path.write_bytes(make())
+    result = subprocess.run(  # noqa: S603 (our own interpreter and probe)
+        [sys.executable, "-c", PROBE, str(path), name],
+        cwd=Path(settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["outcome"].startswith(expect), figures
+    assert figures["seconds"] < 5, figures
+    assert figures["peak_mb"] < 200, figures
