@@ -17,12 +17,57 @@ from tests.factories import (
 from villages.models import Level, Role, StaffAssignment
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+# --- Leak scan (DESIGN §5) ------------------------------------------------------------------
+# Every log line and request line of the whole suite is captured through the portal's
+# mask filter (tests/test_zz_leak_scan.py reads them last); after every database test,
+# every table is scanned for a full ID number before the test's data is rolled back.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _capture_log_lines():
+    import logging
+
+    from django.core.signals import request_started
+
+    from tests.leaks import CAPTURED, log_request_line
+
+    loggers = [logging.getLogger(), logging.getLogger("django.server")]
+    for logger in loggers:
+        logger.addHandler(CAPTURED)
+    logging.getLogger("django.server").setLevel(logging.INFO)
+    request_started.connect(log_request_line)
+    yield CAPTURED
+    request_started.disconnect(log_request_line)
+    for logger in loggers:
+        logger.removeHandler(CAPTURED)
+
+
+@pytest.fixture(autouse=True)
+def _no_id_number_left_in_tables(request):
+    uses_db = request.node.get_closest_marker("django_db") or DB_FIXTURES & set(
+        request.fixturenames
+    )
+    if not uses_db or request.node.get_closest_marker("plants_id_numbers"):
+        yield
+        return
+    # Requested here, so the database is torn down after this fixture: the scan sees the
+    # test's rows before they are rolled back.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from tests.leaks import scan_tables
+
+    hits = scan_tables()
+    if hits:
+        pytest.fail(f"full ID numbers left in tables: {hits[:5]}")
 
 
 def _reachable(url: str) -> bool:
