@@ -52,6 +52,11 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    # Console errors include the browser's reports of Content-Security-Policy violations
+    # (an inline script or style the policy blocked): a journey must end with none.
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     context.close()
 
@@ -80,8 +85,9 @@ def test_cadre_logs_in_filters_opens_a_household_and_sees_the_masked_id(
     person = ResidentFactory(household=target, name="王堃喆", labour_ability="weak")
     stranger = ResidentFactory(household=HouseholdFactory(village=other_village), name="外村人")
 
-    page.goto(f"{live_server.url}/households/")
+    response = page.goto(f"{live_server.url}/households/")
     assert "/login/" in page.url
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.get_by_role("button", name="登录").is_visible()
     _shot(page, "login")
     page.get_by_label("用户名").fill("cadre")
@@ -107,6 +113,19 @@ def test_cadre_logs_in_filters_opens_a_household_and_sees_the_masked_id(
     assert "138****5678" in text
     _shot(page, "household-detail")
 
+    # An ID search posts the form: the number never appears in the address bar.
+    page.goto(f"{live_server.url}/residents/")
+    page.get_by_placeholder("姓名或完整身份证号").fill(person.id_number())
+    page.get_by_role("button", name="筛选", exact=True).click()
+    page.wait_for_url("**/residents/?*idh=*")
+    assert person.id_number() not in page.url
+    assert page.locator("#residents tbody tr").count() == 1
+    # the print button is wired by the site script (no inline handler)
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="打印").click()
+    assert page.evaluate("window.printed") is True
+    assert page.console_errors == []
+
 
 def test_home_page_charts_render(page, live_server, village, group):
     from tests.factories import UserFactory
@@ -126,3 +145,4 @@ def test_home_page_charts_render(page, live_server, village, group):
     assert page.locator("figure.chart rect.bar").count() > 20
     assert "年龄结构" in page.content()
     _shot(page, "home")
+    assert page.console_errors == []
