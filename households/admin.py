@@ -5,19 +5,12 @@ Residents are listed by masked name; cipher and hash fields are never shown."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import AuditAdmin
+from common.admin import AuditAdmin, ReadOnlyMixin
 from households.models import AccessEvent, Household, ImportJob, Resident
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    pass
 
 
 @admin.register(Household)
