@@ -8,9 +8,8 @@ from typing import Literal
 
 Kind = Literal["name", "id", "phone"]
 
-# 18 characters: 17 digits and a digit or X, not part of a longer run of digits. Also
-# matched when percent-encoded spaces or full-width digits are absent: URLs and logs carry
-# the number as typed.
+# 18 characters: 17 digits and a digit or X, not part of a longer run of digits or letters
+# (a hash or a cipher text), as a number sits in a query string or a log line.
 ID_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 

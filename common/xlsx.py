@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import datetime
 import io
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_FORMAT = "@"
@@ -44,7 +42,6 @@ class SheetSpec:
     # clerk types there later stays text).
     text_columns: Iterable[int] = ()
     freeze_header: bool = True
-    validations: Sequence[DataValidation] = ()
 
 
 class XlsxWriter:
@@ -67,8 +64,6 @@ class XlsxWriter:
                 ws.column_dimensions[get_column_letter(index + 1)].width = width
         if spec.freeze_header and spec.headers:
             ws.freeze_panes = "A2"
-        for validation in spec.validations:
-            ws.add_data_validation(validation)
         self._ws, self._spec = ws, spec
         if spec.headers:
             self.append(spec.headers, bold=True)
@@ -127,24 +122,9 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
-def workbook_file(writer: XlsxWriter) -> IO[bytes]:
-    """Save to a temporary file (spooled to disk past 8 MB) and rewind it."""
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    writer.save(handle)
-    handle.seek(0)
-    return handle
-
-
-def attachment_name(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
-
-
-def xlsx_response(content: bytes | IO[bytes], filename: str) -> HttpResponse:
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """The download: never cached, since workbooks carry personal data."""
-    if isinstance(content, bytes):
-        response: HttpResponse = HttpResponse(content, content_type=XLSX_TYPE)
-    else:
-        response = FileResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = attachment_name(filename)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -371,9 +371,6 @@ IMPORT_LIMITS = TableLimits(
 )
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
 
-# Kept for the views and tests that catch it: a file the reader refuses.
-ImportFileError = TableError
-
 
 @dataclass
 class Sheet:
