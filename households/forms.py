@@ -23,8 +23,9 @@ from households.models import (
     Sex,
 )
 from households.phones import clean_phone
+from households.roles import REGISTRY_KEEPERS
 from households.selectors import PRESET_ABLE_UNEMPLOYED, PRESET_DISABLED_OR_TEKUN
-from villages.models import REGISTRY_KEEPERS, Level, Region
+from villages.models import Level, Region
 
 
 def _blank(label):

@@ -51,7 +51,8 @@ from households.models import (
     Resident,
 )
 from households.phones import clean_phone
-from villages.models import REGISTRY_KEEPERS, Level, Region
+from households.roles import REGISTRY_KEEPERS
+from villages.models import Level, Region
 from villages.scoping import has_role_at
 
 logger = logging.getLogger(__name__)

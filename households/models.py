@@ -18,7 +18,8 @@ from simple_history.models import HistoricalRecords
 
 from households.idnumbers import decrypt
 from households.masking import mask
-from villages.models import REGISTRY_READERS, Region
+from households.roles import REGISTRY_READERS
+from villages.models import Region
 from villages.scoping import ScopedQuerySet
 
 

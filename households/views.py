@@ -39,13 +39,15 @@ from households.models import (
     Resident,
     ResidentStatus,
 )
+from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
 from households.selectors import (
     filter_households,
     filter_residents,
     history_of,
     looks_like_id_number,
 )
-from villages.models import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS, Region
+from villages.models import Region
+from villages.registry import household_panels
 from villages.scoping import (
     common_region_code,
     has_role_at,
@@ -269,6 +271,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "identity_documents": IDENTITY_DOCUMENTS,
             "document_form": DocumentForm(household=household) if can_edit else None,
             "today": timezone.localdate(),
+            # other apps' panels (monitoring, points, grid …), from the portal registry
+            "panels": household_panels(request, household),
         },
     )
 

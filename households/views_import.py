@@ -23,8 +23,9 @@ from households.imports import (
     template_bytes,
 )
 from households.models import IMPORT_RUNNING, AccessKind, ImportJob
+from households.roles import REGISTRY_KEEPERS
 from households.services import access_record
-from villages.models import REGISTRY_KEEPERS, Level, Region
+from villages.models import Level, Region
 from villages.scoping import may_see_identity, require_role
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class VillagesConfig(AppConfig):
     name = "villages"
     verbose_name = _("Regions and staff")
+
+    def ready(self) -> None:
+        from villages import portal
+
+        portal.register()

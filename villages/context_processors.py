@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from villages.models import AUDITORS, REGISTRY_READERS, STAFF_MANAGERS
-from villages.scoping import holds_role
+from django.utils.functional import SimpleLazyObject
+
+from villages.registry import menu_for
 
 
-def staff(request) -> dict:
-    """What the staff navigation needs to know about the user, computed lazily."""
-    user = getattr(request, "user", None)
-    return {
-        "can_read_registry": lambda: holds_role(user, REGISTRY_READERS),
-        "can_audit": lambda: holds_role(user, AUDITORS),
-        "can_manage_staff": lambda: holds_role(user, STAFF_MANAGERS),
-    }
+def portal_menu(request) -> dict:
+    """The staff menu: the registered entries whose pages the user may open."""
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else ""
+    return {"menu": SimpleLazyObject(lambda: menu_for(getattr(request, "user", None), view_name))}

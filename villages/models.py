@@ -98,16 +98,6 @@ class Role(models.TextChoices):
     COOP_CLERK = "coop_clerk", _("Co-op clerk")
 
 
-# Who may read the registry of people; the co-op clerk sees points balances only.
-REGISTRY_READERS = frozenset(
-    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER}
-)
-# Who reads the access log of their region (grid workers and co-op clerks do not).
-AUDITORS = frozenset({Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE})
-# Who keeps the registry (DESIGN §2: the village cadre; grid workers only propose).
-REGISTRY_KEEPERS = frozenset({Role.VILLAGE_CADRE})
-
-
 # Who manages staff accounts (DESIGN §2: the county officer).
 STAFF_MANAGERS = frozenset({Role.COUNTY_OFFICER})
 

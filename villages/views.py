@@ -1,59 +1,23 @@
-"""The staff home page and the few views that are not about one app's records."""
+"""Staff accounts: the county officer's pages."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django.views.i18n import set_language as django_set_language
 
 from villages import services
 from villages.forms import AssignmentForm, StaffCreateForm, StaffEditForm
-from villages.models import STAFF_MANAGERS, Region, StaffAssignment, StaffAuditEvent
-from villages.scoping import region_codes, require_role
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The user's region at a glance. Apps add their panels to the template through their
-    own inclusion tags (DESIGN §2), so this view imports none of them."""
-    regions = Region.objects.visible_to(request.user)
-    selected = None
-    code = request.GET.get("region", "")
-    if code:
-        selected = regions.filter(code=code).first()
-    codes = region_codes(request.user)
-    top = list(Region.objects.filter(code__in=codes).order_by("code"))
-    choices = regions.filter(level__in=["county", "township", "village"]).order_by("code")
-    return render(
-        request,
-        "home.html",
-        {"selected": selected, "top_regions": top, "region_choices": choices},
-    )
-
-
-@login_not_required
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-# The language switch must work on the login page too.
-set_language = login_not_required(django_set_language)
-
+from villages.models import STAFF_MANAGERS, StaffAssignment, StaffAuditEvent
+from villages.scoping import require_role
 
 # --- Staff accounts (county officers) ---------------------------------------------------
 
@@ -109,7 +73,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Account %(name)s created.") % {"name": user.username})
-            return redirect("staff_detail", pk=user.pk)
+            return redirect("villages:staff_detail", pk=user.pk)
     return render(request, "villages/staff_form.html", {"form": form})
 
 
@@ -172,7 +136,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if action:
         try:
             if _staff_action(request, staff, action, forms_):
-                return redirect("staff_detail", pk=staff.pk)
+                return redirect("villages:staff_detail", pk=staff.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     assignments = (

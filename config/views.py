@@ -1,0 +1,74 @@
+"""Pages of the portal as a whole: the staff home, where the apps' panels are assembled
+from the registry (so it imports none of them), the health check, the language switch,
+and the error pages."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.i18n import set_language as django_set_language
+
+from villages.models import Level, Region
+from villages.registry import home_panels
+from villages.scoping import region_codes
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's area at a glance, or one region in it, with each app's panel."""
+    regions = Region.objects.visible_to(request.user)
+    selected = None
+    code = request.GET.get("region", "")
+    if code:
+        selected = regions.filter(code=code).first()
+    top = list(Region.objects.filter(code__in=region_codes(request.user)).order_by("code"))
+    return render(
+        request,
+        "home.html",
+        {
+            "selected": selected,
+            "top_regions": top,
+            "region_groups": _region_groups(regions),
+            "panels": home_panels(request, selected),
+        },
+    )
+
+
+def _region_groups(regions) -> list[tuple[Region | None, list[Region]]]:
+    """The picker's choices grouped by township: (township, [township, its villages]).
+    Counties come first, in a group of their own (township None)."""
+    rows = list(
+        regions.filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]).order_by("code")
+    )
+    counties = [r for r in rows if r.level == Level.COUNTY]
+    groups: list[tuple[Region | None, list[Region]]] = [(None, counties)] if counties else []
+    below = [r for r in rows if r.level != Level.COUNTY]
+    for _prefix, members in groupby(below, key=lambda r: r.code[:9]):
+        members = list(members)
+        township = next((r for r in members if r.level == Level.TOWNSHIP), None)
+        groups.append((township, members))
+    return groups
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and WeChat ask for /favicon.ico whatever the page links."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+# The language switch must work on the login page too.
+set_language = login_not_required(django_set_language)

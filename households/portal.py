@@ -1,0 +1,77 @@
+"""What the registry brings to the shared pages: its menu entries and its home panel
+(registered from HouseholdsConfig.ready)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
+from villages.registry import MenuEntry, Panel, portal
+
+
+def overview_panel(request, region) -> dict:
+    """Headline counts and population charts of the user's area (or one region in it)."""
+    from households.models import Household, Resident
+    from households.selectors import region_overview
+    from villages.scoping import holds_role
+
+    residents = Resident.objects.visible_to(request.user)
+    households = Household.objects.visible_to(request.user)
+    if region is not None:
+        residents = residents.filter(household__village__code__startswith=region.code)
+        households = households.filter(village__code__startswith=region.code)
+    return {
+        "overview": region_overview(residents, households),
+        "region": region,
+        "can_import": holds_role(request.user, REGISTRY_KEEPERS),
+    }
+
+
+def register() -> None:
+    portal.add_menu(
+        MenuEntry(
+            key="households",
+            label=_("Households"),
+            url_name="households:list",
+            roles=REGISTRY_READERS,
+            order=10,
+            active_for=("households:detail", "households:edit", "households:create"),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="residents",
+            label=_("Residents"),
+            url_name="households:resident_list",
+            roles=REGISTRY_READERS,
+            order=20,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="import",
+            label=_("Import"),
+            url_name="households:import",
+            roles=REGISTRY_KEEPERS,
+            order=30,
+            active_for=("households:import_preview",),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="access_log",
+            label=_("Access log"),
+            url_name="households:access_log",
+            roles=AUDITORS,
+            order=80,
+        )
+    )
+    portal.add_home_panel(
+        Panel(
+            key="registry_overview",
+            template="households/_overview_panel.html",
+            context=overview_panel,
+            roles=REGISTRY_READERS,
+            order=10,
+        )
+    )

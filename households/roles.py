@@ -1,0 +1,29 @@
+"""The registry's role sets (DESIGN §2), declared in the portal registry so the staff
+pages can say what each role may do here."""
+
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import Role
+from villages.registry import portal
+
+#: who may read the registry of people; the co-op clerk sees points balances only
+REGISTRY_READERS = portal.declare_roles(
+    "households",
+    "readers",
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("read households and residents of their region, masked"),
+)
+#: who keeps the registry (DESIGN §2: the village cadre; grid workers only propose)
+REGISTRY_KEEPERS = portal.declare_roles(
+    "households",
+    "keepers",
+    {Role.VILLAGE_CADRE},
+    _("register and change households and residents, import files"),
+)
+#: who reads the access log of their region (grid workers and co-op clerks do not)
+AUDITORS = portal.declare_roles(
+    "households",
+    "auditors",
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE},
+    _("read who saw or exported residents' data in their region"),
+)

@@ -1,0 +1,137 @@
+"""The one registry through which apps plug into the portal (DESIGN §2).
+
+`villages` is the ground floor: it knows no app above it. Each app registers, from its
+AppConfig.ready(), what it brings to the shared pages:
+
+- menu entries, each with the roles its page requires (a link is shown only when the
+  page would open for the user: the same role set the view passes to `require_role`);
+- home panels, shown on the staff home for a region;
+- household panels, shown on a household's page (the registry's own page composes
+  them, so it imports no app above it);
+- role sets with a sentence each, saying what the app lets a role do (shown where
+  accounts are managed).
+
+Panels are a template and a function that returns its context, or None to show nothing
+(no data of this app for that region or household). The base template and the composing
+pages read this registry; nothing else does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from villages.scoping import has_role_at, holds_role
+
+PanelContext = Callable[[HttpRequest, Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: Any  # a lazy translation
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+    #: url names (namespace:name) for which this entry is the current one
+    active_for: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+    def is_active(self, view_name: str) -> bool:
+        return view_name == self.url_name or view_name in self.active_for
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    template: str
+    context: PanelContext
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RoleSet:
+    app: str
+    name: str
+    roles: frozenset[str]
+    does: Any  # a lazy translation: what these roles may do in this app
+
+
+@dataclass
+class Registry:
+    menu: list[MenuEntry] = field(default_factory=list)
+    home_panels: list[Panel] = field(default_factory=list)
+    household_panels: list[Panel] = field(default_factory=list)
+    role_sets: list[RoleSet] = field(default_factory=list)
+
+    def _add(self, items: list, item) -> None:
+        if any(existing.key == item.key for existing in items):
+            raise ValueError(f"{item.key!r} is registered twice")
+        items.append(item)
+        items.sort(key=lambda i: (i.order, i.key))
+
+    def add_menu(self, entry: MenuEntry) -> None:
+        self._add(self.menu, entry)
+
+    def add_home_panel(self, panel: Panel) -> None:
+        self._add(self.home_panels, panel)
+
+    def add_household_panel(self, panel: Panel) -> None:
+        self._add(self.household_panels, panel)
+
+    def declare_roles(self, app: str, name: str, roles: Iterable[str], does) -> frozenset[str]:
+        """Record an app's role set and return it, for the app's views to require."""
+        role_set = RoleSet(app=app, name=name, roles=frozenset(roles), does=does)
+        self.role_sets.append(role_set)
+        return role_set.roles
+
+
+#: the portal's registry; apps add to it in AppConfig.ready()
+portal = Registry()
+
+
+def menu_for(user, view_name: str = "") -> list[dict[str, Any]]:
+    """The menu entries whose pages the user may open, the current one marked."""
+    return [
+        {"label": entry.label, "url": entry.url, "active": entry.is_active(view_name)}
+        for entry in portal.menu
+        if holds_role(user, entry.roles)
+    ]
+
+
+def home_panels(request: HttpRequest, region) -> list[tuple[str, dict[str, Any]]]:
+    """(template, context) of each home panel the user may see. The region (None: the
+    user's whole area) is one the user sees; each panel scopes its own data to the user."""
+    return _panels(
+        portal.home_panels, request, region, lambda panel: holds_role(request.user, panel.roles)
+    )
+
+
+def household_panels(request: HttpRequest, household) -> list[tuple[str, dict[str, Any]]]:
+    """The panels of a household's page, for roles the user holds at its village."""
+    code = household.village.code
+    return _panels(
+        portal.household_panels,
+        request,
+        household,
+        lambda panel: has_role_at(request.user, panel.roles, code),
+    )
+
+
+def _panels(panels: list[Panel], request, obj, allowed: Callable[[Panel], bool]):
+    shown = []
+    for panel in panels:
+        if not allowed(panel):
+            continue
+        context = panel.context(request, obj)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
