@@ -193,12 +193,17 @@ class HouseholdForm(RegionChoiceMixin, forms.ModelForm):
         # Only regions where the user keeps the registry are offered.
         self.limit_regions(user, roles=REGISTRY_KEEPERS)
         self.fields["village"].empty_label = None
+        if self.instance.pk:
+            # A household stays in its village; its people move, one by one.
+            del self.fields["village"]
 
     def clean_number(self) -> str:
         return self.cleaned_data["number"].strip()
 
 
 class ResidentForm(forms.ModelForm):
+    # The ID number first: it gives sex and birth date, which are not asked for.
+    field_order = ["id_number", "name", "relation"]
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=30,

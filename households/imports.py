@@ -23,18 +23,16 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
-from import_export.results import RowResult
-from tablib import Dataset
 
 from common.crypto import decrypt_bytes, encrypt_bytes
 from common.masking import mask, mask_id_numbers
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
 from common.xlsx import SheetSpec, XlsxWriter
-from households.idnumbers import encrypt, id_hash, validate_id_number
+from households import services
+from households.idnumbers import validate_id_number
 from households.models import (
     DisabilityGrade,
     DisabilityKind,
@@ -45,10 +43,10 @@ from households.models import (
     ImportJob,
     ImportStatus,
     LabourAbility,
+    MonitoringCategory,
     Political,
     PovertyStatus,
     Relation,
-    Resident,
 )
 from households.phones import clean_phone
 from households.roles import REGISTRY_KEEPERS
@@ -73,7 +71,7 @@ REQUIRED = [COL_NUMBER, "姓名", COL_ID, "与户主关系", "劳动能力", "�
 # attribute → (column, choices or None); the order is the template's order
 RESIDENT_COLUMNS: list[tuple[str, str, type[models.Choices] | None]] = [
     ("name", "姓名", None),
-    ("id_hash", COL_ID, None),
+    ("id_number", COL_ID, None),
     ("relation", "与户主关系", Relation),
     ("ethnicity", "民族", None),
     ("education", "文化程度", Education),
@@ -86,11 +84,20 @@ RESIDENT_COLUMNS: list[tuple[str, str, type[models.Choices] | None]] = [
     ("political_status", "政治面貌", Political),
     ("skills", "技能", None),
     ("religion", "宗教信仰", None),
-    ("phone_cipher", COL_PHONE, None),
+    ("phone", COL_PHONE, None),
     ("is_floating", "流动人口", None),
 ]
 ALL_COLUMNS = HOUSEHOLD_COLUMNS + [col for _a, col, _c in RESIDENT_COLUMNS]
-COLUMN_OF = {attr: col for attr, col, _c in RESIDENT_COLUMNS}
+# a service's field name → the column it came from, for the row's messages
+COLUMN_OF = {attr: col for attr, col, _c in RESIDENT_COLUMNS} | {
+    "number": COL_NUMBER,
+    "group": COL_GROUP,
+    "address": COL_ADDRESS,
+    "poverty_status": COL_POVERTY,
+    "is_dibao": COL_DIBAO,
+    "is_tekun": COL_TEKUN,
+}
+MONITORED_WORDS = {"监测户", "监测对象", "MONITORED"}
 TEXT_COLUMNS = [
     ALL_COLUMNS.index(COL_NUMBER),
     ALL_COLUMNS.index(COL_ID),
@@ -118,37 +125,18 @@ def _choice_lookup(choices: type[models.Choices]) -> dict[str, object]:
     return lookup
 
 
-class ChoiceLabelWidget(widgets.Widget):
-    def __init__(self, choices: type[models.Choices], **kwargs):
-        super().__init__(**kwargs)
-        self.choices = choices
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if text == "" and "" in self.choices.values:
-            return ""
-        if text == "":
-            return None  # the model default applies; required columns are checked earlier
-        found = _choice_lookup(self.choices).get(text.lower())
-        if found is None:
-            labels = "、".join(str(label) for _v, label in self.choices.choices if str(label))
-            raise ValueError(
-                _("“%(value)s” is not one of: %(labels)s") % {"value": text, "labels": labels}
-            )
-        return found
-
-    def render(self, value, obj=None, **kwargs):
-        return str(dict(self.choices.choices).get(value, value))
-
-
-class TextCleanWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        return " ".join(_text(value).split())
-
-
-class YesNoWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        return _yes_no(value)
+def _choice(choices: type[models.Choices], value):
+    """The stored value of a cell naming a choice; None for a blank cell (keep or default)."""
+    text = _text(value)
+    if text == "":
+        return "" if "" in choices.values else None
+    found = _choice_lookup(choices).get(text.lower())
+    if found is None:
+        labels = "、".join(str(label) for _v, label in choices.choices if str(label))
+        raise ValueError(
+            _("“%(value)s” is not one of: %(labels)s") % {"value": text, "labels": labels}
+        )
+    return found
 
 
 def _yes_no(value) -> bool:
@@ -160,71 +148,45 @@ def _yes_no(value) -> bool:
     raise ValueError(_("“%(value)s” should be 是 or 否.") % {"value": _text(value)})
 
 
-class PassThroughWidget(widgets.Widget):
-    """For columns the resource has already turned into stored values in before_import_row."""
-
-    def clean(self, value, row=None, **kwargs):
-        return value
-
-
-def _field(attr: str, column: str, choices) -> fields.Field:
-    if attr in {"id_hash", "phone_cipher"}:
-        widget: widgets.Widget = PassThroughWidget()
-    elif attr == "is_floating":
-        widget = YesNoWidget()
-    elif choices is not None:
-        widget = ChoiceLabelWidget(choices)
-    else:
-        widget = TextCleanWidget()
-    # A blank cell keeps what the record has (the model default for a new one).
-    return fields.Field(attribute=attr, column_name=column, widget=widget, saves_null_values=False)
+def _cell(attr: str, choices, value):
+    if attr == "is_floating":
+        return _yes_no(value) if _text(value) else None
+    if choices is not None:
+        return _choice(choices, value)
+    text = " ".join(_text(value).split())
+    return text or None
 
 
-class _RowFailed(Exception):
-    def __init__(self, result):
-        super().__init__()
-        self.result = result
+@dataclass
+class ParsedRow:
+    """A row turned into the services' named parameters; None values were left blank."""
+
+    number: str
+    group: Region | None
+    household: dict
+    id_number: str
+    phone: str
+    resident: dict
 
 
-class RegistryResource(resources.ModelResource):
-    """Residents, with their household found or created from the household columns."""
+class RowImporter:
+    """Applies rows to the registry through households.services: the same functions, and
+    so the same rules (identity, duplicates, validation, history), as the forms and the
+    demo. Each row is all or nothing (a savepoint); good rows are kept."""
 
-    def __init__(self, *, village: Region, user, progress_key: str = ""):
-        super().__init__()
+    def __init__(self, *, village: Region, user):
         self.village = village
         self.user = user
-        self.progress_key = progress_key
-        self.rows_done = 0
-        self.households: dict[str, Household] = {}
         self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
+        self.households: dict[str, Household] = {}
 
-    class Meta:
-        model = Resident
-        fields = tuple(attr for attr, _c, _ch in RESIDENT_COLUMNS)
-        import_id_fields = ("id_hash",)
-        clean_model_instances = True
-        skip_diff = True
-        use_transactions = True
-        store_instance = False
-
-    @classmethod
-    def field_from_django_field(cls, field_name, django_field, readonly):
-        for attr, column, choices in RESIDENT_COLUMNS:
-            if attr == field_name:
-                return _field(attr, column, choices)
-        return super().field_from_django_field(field_name, django_field, readonly)
-
-    def get_instance(self, instance_loader, row):
-        # looked up once, in before_import_row, together with its scope check
-        return row.get("_existing")
-
-    def before_import_row(self, row, **kwargs):
+    def parse(self, row: dict) -> ParsedRow:
         errors: dict[str, list[str]] = {}
         for column in REQUIRED:
             if _text(row.get(column)) == "":
                 errors.setdefault(column, []).append(_("This column is required."))
         raw_id = row.get(COL_ID)
-        check = None
+        number = ""
         if isinstance(raw_id, int | float) or "E+" in _text(raw_id).upper():
             errors[COL_ID] = [
                 _(
@@ -236,7 +198,7 @@ class RegistryResource(resources.ModelResource):
             ]
         elif _text(raw_id):
             try:
-                check = validate_id_number(_text(raw_id))
+                number = validate_id_number(_text(raw_id)).number
             except ValidationError as exc:
                 errors[COL_ID] = exc.messages
         phone = ""
@@ -244,119 +206,112 @@ class RegistryResource(resources.ModelResource):
             phone = clean_phone(_text(row.get(COL_PHONE)))
         except ValidationError as exc:
             errors[COL_PHONE] = exc.messages
-        if len(_text(row.get(COL_NUMBER))) > Household._meta.get_field("number").max_length:
-            errors[COL_NUMBER] = [_("The household number is longer than 20 characters.")]
         group_name = _text(row.get(COL_GROUP))
         if group_name and group_name not in self.groups:
             errors[COL_GROUP] = [
                 _("There is no villager group “%(name)s” in %(village)s.")
                 % {"name": group_name, "village": self.village.name}
             ]
-        household_fields = {}
+        household: dict = {"address": _text(row.get(COL_ADDRESS)) or None}
         try:
-            poverty = _text(row.get(COL_POVERTY))
-            if poverty:
-                household_fields["poverty_status"] = ChoiceLabelWidget(PovertyStatus).clean(poverty)
+            household["poverty_status"] = _poverty_status(row.get(COL_POVERTY))
         except ValueError as exc:
             errors[COL_POVERTY] = [str(exc)]
         for column, attr in ((COL_DIBAO, "is_dibao"), (COL_TEKUN, "is_tekun")):
-            if _text(row.get(column)):
-                try:
-                    household_fields[attr] = _yes_no(row.get(column))
-                except ValueError as exc:
-                    errors[column] = [str(exc)]
-        existing = None
-        if check is not None:
-            existing = (
-                Resident.objects.select_related("household__village")
-                .filter(id_hash=id_hash(check.number))
-                .first()
-            )
-            if existing and not has_role_at(
-                self.user, REGISTRY_KEEPERS, existing.household.village.code
-            ):
-                errors[COL_ID] = [_("This person is registered in a household outside your area.")]
+            try:
+                household[attr] = _yes_no(row.get(column)) if _text(row.get(column)) else None
+            except ValueError as exc:
+                errors[column] = [str(exc)]
+        resident: dict = {}
+        for attr, column, choices in RESIDENT_COLUMNS:
+            if attr in ("id_number", "phone"):
+                continue
+            try:
+                resident[attr] = _cell(attr, choices, row.get(column))
+            except ValueError as exc:
+                errors[column] = [str(exc)]
         if errors:
             raise ValidationError(errors)
+        return ParsedRow(
+            number=_text(row[COL_NUMBER]),
+            group=self.groups.get(group_name),
+            household={k: v for k, v in household.items() if v is not None},
+            id_number=number,
+            phone=phone,
+            resident={k: v for k, v in resident.items() if v is not None},
+        )
 
-        number = _text(row[COL_NUMBER])
-        group = self.groups[group_name] if group_name else None
-        address = _text(row.get(COL_ADDRESS))
-        household = self.households.get(number)
-        created = False
+    def _household(self, parsed: ParsedRow) -> Household:
+        household = self.households.get(parsed.number) or (
+            Household.objects.filter(village=self.village, number=parsed.number).first()
+        )
         if household is None:
-            # A new household is created whole (its group belongs to this village by
-            # construction, the number's length is checked above): one INSERT, no update.
-            household = Household.objects.filter(village=self.village, number=number).first()
-            if household is None:
-                household = Household(
-                    village=self.village,
-                    number=number,
-                    address=address,
-                    group=group,
-                    **household_fields,
-                )
-                household._history_user = self.user
-                household.save()
-                created = True
-        if not created:
-            changes = dict(household_fields)
-            if group is not None:
-                changes["group"] = group
-            if address:
-                changes["address"] = address
-            changed = {k: v for k, v in changes.items() if getattr(household, k) != v}
-            if changed:
-                for attr, value in changed.items():
-                    setattr(household, attr, value)
-                household.full_clean()
-                household._history_user = self.user
-                household.save()
-        row[COL_ID] = id_hash(check.number)
-        row["_existing"] = existing
-        row[COL_PHONE] = encrypt(phone)
-        row["_household"] = household
-        row["_check"] = check
+            return services.household_create(
+                user=self.user,
+                village=self.village,
+                number=parsed.number,
+                group=parsed.group,
+                **parsed.household,
+            )
+        changes = dict(parsed.household)
+        if parsed.group is not None:
+            changes["group"] = parsed.group
+        services.household_update(household=household, user=self.user, **changes)
+        return household
 
-    def after_init_instance(self, instance, new, row, **kwargs):
-        check = row.get("_check")
-        if check is None:
+    def _resident(self, parsed: ParsedRow, household: Household, existing) -> None:
+        if existing is None:
+            services.resident_register(
+                household=household,
+                user=self.user,
+                id_number=parsed.id_number,
+                phone=parsed.phone,
+                **parsed.resident,
+            )
             return
-        instance.household = row["_household"]
-        instance.id_cipher = encrypt(check.number)
-        instance.birth_date = check.birth_date
-        instance.sex = check.sex
+        if existing.household_id != household.pk:
+            services.resident_move(resident=existing, to_household=household, user=self.user)
+        services.resident_update(
+            resident=existing,
+            user=self.user,
+            phone=parsed.phone or services.KEEP,
+            **parsed.resident,
+        )
 
-    def before_save_instance(self, instance, row, **kwargs):
-        instance._history_user = self.user
-
-    def import_row(self, row, instance_loader, **kwargs):
-        """One savepoint per row that is rolled back when the row fails.
-
-        import-export catches a row's ValidationError inside its own savepoint, which then
-        commits: the household written in before_import_row would stay behind for a row
-        whose resident was refused."""
+    def apply(self, row: dict) -> str:
+        """Import one row; "new" or "update". ValidationError (by column) when refused."""
+        parsed = self.parse(row)
+        existing = services.resident_by_id_number(parsed.id_number)
+        if existing is not None and not has_role_at(
+            self.user, REGISTRY_KEEPERS, existing.household.village.code
+        ):
+            raise ValidationError(
+                {COL_ID: [_("This person is registered in a household outside your area.")]}
+            )
         try:
             with transaction.atomic():
-                result = super().import_row(row, instance_loader, **kwargs)
-                if result.import_type in (
-                    RowResult.IMPORT_TYPE_INVALID,
-                    RowResult.IMPORT_TYPE_ERROR,
-                ):
-                    raise _RowFailed(result)
-        except _RowFailed as failed:
-            result = failed.result
-            if "_household" in row:
-                # Rolled back in the database: the copy in memory is stale now.
-                self.households.pop(row["_household"].number, None)
-        return result
+                household = self._household(parsed)
+                self._resident(parsed, household, existing)
+        except Exception:
+            # The row was rolled back in the database: a cached copy would be stale.
+            self.households.pop(parsed.number, None)
+            raise
+        self.households[household.number] = household
+        return "new" if existing is None else "update"
 
-    def after_import_row(self, row, row_result, **kwargs):
-        if "_household" in row:  # only called for rows that were kept
-            self.households[row["_household"].number] = row["_household"]
-        self.rows_done += 1
-        if self.progress_key and self.rows_done % PROGRESS_EVERY == 0:
-            cache.set(self.progress_key, self.rows_done, timeout=3600)
+
+def _poverty_status(value):
+    text = _text(value)
+    monitored = _choice_lookup(MonitoringCategory)
+    if text.upper() in MONITORED_WORDS or (text and monitored.get(text.lower())):
+        raise ValueError(
+            _(
+                "“%(value)s”: a monitored household is enrolled through the monitoring "
+                "workflow, not by import. Write 一般户 or 脱贫户."
+            )
+            % {"value": text}
+        )
+    return _choice(PovertyStatus, value)
 
 
 # --- Reading files ---------------------------------------------------------------------
@@ -437,16 +392,11 @@ def error_workbook(job: ImportJob, *, full: bool) -> tuple[list[str], list[list]
     return headers, rows
 
 
-def _dataset(sheet: Sheet) -> Dataset:
-    dataset = Dataset(headers=sheet.headers)
-    for row in sheet.rows:
-        dataset.append(row)
-    return dataset
-
-
-def _messages_of(invalid) -> list[str]:
+def _messages_of(error: ValidationError) -> list[str]:
+    if not hasattr(error, "error_dict"):
+        return error.messages
     out = []
-    for key, errors in invalid.error_dict.items():
+    for key, errors in error.message_dict.items():
         column = COLUMN_OF.get(key, key)
         for message in errors:
             out.append(message if key == NON_FIELD_ERRORS else f"{column}: {message}")
@@ -456,36 +406,34 @@ def _messages_of(invalid) -> list[str]:
 def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
     """Run the import of a job's file; return totals and per-line errors.
 
-    Progress (rows done) goes to the cache, not the job row: the rows are imported inside
-    one transaction, which a dry run rolls back, and other connections would not see it.
-    """
+    Rows go through RowImporter, one savepoint each, inside one transaction that a dry
+    run rolls back. Progress (rows done) goes to the cache, not the job row: other
+    connections would not see the job row before the transaction ends."""
     sheet = read_sheet(file_bytes(job), job.original_name)
     # the progress bar's total, visible to the page while the rows are checked
     ImportJob.objects.filter(pk=job.pk).update(rows_total=len(sheet.rows))
-    resource = RegistryResource(village=job.village, user=user, progress_key=progress_key(job))
-    result = resource.import_data(
-        _dataset(sheet), dry_run=dry_run, use_transactions=True, raise_errors=False
-    )
-    errors = [
-        {"line": sheet.lines[invalid.number - 1], "messages": _messages_of(invalid)}
-        for invalid in result.invalid_rows
-    ]
-    for number, row_errors in result.row_errors():
-        errors.append(
-            {
-                "line": sheet.lines[number - 1],
-                "messages": [_("Unexpected error; nothing of this row was saved.")]
-                * len(row_errors),
-            }
-        )
-    errors.sort(key=lambda e: e["line"])
-    totals = {
-        "new": result.totals["new"],
-        "update": result.totals["update"],
-        "error": len(errors),
-        "rows": len(sheet.rows),
-    }
-    return {"totals": totals, "errors": errors, "failed": result.has_errors()}
+    importer = RowImporter(village=job.village, user=user)
+    totals = {"new": 0, "update": 0, "error": 0, "rows": len(sheet.rows)}
+    errors = []
+    key = progress_key(job)
+    with transaction.atomic():
+        for done, (line, cells) in enumerate(zip(sheet.lines, sheet.rows, strict=True), 1):
+            row = dict(zip(sheet.headers, cells, strict=False))
+            try:
+                with transaction.atomic():
+                    totals[importer.apply(row)] += 1
+            except ValidationError as exc:
+                errors.append({"line": line, "messages": _messages_of(exc)})
+            except DatabaseError:
+                logger.exception("import %s: line %s failed", job.pk, line)
+                message = _("Unexpected error; nothing of this row was saved.")
+                errors.append({"line": line, "messages": [message]})
+            if done % PROGRESS_EVERY == 0:
+                cache.set(key, done, timeout=3600)
+        if dry_run:
+            transaction.set_rollback(True)
+    totals["error"] = len(errors)
+    return {"totals": totals, "errors": errors, "failed": False}
 
 
 def progress_key(job: ImportJob) -> str:

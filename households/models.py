@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from households.idnumbers import decrypt
@@ -124,9 +125,21 @@ class ResidentStatus(models.TextChoices):
 
 
 class PovertyStatus(models.TextChoices):
+    """The registry's own fact: was the household lifted out of poverty (脱贫户)?"""
+
     NONE = "none", _("General household")
     LIFTED = "lifted", _("Lifted out of poverty")
-    MONITORED = "monitored", _("Monitored household")
+
+
+class MonitoringCategory(models.TextChoices):
+    """The three categories of monitored household (DESIGN §1.2). On a household this is
+    only a mirror of monitoring's open enrolment, set by monitoring's service through
+    households.services.monitoring_mirror_set; no form, import or demo writes it."""
+
+    NONE = "", _("Not monitored")
+    UNSTABLE = "unstable", _("Unstable after lifting out of poverty")
+    MARGINAL = "marginal", _("Marginal, at risk of poverty")
+    SUDDEN = "sudden", _("Sudden severe hardship")
 
 
 class LivingEnvironment(models.TextChoices):
@@ -192,6 +205,14 @@ class Household(models.Model):
         choices=PovertyStatus.choices,
         default=PovertyStatus.NONE,
     )
+    monitoring_category = models.CharField(
+        _("monitored household"),
+        max_length=10,
+        choices=MonitoringCategory.choices,
+        blank=True,
+        default=MonitoringCategory.NONE,
+        editable=False,  # the mirror of monitoring's enrolment records, see MonitoringCategory
+    )
     is_dibao = models.BooleanField(_("low-income allowance (低保)"), default=False)
     is_tekun = models.BooleanField(_("destitute support (特困/五保)"), default=False)
     land_area_mu = models.DecimalField(
@@ -221,6 +242,19 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village.name} {self.number}"
+
+    @property
+    def is_monitored(self) -> bool:
+        return bool(self.monitoring_category)
+
+    def unique_error_message(self, model_class, unique_check):
+        if set(unique_check) == {"village", "number"}:
+            return ValidationError(
+                _("Household number %(number)s is already used in this village."),
+                code="unique_together",
+                params={"number": self.number},
+            )
+        return super().unique_error_message(model_class, unique_check)
 
     def clean(self) -> None:
         if self.village_id and self.village.level != "village":
@@ -377,11 +411,13 @@ class Resident(models.Model):
 
 
 class LifeEventKind(models.TextChoices):
-    BIRTH = "birth", _("Birth")
-    DEATH = "death", _("Death")
-    MOVE_IN = "move_in", _("Moved in")
-    MOVE_OUT = "move_out", _("Moved out")
-    MARRIAGE = "marriage", _("Marriage")
+    # Event words (迁出), not the status they leave behind (已迁出): the context keeps
+    # the translations apart from ResidentStatus's.
+    BIRTH = "birth", pgettext_lazy("life event", "Birth")
+    DEATH = "death", pgettext_lazy("life event", "Death")
+    MOVE_IN = "move_in", pgettext_lazy("life event", "Move in")
+    MOVE_OUT = "move_out", pgettext_lazy("life event", "Move out")
+    MARRIAGE = "marriage", pgettext_lazy("life event", "Marriage")
 
 
 # What each event does to the resident's status; marriage changes none.
@@ -410,6 +446,7 @@ class LifeEvent(models.Model):
         verbose_name=_("recorded by"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,  # none for the system's own writes (the demo, a monitoring job)
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

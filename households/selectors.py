@@ -204,7 +204,7 @@ def region_overview(
         dibao=Count("pk", filter=Q(is_dibao=True)),
         tekun=Count("pk", filter=Q(is_tekun=True)),
         lifted=Count("pk", filter=Q(poverty_status=PovertyStatus.LIFTED)),
-        monitored=Count("pk", filter=Q(poverty_status=PovertyStatus.MONITORED)),
+        monitored=Count("pk", filter=~Q(monitoring_category="")),
         general=Count("pk", filter=Q(poverty_status=PovertyStatus.NONE)),
     )
     disability = dict(
@@ -213,8 +213,10 @@ def region_overview(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    health_pairs = _by_choice(living, "health", Health.choices)
-    health_pairs += [
+    # Health and disability are two charts: a person has both, so one bar set would add
+    # up to more than the residents it is drawn against.
+    disability_pairs = [(_("No disability"), headline["residents"] - headline["disabled"])]
+    disability_pairs += [
         (str(_("Disability grade %(grade)d")) % {"grade": g}, disability.get(g, 0))
         for g in range(1, 5)
     ]
@@ -224,14 +226,26 @@ def region_overview(
             [(label, headline[f"age{i}"]) for i, (label, _l, _h) in enumerate(AGE_GROUPS)],
         ),
         _chart(_("Education"), _by_choice(living, "education", Education.choices)),
-        _chart(_("Health and disability"), health_pairs, total=headline["residents"]),
+        _chart(
+            _("Health"),
+            _by_choice(living, "health", Health.choices),
+            total=headline["residents"],
+        ),
+        _chart(_("Disability"), disability_pairs, total=headline["residents"]),
         _chart(_("Labour ability"), _by_choice(living, "labour_ability", LabourAbility.choices)),
         _chart(_("Political status"), _by_choice(living, "political_status", Political.choices)),
         _chart(
-            _("Household categories"),
+            _("Poverty status"),
             [
                 (_("General household"), house["general"]),
                 (_("Lifted out of poverty"), house["lifted"]),
+            ],
+            total=house["households"],
+        ),
+        # Each bar is a share of all households; a household may be in several.
+        _chart(
+            _("Monitoring and assistance"),
+            [
                 (_("Monitored household"), house["monitored"]),
                 (_("Low-income allowance (低保)"), house["dibao"]),
                 (_("Destitute support (特困/五保)"), house["tekun"]),

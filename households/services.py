@@ -7,49 +7,203 @@ passed explicitly (`_history_user`) so commands and imports are attributed too.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
+from simple_history.utils import bulk_create_with_history
 
 from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
 from households.models import (
     STATUS_AFTER_EVENT,
     AccessEvent,
     AccessKind,
+    DisabilityGrade,
     Document,
+    Health,
     Household,
     LifeEvent,
     LifeEventKind,
+    LivingEnvironment,
+    Political,
+    PovertyStatus,
     Resident,
     ResidentStatus,
 )
 from villages.models import Region
 
 
-def _save(obj, user) -> None:
+class _Keep:
+    """The default of an update's parameters: keep what the record has."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def _save(obj, user, *, reason: str = "") -> None:
     obj.full_clean()
     obj._history_user = user
+    if reason:
+        obj._change_reason = reason
     obj.save()
 
 
-def household_create(*, user, village: Region, **fields: Any) -> Household:
+def _apply(obj, changes: dict[str, Any]) -> bool:
+    """Set the changes that differ from the record; True when any did."""
+    changed = False
+    for name, value in changes.items():
+        if value is not KEEP and getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+# --- Households ---------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class NewHousehold:
+    """One household to register. The monitored-household mirror is not here: only
+    monitoring's service sets it (monitoring_mirror_set)."""
+
+    village: Region
+    number: str
+    group: Region | None = None
+    address: str = ""
+    poverty_status: str = PovertyStatus.NONE
+    is_dibao: bool = False
+    is_tekun: bool = False
+    land_area_mu: Decimal | None = None
+    living_environment: str = LivingEnvironment.UNRATED
+    motto: str = ""
+    notes: str = ""
+
+
+def _household_of(item: NewHousehold) -> Household:
+    fields = {f.name: getattr(item, f.name) for f in dataclass_fields(item)}
+    fields["number"] = item.number.strip()
+    return Household(**fields)
+
+
+def household_create(
+    *,
+    user,
+    village: Region,
+    number: str,
+    group: Region | None = None,
+    address: str = "",
+    poverty_status: str = PovertyStatus.NONE,
+    is_dibao: bool = False,
+    is_tekun: bool = False,
+    land_area_mu: Decimal | None = None,
+    living_environment: str = LivingEnvironment.UNRATED,
+    motto: str = "",
+    notes: str = "",
+) -> Household:
+    """Register a household (its number unique in its village)."""
+    household = _household_of(
+        NewHousehold(
+            village=village,
+            number=number,
+            group=group,
+            address=address,
+            poverty_status=poverty_status,
+            is_dibao=is_dibao,
+            is_tekun=is_tekun,
+            land_area_mu=land_area_mu,
+            living_environment=living_environment,
+            motto=motto,
+            notes=notes,
+        )
+    )
     with transaction.atomic():
-        household = Household(village=village, **fields)
         _save(household, user)
     return household
 
 
-def household_update(*, household: Household, user, **fields: Any) -> Household:
+def households_create_many(*, user, households: list[NewHousehold], reason: str) -> list[Household]:
+    """Register many households at once (the demo; the county-scale import will) with the
+    same validation as household_create; numbers unique in their village, within the
+    batch and against the registry. All or nothing."""
+    built = [_household_of(item) for item in households]
+    keys = [(h.village.pk, h.number) for h in built]
+    if len(set(keys)) != len(keys):
+        raise ValidationError(_("A household number appears twice in one village."))
+    # The field checks of household_create; the village and group are saved records (no
+    # query to prove they exist) and the database enforces uniqueness and constraints.
+    for household in built:
+        household.full_clean(
+            exclude=["village", "group"], validate_unique=False, validate_constraints=False
+        )
     with transaction.atomic():
-        for name, value in fields.items():
-            setattr(household, name, value)
-        _save(household, user)
-    return household
+        try:
+            return bulk_create_with_history(
+                built, Household, batch_size=1000, default_user=user, default_change_reason=reason
+            )
+        except IntegrityError as exc:
+            raise ValidationError(_("A household number is already used in its village.")) from exc
+
+
+def household_update(
+    *,
+    household: Household,
+    user,
+    number: str = KEEP,
+    group: Region | None = KEEP,
+    address: str = KEEP,
+    poverty_status: str = KEEP,
+    is_dibao: bool = KEEP,
+    is_tekun: bool = KEEP,
+    land_area_mu: Decimal | None = KEEP,
+    living_environment: str = KEEP,
+    motto: str = KEEP,
+    notes: str = KEEP,
+) -> bool:
+    """Change a household's registry fields (a household stays in its village). Saves, and
+    writes a history row, only when something changed; says whether it did."""
+    changed = _apply(
+        household,
+        {
+            "number": number.strip() if isinstance(number, str) else number,
+            "group": group,
+            "address": address,
+            "poverty_status": poverty_status,
+            "is_dibao": is_dibao,
+            "is_tekun": is_tekun,
+            "land_area_mu": land_area_mu,
+            "living_environment": living_environment,
+            "motto": motto,
+            "notes": notes,
+        },
+    )
+    if changed:
+        with transaction.atomic():
+            _save(household, user)
+    return changed
+
+
+def monitoring_mirror_set(*, household: Household, category: str, user, reason: str) -> None:
+    """Mirror monitoring's enrolment on the household (DESIGN §2: monitoring's enrolment
+    records own "monitored household"). Called by monitoring's service only, in the
+    transaction that changes the enrolment; "" when the household leaves monitoring."""
+    if household.monitoring_category == category:
+        return
+    household.monitoring_category = category
+    with transaction.atomic():
+        _save(household, user, reason=reason)
+
+
+# --- Residents ----------------------------------------------------------------------------
 
 
 class DuplicateResident(ValidationError):
@@ -61,19 +215,48 @@ class DuplicateResident(ValidationError):
         self.existing = existing
 
 
-DUPLICATE_MESSAGE = _lazy(
+DUPLICATE_MESSAGE = gettext_lazy(
     "This person is already registered (one person is one resident). "
     "Move the existing record instead of registering again."
 )
 
 
-def _ensure_unregistered(number: str, *, exclude_pk: int | None = None) -> None:
-    qs = Resident.objects.filter(id_hash=id_hash(number)).select_related("household__village")
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    existing = qs.first()
-    if existing is not None:
-        raise DuplicateResident(existing)
+def registered_residents(hashes: list[str]) -> dict[str, Resident]:
+    """The duplicate rule: which of these ID hashes belong to a registered resident (one
+    person is one resident, whatever their status). Forms, the import and the demo all
+    ask here, directly or through resident_register."""
+    found = Resident.objects.filter(id_hash__in=hashes).select_related("household__village")
+    return {r.id_hash: r for r in found}
+
+
+def resident_by_id_number(number: str) -> Resident | None:
+    """The resident registered under this (validated) ID number, if any."""
+    return registered_residents([id_hash(number)]).get(id_hash(number))
+
+
+@dataclass(kw_only=True)
+class NewResident:
+    """One person to register: their household, ID number, phone and registry fields."""
+
+    household: Household
+    id_number: str
+    name: str
+    relation: str
+    labour_ability: str
+    employment: str
+    phone: str = ""
+    ethnicity: str = "汉族"
+    education: str = ""
+    health: str = Health.HEALTHY
+    disability_grade: int = DisabilityGrade.NONE
+    disability_kind: str = ""
+    work_place: str = ""
+    political_status: str = Political.MASSES
+    skills: str = ""
+    religion: str = ""
+    is_floating: bool = False
+    notes: str = ""
+    status: str = ResidentStatus.LIVING
 
 
 def _apply_identity(resident: Resident, check: IdCheck) -> None:
@@ -82,6 +265,18 @@ def _apply_identity(resident: Resident, check: IdCheck) -> None:
     # Sex and birth date are read off the validated number so they never disagree with it.
     resident.birth_date = check.birth_date
     resident.sex = check.sex
+
+
+def _resident_of(item: NewResident) -> Resident:
+    """The unsaved resident, its ID number validated and its identity fields applied."""
+    check = validate_id_number(item.id_number)
+    fields = {f.name: getattr(item, f.name) for f in dataclass_fields(item)}
+    fields.pop("id_number")
+    phone = fields.pop("phone")
+    resident = Resident(**fields)
+    _apply_identity(resident, check)
+    resident.phone_cipher = encrypt(phone)
+    return resident
 
 
 def _save_resident(resident: Resident, user) -> None:
@@ -93,36 +288,139 @@ def _save_resident(resident: Resident, user) -> None:
 
 
 def resident_register(
-    *, household: Household, user, id_number: str, phone: str = "", **fields: Any
+    *,
+    household: Household,
+    user,
+    id_number: str,
+    name: str,
+    relation: str,
+    labour_ability: str,
+    employment: str,
+    phone: str = "",
+    ethnicity: str = "汉族",
+    education: str = "",
+    health: str = Health.HEALTHY,
+    disability_grade: int = DisabilityGrade.NONE,
+    disability_kind: str = "",
+    work_place: str = "",
+    political_status: str = Political.MASSES,
+    skills: str = "",
+    religion: str = "",
+    is_floating: bool = False,
+    notes: str = "",
 ) -> Resident:
-    check = validate_id_number(id_number)
-    _ensure_unregistered(check.number)
-    resident = Resident(household=household, **fields)
-    _apply_identity(resident, check)
-    resident.phone_cipher = encrypt(phone)
+    """Register one person. DuplicateResident when the ID number is registered already."""
+    resident = _resident_of(
+        NewResident(
+            household=household,
+            id_number=id_number,
+            phone=phone,
+            name=name,
+            relation=relation,
+            labour_ability=labour_ability,
+            employment=employment,
+            ethnicity=ethnicity,
+            education=education,
+            health=health,
+            disability_grade=disability_grade,
+            disability_kind=disability_kind,
+            work_place=work_place,
+            political_status=political_status,
+            skills=skills,
+            religion=religion,
+            is_floating=is_floating,
+            notes=notes,
+        )
+    )
+    existing = registered_residents([resident.id_hash]).get(resident.id_hash)
+    if existing is not None:
+        raise DuplicateResident(existing)
     _save_resident(resident, user)
     return resident
+
+
+def residents_register_many(*, user, residents: list[NewResident], reason: str) -> list[Resident]:
+    """Register many people at once (the demo; the county-scale import will), with the
+    same rules as resident_register: validated numbers, identity fields from the number,
+    the duplicate rule (against the registry and within the batch), field validation.
+    All or nothing; one INSERT per thousand rows with their history."""
+    built = [_resident_of(item) for item in residents]
+    hashes = [r.id_hash for r in built]
+    if len(set(hashes)) != len(hashes):
+        raise DuplicateResident(None)
+    existing = registered_residents(hashes)
+    if existing:
+        raise DuplicateResident(next(iter(existing.values())))
+    # The field checks of resident_register; the household is a saved record and the
+    # database enforces uniqueness and the check constraints.
+    for resident in built:
+        resident.full_clean(
+            exclude=["household", "id_hash"], validate_unique=False, validate_constraints=False
+        )
+    with transaction.atomic():
+        return bulk_create_with_history(
+            built, Resident, batch_size=1000, default_user=user, default_change_reason=reason
+        )
 
 
 def resident_update(
     *,
     resident: Resident,
     user,
-    id_number: str = "",
-    phone: str | None = None,
-    **fields: Any,
-) -> Resident:
-    """Update a resident. An empty id_number keeps the stored one; phone None keeps it."""
-    for name, value in fields.items():
-        setattr(resident, name, value)
-    if id_number:
+    id_number: str = KEEP,
+    phone: str = KEEP,
+    name: str = KEEP,
+    relation: str = KEEP,
+    labour_ability: str = KEEP,
+    employment: str = KEEP,
+    ethnicity: str = KEEP,
+    education: str = KEEP,
+    health: str = KEEP,
+    disability_grade: int = KEEP,
+    disability_kind: str = KEEP,
+    work_place: str = KEEP,
+    political_status: str = KEEP,
+    skills: str = KEEP,
+    religion: str = KEEP,
+    is_floating: bool = KEEP,
+    notes: str = KEEP,
+) -> bool:
+    """Change a resident's registry fields. KEEP (the default) keeps a field; an empty
+    id_number keeps the stored number too. Saves only when something changed."""
+    changed = _apply(
+        resident,
+        {
+            "name": name,
+            "relation": relation,
+            "labour_ability": labour_ability,
+            "employment": employment,
+            "ethnicity": ethnicity,
+            "education": education,
+            "health": health,
+            "disability_grade": disability_grade,
+            "disability_kind": disability_kind,
+            "work_place": work_place,
+            "political_status": political_status,
+            "skills": skills,
+            "religion": religion,
+            "is_floating": is_floating,
+            "notes": notes,
+        },
+    )
+    if id_number is not KEEP and id_number:
         check = validate_id_number(id_number)
-        _ensure_unregistered(check.number, exclude_pk=resident.pk)
-        _apply_identity(resident, check)
-    if phone is not None:
+        if id_hash(check.number) != resident.id_hash:
+            existing = registered_residents([id_hash(check.number)])
+            if existing:
+                raise DuplicateResident(next(iter(existing.values())))
+            _apply_identity(resident, check)
+            changed = True
+    if phone is not KEEP and phone != resident.phone():
         resident.phone_cipher = encrypt(phone)
-    _save_resident(resident, user)
-    return resident
+        changed = True
+    if changed:
+        _save_resident(resident, user)
+    return changed
 
 
 def resident_move(*, resident: Resident, to_household: Household, user) -> Resident:
@@ -136,7 +434,11 @@ def resident_move(*, resident: Resident, to_household: Household, user) -> Resid
     return resident
 
 
-def life_event_record(*, resident: Resident, user, kind: str, date, note: str = "") -> LifeEvent:
+def life_event_record(
+    *, resident: Resident, user, kind: str, date, note: str = "", reason: str = ""
+) -> LifeEvent:
+    """Record a life event and the status it leaves the resident in (STATUS_AFTER_EVENT:
+    the one place that rule is applied)."""
     with transaction.atomic():
         event = LifeEvent(resident=resident, kind=kind, date=date, note=note, recorded_by=user)
         event.full_clean()
@@ -144,8 +446,7 @@ def life_event_record(*, resident: Resident, user, kind: str, date, note: str = 
         status = STATUS_AFTER_EVENT.get(LifeEventKind(kind))
         if status and resident.status != status:
             resident.status = status
-            resident._change_reason = event.get_kind_display()
-            _save(resident, user)
+            _save(resident, user, reason=reason or str(event.get_kind_display()))
     return event
 
 

@@ -298,7 +298,11 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk, write=True)
-    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    # The form validates a copy: a ModelForm writes the posted values into its instance,
+    # and the service compares the record with the changes.
+    form = HouseholdForm(
+        request.POST or None, instance=Household.objects.get(pk=household.pk), user=request.user
+    )
     if form.is_valid():
         try:
             services.household_update(household=household, user=request.user, **form.cleaned_data)
@@ -499,7 +503,8 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_for(request, pk, write=True)
-    form = ResidentForm(request.POST or None, instance=resident)
+    # a copy for the form, which writes the posted values into its instance
+    form = ResidentForm(request.POST or None, instance=Resident.objects.get(pk=resident.pk))
     duplicate = None
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -508,7 +513,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.resident_update(
                 resident=resident,
                 user=request.user,
-                phone=phone or None,  # blank keeps the stored number
+                phone=phone or services.KEEP,  # blank keeps the stored number
                 **data,
             )
         except ValidationError as exc:

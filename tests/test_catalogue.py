@@ -63,3 +63,37 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path):
     committed = {e.msgid for e in polib.pofile(str(PO))}
     assert fresh - committed == set(), "run `make messages` and translate the new strings"
     assert committed - fresh == set(), "obsolete entries: run `make messages`"
+
+
+# makemessages knows the translation functions by name (gettext, gettext_lazy, pgettext …
+# and `_`): a string marked through any other alias is silently left out of the
+# catalogue and shown in English (the duplicate-ID message once was, via `_lazy`).
+TRANSLATION_MODULE = "django.utils.translation"
+
+
+def _aliases(source: str) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == TRANSLATION_MODULE:
+            found += [a.asname for a in node.names if a.asname not in (None, "_")]
+        elif isinstance(node, ast.Import):
+            found += [a.asname for a in node.names if a.name == TRANSLATION_MODULE and a.asname]
+    return found
+
+
+def test_no_translation_function_is_imported_under_another_name():
+    skip = {".venv", "var", "node_modules"}
+    offenders = {
+        str(path.relative_to(ROOT)): aliases
+        for path in ROOT.rglob("*.py")
+        if not skip & set(path.relative_to(ROOT).parts)
+        and (aliases := _aliases(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_alias_check_catches_an_alias():
+    assert _aliases("from django.utils.translation import gettext_lazy as _lazy") == ["_lazy"]
+    assert _aliases("from django.utils.translation import gettext_lazy as _") == []
