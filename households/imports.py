@@ -1,4 +1,4 @@
-"""Excel/CSV import of households and residents (django-import-export underneath).
+"""Excel/CSV import of households and residents, row by row through households.services.
 
 One row per resident, with the household's columns repeated on each member's row; the
 village is chosen on the upload form (a cadre imports into a village of theirs). The flow
@@ -481,8 +481,8 @@ def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
 
 
 def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
-    """Run a claimed job and record its outcome. A non-validation error (import-export
-    rolls the whole file back then) or a crash fails the job rather than leaving it running.
+    """Run a claimed job and record its outcome. A refused file or a crash fails the job
+    (nothing of it saved) rather than leaving it running.
     Messages are in the uploader's language."""
     with translation.override(job.language):
         try:

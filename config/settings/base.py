@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "simple_history",
-    "import_export",
     "csp",
     "villages",
     "households",
