@@ -10,6 +10,9 @@ language) before it spends memory on them:
   checks its CRC, so a part lying about its size fails as well);
 - the sheet's width and height are checked before its rows are read; rows are yielded
   one at a time and counted, cells longer than `max_cell_chars` are refused;
+- a small sheet is read by python-calamine (fast, but it holds the sheet in memory); a
+  large one by `common.xlsx_stream`, which parses the XML as it unpacks it, so a 200,000
+  row sheet stays far below 150 MB (bench/reader.py);
 - CSV is decoded as it is read (a text wrapper over the bytes), its encoding guessed from
   the first 64 KB: UTF-8 (with or without BOM), then GB18030.
 
@@ -30,7 +33,14 @@ from typing import Any
 import python_calamine
 from django.utils.translation import gettext as _
 
+from common import xlsx_stream
+
 SNIFF_BYTES = 64 * 1024
+# Sheets whose XML is larger than this are parsed as they are read instead of by calamine,
+# which holds a whole sheet in memory (measured: about 1.7 bytes a byte of sheet XML).
+# 32 MB is some 30,000 rows of 16 columns: a village's file takes the fast path, a county's
+# or a department's feed the constant-memory one. bench/reader.py measures both.
+CALAMINE_MAX_SHEET_XML = 32 * 1024 * 1024
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -76,19 +86,48 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
                             )
                             % {"mb": _mb(limits.max_unzipped)}
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        sheet_part = xlsx_stream.first_sheet_part(archive)
+        sheet_size = archive.getinfo(sheet_part).file_size
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError) as exc:
         raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    except xlsx_stream.NotASheet as exc:
+        raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    if sheet_size > CALAMINE_MAX_SHEET_XML:
+        rows: Iterator[list[Any]] = _streamed_rows(archive, sheet_part, limits)
+    else:
+        rows = _calamine_rows(data, limits)
+    for row in rows:
+        # numbers come as floats; 9001.0 is the household number 9001
+        yield [
+            int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v for v in row
+        ]
+
+
+def _calamine_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
+    """calamine (fast; holds the whole sheet in memory, about 1.7 times its XML)."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
     except (python_calamine.CalamineError, ValueError, OSError, IndexError) as exc:
         raise TableError(_("This is not a readable .xlsx workbook.")) from exc
     _check_size(rows=sheet.height, columns=sheet.width, limits=limits)
-    for row in sheet.iter_rows():
-        # calamine gives floats for every number; 9001.0 is the household number 9001.
-        yield [
-            int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v for v in row
-        ]
+    yield from sheet.iter_rows()
+
+
+def _streamed_rows(archive, sheet_part: str, limits: TableLimits) -> Iterator[list[Any]]:
+    """The sheet parsed as it is read (constant memory but the shared strings)."""
+    try:
+        reader = xlsx_stream.SheetReader(archive, sheet_part)
+        declared = reader.dimension()
+        if declared:
+            _check_size(rows=declared[0], columns=declared[1], limits=limits)
+        for count, row in enumerate(reader.rows(max_columns=limits.max_columns), 1):
+            _check_size(rows=count, columns=len(row), limits=limits)
+            yield row
+    except xlsx_stream.NotASheet as exc:
+        raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    except xlsx_stream.TooWide as exc:
+        _check_size(rows=0, columns=exc.columns, limits=limits)
 
 
 def sniff_encoding(data: bytes) -> str:
@@ -169,7 +208,9 @@ class Table:
         width = len(self.headers)
         count = 0
         for line, row in enumerate(self._rows, start=self.header_line + 1):
-            cells = (list(row) + [None] * width)[:width]
+            # blank cells are "" whichever way the sheet was read
+            cells = [("" if c is None else c) for c in row[:width]]
+            cells += [""] * (width - len(cells))
             if all(cell_text(c) == "" for c in cells):
                 continue  # blank lines between blocks
             for cell in cells:

@@ -116,3 +116,72 @@ def test_bombs_are_handled_in_under_5_s_and_200_mb(tmp_path, make, name, expect)
     assert figures["outcome"].startswith(expect), figures
     assert figures["seconds"] < 5, figures
     assert figures["peak_mb"] < 200, figures
+
+
+def _mixed_workbook() -> bytes:
+    """A sheet as a clerk makes one in Excel: a title row, a header, text, numbers, a
+    date, a date-time, a boolean, blank cells and a blank row, rich text."""
+    import datetime
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["渡头村户籍表"])
+    ws.append(["户编号", "姓名", "身份证号", "面积", "登记日期", "时间", "低保", "备注"])
+    ws.append([9001, "张三", "11010519491231002X", 2.5, datetime.date(2024, 3, 1),
+               datetime.datetime(2024, 3, 1, 8, 30), True, None])  # fmt: skip  # noqa: DTZ001
+    ws.append([])
+    ws.append(["0042", CellRichText([TextBlock(InlineFont(b=True), "李"), "四"]), None, 0,
+               None, None, False, "=1+1"])  # fmt: skip
+    ws["D5"].number_format = "0.00"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_streamed_path_reads_what_calamine_reads(monkeypatch):
+    """Large sheets are parsed as they unpack, small ones by calamine: the rows are the
+    same either way."""
+    from common import tables
+
+    data = _mixed_workbook()
+
+    def read():
+        table = open_table(data, "a.xlsx", is_header=lambda c: "身份证号" in c)
+        return table.header_line, table.headers, list(table.rows())
+
+    by_calamine = read()
+    monkeypatch.setattr(tables, "CALAMINE_MAX_SHEET_XML", 0)
+    streamed = read()
+    assert streamed == by_calamine
+    assert by_calamine[2][0][1][:3] == [9001, "张三", "11010519491231002X"]
+
+
+def test_a_sheet_with_an_entity_trick_is_refused(monkeypatch):
+    """Billion laughs in the sheet XML: refused as unreadable, nothing expanded."""
+    import io
+    import zipfile
+
+    from common import tables
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_mixed_workbook())) as source:
+        with zipfile.ZipFile(buffer, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(
+                        b"<worksheet",
+                        b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                        b"<worksheet",
+                        1,
+                    ).replace(b"<t>", b"<t>&b;", 1)
+                target.writestr(item, data)
+    monkeypatch.setattr(tables, "CALAMINE_MAX_SHEET_XML", 0)
+    with pytest.raises(TableError):
+        table = open_table(buffer.getvalue(), "a.xlsx", is_header=lambda c: "身份证号" in c)
+        list(table.rows())
