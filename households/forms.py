@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from households.models import (
     LifeEvent,
     Political,
     PovertyStatus,
+    Relation,
     Resident,
     ResidentStatus,
     Sex,
@@ -262,8 +264,17 @@ class ResidentForm(forms.ModelForm):
 
 
 class ResidentMoveForm(forms.Form):
+    """The target household, found by a server-side search (a village has hundreds: one
+    dropdown of all of them cannot be searched on a phone). Any household the user keeps
+    is accepted; the page offers the matches of the search."""
+
+    MATCHES = 20
+
     household = forms.ModelChoiceField(
-        label=_("Move to household"), queryset=Household.objects.none()
+        label=_("Move to household"),
+        queryset=Household.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Search for the household, then choose it.")},
     )
 
     def __init__(self, *args, user, resident: Resident, **kwargs):
@@ -271,8 +282,21 @@ class ResidentMoveForm(forms.Form):
         self.fields["household"].queryset = (
             Household.objects.visible_to(user, roles=REGISTRY_KEEPERS)
             .exclude(pk=resident.household_id)
-            .select_related("village")
+            .select_related("village", "group")
         )
+
+    def matches(self, query: str) -> list[Household]:
+        """Households whose number, address or head's name contains the query."""
+        query = query.strip()
+        if not query:
+            return []
+        qs = self.fields["household"].queryset.with_head()
+        found = qs.filter(
+            Q(number__icontains=query)
+            | Q(address__icontains=query)
+            | Q(residents__name__contains=query, residents__relation=Relation.HEAD)
+        )
+        return list(found.distinct().order_by("village__code", "number")[: self.MATCHES])
 
 
 class LifeEventForm(forms.ModelForm):

@@ -541,7 +541,12 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s moved.") % {"name": resident.name})
             return redirect("households:detail", pk=resident.household_id)
-    return render(request, "households/resident_move.html", {"form": form, "resident": resident})
+    query = request.GET.get("q", "")[:50]
+    return render(
+        request,
+        "households/resident_move.html",
+        {"form": form, "resident": resident, "q": query, "matches": form.matches(query)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

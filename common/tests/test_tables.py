@@ -169,19 +169,24 @@ def test_a_sheet_with_an_entity_trick_is_refused(monkeypatch):
     from common import tables
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(_mixed_workbook())) as source:
-        with zipfile.ZipFile(buffer, "w") as target:
-            for item in source.infolist():
-                data = source.read(item)
-                if item.filename == "xl/worksheets/sheet1.xml":
-                    data = data.replace(
-                        b"<worksheet",
-                        b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                        b"<worksheet",
-                        1,
-                    ).replace(b"<t>", b"<t>&b;", 1)
-                target.writestr(item, data)
+    with (
+        zipfile.ZipFile(io.BytesIO(_mixed_workbook())) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b"<worksheet",
+                    b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet',
+                    1,
+                )
+            target.writestr(item, data)
     monkeypatch.setattr(tables, "CALAMINE_MAX_SHEET_XML", 0)
+
+    def read_all():
+        table = open_table(buffer.getvalue(), "a.xlsx", is_header=lambda c: True)
+        return list(table.rows())
+
     with pytest.raises(TableError):
-        table = open_table(buffer.getvalue(), "a.xlsx", is_header=lambda c: "身份证号" in c)
-        list(table.rows())
+        read_all()

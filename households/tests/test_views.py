@@ -216,6 +216,26 @@ def test_move_moves_the_same_record(cadre_client, household, resident):
     assert Resident.objects.count() == 1
 
 
+def test_move_page_finds_the_target_by_number_or_head_name(
+    cadre_client, household, resident, other_household, django_assert_max_num_queries
+):
+    target = HouseholdFactory(village=household.village, number="0417", address="渡头村三组")
+    ResidentFactory(household=target, name="龚秀英", relation="head")
+    for i in range(30):  # a village of many households: only matches are offered
+        HouseholdFactory(village=household.village, number=f"2{i:03d}")
+    url = f"/residents/{resident.pk}/move/"
+    assert "move-matches" not in cadre_client.get(url).content.decode()
+    # queries: session, user, assignments, the resident, the matches (with head names)
+    with django_assert_max_num_queries(8):
+        by_number = cadre_client.get(url, {"q": "0417"})
+    assert [h.pk for h in by_number.context["matches"]] == [target.pk]
+    assert [h.pk for h in cadre_client.get(url, {"q": "秀英"}).context["matches"]] == [target.pk]
+    # another village's household never appears, whatever the search
+    other = cadre_client.get(url, {"q": other_household.number}).context["matches"]
+    assert other_household.pk not in [h.pk for h in other]
+    assert "没有" in cadre_client.get(url, {"q": "不存在的户"}).content.decode()
+
+
 def test_cannot_move_into_a_household_outside_the_region(cadre_client, resident, other_household):
     response = cadre_client.post(
         f"/residents/{resident.pk}/move/", {"household": other_household.pk}

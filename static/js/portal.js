@@ -1,7 +1,10 @@
-/* The portal's only script: small behaviours wired by data attributes, so that pages hold
-   no inline script and the Content-Security-Policy can forbid it. */
+/* The portal's only script: small behaviours wired by data attributes and classes, so
+   that pages hold no inline script and the Content-Security-Policy can forbid it. Every
+   page works without it; it only makes them easier to use. */
 (function () {
   "use strict";
+
+  // Print buttons.
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-print]");
     if (target) {
@@ -9,4 +12,25 @@
       window.print();
     }
   });
+
+  // Tables shown as cards on a phone: each cell carries its column's name.
+  document.querySelectorAll("table.cards").forEach(function (table) {
+    var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        if (names[index] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", names[index]);
+        }
+      });
+    });
+  });
+
+  // More filters: open on a desk, folded on a phone (unless some are in use).
+  if (window.matchMedia("(min-width: 641px)").matches) {
+    document.querySelectorAll("details.filter-more").forEach(function (details) {
+      details.open = true;
+    });
+  }
 })();

@@ -1,0 +1,100 @@
+"""Staff pages on a phone (390×844, WeChat's browser): no page is wider than the screen,
+the header is one row with a menu button, and no menu label breaks over two lines.
+Screenshots go to test-artifacts/phone-*.png (copies of them are in docs/screenshots/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
+from villages.models import Role, StaffAssignment
+
+pytestmark = pytest.mark.browser
+
+WECHAT = (
+    "Mozilla/5.0 (Linux; Android 13; V2219A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
+)
+# Lines each element's text takes: more than one means a label broke mid-word (户籍管/理).
+TEXT_LINES = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+}"""
+
+
+@pytest.fixture
+def phone(browser):  # noqa: F811 (the fixture imported above)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        user_agent=WECHAT,
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    context.close()
+
+
+def _fits(page, name: str, *, menu_open: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{name}: the page is {width} px wide on a 390 px screen"
+    header = page.locator("header.topbar").bounding_box()
+    assert menu_open or header["height"] <= 60, f"{name}: the header takes {header['height']} px"
+
+
+def test_staff_pages_fit_a_phone(phone, live_server, village, group):
+    cadre = UserFactory(username="cadre", first_name="渡头村村干部")
+    StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
+    household = None
+    for i in range(60):
+        household = HouseholdFactory(
+            village=village, group=group, number=f"{i + 1:04d}", address=f"渡头村一组{i + 1}号"
+        )
+        ResidentFactory(household=household, name=f"欧阳{'建国秀英'[i % 4]}{i}", relation="head")
+        ResidentFactory(household=household, name=f"陈{i}", relation="spouse", disability_grade=2,
+                        disability_kind="physical")  # fmt: skip
+
+    phone.goto(f"{live_server.url}/login/")
+    phone.get_by_label("用户名").fill("cadre")
+    phone.get_by_label("密码").fill("secret-pass-123")
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(f"{live_server.url}/")
+
+    pages = {
+        "home": "/",
+        "households": "/households/",
+        "residents": "/residents/",
+        "household": f"/households/{household.pk}/",
+        "add-member": f"/households/{household.pk}/residents/new/",
+        "import": "/import/",
+    }
+    for name, path in pages.items():
+        phone.goto(live_server.url + path)
+        _fits(phone, name)
+
+    # The menu: folded behind one button; opened, every label on one line.
+    phone.goto(f"{live_server.url}/households/")
+    nav = phone.locator("#main-menu nav")
+    assert not nav.is_visible()
+    phone.get_by_text("菜单").click()
+    assert nav.is_visible()
+    labels = nav.locator("a")
+    assert labels.count() == 5  # home, households, residents, import, access log
+    for i in range(labels.count()):
+        link = labels.nth(i)
+        assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"
+    _fits(phone, "menu", menu_open=True)
+
+    # A list is cards of a few lines, not a column of one-character cells.
+    phone.goto(f"{live_server.url}/households/")
+    first = phone.locator("#households tbody tr").first.bounding_box()
+    assert first["height"] < 200, first
+    assert phone.locator("#households tbody td[data-label]").count() > 0
+    assert phone.console_errors == []
