@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo runs as a county would see the portal: DEBUG off, so a page outside one's area
+# is the portal's own Chinese 404, never Django's debug page (URL patterns, tracebacks
+# with residents' data). DJANGO_DEBUG=true make run gives the debug pages back.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py seed_demo --if-empty --force
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -22,9 +22,11 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
+REQUIRED_FILL = PatternFill("solid", fgColor="FDE2DF")  # a required column's header
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_FORMAT = "@"
 # Written as Excel numbers and dates; everything else (bool included) as text.
@@ -42,6 +44,11 @@ class SheetSpec:
     # clerk types there later stays text).
     text_columns: Iterable[int] = ()
     freeze_header: bool = True
+    # Templates: in-cell dropdowns (column → allowed values) over `input_rows` rows, and
+    # the required columns' headers shaded.
+    choices: dict[int, Sequence[str]] = field(default_factory=dict)
+    required: Iterable[int] = ()
+    input_rows: int = 2000
 
 
 class XlsxWriter:
@@ -64,9 +71,14 @@ class XlsxWriter:
                 ws.column_dimensions[get_column_letter(index + 1)].width = width
         if spec.freeze_header and spec.headers:
             ws.freeze_panes = "A2"
+        for index, values in spec.choices.items():
+            ws.data_validations.append(_dropdown(index, values, spec.input_rows))
         self._ws, self._spec = ws, spec
         if spec.headers:
-            self.append(spec.headers, bold=True)
+            required = set(spec.required)
+            self._ws.append(
+                [self._cell(h, bold=True, shade=i in required) for i, h in enumerate(spec.headers)]
+            )
         return self
 
     def append(self, row: Iterable[Any], *, bold: bool = False) -> None:
@@ -85,7 +97,7 @@ class XlsxWriter:
                 cells.append(cell)
             self._ws.append(cells)
 
-    def _cell(self, value: Any, *, bold: bool) -> WriteOnlyCell:
+    def _cell(self, value: Any, *, bold: bool, shade: bool = False) -> WriteOnlyCell:
         cell = WriteOnlyCell(self._ws)
         if value is None:
             value = ""
@@ -99,10 +111,30 @@ class XlsxWriter:
             cell.value = value
         if bold:
             cell.font = self._bold
+        if shade:
+            cell.fill = REQUIRED_FILL
         return cell
 
     def save(self, target: IO[bytes]) -> None:
         self._wb.save(target)
+
+
+def _dropdown(index: int, values: Sequence[str], rows: int) -> DataValidation:
+    """An in-cell list of allowed values for rows 2..rows+1 of one column. Excel keeps an
+    inline list to 255 characters, without commas inside a value."""
+    listed = ",".join(values)
+    if len(listed) > 255 or any("," in v or '"' in v for v in values):
+        raise ValueError(f"column {index}: the allowed values do not fit an in-cell list")
+    letter = get_column_letter(index + 1)
+    validation = DataValidation(
+        type="list",
+        formula1=f'"{listed}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",  # a clerk may still type a synonym the import accepts
+    )
+    validation.add(f"{letter}2:{letter}{rows + 1}")
+    return validation
 
 
 def workbook_bytes(

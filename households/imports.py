@@ -541,6 +541,16 @@ def import_apply(*, job_id: int) -> None:
 def template_bytes() -> bytes:
     """The import template: headers, text-formatted ID/phone/number columns, instructions.
     Written by the one xlsx writer like every other workbook."""
+    choices_of = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
+    choices_of[COL_POVERTY] = PovertyStatus
+    yes_no = ["是", "否"]
+    with translation.override("zh-hans"):
+        dropdowns = {
+            index: [str(label) for value, label in choices_of[column].choices if value != ""]
+            for index, column in enumerate(ALL_COLUMNS)
+            if choices_of.get(column) is not None
+        }
+    dropdowns |= {ALL_COLUMNS.index(c): yes_no for c in (COL_DIBAO, COL_TEKUN, "流动人口")}
     writer = XlsxWriter()
     writer.sheet(
         SheetSpec(
@@ -548,6 +558,8 @@ def template_bytes() -> bytes:
             headers=ALL_COLUMNS,
             widths=dict.fromkeys(range(len(ALL_COLUMNS)), 14),
             text_columns=TEXT_COLUMNS,
+            choices=dropdowns,
+            required=[ALL_COLUMNS.index(c) for c in REQUIRED],
         )
     )
     # Format the empty cells as text, so typed ID numbers stay text.
@@ -559,8 +571,7 @@ def template_bytes() -> bytes:
             widths={0: 14, 2: 100},
         )
     )
-    choices_of = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
-    choices_of[COL_POVERTY] = PovertyStatus
+    writer.append([str(_("Shaded headers on the first sheet are required columns.")), "", ""])
     with translation.override("zh-hans"):
         for column in ALL_COLUMNS:
             choices = choices_of.get(column)

@@ -596,6 +596,14 @@ def access_log(request: HttpRequest) -> HttpResponse:
     """Who saw or exported what: for officers and cadres of the region, not grid workers."""
     require_role(request.user, AUDITORS)
     qs = AccessEvent.objects.visible_to(request.user, roles=AUDITORS).select_related(
-        "user", "region", "resident"
+        "user", "region", "resident__household__village"
     )
-    return render(request, "households/accessevent_list.html", {"page": _page(request, qs)})
+    page = _page(request, qs)
+    # The household is linked where the user may open it (it may have moved away since).
+    households = {e.resident.household_id for e in page.object_list if e.resident_id}
+    linkable = set(
+        Household.objects.visible_to(request.user)
+        .filter(pk__in=households)
+        .values_list("pk", flat=True)
+    )
+    return render(request, "households/accessevent_list.html", {"page": page, "linkable": linkable})

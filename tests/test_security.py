@@ -298,3 +298,49 @@ def test_import_page_lists_only_openable_jobs(
     assert job.token not in page
     assert "塔城村.csv" not in page
     assert ImportJob.objects.count() == 1
+
+
+def test_a_record_outside_the_area_is_the_portals_own_404(cadre_client, other_household):
+    """In Chinese, with a way home, and nothing of Django's debug page (the demo runs with
+    DEBUG off for this reason: `make run`)."""
+    response = cadre_client.get(f"/households/{other_household.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "此页面不存在" in body
+    assert 'href="/"' in body
+    assert "URLconf" not in body
+    assert "<main" in body
+
+
+def test_an_unknown_address_is_the_portals_own_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "此页面不存在" in response.content.decode()
+
+
+def test_a_crash_is_the_portals_own_500(cadre_client, monkeypatch):
+    from django.test import Client
+
+    from config import views
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "region_codes", lambda *a, **k: broken(None))
+    client = Client(raise_request_exception=False)
+    client.cookies = cadre_client.cookies
+    response = client.get("/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "boom" not in body
+    assert "Traceback" not in body
+    assert "出错" in body or "错误" in body
+
+
+@pytest.mark.parametrize("path", ["/login/", "/", "/households/"])
+def test_pages_have_a_main_landmark_and_a_description(cadre_client, path):
+    from django.test import Client
+
+    page = (Client() if path == "/login/" else cadre_client).get(path).content.decode()
+    assert page.count("<main") == 1
+    assert '<meta name="description" content="' in page

@@ -160,6 +160,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves the files straight from the apps' folders, so the demo works with
+# DEBUG off and no collectstatic; production.py serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 # Documents (ID card and hukou photos) live outside the web root and are served only by a
 # view that checks the household's scope; nothing under MEDIA_ROOT has a public URL.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))

@@ -65,3 +65,6 @@ CACHES = {"default": env.cache("CACHE_URL")}
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
+
+WHITENOISE_USE_FINDERS = False  # the collected, hashed files only
+WHITENOISE_AUTOREFRESH = False

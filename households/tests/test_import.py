@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from households.imports import ALL_COLUMNS, COL_ID, COL_PHONE
+from households.imports import ALL_COLUMNS, COL_ID, COL_PHONE, REQUIRED
 from households.models import Household, ImportJob, Resident
 from tests.factories import make_id_number
 
@@ -215,6 +215,21 @@ def test_template_formats_id_and_phone_columns_as_text(cadre_client):
         cell = ws.cell(row=2, column=headers.index(column) + 1)
         assert cell.number_format == "@"
     assert wb.worksheets[1].title == "填写说明"
+
+
+def test_template_offers_dropdowns_and_marks_required_columns(cadre_client):
+    wb = load_workbook(io.BytesIO(cadre_client.get("/import/template.xlsx").content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    lists = {}
+    for validation in ws.data_validations.dataValidation:
+        column = str(validation.sqref).split(":")[0].rstrip("0123456789")
+        lists[headers[ord(column) - 65]] = validation.formula1.strip('"').split(",")
+    assert "普通劳动力" in lists["劳动能力"]
+    assert lists["低保户"] == ["是", "否"]
+    assert "监测户" not in lists["脱贫状态"]  # set by monitoring's enrolment, not by a file
+    shaded = {c.value for c in ws[1] if c.fill.fgColor.rgb.endswith("FDE2DF")}
+    assert shaded == set(REQUIRED)
 
 
 def test_the_stored_upload_is_encrypted(cadre_client, village, group):

@@ -427,3 +427,19 @@ def test_admin_cannot_write_the_registry_around_the_services(client, django_user
     assert page.status_code == 200  # view only
     assert resident.id_cipher not in page.content.decode()
     assert resident.name not in page.content.decode()
+
+
+def test_access_log_links_the_household_of_each_event(
+    cadre_client, village_cadre, household, resident, django_assert_max_num_queries
+):
+    from households.services import access_record
+
+    for _ in range(5):
+        access_record(
+            user=village_cadre, kind="view_id", region=household.village, resident=resident
+        )
+    # queries: session, user, assignments, count, the page of events, the linkable households
+    with django_assert_max_num_queries(7):
+        page = cadre_client.get("/access-log/").content.decode()
+    assert f'href="/households/{household.pk}/"' in page
+    assert f"{household.number} 号户" in page
