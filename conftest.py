@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.factories import (
     HouseholdFactory,
@@ -18,6 +21,17 @@ from villages.models import Level, Role, StaffAssignment
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+# Every test runs at a known instant (Monday 2026-11-23, 10:00 in 南昌), so ages, "today"
+# and dates on pages are the same on every run; the clock still ticks from there.
+PINNED_NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _pinned_time():
+    with time_machine.travel(PINNED_NOW, tick=True):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -57,8 +57,8 @@ class XlsxWriter:
     def __init__(self) -> None:
         self._wb = Workbook(write_only=True)
         self._bold = Font(bold=True)
-        self._ws = None
-        self._spec: SheetSpec | None = None
+        self._ws: Any = None  # openpyxl's write-only sheet, once sheet() was called
+        self._spec = SheetSpec(title="")
 
     def sheet(self, spec: SheetSpec) -> XlsxWriter:
         ws = self._wb.create_sheet(title=spec.title[:31])

@@ -1,4 +1,11 @@
-"""The Celery app. Without CELERY_BROKER_URL, tasks run eagerly in the calling process."""
+"""The Celery app. Without CELERY_BROKER_URL, tasks run eagerly in the calling process.
+
+Limits and the beat schedule live here, in code, not in each deployment's settings:
+every task has a soft limit (the task gets SoftTimeLimitExceeded and records a failure
+the user can read) and a hard one (the worker process is replaced), so no task holds a
+worker forever. Apps add their periodic tasks to BEAT_SCHEDULE (monitoring's nightly
+screening at 02:00 Asia/Shanghai, DESIGN §3).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,17 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
+#: the default limits of a task, in seconds; a task may set tighter ones
+SOFT_TIME_LIMIT = 30 * 60
+TIME_LIMIT = SOFT_TIME_LIMIT + 60
+#: periodic tasks: name → {"task": dotted path, "schedule": crontab(...)}
+BEAT_SCHEDULE: dict[str, dict] = {}
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_soft_time_limit=SOFT_TIME_LIMIT,
+    task_time_limit=TIME_LIMIT,
+    beat_schedule=BEAT_SCHEDULE,
+)
 app.autodiscover_tasks()

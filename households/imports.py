@@ -20,6 +20,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
@@ -489,6 +490,10 @@ def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
             outcome = run_import(job=job, user=user, dry_run=dry_run)
         except TableError as exc:  # refused by the reader: the reason, nothing saved
             outcome = {"totals": job.totals, "errors": [{"line": 0, "messages": [str(exc)]}]}
+            outcome["failed"] = True
+        except SoftTimeLimitExceeded:
+            message = _("The file took too long to process; nothing was saved. Split it.")
+            outcome = {"totals": job.totals, "errors": [{"line": 0, "messages": [message]}]}
             outcome["failed"] = True
         except Exception:
             logger.exception("import %s failed", job.pk)

@@ -259,7 +259,7 @@ class Household(models.Model):
     def clean(self) -> None:
         if self.village_id and self.village.level != "village":
             raise ValidationError({"village": _("Choose a village.")})
-        if self.group_id and self.village_id and self.group.parent_id != self.village_id:
+        if self.group is not None and self.village_id and self.group.parent_id != self.village_id:
             raise ValidationError({"group": _("This villager group belongs to another village.")})
 
     @cached_property

@@ -1,4 +1,8 @@
-"""Background work of the registry. Thin: ids in, one service call."""
+"""Background work of the registry. Thin: ids in, one service call.
+
+An import of a village's file (30,000 rows at most) takes minutes; past the soft limit
+the job is recorded as failed with a message asking to split the file, and nothing of
+it is kept (its transaction is rolled back)."""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ from celery import shared_task
 
 from households import imports
 
+IMPORT_SOFT_LIMIT = 15 * 60
+IMPORT_LIMIT = IMPORT_SOFT_LIMIT + 60
 
-@shared_task(acks_late=True)
+
+@shared_task(acks_late=True, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_LIMIT)
 def import_check_task(job_id: int) -> None:
     imports.import_check(job_id=job_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_LIMIT)
 def import_apply_task(job_id: int) -> None:
     imports.import_apply(job_id=job_id)

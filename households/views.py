@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -357,7 +357,9 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
             )
         reason = form.cleaned_data["reason"]
     try:
-        handle = document.file.open("rb")
+        # a re-encoded photo of at most 8 MB: read whole, so no file stays open
+        with document.file.open("rb") as handle:
+            photo = handle.read()
     except FileNotFoundError:
         raise Http404 from None
     services.access_record(
@@ -368,7 +370,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         reason=reason,
         detail=f"{document.get_kind_display()} · {document.household.number}",
     )
-    return FileResponse(handle, content_type="image/jpeg")
+    return HttpResponse(photo, content_type="image/jpeg")
 
 
 # --- Residents --------------------------------------------------------------------------

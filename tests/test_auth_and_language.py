@@ -55,12 +55,26 @@ def test_lockout_after_five_failures_even_with_the_right_password(client, villag
     assert client.get("/").status_code == 302
 
 
-def test_argon2_is_the_production_hasher():
+def test_passwords_are_stored_as_argon2_hashes(db, settings):
+    """With the portal's hashers (the test settings use a fast one)."""
     from config.settings import base
+    from tests.factories import UserFactory
 
-    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS
+    user = UserFactory()
+    user.set_password("a-long-pass-phrase")
+    assert user.password.startswith("argon2$")
 
 
-def test_times_are_asia_shanghai():
-    assert settings.TIME_ZONE == "Asia/Shanghai"
-    assert settings.LANGUAGE_CODE == "zh-hans"
+def test_times_show_in_asia_shanghai(cadre_client, village_cadre, village):
+    """16:30 UTC is half past midnight the next day in 渡头村."""
+    import datetime
+
+    from households.models import AccessEvent
+    from households.services import access_record
+
+    access_record(user=village_cadre, kind="export_masked", region=village, detail="户籍")
+    AccessEvent.objects.update(
+        created_at=datetime.datetime(2026, 11, 23, 16, 30, tzinfo=datetime.UTC)
+    )
+    assert "2026-11-24 00:30" in cadre_client.get("/access-log/").content.decode()

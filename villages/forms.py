@@ -12,18 +12,22 @@ from villages.models import STAFF_MANAGERS, Level, Region, Role
 SEES_IDENTITY_LABEL = _("May see full ID and phone numbers here (with a reason, recorded)")
 
 
+class RegionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.get_level_display()} {obj.code})"
+
+
 class AssignmentForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none())
+    region = RegionField(label=_("Region"), queryset=Region.objects.none())
     sees_identity = forms.BooleanField(label=SEES_IDENTITY_LABEL, required=False)
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(
-            manager, roles=STAFF_MANAGERS
-        ).exclude(level=Level.GROUP)
-        self.fields["region"].label_from_instance = lambda r: (
-            f"{r.name} ({r.get_level_display()} {r.code})"
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)  # noqa: S101 (narrows the type)
+        region.queryset = Region.objects.visible_to(manager, roles=STAFF_MANAGERS).exclude(
+            level=Level.GROUP
         )
 
 
@@ -52,7 +56,7 @@ class StaffCreateForm(AssignmentForm):
         return username
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))

@@ -151,13 +151,13 @@ class StaffAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.region}"
 
     def clean(self) -> None:
-        if self.region_id and self.role and self.region.level != LEVEL_OF_ROLE.get(self.role):
+        if self.region_id and self.role and self.region.level != LEVEL_OF_ROLE.get(Role(self.role)):
             raise ValidationError(
                 {
                     "region": _("A %(role)s is assigned to a %(level)s.")
                     % {
                         "role": self.get_role_display(),
-                        "level": Level(LEVEL_OF_ROLE[self.role]).label,
+                        "level": LEVEL_OF_ROLE[Role(self.role)].label,
                     }
                 }
             )

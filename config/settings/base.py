@@ -196,7 +196,6 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Import / export --------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True

@@ -236,7 +236,8 @@ def test_the_stored_upload_is_encrypted(cadre_client, village, group):
     rows = _good_rows(1)
     _upload(cadre_client, village, _csv(rows))
     job = ImportJob.objects.get()
-    stored = job.file.open("rb").read()
+    with job.file.open("rb") as handle:
+        stored = handle.read()
     assert rows[0].split(",")[4].encode() not in stored
 
 
@@ -280,6 +281,38 @@ def test_an_unreadable_stored_file_fails_the_job_with_a_message(cadre_client, vi
     assert job.status == "failed"
     page = cadre_client.get(f"/import/{job.token}/").content.decode()
     assert "未保存任何内容" in page
+
+
+def test_an_import_past_its_time_limit_fails_and_keeps_nothing(
+    cadre_client, village, group, monkeypatch
+):
+    """The task's soft time limit (Celery raises SoftTimeLimitExceeded in the task): the
+    job says so in the user's language and no row of it stays."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from households import imports
+
+    cadre_client.post(
+        "/import/",
+        {"village": village.pk, "file": SimpleUploadedFile("a.csv", _csv(_good_rows(40)))},
+    )
+    job = ImportJob.objects.get()
+    imports.import_check(job_id=job.pk)  # the dry run passes; the import itself runs out
+    ImportJob.objects.filter(pk=job.pk).update(status="importing", confirmed_by=job.created_by)
+    real_apply, applied = imports.RowImporter.apply, []
+
+    def slow_apply(self, row):
+        applied.append(real_apply(self, row))
+        if len(applied) == 30:
+            raise SoftTimeLimitExceeded
+        return applied[-1]
+
+    monkeypatch.setattr(imports.RowImporter, "apply", slow_apply)
+    imports.import_apply(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "耗时过长" in cadre_client.get(f"/import/{job.token}/").content.decode()
+    assert not Household.objects.filter(village=village).exists()
 
 
 def test_a_failed_row_does_not_leave_its_household_change_behind(cadre_client, village, group):

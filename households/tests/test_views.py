@@ -281,7 +281,7 @@ def test_document_upload_strips_exif_and_serves_only_in_scope(
     )
     assert response.status_code == 302
     document = Document.objects.get()
-    served = b"".join(cadre_client.get(f"/documents/{document.pk}/").streaming_content)
+    served = cadre_client.get(f"/documents/{document.pk}/").content
     assert served[:2] == b"\xff\xd8"
     assert b"PhoneMaker" not in served
     assert not Image.open(io.BytesIO(served)).getexif()
