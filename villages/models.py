@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from villages.registry import portal
 from villages.scoping import ScopedQuerySet
 
 
@@ -99,7 +100,12 @@ class Role(models.TextChoices):
 
 
 # Who manages staff accounts (DESIGN §2: the county officer).
-STAFF_MANAGERS = frozenset({Role.COUNTY_OFFICER})
+STAFF_MANAGERS = portal.declare_roles(
+    "villages",
+    "staff managers",
+    {Role.COUNTY_OFFICER},
+    _("manage the staff accounts and assignments of their county"),
+)
 
 # The level of region each role is assigned at.
 LEVEL_OF_ROLE = {

@@ -98,6 +98,14 @@ class Registry:
 portal = Registry()
 
 
+def role_descriptions() -> list[tuple[Any, list[Any]]]:
+    """(role label, what it may do in each app) for every role, from the apps' role sets:
+    shown where accounts are managed, so a county officer knows what a role grants."""
+    from villages.models import Role
+
+    return [(role.label, [rs.does for rs in portal.role_sets if role in rs.roles]) for role in Role]
+
+
 def menu_for(user, view_name: str = "") -> list[dict[str, Any]]:
     """The menu entries whose pages the user may open, the current one marked."""
     return [
