@@ -33,7 +33,7 @@ def _wait_for(job: ImportJob, status: str, seconds: float = 60) -> ImportJob:
 
 
 @pytest.fixture
-def worker(require_service, transactional_db):
+def worker(require_service, transactional_db, tmp_path):
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
         pytest.skip("the real-worker test runs in the PostgreSQL + Redis pass")
     broker = settings.CELERY_BROKER_URL
@@ -45,6 +45,8 @@ def worker(require_service, transactional_db):
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
+    # The worker's output goes to a file (a pipe nobody reads could fill and block it).
+    log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +63,7 @@ def worker(require_service, transactional_db):
         ],
         cwd=Path(settings.BASE_DIR),
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     # The test settings run tasks eagerly; this test alone sends them to the broker.
@@ -73,6 +75,8 @@ def worker(require_service, transactional_db):
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
+    log.close()
 
 
 def test_a_real_worker_checks_then_imports(worker, client, village_cadre, village, group):
