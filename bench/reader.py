@@ -30,6 +30,7 @@ with tempfile.TemporaryDirectory() as folder:
         write(path, rows)
         figures = bigfiles.measure(path)
         size = path.stat().st_size / 1024 / 1024
+        assert figures["outcome"] == f"read {rows}", figures
         print(
             f"{kind:5} {rows:>8,} rows {size:6.1f} MB file: "
             f"{figures['seconds']:6.1f} s, peak RSS {figures['peak_rss_mb']:6.1f} MB"

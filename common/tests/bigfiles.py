@@ -1,6 +1,7 @@
-"""Large, realistic registry files for the reader's memory test and bench/reader.py: a
-title row, then a header and N rows of 16 columns, as CSV (GB18030) and XLSX (written by
-the portal's own constant-memory writer)."""
+"""Large, realistic registry files for the reader's memory test and bench/reader.py (a
+title row, then a header and N rows of 16 columns, as CSV in GB18030 and as XLSX with
+shared strings), and the probe that reads a file in a fresh interpreter and reports its
+peak memory (used by the bomb tests too)."""
 
 from __future__ import annotations
 
@@ -122,7 +123,8 @@ PROBE = textwrap.dedent(
     import json, sys, time
     import django
     django.setup()
-    from common.tables import TableLimits, open_table
+    from common.tables import TableError, TableLimits, open_table
+    from households.imports import IMPORT_LIMITS
 
     def peak_rss_mb():
         # VmHWM: this program's own peak. getrusage's ru_maxrss would also count the
@@ -131,14 +133,20 @@ PROBE = textwrap.dedent(
             line = next(l for l in status if l.startswith("VmHWM:"))
         return round(int(line.split()[1]) / 1024, 1)
 
-    limits = TableLimits(max_bytes=200 << 20, max_unzipped=600 << 20, max_rows=250_000)
+    path, name, which = sys.argv[1:4]
+    limits = IMPORT_LIMITS if which == "import" else TableLimits(
+        max_bytes=200 << 20, max_unzipped=600 << 20, max_rows=250_000
+    )
     start = time.monotonic()
-    with open(sys.argv[1], "rb") as handle:
+    with open(path, "rb") as handle:
         data = handle.read()
-    table = open_table(data, sys.argv[1], is_header=lambda c: "身份证号" in c, limits=limits)
-    rows = sum(1 for _ in table.rows())
+    try:
+        table = open_table(data, name, is_header=lambda c: "身份证号" in c, limits=limits)
+        outcome = f"read {sum(1 for _ in table.rows())}"
+    except TableError as exc:
+        outcome = "refused: " + str(exc)
     print(json.dumps({
-        "rows": rows,
+        "outcome": outcome,
         "seconds": round(time.monotonic() - start, 1),
         "peak_rss_mb": peak_rss_mb(),
     }))
@@ -146,11 +154,13 @@ PROBE = textwrap.dedent(
 )
 
 
-def measure(path: Path) -> dict:
-    """Read the file with the shared reader in a fresh interpreter; its rows, seconds and
-    peak resident memory (the whole process: Python, Django and the reader)."""
+def measure(path: Path, *, name: str = "", limits: str = "large") -> dict:
+    """Read a file with the shared reader in a fresh interpreter: its outcome ("read N" or
+    "refused: …"), seconds and peak resident memory (the whole process: Python, Django
+    and the reader). `limits`: "large" (a county's or a department's file) or "import"
+    (the registry import's own limits)."""
     result = subprocess.run(  # noqa: S603 (our own interpreter and probe)
-        [sys.executable, "-c", PROBE, str(path)],
+        [sys.executable, "-c", PROBE, str(path), name or path.name, limits],
         cwd=ROOT,
         capture_output=True,
         text=True,
