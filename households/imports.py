@@ -14,6 +14,7 @@ keep only line numbers and messages, never the values.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import secrets
@@ -115,8 +116,10 @@ def _text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+@functools.cache
 def _choice_lookup(choices: type[models.Choices]) -> dict[str, object]:
-    """Accept the Chinese label, the English label or the stored value."""
+    """Accept the Chinese label, the English label or the stored value. Built once per
+    choice class (both languages are in it), not once per cell."""
     lookup: dict[str, object] = {}
     for value, label in choices.choices:
         lookup[str(value).lower()] = value

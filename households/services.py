@@ -231,7 +231,8 @@ def registered_residents(hashes: list[str]) -> dict[str, Resident]:
 
 def resident_by_id_number(number: str) -> Resident | None:
     """The resident registered under this (validated) ID number, if any."""
-    return registered_residents([id_hash(number)]).get(id_hash(number))
+    key = id_hash(number)
+    return registered_residents([key]).get(key)
 
 
 @dataclass(kw_only=True)
