@@ -285,17 +285,21 @@ class ResidentMoveForm(forms.Form):
             .select_related("village", "group")
         )
 
-    def matches(self, query: str) -> list[Household]:
-        """Households whose number, address or head's name contains the query."""
-        query = query.strip()
-        if not query:
-            return []
+    def matches(self, query: str, *, idh: str = "") -> list[Household]:
+        """Households whose number, address or head's name contains the query, or (idh:
+        the keyed hash of an ID number typed in the search) the household of that person."""
         qs = self.fields["household"].queryset.with_head()
-        found = qs.filter(
-            Q(number__icontains=query)
-            | Q(address__icontains=query)
-            | Q(residents__name__contains=query, residents__relation=Relation.HEAD)
-        )
+        query = query.strip()
+        if idh:
+            found = qs.filter(residents__id_hash=idh)
+        elif query:
+            found = qs.filter(
+                Q(number__icontains=query)
+                | Q(address__icontains=query)
+                | Q(residents__name__contains=query, residents__relation=Relation.HEAD)
+            )
+        else:
+            return []
         return list(found.distinct().order_by("village__code", "number")[: self.MATCHES])
 
 

@@ -543,11 +543,21 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s moved.") % {"name": resident.name})
             return redirect("households:detail", pk=resident.household_id)
+    # An ID number typed in the search leaves the address bar as its keyed hash.
+    if request.method == "GET" and (params := _search_params(request.GET)) is not None:
+        return redirect(f"{request.path}?{params.urlencode()}")
     query = request.GET.get("q", "")[:50]
+    idh = request.GET.get("idh", "")[:64]
     return render(
         request,
         "households/resident_move.html",
-        {"form": form, "resident": resident, "q": query, "matches": form.matches(query)},
+        {
+            "form": form,
+            "resident": resident,
+            "q": query,
+            "by_id_number": bool(idh),
+            "matches": form.matches(query, idh=idh),
+        },
     )
 
 

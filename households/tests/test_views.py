@@ -234,6 +234,12 @@ def test_move_page_finds_the_target_by_number_or_head_name(
     other = cadre_client.get(url, {"q": other_household.number}).context["matches"]
     assert other_household.pk not in [h.pk for h in other]
     assert "没有" in cadre_client.get(url, {"q": "不存在的户"}).content.decode()
+    # a member's ID number finds the household, and leaves the address bar as its hash
+    member = ResidentFactory(household=target, name="龚建军", relation="son")
+    searched = cadre_client.get(url, {"q": member.id_number()})
+    assert searched.status_code == 302
+    assert member.id_number() not in searched["Location"]
+    assert [h.pk for h in cadre_client.get(searched["Location"]).context["matches"]] == [target.pk]
 
 
 def test_cannot_move_into_a_household_outside_the_region(cadre_client, resident, other_household):
