@@ -26,7 +26,11 @@ from households.models import (
 )
 from households.phones import clean_phone
 from households.roles import REGISTRY_KEEPERS
-from households.selectors import PRESET_ABLE_UNEMPLOYED, PRESET_DISABLED_OR_TEKUN
+from households.selectors import (
+    MONITORED_FILTER,
+    PRESET_ABLE_UNEMPLOYED,
+    PRESET_DISABLED_OR_TEKUN,
+)
 from villages.models import Level, Region
 
 
@@ -90,7 +94,11 @@ class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
     poverty_status = forms.ChoiceField(
         label=_("Poverty status"),
         required=False,
-        choices=[*_blank(_("Any poverty status")), *PovertyStatus.choices],
+        choices=[
+            *_blank(_("Any poverty status")),
+            *PovertyStatus.choices,
+            (MONITORED_FILTER, _("Monitored household")),
+        ],
     )
     floating = forms.BooleanField(label=_("Has floating population"), required=False)
 

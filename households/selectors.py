@@ -45,14 +45,21 @@ def _living_members(**conditions) -> Q:
     return Q(pk__in=members.values("household_id"))
 
 
+#: the poverty-status filter's choice for households under monitoring
+MONITORED_FILTER = "monitored"
+
+
 def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household]:
     """Apply the household list filters (cleaned data of HouseholdFilterForm)."""
     if data.get("village"):
         qs = qs.filter(village=data["village"])
     if data.get("group"):
         qs = qs.filter(group=data["group"])
-    if data.get("poverty_status"):
-        qs = qs.filter(poverty_status=data["poverty_status"])
+    status = data.get("poverty_status")
+    if status == MONITORED_FILTER:  # the mirror of monitoring's enrolments
+        qs = qs.exclude(monitoring_category="")
+    elif status:
+        qs = qs.filter(poverty_status=status)
     support = data.get("support")
     if support == "dibao":
         qs = qs.filter(is_dibao=True)

@@ -81,6 +81,23 @@ def test_filters_by_member_labour_ability_and_support(cadre_client, village):
     assert list(page.object_list) == [weak]
 
 
+def test_monitored_households_are_filtered_exported_and_named(cadre_client, village, group):
+    """The mirror of monitoring's enrolments (set by its service only) is what the list
+    filter, the export and the household page show."""
+    from households.services import monitoring_mirror_set
+
+    plain = HouseholdFactory(village=village, group=group, number="0001")
+    watched = HouseholdFactory(village=village, group=group, number="0002")
+    monitoring_mirror_set(household=watched, category="marginal", user=None, reason="纳入监测")
+    page = cadre_client.get("/households/", {"poverty_status": "monitored"}).context["page"]
+    assert list(page.object_list) == [watched]
+    rows = _sheet(cadre_client.get("/households/export/"))
+    column = rows[0].index("监测户")
+    assert {r[2]: r[column] or "" for r in rows[1:]} == {"0001": "", "0002": "边缘易致贫户"}
+    assert "边缘易致贫户" in cadre_client.get(f"/households/{watched.pk}/").content.decode()
+    assert "边缘易致贫户" not in cadre_client.get(f"/households/{plain.pk}/").content.decode()
+
+
 def test_household_export_is_masked_and_scoped(cadre_client, resident, other_resident):
     response = cadre_client.get("/households/export/")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
