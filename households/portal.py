@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from households.models import Household, Resident
 from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
+from households.selectors import region_overview
 from villages.registry import MenuEntry, Panel, portal
+from villages.scoping import holds_role
 
 
 def overview_panel(request, region) -> dict:
     """Headline counts and population charts of the user's area (or one region in it)."""
-    from households.models import Household, Resident
-    from households.selectors import region_overview
-    from villages.scoping import holds_role
-
     residents = Resident.objects.visible_to(request.user)
     households = Household.objects.visible_to(request.user)
     if region is not None:

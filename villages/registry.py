@@ -101,7 +101,7 @@ portal = Registry()
 def role_descriptions() -> list[tuple[Any, list[Any]]]:
     """(role label, what it may do in each app) for every role, from the apps' role sets:
     shown where accounts are managed, so a county officer knows what a role grants."""
-    from villages.models import Role
+    from villages.models import Role  # late: villages.models declares its roles here
 
     return [(role.label, [rs.does for rs in portal.role_sets if role in rs.roles]) for role in Role]
 
