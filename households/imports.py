@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import secrets
 import unicodedata
@@ -25,6 +26,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -373,27 +375,37 @@ def read_sheet(data: bytes, name: str) -> Sheet:
     return Sheet(headers=table.headers, rows=rows, lines=lines)
 
 
-def error_workbook(job: ImportJob, *, full: bool) -> tuple[list[str], list[list]]:
+def error_workbook(job: ImportJob, *, full: bool) -> tuple[list[str], list[list]] | None:
     """The rows that failed, as they were, with their line and the reason in two last
-    columns. ID and phone numbers are masked unless `full` (the caller has applied the
-    reveal rule); any ID number typed into another column is masked as well."""
+    columns; None when the task kept none (the file itself was refused). ID and phone
+    numbers are masked unless `full` (the caller has applied the reveal rule); any ID
+    number typed into another column is masked as well."""
+    if not job.failed_rows:
+        return None
+    kept = json.loads(decrypt_bytes(bytes(job.failed_rows)))
     reasons = {e["line"]: "；".join(e["messages"]) for e in job.errors}
-    table = open_sheet(file_bytes(job), job.original_name)
     masked_as = {COL_ID: "id", COL_PHONE: "phone"}
-    kinds = [masked_as.get(h) for h in table.headers]
+    kinds = [masked_as.get(h) for h in kept["headers"]]
     rows = []
-    for line, cells in table.rows():
-        if line not in reasons:
-            continue
-        values = ["" if v is None else v for v in cells]
+    for line, values in kept["rows"]:
         if not full:
             values = [
                 mask(_text(v), kind) if kind else mask_id_numbers(v) if isinstance(v, str) else v
                 for v, kind in zip(values, kinds, strict=True)
             ]
-        rows.append([*values, line, reasons[line]])
-    headers = [*table.headers, _("Line in the original file"), _("Error")]
+        rows.append([*values, line, reasons.get(line, "")])
+    headers = [*kept["headers"], _("Line in the original file"), _("Error")]
     return headers, rows
+
+
+def _failed_rows(sheet: Sheet, errors: list[dict]) -> bytes:
+    """The failed rows of a sheet, encrypted, for ImportJob.failed_rows."""
+    failed = {e["line"] for e in errors}
+    rows = [
+        [line, cells] for line, cells in zip(sheet.lines, sheet.rows, strict=True) if line in failed
+    ]
+    data = json.dumps({"headers": sheet.headers, "rows": rows}, cls=DjangoJSONEncoder)
+    return encrypt_bytes(data.encode())
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -437,7 +449,8 @@ def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
         if dry_run:
             transaction.set_rollback(True)
     totals["error"] = len(errors)
-    return {"totals": totals, "errors": errors, "failed": False}
+    failed_rows = _failed_rows(sheet, errors) if errors else b""
+    return {"totals": totals, "errors": errors, "failed": False, "failed_rows": failed_rows}
 
 
 def progress_key(job: ImportJob) -> str:
@@ -507,6 +520,7 @@ def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
         "status": ImportStatus.FAILED if outcome["failed"] else done,
         "totals": outcome["totals"],
         "errors": outcome["errors"],
+        "failed_rows": outcome.get("failed_rows", b""),
     }
     if not dry_run:
         fields["imported_at"] = timezone.now()

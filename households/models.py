@@ -602,6 +602,10 @@ class ImportJob(models.Model):
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     # per failed row: its line in the file and the messages; never the values
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The failed rows as they were in the file (encrypted: they hold ID numbers), kept by
+    # the task that read the file, so the error workbook is written without reading the
+    # upload again inside a web request.
+    failed_rows = models.BinaryField(_("failed rows"), blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 

@@ -114,10 +114,10 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, " ".join(form.errors["reason"]))
             return redirect("households:import_preview", token=job.token)
         full, reason = True, form.cleaned_data["reason"]
-    try:
-        headers, rows = error_workbook(job, full=full)
-    except TableError:  # the file never passed the reader: its errors are on the page
-        raise Http404 from None
+    workbook = error_workbook(job, full=full)
+    if workbook is None:  # the file never passed the reader: its errors are on the page
+        raise Http404
+    headers, rows = workbook
     access_record(
         user=request.user,
         kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,

@@ -205,6 +205,23 @@ def test_cannot_import_into_a_village_outside_the_region(cadre_client, other_vil
     assert response.context["form"].errors["village"]
 
 
+def test_the_error_workbook_is_written_without_reading_the_upload(cadre_client, village, group):
+    """The task that read the file kept its failed rows (encrypted); the download is
+    written from them, so no web request parses an uploaded file, even when it is gone."""
+    number = make_id_number()
+    wrong = number[:-1] + ("1" if number[-1] != "1" else "2")  # a wrong check digit
+    bad = f"2001,一组,一组1号,坏校验,{wrong},户主,普通劳动力,务农,,否"
+    _upload(cadre_client, village, _csv([*_good_rows(1), bad]))
+    job = ImportJob.objects.get()
+    assert bad.split(",")[4].encode() not in bytes(job.failed_rows)
+    job.file.storage.delete(job.file.name)
+    response = cadre_client.get(f"/import/{job.token}/errors.xlsx")
+    sheet = list(
+        load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
+    )
+    assert [(r[3], r[-2]) for r in sheet[1:]] == [("坏校验", 3)]
+
+
 def test_template_formats_id_and_phone_columns_as_text(cadre_client):
     response = cadre_client.get("/import/template.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
