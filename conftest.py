@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from tests.factories import (
     HouseholdFactory,
@@ -26,6 +27,14 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_serv
 # Every test runs at a known instant (Monday 2026-11-23, 10:00 in 南昌), so ages, "today"
 # and dates on pages are the same on every run; the clock still ticks from there.
 PINNED_NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (locmem lives as long as the process)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,10 @@
 """The one xlsx writer of the portal: every workbook a user downloads is written here.
 
-- Streamed: openpyxl's write-only mode keeps rows in a temporary file, so memory stays
-  flat however many rows an export has.
-- Text is text: every str cell is stored as a string with the text format ("@"). A value
+- Streamed: each sheet's XML goes straight into the zip as rows are appended, so memory
+  stays flat however many rows an export has (a 200,000-row county export included). The
+  XML is written here rather than by openpyxl, whose per-cell objects and styles cost
+  ten times as much (docs/benchmarks.md).
+- Text is text: every str cell is an inline string with the text format ("@"). A value
   starting with =, +, -, @, tab or CR never becomes a formula (CSV/formula injection), and
   an 18-digit ID number never becomes 1.10105E+17.
 - Characters XML cannot hold (control characters) are dropped instead of failing the file.
@@ -12,25 +14,70 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from django.utils import timezone
 
-REQUIRED_FILL = PatternFill("solid", fgColor="FDE2DF")  # a required column's header
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEXT_FORMAT = "@"
 # Written as Excel numbers and dates; everything else (bool included) as text.
 NATIVE_TYPES = (int, float, Decimal, datetime.date, datetime.time)
+# XML 1.0 cannot hold these (openpyxl's ILLEGAL_CHARACTERS_RE, the same set)
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001 (Excel's serial dates are naive)
+
+# Cell styles, by their index in styles.xml's cellXfs
+GENERAL, TEXT, TEXT_BOLD, TEXT_SHADED, DATE, TIME, DATETIME, BOLD = range(8)
+STYLES_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="hh:mm:ss"/>'
+    '<numFmt numFmtId="166" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFFDE2DF"/></patternFill></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="8">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"'
+    ' applyFont="1"/>'
+    '<xf numFmtId="49" fontId="1" fillId="2" borderId="0" xfId="0" applyNumberFormat="1"'
+    ' applyFont="1" applyFill="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def column_letter(index: int) -> str:
+    """A, B, … Z, AA … for a 0-based column index."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 @dataclass
@@ -52,89 +99,226 @@ class SheetSpec:
 
 
 class XlsxWriter:
-    """A workbook written row by row. Use as a context manager, or call close()."""
+    """A workbook written row by row into `target` (a binary file). Use as a context
+    manager, or call close(); sheets come one after another."""
 
-    def __init__(self) -> None:
-        self._wb = Workbook(write_only=True)
-        self._bold = Font(bold=True)
-        self._ws: Any = None  # openpyxl's write-only sheet, once sheet() was called
+    def __init__(self, target: IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        self._titles: list[str] = []
+        self._out: IO[bytes] | None = None
         self._spec = SheetSpec(title="")
+        self._row = 0
+        self._buffer: list[str] = []
+        self._refs: list[str] = []
 
+    def __enter__(self) -> XlsxWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- sheets ------------------------------------------------------------------------
     def sheet(self, spec: SheetSpec) -> XlsxWriter:
-        ws = self._wb.create_sheet(title=spec.title[:31])
-        text_columns = set(spec.text_columns)
-        for index in range(max([len(spec.headers), *spec.widths.keys(), -1]) + 1):
-            width = spec.widths.get(index)
-            if index in text_columns:
-                width = max(width or 0, 22)
-            if width:
-                ws.column_dimensions[get_column_letter(index + 1)].width = width
+        self._end_sheet()
+        title = SHEET_NAME_FORBIDDEN.sub("_", spec.title)[:31] or f"Sheet{len(self._titles) + 1}"
+        self._titles.append(title)
+        self._spec, self._row = spec, 0
+        self._out = self._zip.open(
+            f"xl/worksheets/sheet{len(self._titles)}.xml", "w", force_zip64=True
+        )
+        head = [
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}"'
+            f' xmlns:r="{REL_NS}">'
+        ]
         if spec.freeze_header and spec.headers:
-            ws.freeze_panes = "A2"
-        for index, values in spec.choices.items():
-            ws.data_validations.append(_dropdown(index, values, spec.input_rows))
-        self._ws, self._spec = ws, spec
+            head.append(
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2"'
+                ' activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            )
+        text_columns = set(spec.text_columns)
+        widths = dict(spec.widths)
+        for index in text_columns:
+            widths[index] = max(widths.get(index) or 0, 22)
+        if widths:
+            head.append("<cols>")
+            for index in sorted(widths):
+                head.append(
+                    f'<col min="{index + 1}" max="{index + 1}" width="{widths[index]}"'
+                    ' customWidth="1"/>'
+                )
+            head.append("</cols>")
+        head.append("<sheetData>")
+        self._buffer = head
         if spec.headers:
             required = set(spec.required)
-            self._ws.append(
-                [self._cell(h, bold=True, shade=i in required) for i, h in enumerate(spec.headers)]
+            self._add_row(
+                spec.headers,
+                styles=[
+                    TEXT_SHADED if i in required else TEXT_BOLD for i in range(len(spec.headers))
+                ],
             )
         return self
 
+    def _end_sheet(self) -> None:
+        if self._out is None:
+            return
+        tail = ["</sheetData>"]
+        if self._spec.choices:
+            tail.append(f'<dataValidations count="{len(self._spec.choices)}">')
+            for index, values in self._spec.choices.items():
+                tail.append(_dropdown(index, values, self._spec.input_rows))
+            tail.append("</dataValidations>")
+        tail.append("</worksheet>")
+        self._buffer.extend(tail)
+        self._flush()
+        self._out.close()
+        self._out = None
+
+    # --- rows --------------------------------------------------------------------------
     def append(self, row: Iterable[Any], *, bold: bool = False) -> None:
-        self._ws.append([self._cell(value, bold=bold) for value in row])
+        self._add_row(row, bold=bold)
 
     def append_blank_text_rows(self, count: int) -> None:
         """Empty rows whose text columns are preformatted as text (templates)."""
-        columns = set(self._spec.text_columns)
-        width = max(columns, default=-1) + 1
+        columns = sorted(set(self._spec.text_columns))
         for _row in range(count):
-            cells = []
-            for index in range(width):
-                cell = WriteOnlyCell(self._ws)
-                if index in columns:
-                    cell.number_format = TEXT_FORMAT
-                cells.append(cell)
-            self._ws.append(cells)
+            self._row += 1
+            cells = "".join(f'<c r="{column_letter(i)}{self._row}" s="{TEXT}"/>' for i in columns)
+            self._buffer.append(f'<row r="{self._row}">{cells}</row>')
+        self._flush()
 
-    def _cell(self, value: Any, *, bold: bool, shade: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self._ws)
-        if value is None:
-            value = ""
-        if isinstance(value, bool) or not isinstance(value, NATIVE_TYPES):
-            # Anything not a number is written as a string, whatever it starts with:
-            # assigning through .value would let openpyxl make "=..." a formula.
-            cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-            cell.data_type = "s"
-            cell.number_format = TEXT_FORMAT
-        else:
-            cell.value = value
-        if bold:
-            cell.font = self._bold
-        if shade:
-            cell.fill = REQUIRED_FILL
-        return cell
+    def _ref(self, index: int) -> str:
+        refs = self._refs
+        while len(refs) <= index:
+            refs.append(column_letter(len(refs)))
+        return refs[index]
 
-    def save(self, target: IO[bytes]) -> None:
-        self._wb.save(target)
+    def _add_row(self, row: Iterable[Any], *, bold: bool = False, styles=None) -> None:
+        self._row += 1
+        number = self._row
+        cells = []
+        text_style = TEXT_BOLD if bold else TEXT
+        for index, value in enumerate(row):
+            ref = self._ref(index)
+            if value is None or value == "":
+                continue
+            if styles is not None:
+                style = styles[index]
+            elif value.__class__ is str:
+                style = text_style
+            else:
+                style = None
+            if style is not None or isinstance(value, bool) or not isinstance(value, NATIVE_TYPES):
+                text = value if value.__class__ is str else str(value)
+                if "&" in text or "<" in text or ">" in text:
+                    text = escape(text)
+                if not text.isprintable():
+                    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+                style = text_style if style is None else style
+                cells.append(
+                    f'<c r="{ref}{number}" t="inlineStr" s="{style}">'
+                    f"<is><t{space}>{text}</t></is></c>"
+                )
+            else:
+                serial, style = _number(value)
+                if bold and style == GENERAL:
+                    style = BOLD
+                cells.append(f'<c r="{ref}{number}" s="{style}"><v>{serial}</v></c>')
+        self._buffer.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(self._buffer) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer and self._out is not None:
+            self._out.write("".join(self._buffer).encode())
+        self._buffer = []
+
+    # --- the package -------------------------------------------------------------------
+    def close(self) -> None:
+        if self._zip.fp is None:
+            return
+        if not self._titles:
+            self.sheet(SheetSpec(title="Sheet1"))
+        self._end_sheet()
+        count = len(self._titles)
+        sheets = "".join(
+            f'<sheet name="{escape(t, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, t in enumerate(self._titles, 1)
+        )
+        self._zip.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.styles+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for i in range(1, count + 1)
+            )
+            + "</Types>",
+        )
+        self._zip.writestr(
+            "_rels/.rels",
+            f'{XML_HEAD}<Relationships xmlns="{PKG_REL_NS}">'
+            f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        self._zip.writestr(
+            "xl/workbook.xml",
+            f'{XML_HEAD}<workbook xmlns="{MAIN_NS}"'
+            f' xmlns:r="{REL_NS}"><sheets>{sheets}</sheets></workbook>',
+        )
+        self._zip.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{XML_HEAD}<Relationships xmlns="{PKG_REL_NS}">'
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet"'
+                f' Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, count + 1)
+            )
+            + f'<Relationship Id="rId{count + 1}" Type="{REL_NS}/styles" Target="styles.xml"/>'
+            "</Relationships>",
+        )
+        self._zip.writestr("xl/styles.xml", STYLES_XML)
+        self._zip.close()
 
 
-def _dropdown(index: int, values: Sequence[str], rows: int) -> DataValidation:
+def _number(value: Any) -> tuple[str, int]:
+    """An Excel number cell's value and style."""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        delta = value - EXCEL_EPOCH
+        return repr(delta.days + delta.seconds / 86400 + delta.microseconds / 864e8), DATETIME
+    if isinstance(value, datetime.date):
+        return str((value - EXCEL_EPOCH.date()).days), DATE
+    if isinstance(value, datetime.time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return repr(seconds / 86400), TIME
+    if isinstance(value, float):
+        return repr(value), GENERAL
+    return str(value), GENERAL
+
+
+def _dropdown(index: int, values: Sequence[str], rows: int) -> str:
     """An in-cell list of allowed values for rows 2..rows+1 of one column. Excel keeps an
     inline list to 255 characters, without commas inside a value."""
     listed = ",".join(values)
     if len(listed) > 255 or any("," in v or '"' in v for v in values):
         raise ValueError(f"column {index}: the allowed values do not fit an in-cell list")
-    letter = get_column_letter(index + 1)
-    validation = DataValidation(
-        type="list",
-        formula1=f'"{listed}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",  # a clerk may still type a synonym the import accepts
+    letter = column_letter(index)
+    # errorStyle warning: a clerk may still type a synonym the import accepts
+    return (
+        f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showErrorMessage="1"'
+        f' sqref="{letter}2:{letter}{rows + 1}"><formula1>"{escape(listed)}"</formula1>'
+        "</dataValidation>"
     )
-    validation.add(f"{letter}2:{letter}{rows + 1}")
-    return validation
 
 
 def workbook_bytes(
@@ -145,12 +329,11 @@ def workbook_bytes(
     widths: dict[int, float] | None = None,
 ) -> bytes:
     """A one-sheet workbook in memory, for small files (error workbooks, tests)."""
-    writer = XlsxWriter()
-    writer.sheet(SheetSpec(title=title, headers=headers, widths=widths or {}))
-    for row in rows:
-        writer.append(row)
     buffer = io.BytesIO()
-    writer.save(buffer)
+    with XlsxWriter(buffer) as writer:
+        writer.sheet(SheetSpec(title=title, headers=headers, widths=widths or {}))
+        for row in rows:
+            writer.append(row)
     return buffer.getvalue()
 
 

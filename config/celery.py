@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -19,7 +20,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 SOFT_TIME_LIMIT = 30 * 60
 TIME_LIMIT = SOFT_TIME_LIMIT + 60
 #: periodic tasks: name → {"task": dotted path, "schedule": crontab(...)}
-BEAT_SCHEDULE: dict[str, dict] = {}
+BEAT_SCHEDULE: dict[str, dict] = {
+    # the staff home's village figures (households.stats)
+    "registry-figures-stale": {
+        "task": "households.tasks.stats_refresh_stale_task",
+        "schedule": 5 * 60,
+    },
+    "registry-figures-nightly": {
+        "task": "households.tasks.stats_refresh_all_task",
+        "schedule": crontab(hour=0, minute=20),
+    },
+}
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

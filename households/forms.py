@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,13 +43,46 @@ HEALTH_FILTER = [*_blank(_("Any health")), *Health.choices, ("disabled", _("Disa
 
 
 class RegionChoiceMixin:
-    """Limits the village and group fields to the regions the user may see."""
+    """Limits the village and group fields to the regions the user may see.
+
+    The group field offers the groups of the chosen village only: a county has some 1,500
+    groups, and rendering them all made the form most of a list page's time (issue 7).
+    portal.js reloads the groups when the village changes (households:group_options);
+    without script, filtering once shows the village's groups.
+    """
 
     def limit_regions(self, user, roles=None) -> None:
-        regions = Region.objects.visible_to(user, roles=roles)
-        self.fields["village"].queryset = regions.filter(level=Level.VILLAGE)
-        self.fields["group"].queryset = regions.filter(level=Level.GROUP).select_related("parent")
-        self.fields["group"].label_from_instance = lambda g: f"{g.parent.name} {g.name}"
+        villages = Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE)
+        village_field = self.fields["village"]
+        village_field.queryset = villages
+        village_field.widget.attrs["data-groups-url"] = reverse_lazy("households:group_options")
+        village = self._chosen_village(villages)
+        group = self.fields["group"]
+        group.queryset = (
+            Region.objects.filter(level=Level.GROUP, parent=village)
+            if village is not None
+            else Region.objects.none()
+        )
+        if village is None:
+            group.help_text = _("Choose a village to see its groups.")
+
+    def _chosen_village(self, villages) -> Region | None:
+        chosen = self.data.get(self.add_prefix("village")) if self.is_bound else None
+        if chosen:
+            try:
+                return villages.filter(pk=int(chosen)).first()
+            except (TypeError, ValueError):
+                return None
+        instance = getattr(self, "instance", None)
+        if instance is not None and getattr(instance, "village_id", None):
+            return instance.village
+        if self.is_bound:
+            return None
+        # Unbound: the one village of a cadre, or the village a form preselects.
+        first_two = list(villages[:2])
+        if len(first_two) == 1 or (first_two and self.fields["village"].empty_label is None):
+            return first_two[0]
+        return None
 
 
 class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
@@ -200,9 +234,9 @@ class HouseholdForm(RegionChoiceMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["village"].empty_label = None
         # Only regions where the user keeps the registry are offered.
         self.limit_regions(user, roles=REGISTRY_KEEPERS)
-        self.fields["village"].empty_label = None
         if self.instance.pk:
             # A household stays in its village; its people move, one by one.
             del self.fields["village"]

@@ -573,7 +573,8 @@ def template_bytes() -> bytes:
             if choices_of.get(column) is not None
         }
     dropdowns |= {ALL_COLUMNS.index(c): yes_no for c in (COL_DIBAO, COL_TEKUN, "流动人口")}
-    writer = XlsxWriter()
+    buffer = io.BytesIO()
+    writer = XlsxWriter(buffer)
     writer.sheet(
         SheetSpec(
             title="住户成员",
@@ -606,6 +607,5 @@ def template_bytes() -> bytes:
             else:
                 allowed = ""
             writer.append([column, "*" if column in REQUIRED else "", allowed])
-    buffer = io.BytesIO()
-    writer.save(buffer)
+    writer.close()
     return buffer.getvalue()

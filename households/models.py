@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from households.idnumbers import decrypt
+from households.idnumbers import decrypt, encrypt
 from households.masking import mask
 from households.roles import REGISTRY_READERS
 from villages.models import Region
@@ -312,6 +312,9 @@ class Resident(models.Model):
     # One person is one resident: the keyed hash of the ID number is unique (DESIGN §5).
     id_hash = models.CharField(_("ID number hash"), max_length=64, unique=True, editable=False)
     id_cipher = models.TextField(_("ID number (encrypted)"), editable=False)
+    # The masked forms beside the ciphers (the one mask(), applied when the number is
+    # written): lists and masked exports show them without decrypting a row (DESIGN §5).
+    id_masked = models.CharField(_("ID number (masked)"), max_length=18, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     relation = models.CharField(
@@ -347,6 +350,7 @@ class Resident(models.Model):
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     religion = models.CharField(_("religion"), max_length=50, blank=True)
     phone_cipher = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
+    phone_masked = models.CharField(_("phone (masked)"), max_length=20, blank=True, editable=False)
     is_floating = models.BooleanField(
         _("floating population"),
         default=False,
@@ -389,10 +393,20 @@ class Resident(models.Model):
         return decrypt(self.phone_cipher)
 
     def masked_id(self) -> str:
-        return mask(self.id_number(), "id")
+        return self.id_masked
 
     def masked_phone(self) -> str:
-        return mask(self.phone(), "phone")
+        return self.phone_masked
+
+    def set_identity_secrets(self, *, id_number: str | None = None, phone: str | None = None):
+        """Store a number encrypted, with its masked form beside it: the one place the
+        cipher and the mask are written together, so they never disagree."""
+        if id_number is not None:
+            self.id_cipher = encrypt(id_number)
+            self.id_masked = mask(id_number, "id")
+        if phone is not None:
+            self.phone_cipher = encrypt(phone)
+            self.phone_masked = mask(phone, "phone")
 
     def age(self, today: datetime.date | None = None) -> int:
         today = today or today_local()
@@ -557,6 +571,39 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class VillageStatsQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = REGISTRY_READERS
+
+
+class VillageStats(models.Model):
+    """The overview figures of one village (headline counts and the chart bars), so that
+    the staff home sums a row per village instead of scanning a county's 680,000
+    residents (issue 7: 920 ms in one pass, 3.1 s as it was). Every registry write marks
+    its village stale (households.services); a stale row, or one from an earlier day (ages
+    move on), is recomputed when read, by the periodic task, and by the nightly refresh."""
+
+    village = models.OneToOneField(
+        Region,
+        verbose_name=_("village"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    counts = models.JSONField(_("counts"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+    stale = models.BooleanField(_("stale"), default=False)
+
+    objects = VillageStatsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village figures")
+        verbose_name_plural = _("village figures")
+
+    def __str__(self) -> str:
+        return str(self.village_id)
 
 
 class ImportStatus(models.TextChoices):

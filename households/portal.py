@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, Resident
 from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
-from households.selectors import region_overview
+from households.stats import overview
+from villages.models import Level, Region
 from villages.registry import MenuEntry, Panel, portal
 from villages.scoping import holds_role
 
 
 def overview_panel(request, region) -> dict:
     """Headline counts and population charts of the user's area (or one region in it)."""
-    residents = Resident.objects.visible_to(request.user)
-    households = Household.objects.visible_to(request.user)
+    villages = Region.objects.visible_to(request.user, roles=REGISTRY_READERS).filter(
+        level=Level.VILLAGE
+    )
     if region is not None:
-        residents = residents.filter(household__village__code__startswith=region.code)
-        households = households.filter(village__code__startswith=region.code)
+        villages = villages.filter(code__startswith=region.code)
     return {
-        "overview": region_overview(residents, households),
+        "overview": overview(villages),
         "region": region,
         "can_import": holds_role(request.user, REGISTRY_KEEPERS),
     }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, TextField
 from django.utils.translation import gettext_lazy as _
 
 from households.idnumbers import id_hash, normalize
@@ -30,12 +33,29 @@ def looks_like_id_number(text: str) -> bool:
     return len(value) == 18 and value[:17].isdigit()
 
 
+def name_grams(text: str) -> list[str]:
+    """The pieces of a search term the name index holds (migration 0007): the term itself
+    when it has one or two characters, else its bigrams."""
+    if len(text) <= 2:
+        return [text]
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+
+
+class NameGrams(Func):
+    function = "portal_name_grams"
+    output_field = ArrayField(TextField())
+
+
 def residents_matching_text(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
     """Name contains the text, or the ID number equals it exactly (through the keyed hash)."""
     text = text.strip()
     if looks_like_id_number(text):
         return qs.filter(id_hash=id_hash(text))
-    return qs.filter(name__contains=text)
+    qs = qs.filter(name__contains=text)
+    if connection.vendor == "postgresql":
+        # the same condition, answered from the gram index instead of a scan
+        qs = qs.alias(name_grams=NameGrams("name")).filter(name_grams__contains=name_grams(text))
+    return qs
 
 
 def _living_members(**conditions) -> Q:
@@ -180,51 +200,75 @@ def _chart(title, pairs: list[tuple[str, int]], total: int | None = None) -> Cha
     )
 
 
-def _by_choice(qs: QuerySet, field: str, choices) -> list[tuple[str, int]]:
-    counts = dict(qs.values_list(field).annotate(n=Count("pk")).order_by())
-    return [(label, counts.get(value, 0)) for value, label in choices]
-
-
-def region_overview(
-    residents: QuerySet[Resident], households: QuerySet[Household], today=None
-) -> dict:
-    """Headline counts and population-structure charts; a fixed number of queries."""
-    today = today or today_local()
-    living = residents.filter(status=ResidentStatus.LIVING)
-
-    age_aggregates = {}
+def _resident_aggregates(today) -> dict:
+    """Every figure of the residents' side, as FILTERed counts: one pass over the rows."""
+    aggregates = {
+        "residents": Count("pk"),
+        "disabled": Count("pk", filter=Q(disability_grade__gt=0)),
+        "migrant": Count("pk", filter=Q(employment=Employment.MIGRANT)),
+        "able": Count("pk", filter=Q(labour_ability__in=ABLE_TO_WORK)),
+        "floating": Count("pk", filter=Q(is_floating=True)),
+    }
     for index, (_label, low, high) in enumerate(AGE_GROUPS):
         cond = Q(birth_date__lte=_years_before(today, low))
         if high is not None:
             cond &= Q(birth_date__gt=_years_before(today, high + 1))
-        age_aggregates[f"age{index}"] = Count("pk", filter=cond)
-    headline = living.aggregate(
-        residents=Count("pk"),
-        disabled=Count("pk", filter=Q(disability_grade__gt=0)),
-        migrant=Count("pk", filter=Q(employment=Employment.MIGRANT)),
-        able=Count("pk", filter=Q(labour_ability__in=ABLE_TO_WORK)),
-        floating=Count("pk", filter=Q(is_floating=True)),
-        **age_aggregates,
-    )
-    house = households.aggregate(
-        households=Count("pk"),
-        dibao=Count("pk", filter=Q(is_dibao=True)),
-        tekun=Count("pk", filter=Q(is_tekun=True)),
-        lifted=Count("pk", filter=Q(poverty_status=PovertyStatus.LIFTED)),
-        monitored=Count("pk", filter=~Q(monitoring_category="")),
-        general=Count("pk", filter=Q(poverty_status=PovertyStatus.NONE)),
-    )
-    disability = dict(
-        living.filter(disability_grade__gt=0)
-        .values_list("disability_grade")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+        aggregates[f"age{index}"] = Count("pk", filter=cond)
+    for field, choices in CHART_FIELDS:
+        for value, _label in choices:
+            aggregates[f"{field}:{value}"] = Count("pk", filter=Q(**{field: value}))
+    return aggregates
+
+
+CHART_FIELDS = [
+    ("education", Education.choices),
+    ("health", Health.choices),
+    ("disability_grade", [(g, "") for g in range(1, 5)]),
+    ("labour_ability", LabourAbility.choices),
+    ("political_status", Political.choices),
+]
+
+HOUSEHOLD_AGGREGATES = {
+    "households": Count("pk"),
+    "dibao": Count("pk", filter=Q(is_dibao=True)),
+    "tekun": Count("pk", filter=Q(is_tekun=True)),
+    "lifted": Count("pk", filter=Q(poverty_status=PovertyStatus.LIFTED)),
+    "monitored": Count("pk", filter=~Q(monitoring_category="")),
+    "general": Count("pk", filter=Q(poverty_status=PovertyStatus.NONE)),
+}
+
+
+def village_counts(village_ids: list[int] | None, today=None) -> dict[int, dict[str, int]]:
+    """The overview figures per village, in two grouped queries (residents, households);
+    all villages with None."""
+    today = today or today_local()
+    residents = Resident.objects.filter(status=ResidentStatus.LIVING)
+    households = Household.objects.all()
+    if village_ids is not None:
+        residents = residents.filter(household__village_id__in=village_ids)
+        households = households.filter(village_id__in=village_ids)
+    counts: dict[int, dict[str, int]] = {}
+    rows = residents.values("household__village_id").annotate(**_resident_aggregates(today))
+    for row in rows.order_by():
+        counts[row.pop("household__village_id")] = row
+    for row in households.values("village_id").annotate(**HOUSEHOLD_AGGREGATES).order_by():
+        counts.setdefault(row.pop("village_id"), {}).update(row)
+    return counts
+
+
+def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
+    """Headline counts and population-structure charts from summed village figures, in the
+    language of the request."""
+    headline = defaultdict(int, counts)
+
+    def by_choice(field, choices):
+        return [(label, headline[f"{field}:{value}"]) for value, label in choices]
+
     # Health and disability are two charts: a person has both, so one bar set would add
     # up to more than the residents it is drawn against.
     disability_pairs = [(_("No disability"), headline["residents"] - headline["disabled"])]
     disability_pairs += [
-        (str(_("Disability grade %(grade)d")) % {"grade": g}, disability.get(g, 0))
+        (str(_("Disability grade %(grade)d")) % {"grade": g}, headline[f"disability_grade:{g}"])
         for g in range(1, 5)
     ]
     charts = [
@@ -232,35 +276,36 @@ def region_overview(
             _("Age groups"),
             [(label, headline[f"age{i}"]) for i, (label, _l, _h) in enumerate(AGE_GROUPS)],
         ),
-        _chart(_("Education"), _by_choice(living, "education", Education.choices)),
-        _chart(
-            _("Health"),
-            _by_choice(living, "health", Health.choices),
-            total=headline["residents"],
-        ),
+        _chart(_("Education"), by_choice("education", Education.choices)),
+        _chart(_("Health"), by_choice("health", Health.choices), total=headline["residents"]),
         _chart(_("Disability"), disability_pairs, total=headline["residents"]),
-        _chart(_("Labour ability"), _by_choice(living, "labour_ability", LabourAbility.choices)),
-        _chart(_("Political status"), _by_choice(living, "political_status", Political.choices)),
+        _chart(_("Labour ability"), by_choice("labour_ability", LabourAbility.choices)),
+        _chart(_("Political status"), by_choice("political_status", Political.choices)),
         _chart(
             _("Poverty status"),
             [
-                (_("General household"), house["general"]),
-                (_("Lifted out of poverty"), house["lifted"]),
+                (_("General household"), headline["general"]),
+                (_("Lifted out of poverty"), headline["lifted"]),
             ],
-            total=house["households"],
+            total=headline["households"],
         ),
         # Each bar is a share of all households; a household may be in several.
         _chart(
             _("Monitoring and assistance"),
             [
-                (_("Monitored household"), house["monitored"]),
-                (_("Low-income allowance (低保)"), house["dibao"]),
-                (_("Destitute support (特困/五保)"), house["tekun"]),
+                (_("Monitored household"), headline["monitored"]),
+                (_("Low-income allowance (低保)"), headline["dibao"]),
+                (_("Destitute support (特困/五保)"), headline["tekun"]),
             ],
-            total=house["households"],
+            total=headline["households"],
         ),
     ]
-    return {"headline": headline | house, "charts": charts, "today": today}
+    return {
+        "headline": headline,
+        "charts": charts,
+        "today": today or today_local(),
+        "computed_at": computed_at,
+    }
 
 
 def history_of(household: Household) -> list[dict]:
@@ -285,7 +330,7 @@ def history_of(household: Household) -> list[dict]:
                 seen.add(record.history_id)
                 records.append(record)
     previous: dict[tuple[str, int], object] = {}
-    hidden = {"id_hash", "id_cipher", "phone_cipher"}
+    hidden = {"id_hash", "id_cipher", "phone_cipher", "id_masked", "phone_masked"}
     for record in sorted(records, key=lambda r: r.history_date):
         model = record.instance_type
         key = (model.__name__, record.id)

@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
-from simple_history.utils import bulk_create_with_history
 
-from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
+from common.bulk import insert_with_history
+from households.idnumbers import IdCheck, id_hash, validate_id_number
 from households.models import (
     STATUS_AFTER_EVENT,
     AccessEvent,
@@ -37,6 +37,7 @@ from households.models import (
     Resident,
     ResidentStatus,
 )
+from households.stats import stats_mark_stale
 from villages.models import Region
 
 
@@ -56,6 +57,8 @@ def _save(obj, user, *, reason: str = "") -> None:
     if reason:
         obj._change_reason = reason
     obj.save()
+    # the home page's figures of the village no longer hold (households.stats)
+    stats_mark_stale([obj.village_id if isinstance(obj, Household) else obj.household.village_id])
 
 
 def _apply(obj, changes: dict[str, Any]) -> bool:
@@ -147,11 +150,11 @@ def households_create_many(*, user, households: list[NewHousehold], reason: str)
         )
     with transaction.atomic():
         try:
-            return bulk_create_with_history(
-                built, Household, batch_size=1000, default_user=user, default_change_reason=reason
-            )
+            saved = insert_with_history(built, Household, user=user, reason=reason)
         except IntegrityError as exc:
             raise ValidationError(_("A household number is already used in its village.")) from exc
+        stats_mark_stale({h.village_id for h in saved})
+        return saved
 
 
 def household_update(
@@ -262,7 +265,7 @@ class NewResident:
 
 def _apply_identity(resident: Resident, check: IdCheck) -> None:
     resident.id_hash = id_hash(check.number)
-    resident.id_cipher = encrypt(check.number)
+    resident.set_identity_secrets(id_number=check.number)
     # Sex and birth date are read off the validated number so they never disagree with it.
     resident.birth_date = check.birth_date
     resident.sex = check.sex
@@ -276,7 +279,7 @@ def _resident_of(item: NewResident) -> Resident:
     phone = fields.pop("phone")
     resident = Resident(**fields)
     _apply_identity(resident, check)
-    resident.phone_cipher = encrypt(phone)
+    resident.set_identity_secrets(phone=phone)
     return resident
 
 
@@ -359,9 +362,12 @@ def residents_register_many(*, user, residents: list[NewResident], reason: str) 
             exclude=["household", "id_hash"], validate_unique=False, validate_constraints=False
         )
     with transaction.atomic():
-        return bulk_create_with_history(
-            built, Resident, batch_size=1000, default_user=user, default_change_reason=reason
-        )
+        try:
+            saved = insert_with_history(built, Resident, user=user, reason=reason)
+        except IntegrityError as exc:  # registered meanwhile by someone else
+            raise DuplicateResident(None) from exc
+        stats_mark_stale({r.household.village_id for r in saved})
+        return saved
 
 
 def resident_update(
@@ -417,7 +423,7 @@ def resident_update(
             _apply_identity(resident, check)
             changed = True
     if phone is not KEEP and phone != resident.phone():
-        resident.phone_cipher = encrypt(phone)
+        resident.set_identity_secrets(phone=phone)
         changed = True
     if changed:
         _save_resident(resident, user)
@@ -429,6 +435,7 @@ def resident_move(*, resident: Resident, to_household: Household, user) -> Resid
     if resident.household_id == to_household.pk:
         raise ValidationError(_("The resident already belongs to this household."))
     with transaction.atomic():
+        stats_mark_stale([resident.household.village_id])
         resident.household = to_household
         resident.status = ResidentStatus.LIVING
         _save(resident, user)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from households import imports
+from households import imports, stats
 
 IMPORT_SOFT_LIMIT = 15 * 60
 IMPORT_LIMIT = IMPORT_SOFT_LIMIT + 60
@@ -22,3 +22,15 @@ def import_check_task(job_id: int) -> None:
 @shared_task(acks_late=True, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_LIMIT)
 def import_apply_task(job_id: int) -> None:
     imports.import_apply(job_id=job_id)
+
+
+@shared_task
+def stats_refresh_stale_task() -> int:
+    """Every five minutes: the villages written to since, so the home page rarely waits."""
+    return stats.stats_refresh(only_stale=True)
+
+
+@shared_task
+def stats_refresh_all_task() -> int:
+    """Each night after midnight: every village, since ages move on with the date."""
+    return stats.stats_refresh()

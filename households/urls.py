@@ -6,6 +6,7 @@ app_name = "households"
 
 urlpatterns = [
     path("households/", views.household_list, name="list"),
+    path("households/groups/", views.group_options, name="group_options"),
     path("households/export/", views.household_export, name="export"),
     path("households/new/", views.household_create, name="create"),
     path("households/<int:pk>/", views.household_detail, name="detail"),

@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from households.idnumbers import check_digit, encrypt, id_hash
+from households.masking import mask
 from households.models import Household, Resident
 from villages.models import Region
 
@@ -69,6 +70,8 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     id_hash = factory.LazyAttribute(lambda o: id_hash(o.id_number))
     id_cipher = factory.LazyAttribute(lambda o: encrypt(o.id_number))
     phone_cipher = factory.LazyAttribute(lambda o: encrypt(o.phone))
+    id_masked = factory.LazyAttribute(lambda o: mask(o.id_number, "id"))
+    phone_masked = factory.LazyAttribute(lambda o: mask(o.phone, "phone"))
     relation = "head"
     labour_ability = "normal"
     employment = "farming"

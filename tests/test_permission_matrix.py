@@ -45,6 +45,8 @@ MATRIX = [
     ("/", [LOGIN, 200, 200, 200, 200, 200, 200]),
     ("/households/", READ_LIST),
     ("/households/export/", READ_LIST),
+    # a village's group choices: readers of the village; another village's cadre 404
+    ("/households/groups/?village={village}", [LOGIN, 200, 404, 200, 200, 200, 403]),
     ("/households/new/", KEEPER_PAGE),
     ("/households/{household}/", READ_OBJ),
     ("/households/{household}/edit/", WRITE_OBJ),
@@ -104,6 +106,7 @@ def objects(
         job = import_submit(user=village_cadre, village=village, upload=upload, language="zh-hans")
     return {
         "household": household.pk,
+        "village": household.village_id,
         "resident": resident.pk,
         "document": document.pk,
         "other_document": other_document.pk,

@@ -5,10 +5,12 @@ import re
 from collections import Counter
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from conftest import PINNED_NOW
 from households.models import Household, Resident
 from villages.models import Level, Region, Role, StaffAssignment
 
@@ -21,7 +23,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module (it takes seconds), then empty the database again."""
-    with django_db_blocker.unblock():
+    # at the tests' pinned time (a module fixture runs outside the per-test pinning): seeded
+    # at the real clock, a baby born "today" in Shanghai would be born after the tests' today
+    with django_db_blocker.unblock(), time_machine.travel(PINNED_NOW, tick=True):
         out = io.StringIO()
         call_command("seed_demo", "--force", stdout=out)
         yield out.getvalue()

@@ -33,4 +33,25 @@
       details.open = true;
     });
   }
+
+  // The group field follows the village: its options come from the server
+  // (households:group_options), the "all groups" choice kept.
+  document.querySelectorAll("select[data-groups-url]").forEach(function (village) {
+    var group = village.form && village.form.elements.namedItem(
+      village.name.replace(/village$/, "group"));
+    if (!group) { return; }
+    village.addEventListener("change", function () {
+      var url = village.getAttribute("data-groups-url") + "?village=" +
+        encodeURIComponent(village.value);
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : "";
+      }).then(function (html) {
+        var keep = group.querySelector('option[value=""]');
+        group.innerHTML = html;
+        if (keep) { group.insertBefore(keep, group.firstChild); keep.selected = true; }
+        var help = group.parentNode.querySelector(".help");
+        if (help && village.value) { help.hidden = true; }
+      });
+    });
+  });
 })();

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import reset_queries, transaction
 from faker import Faker
 
 from households import services
@@ -38,6 +38,27 @@ from villages.services import regions_load
 SEED_FILE = settings.BASE_DIR.parent / "shared" / "data" / "regions" / "seed-counties-2023.csv"
 COUNTY = "360121"  # 南昌县
 TOWNSHIPS = ["360121104", "360121202", "360121203"]  # 幽兰镇, 塔城乡, 黄马乡
+# Above this many households the demo becomes a whole county: every 镇 and 乡 of 南昌县
+# (codes 1xx and 2xx), about a thousand households a village (issue 7's county scale).
+COUNTY_SCALE = 20_000
+HOUSEHOLDS_PER_VILLAGE = 1_000
+# Households written per transaction step: memory stays flat whatever the total.
+BATCH = 2_000
+VILLAGE_SURNAMES = (
+    "张李王刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+VILLAGE_SUFFIXES = [
+    "村",
+    "坊村",
+    "桥村",
+    "湖村",
+    "山村",
+    "垄村",
+    "洲村",
+    "岭村",
+]  # 张家村, 李家桥村 …
 VILLAGE_NAMES = [
     ["渡头村", "前湖村", "南山村", "东湖村"],
     ["塔城村", "河口村", "新坊村", "罗家村"],
@@ -79,14 +100,17 @@ class Command(BaseCommand):
             data = opts["regions"].read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read the region codes at {opts['regions']}: {exc}") from exc
+        self.verbosity = opts["verbosity"]
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.today = datetime.date.today()  # noqa: DTZ011 (demo ages need no time zone)
-        self.used_ids: set[str] = set()
+        # the next sequence number per birth date and sex: bounded by the number of dates,
+        # not by the number of people (a set of used numbers would grow with the county)
+        self.next_seq: dict[tuple[datetime.date, str], int] = {}
         with transaction.atomic():
             loaded = regions_load(data=data)
-            villages = self._villages()
+            villages = self._villages(households)
             created = self._households(villages, households)
             users = self._users(villages)
         if opts["verbosity"] >= 1:
@@ -99,39 +123,63 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<10} {role:<18} {region}")
 
     # --- regions ---------------------------------------------------------------------
-    def _villages(self) -> list[Region]:
+    def _village_plan(self, households: int) -> list[tuple[Region, list[str]]]:
+        """(township, village names) for the demo's size."""
+        if households <= COUNTY_SCALE:
+            return [
+                (Region.objects.get(code=code), names)
+                for code, names in zip(TOWNSHIPS, VILLAGE_NAMES, strict=True)
+            ]
+        townships = list(
+            Region.objects.filter(
+                level=Level.TOWNSHIP, code__startswith=COUNTY, code__regex=r"^\d{6}[12]\d\d$"
+            )
+        )
+        wanted = -(-households // HOUSEHOLDS_PER_VILLAGE)
+        names = [f"{c}家{suffix}" for suffix in VILLAGE_SUFFIXES for c in VILLAGE_SURNAMES]
+        self.rng.shuffle(names)
+        plan: list[tuple[Region, list[str]]] = [(t, []) for t in townships]
+        for index in range(wanted):
+            plan[index % len(plan)][1].append(names[index % len(names)])
+        return plan
+
+    def _villages(self, households: int) -> list[Region]:
         villages = []
-        for township_code, names in zip(TOWNSHIPS, VILLAGE_NAMES, strict=True):
-            township = Region.objects.get(code=township_code)
+        groups = []
+        for township, names in self._village_plan(households):
             for index, name in enumerate(names):
                 # 2xx: 村委会 by the NBS coding rule
-                village = Region.objects.create(
-                    code=f"{township_code}{201 + index:03d}",
+                village = Region(
+                    code=f"{township.code}{201 + index:03d}",
                     name=name,
                     level=Level.VILLAGE,
                     parent=township,
                 )
-                for g in range(self.rng.randint(5, 8)):
-                    Region.objects.create(
+                villages.append(village)
+        Region.objects.bulk_create(villages, batch_size=1000)
+        for village in villages:
+            for g in range(self.rng.randint(5, 8)):
+                groups.append(
+                    Region(
                         code=f"{village.code}{g + 1:03d}",
                         name=GROUP_NAMES[g],
                         level=Level.GROUP,
                         parent=village,
                     )
-                villages.append(village)
-        return villages
+                )
+        Region.objects.bulk_create(groups, batch_size=1000)
+        # reloaded for their ids (SQLite's bulk_create does not set them)
+        return list(Region.objects.filter(code__in=[v.code for v in villages]).order_by("code"))
 
     # --- people ----------------------------------------------------------------------
     def _id_number(self, birth: datetime.date, sex: str) -> str:
-        while True:
-            seq = self.rng.randrange(0, 999)
-            if (seq % 2 == 1) != (sex == "M"):
-                seq = (seq + 1) % 1000
-            first17 = f"{COUNTY}{birth:%Y%m%d}{seq:03d}"
-            number = first17 + check_digit(first17)
-            if number not in self.used_ids:
-                self.used_ids.add(number)
-                return number
+        # odd sequence numbers for men, even for women (GB 11643)
+        seq = self.next_seq.get((birth, sex), 1 if sex == "M" else 0)
+        if seq > 999:
+            raise CommandError(f"more than 500 demo people of one sex born on {birth}")
+        self.next_seq[(birth, sex)] = seq + 2
+        first17 = f"{COUNTY}{birth:%Y%m%d}{seq:03d}"
+        return first17 + check_digit(first17)
 
     def _birth(self, age: int) -> datetime.date:
         """A birth date that makes the person exactly `age` today (never in the future)."""
@@ -286,12 +334,25 @@ class Command(BaseCommand):
         return members
 
     def _households(self, villages: list[Region], total: int) -> tuple[int, int]:
-        rng = self.rng
         groups: dict[int, list[Region]] = {}
         for g in Region.objects.filter(level=Level.GROUP, parent__in=villages):
             groups.setdefault(g.parent_id, []).append(g)
+        households = residents = 0
+        for start in range(0, total, BATCH):
+            done = self._batch(villages, groups, range(start, min(start + BATCH, total)))
+            households += done[0]
+            residents += done[1]
+            # with DEBUG on, Django keeps the SQL of the last 9,000 queries: bulk INSERTs
+            # of a thousand rows each would hold hundreds of megabytes
+            reset_queries()
+            if total > COUNTY_SCALE and self.verbosity >= 1:
+                self.stdout.write(f"  {households} households, {residents} residents")
+        return households, residents
+
+    def _batch(self, villages, groups, indexes: range) -> tuple[int, int]:
+        rng = self.rng
         houses = []
-        for i in range(total):
+        for i in indexes:
             village = villages[i % len(villages)]
             number = f"{i // len(villages) + 1:04d}"
             group = rng.choice(groups[village.pk])
