@@ -11,17 +11,17 @@ same fields it writes) follow in a second COPY.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
 from psycopg import sql
 from simple_history.utils import bulk_create_with_history
 
+M = TypeVar("M", bound=models.Model)
 
-def insert_with_history(
-    objs: Sequence[models.Model], model: type[models.Model], *, user: Any, reason: str
-) -> list[models.Model]:
+
+def insert_with_history(objs: Sequence[M], model: type[M], *, user: Any, reason: str) -> list[M]:
     """Insert unsaved objects and one "+" history row each; returns the saved objects."""
     if not objs:
         return []

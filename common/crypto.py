@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import IO
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -57,3 +59,27 @@ def valid_fernet_key(key: str) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+# --- Files too large to hold in memory (exports) ----------------------------------------
+# A sequence of Fernet tokens, each sealing one chunk and preceded by its length (4 bytes,
+# big-endian): encrypting and decrypting need one chunk in memory, not the whole file.
+STREAM_CHUNK = 1 << 20
+
+
+def encrypt_stream(source: IO[bytes], target: IO[bytes], chunk: int = STREAM_CHUNK) -> int:
+    """Encrypt source into target chunk by chunk; returns the bytes written."""
+    written = 0
+    while block := source.read(chunk):
+        token = fernet().encrypt(block)
+        target.write(len(token).to_bytes(4, "big"))
+        target.write(token)
+        written += 4 + len(token)
+    return written
+
+
+def decrypt_stream(source: IO[bytes]) -> Iterator[bytes]:
+    """The plain chunks of a file written by encrypt_stream (InvalidToken if tampered)."""
+    while header := source.read(4):
+        token = source.read(int.from_bytes(header, "big"))
+        yield fernet().decrypt(token)

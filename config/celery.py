@@ -26,6 +26,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "households.tasks.stats_refresh_stale_task",
         "schedule": 5 * 60,
     },
+    "registry-exports-purge": {
+        "task": "households.tasks.exports_purge_task",
+        "schedule": 60 * 60,
+    },
     "registry-figures-nightly": {
         "task": "households.tasks.stats_refresh_all_task",
         "schedule": crontab(hour=0, minute=20),

@@ -9,6 +9,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import use_fast_selects
 from households.idnumbers import validate_id_number
 from households.models import (
     DocumentKind,
@@ -65,6 +66,7 @@ class RegionChoiceMixin:
         )
         if village is None:
             group.help_text = _("Choose a village to see its groups.")
+        use_fast_selects(self)
 
     def _chosen_village(self, villages) -> Region | None:
         chosen = self.data.get(self.add_prefix("village")) if self.is_bound else None

@@ -7,6 +7,7 @@ passed explicitly (`_history_user`) so commands and imports are attributed too.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
@@ -36,8 +37,8 @@ from households.models import (
     PovertyStatus,
     Resident,
     ResidentStatus,
+    VillageStats,
 )
-from households.stats import stats_mark_stale
 from villages.models import Region
 
 
@@ -59,6 +60,14 @@ def _save(obj, user, *, reason: str = "") -> None:
     obj.save()
     # the home page's figures of the village no longer hold (households.stats)
     stats_mark_stale([obj.village_id if isinstance(obj, Household) else obj.household.village_id])
+
+
+def stats_mark_stale(village_ids: Iterable[int | None]) -> None:
+    """The home page's figures of these villages no longer hold (households.stats): every
+    registry write calls this in its transaction."""
+    ids = {pk for pk in village_ids if pk is not None}
+    if ids:
+        VillageStats.objects.filter(village_id__in=ids, stale=False).update(stale=True)
 
 
 def _apply(obj, changes: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from households import imports, stats
+from households import exports, imports, stats
 
 IMPORT_SOFT_LIMIT = 15 * 60
 IMPORT_LIMIT = IMPORT_SOFT_LIMIT + 60
@@ -34,3 +34,17 @@ def stats_refresh_stale_task() -> int:
 def stats_refresh_all_task() -> int:
     """Each night after midnight: every village, since ages move on with the date."""
     return stats.stats_refresh()
+
+
+EXPORT_SOFT_LIMIT = 30 * 60  # a county's 700,000 residents take about a minute
+
+
+@shared_task(acks_late=True, soft_time_limit=EXPORT_SOFT_LIMIT, time_limit=EXPORT_SOFT_LIMIT + 60)
+def export_task(job_id: int) -> None:
+    exports.export_run(job_id=job_id)
+
+
+@shared_task
+def exports_purge_task() -> int:
+    """Hourly: expired exports lose their files."""
+    return exports.exports_purge()

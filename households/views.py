@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus, urlencode
+import io
+from functools import partial
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.xlsx import workbook_bytes, xlsx_response
-from households import services
+from common.xlsx import XLSX_TYPE, xlsx_response
+from households import exports, services
 from households.forms import (
     DocumentForm,
     HouseholdFilterForm,
@@ -29,12 +31,14 @@ from households.forms import (
     RevealForm,
 )
 from households.idnumbers import id_hash
-from households.masking import mask, mask_id_numbers
 from households.models import (
     IDENTITY_DOCUMENTS,
     AccessEvent,
     AccessKind,
     Document,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
     Household,
     Resident,
     ResidentStatus,
@@ -46,15 +50,14 @@ from households.selectors import (
     history_of,
     looks_like_id_number,
 )
+from households.stats import household_total
 from villages.models import Region
 from villages.registry import household_panels
 from villages.scoping import (
-    common_region_code,
     has_role_at,
     holds_role,
     may_see_identity,
     may_see_identity_everywhere,
-    region_codes,
     require_role,
 )
 
@@ -80,7 +83,7 @@ def _resident_for(request: HttpRequest, pk: int, *, write: bool = False) -> Resi
     return resident
 
 
-def _page(request: HttpRequest, qs, per_page: int | None = None, *, rows=None):
+def _page(request: HttpRequest, qs, per_page: int | None = None, *, rows=None, count=None):
     """A page of the list. With `rows` (ids → objects), ids first: the count, the sort and
     the offset walk primary keys only, and the full rows (joins, head name, member count)
     are fetched for the page's ids alone. At 200,000 households page 900 went from
@@ -89,18 +92,13 @@ def _page(request: HttpRequest, qs, per_page: int | None = None, *, rows=None):
     if rows is None:
         return Paginator(qs, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
     paginator = Paginator(qs.values_list("pk", flat=True), per_page or settings.PAGE_SIZE)
+    if count is not None:
+        paginator.count = count() if callable(count) else count  # known without a COUNT
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
     found = {obj.pk: obj for obj in rows(ids)}
     page.object_list = [found[pk] for pk in ids if pk in found]
     return page
-
-
-def _export_region(user) -> Region | None:
-    """The narrowest region holding everything the user may export, for the access log:
-    their region, or for several regions the one they share (a county, a township)."""
-    code = common_region_code(region_codes(user, REGISTRY_READERS))
-    return Region.objects.filter(code=code).first() if code else None
 
 
 def _search_params(params: QueryDict) -> QueryDict | None:
@@ -148,10 +146,21 @@ def household_list(request: HttpRequest) -> HttpResponse:
         return swap
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     qs = Household.objects.visible_to(request.user)
-    if form.is_valid():
-        qs = filter_households(qs, form.cleaned_data)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = filter_households(qs, data)
+    count = None
+    if {k for k, v in data.items() if v not in ("", None, False)} <= {"village"}:
+        # all households of the user's area or of one village: the home page's figures hold
+        # the count (kept exact by every registry write)
+        villages = form.fields["village"].queryset
+        if data.get("village"):
+            villages = villages.filter(pk=data["village"].pk)
+        count = partial(household_total, villages)
     page = _page(
-        request, qs, rows=lambda ids: Household.objects.with_head().filter(pk__in=ids).order_by()
+        request,
+        qs,
+        rows=lambda ids: Household.objects.with_head().filter(pk__in=ids).order_by(),
+        count=count,
     )
     return render(
         request,
@@ -166,12 +175,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, *, list_url: str, build) -> HttpResponse:
+def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
     """Both exports: masked by GET; unmasked by POST with the permission and a reason.
-    Either way the export is recorded (who, when, why, how many rows, which filters).
-
-    build(request, full) returns (title, headers, rows).
-    """
+    Up to a page's worth of rows is written at once; more becomes a task whose page shows
+    its progress and, when done, the download (households.exports). Either way the export
+    is recorded when it leaves the portal."""
     require_role(request.user, REGISTRY_READERS)
     if request.method == "GET" and (params := _search_params(request.GET)) is not None:
         return redirect(f"{request.path}?{params.urlencode()}")
@@ -185,77 +193,74 @@ def _export(request: HttpRequest, *, list_url: str, build) -> HttpResponse:
             messages.error(request, " ".join(form.errors["reason"]))
             return redirect(f"{reverse(list_url)}?{request.GET.urlencode()}")
         full, reason = True, form.cleaned_data["reason"]
-    title, headers, rows = build(request, full)
-    services.access_record(
-        user=request.user,
-        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
-        region=_export_region(request.user),
-        reason=reason,
-        detail=_("%(what)s: %(count)d rows; filters: %(filters)s")
-        % {
-            "what": title,
-            "count": len(rows),
-            "filters": mask_id_numbers(unquote_plus(request.GET.urlencode()))[:200] or "-",
-        },
+    params = request.GET.urlencode()
+    qs = exports.export_queryset(request.user, kind, request.GET)
+    if qs.count() > settings.PAGE_SIZE:
+        job = exports.export_submit(
+            user=request.user, kind=kind, params=params, full=full, reason=reason
+        )
+        return redirect("households:export_job", token=job.token)
+    title, headers, rows = exports.export_table(kind, qs, full=full)
+    buffer = io.BytesIO()
+    count = exports.write_workbook(buffer, title, headers, rows)
+    exports.export_record(
+        user=request.user, kind=kind, full=full, reason=reason, rows=count, params=params
     )
-    content = workbook_bytes(headers, rows, title=title)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(content, f"{title}-{stamp}.xlsx")
+    return xlsx_response(buffer.getvalue(), f"{title}-{stamp}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
 def household_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, list_url="households:list", build=_household_rows)
+    return _export(request, kind=ExportKind.HOUSEHOLDS, list_url="households:list")
 
 
-def _household_rows(request: HttpRequest, full: bool):
-    form = HouseholdFilterForm(request.GET or None, user=request.user)
-    qs = Household.objects.visible_to(request.user).with_head()
-    if form.is_valid():
-        qs = filter_households(qs, form.cleaned_data)
-    heads = {
-        r.household_id: r
-        for r in Resident.objects.filter(
-            household__in=qs.values("pk"), relation="head", status=ResidentStatus.LIVING
-        ).only("household_id", "id_cipher", "name")
-    }
-    rows = []
-    for h in qs:
-        head = heads.get(h.pk)
-        number = head.id_number() if head else ""
-        rows.append(
-            [
-                h.village.name,
-                h.group.name if h.group else "",
-                h.number,
-                h.head_name or "",
-                number if full else mask(number, "id"),
-                h.member_count,
-                h.address,
-                h.get_poverty_status_display(),
-                h.get_monitoring_category_display() if h.monitoring_category else "",
-                _("Yes") if h.is_dibao else "",
-                _("Yes") if h.is_tekun else "",
-                h.land_area_mu,
-                h.get_living_environment_display() if h.living_environment else "",
-            ]
-        )
-    headers = [
-        _("Village"),
-        _("Villager group"),
-        _("Household number"),
-        _("Head of household"),
-        _("Head's ID number"),
-        _("Members"),
-        _("Address"),
-        _("Poverty status"),
-        _("Monitored household"),
-        _("低保"),
-        _("特困"),
-        _("Contracted land (mu)"),
-        _("Living environment"),
-    ]
-    return _("households"), headers, rows
+def _export_job_for(request: HttpRequest, token: str) -> ExportJob:
+    # An export holds what its creator may read: nobody else opens it, whatever their
+    # region (404, as for anything outside one's area).
+    require_role(request.user, REGISTRY_READERS)
+    return get_object_or_404(ExportJob.objects.filter(created_by=request.user), token=token)
+
+
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The user's own exports of the last days: running, ready, expired."""
+    require_role(request.user, REGISTRY_READERS)
+    jobs = ExportJob.objects.filter(created_by=request.user)[:20]
+    return render(
+        request,
+        "households/export_list.html",
+        {"jobs": jobs, "retention_hours": settings.EXPORT_RETENTION_HOURS},
+    )
+
+
+def export_job(request: HttpRequest, token: str) -> HttpResponse:
+    job = _export_job_for(request, token)
+    if job.status == ExportStatus.DONE and job.expires_at <= timezone.now():
+        exports.exports_purge()
+        job.refresh_from_db()
+    return render(request, "households/export_job.html", {"job": job})
+
+
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    job = _export_job_for(request, token)
+    if job.status != ExportStatus.DONE or job.expires_at <= timezone.now() or not job.file:
+        return redirect("households:export_job", token=job.token)
+    exports.export_record(
+        user=request.user,
+        kind=job.kind,
+        full=job.full,
+        reason=job.reason,
+        rows=job.rows_total,
+        params=job.params,
+    )
+    with translation.override(job.language):
+        title = job.get_kind_display()
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(exports.export_chunks(job), content_type=XLSX_TYPE)
+    filename = quote(f"{title}-{stamp}.xlsx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -426,60 +431,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def resident_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, list_url="households:resident_list", build=_resident_rows)
-
-
-def _resident_rows(request: HttpRequest, full: bool):
-    form = ResidentFilterForm(request.GET or None, user=request.user)
-    qs = Resident.objects.visible_to(request.user).select_related(
-        "household__village", "household__group"
-    )
-    qs = filter_residents(qs, form.cleaned_data) if form.is_valid() else qs.living()
-    today = timezone.localdate()
-    rows = []
-    for r in qs.order_by("household__village__code", "household__number", "pk"):
-        number, phone = r.id_number(), r.phone()
-        rows.append(
-            [
-                r.household.village.name,
-                r.household.group.name if r.household.group else "",
-                r.household.number,
-                r.name,
-                r.get_relation_display(),
-                number if full else mask(number, "id"),
-                r.get_sex_display(),
-                r.age(today),
-                r.get_education_display(),
-                r.get_health_display(),
-                r.get_disability_grade_display(),
-                r.get_labour_ability_display(),
-                r.get_employment_display(),
-                r.work_place,
-                r.get_political_status_display(),
-                phone if full else mask(phone, "phone"),
-                r.get_status_display(),
-            ]
-        )
-    headers = [
-        _("Village"),
-        _("Villager group"),
-        _("Household number"),
-        _("Name"),
-        _("Relation"),
-        _("ID number"),
-        _("Sex"),
-        _("Age"),
-        _("Education"),
-        _("Health"),
-        _("Disability"),
-        _("Labour ability"),
-        _("Employment"),
-        _("Place of work"),
-        _("Political status"),
-        _("Phone"),
-        _("Status"),
-    ]
-    return _("residents"), headers, rows
+    return _export(request, kind=ExportKind.RESIDENTS, list_url="households:resident_list")
 
 
 def _resident_form_page(request, form, household, resident=None, duplicate=None):

@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
 
@@ -34,6 +35,7 @@ WRITE_OBJ = [LOGIN, 200, 404, 403, 403, 403, 404]
 KEEPER_PAGE = [LOGIN, 200, 200, 403, 403, 403, 403]
 REVEAL = [LOGIN, 200, 404, 403, 200, 403, 404]
 IMPORT_JOB = [LOGIN, 200, 404, 404, 404, 404, 404]
+OWN_JOB = [LOGIN, 200, 404, 404, 404, 404, 403]  # the village cadre's export
 STAFF = [LOGIN, 403, 403, 403, 200, 403, 403]  # county officers manage staff accounts
 # An account with a grid role in 渡头村 and a township role in 集宁区: the county officer
 # may look at it (one assignment is theirs) but not change it.
@@ -48,6 +50,10 @@ MATRIX = [
     # a village's group choices: readers of the village; another village's cadre 404
     ("/households/groups/?village={village}", [LOGIN, 200, 404, 200, 200, 200, 403]),
     ("/households/new/", KEEPER_PAGE),
+    # one's own exports: every reader has the list; a job opens for its creator only
+    ("/exports/", READ_LIST),
+    ("/exports/{export}/", OWN_JOB),
+    ("/exports/{export}/download/", OWN_JOB),
     ("/households/{household}/", READ_OBJ),
     ("/households/{household}/edit/", WRITE_OBJ),
     ("/households/{household}/residents/new/", WRITE_OBJ),
@@ -104,7 +110,10 @@ def objects(
     upload = SimpleUploadedFile("a.csv", csv.encode())
     with django_capture_on_commit_callbacks(execute=True):
         job = import_submit(user=village_cadre, village=village, upload=upload, language="zh-hans")
+    export = export_submit(user=village_cadre, kind="households", params="", full=False, reason="")
+    export_run(job_id=export.pk)
     return {
+        "export": export.token,
         "household": household.pk,
         "village": household.village_id,
         "resident": resident.pk,

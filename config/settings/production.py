@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from common.crypto import valid_fernet_key
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEMO_FIELD_ENCRYPTION_KEY, DEMO_ID_HASH_KEY, env
+from .base import DATABASES, DEMO_FIELD_ENCRYPTION_KEY, DEMO_ID_HASH_KEY, database_tuned, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -35,7 +35,7 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 # --- Database ---------------------------------------------------------------
-DATABASES["default"] = env.db("DATABASE_URL")
+DATABASES["default"] = database_tuned(env.db("DATABASE_URL"))
 # Keep connections open between requests and check them before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,0 +1,392 @@
+"""Exports of the household and resident lists (issue 7).
+
+A list of up to a page's worth of rows is written in the request, as before. A larger one
+becomes an ExportJob: a Celery task streams the rows into the one xlsx writer (a temporary
+file, constant memory), encrypts the workbook chunk by chunk into MEDIA_ROOT, and the
+user downloads it from the job's page until it expires. Every download is recorded in the
+access log, with the reason when full numbers were asked for.
+
+Rows are read as tuples in chunks of 2,000, with the heads and member counts of a chunk in
+two queries, and choice labels looked up in dictionaries built once. A masked export reads
+the masked numbers stored beside the ciphers and decrypts nothing; only a full export
+decrypts, under the reveal rule the view enforced.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from urllib.parse import unquote_plus
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from common.crypto import decrypt, decrypt_stream, encrypt_stream
+from common.xlsx import SheetSpec, XlsxWriter
+from households import services
+from households.forms import HouseholdFilterForm, ResidentFilterForm
+from households.masking import mask_id_numbers
+from households.models import (
+    AccessKind,
+    DisabilityGrade,
+    Education,
+    Employment,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+    Health,
+    Household,
+    LabourAbility,
+    LivingEnvironment,
+    MonitoringCategory,
+    Political,
+    PovertyStatus,
+    Relation,
+    Resident,
+    ResidentStatus,
+    Sex,
+)
+from households.roles import REGISTRY_READERS
+from households.selectors import filter_households, filter_residents
+from villages.models import Level, Region
+from villages.scoping import common_region_code, region_codes
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 2_000
+PROGRESS_EVERY = 5_000
+
+
+def batched(iterable: Iterable, size: int) -> Iterator[tuple]:
+    iterator = iter(iterable)
+    while chunk := tuple(islice(iterator, size)):
+        yield chunk
+
+
+def export_queryset(user, kind: str, params: QueryDict) -> QuerySet:
+    """What the list shows this user with these filters, in the list's order."""
+    if kind == ExportKind.HOUSEHOLDS:
+        form = HouseholdFilterForm(params or None, user=user)
+        qs = Household.objects.visible_to(user)
+        if form.is_valid():
+            qs = filter_households(qs, form.cleaned_data)
+        return qs.order_by("village__code", "number")
+    form = ResidentFilterForm(params or None, user=user)
+    residents = Resident.objects.visible_to(user)
+    residents = (
+        filter_residents(residents, form.cleaned_data) if form.is_valid() else residents.living()
+    )
+    return residents.order_by("household__village__code", "household__number", "pk")
+
+
+def _labels(choices) -> dict:
+    return {value: str(label) for value, label in choices}
+
+
+def _region_names() -> dict[int, str]:
+    return dict(
+        Region.objects.filter(level__in=[Level.VILLAGE, Level.GROUP]).values_list("pk", "name")
+    )
+
+
+def household_headers() -> list[str]:
+    return [
+        _("Village"),
+        _("Villager group"),
+        _("Household number"),
+        _("Head of household"),
+        _("Head's ID number"),
+        _("Members"),
+        _("Address"),
+        _("Poverty status"),
+        _("Monitored household"),
+        _("低保"),
+        _("特困"),
+        _("Contracted land (mu)"),
+        _("Living environment"),
+    ]
+
+
+def household_rows(qs: QuerySet[Household], *, full: bool) -> Iterator[list]:
+    names = _region_names()
+    poverty = _labels(PovertyStatus.choices)
+    monitoring = _labels(MonitoringCategory.choices)
+    environment = _labels(LivingEnvironment.choices)
+    yes = _("Yes")
+    number_field = "id_cipher" if full else "id_masked"
+    fields = (
+        "pk",
+        "village_id",
+        "group_id",
+        "number",
+        "address",
+        "poverty_status",
+        "monitoring_category",
+        "is_dibao",
+        "is_tekun",
+        "land_area_mu",
+        "living_environment",
+    )
+    rows = qs.values_list(*fields).iterator(chunk_size=CHUNK)
+    for chunk in batched(rows, CHUNK):
+        ids = [row[0] for row in chunk]
+        living = Resident.objects.filter(household_id__in=ids, status=ResidentStatus.LIVING)
+        heads: dict[int, tuple[str, str]] = {}
+        for household_id, name, number in (
+            living.filter(relation=Relation.HEAD)
+            .order_by("pk")
+            .values_list("household_id", "name", number_field)
+        ):
+            heads.setdefault(household_id, (name, number))
+        members = dict(
+            living.values("household_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("household_id", "n")
+        )
+        for (
+            pk,
+            village,
+            group,
+            number,
+            address,
+            status,
+            monitored,
+            dibao,
+            tekun,
+            land,
+            env,
+        ) in chunk:
+            head_name, head_number = heads.get(pk, ("", ""))
+            yield [
+                names.get(village, ""),
+                names.get(group, "") if group else "",
+                number,
+                head_name,
+                decrypt(head_number) if full else head_number,
+                members.get(pk, 0),
+                address,
+                poverty.get(status, status),
+                monitoring[monitored] if monitored else "",
+                yes if dibao else "",
+                yes if tekun else "",
+                land,
+                environment[env] if env else "",
+            ]
+
+
+def resident_headers() -> list[str]:
+    return [
+        _("Village"),
+        _("Villager group"),
+        _("Household number"),
+        _("Name"),
+        _("Relation"),
+        _("ID number"),
+        _("Sex"),
+        _("Age"),
+        _("Education"),
+        _("Health"),
+        _("Disability"),
+        _("Labour ability"),
+        _("Employment"),
+        _("Place of work"),
+        _("Political status"),
+        _("Phone"),
+        _("Status"),
+    ]
+
+
+def _age(birth: datetime.date, today: datetime.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def resident_rows(qs: QuerySet[Resident], *, full: bool) -> Iterator[list]:
+    names = _region_names()
+    labels = {
+        "relation": _labels(Relation.choices),
+        "sex": _labels(Sex.choices),
+        "education": _labels(Education.choices),
+        "health": _labels(Health.choices),
+        "disability": _labels(DisabilityGrade.choices),
+        "labour": _labels(LabourAbility.choices),
+        "employment": _labels(Employment.choices),
+        "political": _labels(Political.choices),
+        "status": _labels(ResidentStatus.choices),
+    }
+    today = timezone.localdate()
+    fields = (
+        "household__village_id",
+        "household__group_id",
+        "household__number",
+        "name",
+        "relation",
+        "id_cipher" if full else "id_masked",
+        "sex",
+        "birth_date",
+        "education",
+        "health",
+        "disability_grade",
+        "labour_ability",
+        "employment",
+        "work_place",
+        "political_status",
+        "phone_cipher" if full else "phone_masked",
+        "status",
+    )
+    for row in qs.values_list(*fields).iterator(chunk_size=CHUNK):
+        (village, group, household, name, relation, number, sex, birth, education, health) = row[
+            :10
+        ]
+        disability, labour, employment, work_place, political, phone, status = row[10:]
+        yield [
+            names.get(village, ""),
+            names.get(group, "") if group else "",
+            household,
+            name,
+            labels["relation"].get(relation, relation),
+            decrypt(number) if full else number,
+            labels["sex"].get(sex, sex),
+            _age(birth, today),
+            labels["education"].get(education, education),
+            labels["health"].get(health, health),
+            labels["disability"].get(disability, disability),
+            labels["labour"].get(labour, labour),
+            labels["employment"].get(employment, employment),
+            work_place,
+            labels["political"].get(political, political),
+            decrypt(phone) if full else phone,
+            labels["status"].get(status, status),
+        ]
+
+
+def export_table(kind: str, qs: QuerySet, *, full: bool) -> tuple[str, list[str], Iterator]:
+    """(title, headers, rows) of an export, in the active language."""
+    if kind == ExportKind.HOUSEHOLDS:
+        return _("households"), household_headers(), household_rows(qs, full=full)
+    return _("residents"), resident_headers(), resident_rows(qs, full=full)
+
+
+def write_workbook(target, title: str, headers: list[str], rows: Iterable, progress=None) -> int:
+    """Rows into the one xlsx writer; returns how many."""
+    count = 0
+    with XlsxWriter(target) as writer:
+        writer.sheet(SheetSpec(title=title, headers=headers, widths={6: 24}))
+        for row in rows:
+            writer.append(row)
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+    return count
+
+
+def export_region(user) -> Region | None:
+    """The narrowest region holding everything the user may export, for the access log:
+    their region, or for several regions the one they share (a county, a township)."""
+    code = common_region_code(region_codes(user, REGISTRY_READERS))
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def export_record(*, user, kind: str, full: bool, reason: str, rows: int, params: str) -> None:
+    """An export leaving the portal: who, when, why, how many rows, which filters."""
+    title = _("households") if kind == ExportKind.HOUSEHOLDS else _("residents")
+    services.access_record(
+        user=user,
+        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        region=export_region(user),
+        reason=reason,
+        detail=_("%(what)s: %(count)d rows; filters: %(filters)s")
+        % {
+            "what": title,
+            "count": rows,
+            "filters": mask_id_numbers(unquote_plus(params))[:200] or "-",
+        },
+    )
+
+
+# --- Jobs -----------------------------------------------------------------------------
+
+
+def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> ExportJob:
+    """Queue an export; its task starts once this transaction commits."""
+    from households.tasks import export_task
+
+    job = ExportJob.objects.create(
+        token=secrets.token_urlsafe(32),
+        created_by=user,
+        kind=kind,
+        params=params,
+        full=full,
+        reason=reason,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS),
+    )
+    transaction.on_commit(lambda: export_task.delay(job.pk))
+    return job
+
+
+def export_run(*, job_id: int) -> None:
+    """The task's work: write, encrypt, keep. A failure leaves a failed job, not a file."""
+    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ExportStatus.QUEUED:
+        return  # delivered twice (acks_late): the first delivery did the work
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
+    try:
+        with translation.override(job.language):
+            qs = export_queryset(job.created_by, job.kind, QueryDict(job.params))
+            total = qs.count()
+            ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
+            title, headers, rows = export_table(job.kind, qs, full=job.full)
+
+            def progress(done: int) -> None:
+                ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+            with tempfile.TemporaryFile() as plain, tempfile.TemporaryFile() as sealed:
+                written = write_workbook(plain, title, headers, rows, progress)
+                plain.seek(0)
+                size = encrypt_stream(plain, sealed)
+                sealed.seek(0)
+                job.file.save(f"{job.token}.bin", File(sealed), save=False)
+    except (SoftTimeLimitExceeded, Exception):
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now()
+        )
+        return
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.DONE,
+        file=job.file.name,
+        size=size,
+        rows_total=written,
+        rows_done=written,
+        finished_at=timezone.now(),
+    )
+
+
+def export_chunks(job: ExportJob) -> Iterator[bytes]:
+    """The workbook's bytes, decrypted chunk by chunk for a streamed download."""
+    with job.file.open("rb") as handle:
+        yield from decrypt_stream(handle)
+
+
+def exports_purge(now: datetime.datetime | None = None) -> int:
+    """Delete the files of expired exports (hourly task); says how many."""
+    now = now or timezone.now()
+    expired = ExportJob.objects.filter(expires_at__lte=now).exclude(status=ExportStatus.EXPIRED)
+    count = 0
+    for job in expired:
+        if job.file:
+            job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
+        count += 1
+    return count
