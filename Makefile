@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench clean
+.PHONY: run test install lint typecheck format messages bench bench-registry clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -50,6 +50,12 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# The registry at county scale (issue 7): 200,000 households in PostgreSQL (database
+# portal_bench, built once, about 6 minutes), gunicorn + wrk + a Celery worker; prints one
+# line of figures (docs/benchmarks.md). Needs PostgreSQL and Redis on 127.0.0.1.
+bench-registry: $(STAMP)
+	$(PY) bench/registry.py
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

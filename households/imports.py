@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,7 @@ from common.masking import mask, mask_id_numbers
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
 from common.xlsx import SheetSpec, XlsxWriter
 from households import services
-from households.idnumbers import validate_id_number
+from households.idnumbers import id_hash, validate_id_number
 from households.models import (
     DisabilityGrade,
     DisabilityKind,
@@ -51,6 +51,7 @@ from households.models import (
     Political,
     PovertyStatus,
     Relation,
+    Resident,
 )
 from households.phones import clean_phone
 from households.roles import REGISTRY_KEEPERS
@@ -107,7 +108,7 @@ TEXT_COLUMNS = [
     ALL_COLUMNS.index(COL_ID),
     ALL_COLUMNS.index(COL_PHONE),
 ]
-PROGRESS_EVERY = 25  # rows between progress updates
+PROGRESS_EVERY = 500  # rows between progress updates
 TRUE_WORDS = {"是", "有", "1", "Y", "YES", "TRUE", "√", "✓"}
 FALSE_WORDS = {"", "否", "无", "0", "N", "NO", "FALSE"}
 
@@ -127,7 +128,9 @@ def _choice_lookup(choices: type[models.Choices]) -> dict[str, object]:
         lookup[str(value).lower()] = value
         for language in ("zh-hans", "en"):
             with translation.override(language):
-                lookup[str(label).lower()] = value
+                # normalised as the cells are (_text: NFKC turns the labels' full-width
+                # brackets into ASCII ones), so "无劳动力（儿童、老人）" matches itself
+                lookup[_text(str(label)).lower()] = value
     return lookup
 
 
@@ -178,13 +181,12 @@ class ParsedRow:
 class RowImporter:
     """Applies rows to the registry through households.services: the same functions, and
     so the same rules (identity, duplicates, validation, history), as the forms and the
-    demo. Each row is all or nothing (a savepoint); good rows are kept."""
+    demo. Each row is all or nothing; good rows are kept."""
 
     def __init__(self, *, village: Region, user):
         self.village = village
         self.user = user
         self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
-        self.households: dict[str, Household] = {}
 
     def parse(self, row: dict) -> ParsedRow:
         errors: dict[str, list[str]] = {}
@@ -247,34 +249,158 @@ class RowImporter:
             resident={k: v for k, v in resident.items() if v is not None},
         )
 
-    def _household(self, parsed: ParsedRow) -> Household:
-        household = self.households.get(parsed.number) or (
-            Household.objects.filter(village=self.village, number=parsed.number).first()
-        )
-        if household is None:
-            return services.household_create(
-                user=self.user,
-                village=self.village,
-                number=parsed.number,
-                group=parsed.group,
-                **parsed.household,
-            )
-        changes = dict(parsed.household)
-        if parsed.group is not None:
-            changes["group"] = parsed.group
-        services.household_update(household=household, user=self.user, **changes)
-        return household
+    # --- the batch ---------------------------------------------------------------------
+    def run(self, rows: list[tuple[int, dict]], progress=None) -> tuple[dict, list[dict]]:
+        """Import rows (line, cells by header); totals and per-line errors.
 
-    def _resident(self, parsed: ParsedRow, household: Household, existing) -> None:
-        if existing is None:
-            services.resident_register(
-                household=household,
-                user=self.user,
-                id_number=parsed.id_number,
-                phone=parsed.phone,
-                **parsed.resident,
-            )
+        The same decisions as applying the rows one by one through the services, taken for
+        the whole file at once (issue 7: 13 queries a row before): every row is parsed and
+        its new household or person built and validated first; the registry is asked in a
+        few queries which people and households exist; new households and new people are
+        inserted in bulk (COPY on PostgreSQL) with their history; changes to existing
+        records go through the update services, one savepoint each. A row refused at any
+        step is reported by its line and nothing of it is written."""
+        errors: dict[int, list[str]] = {}
+        parsed: dict[int, ParsedRow] = {}
+        for done, (line, row) in enumerate(rows, 1):
+            try:
+                parsed[line] = self.parse(row)
+            except ValidationError as exc:
+                errors[line] = _messages_of(exc)
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done // 2)
+        hashes = {line: id_hash(p.id_number) for line, p in parsed.items()}
+        existing = services.registered_residents(list(set(hashes.values())))
+        for line, digest in hashes.items():
+            person = existing.get(digest)
+            if person is not None and not has_role_at(
+                self.user, REGISTRY_KEEPERS, person.household.village.code
+            ):
+                errors[line] = [
+                    f"{COL_ID}: " + _("This person is registered in a household outside your area.")
+                ]
+        good = [line for line in parsed if line not in errors]
+        # Each person checked before any household is touched, so that a refused row leaves
+        # no household change behind (as its savepoint did when rows went one by one).
+        built: dict[int, Resident] = {}
+        first_of: dict[str, Resident] = {}
+        for line in good:
+            item, digest = parsed[line], hashes[line]
+            try:
+                if digest in existing or digest in first_of:
+                    _check_update(existing.get(digest) or first_of[digest], item)
+                    continue
+                built[line] = services.resident_build(
+                    services.NewResident(
+                        household=None,  # type: ignore[arg-type]  # set once it exists
+                        id_number=item.id_number,
+                        phone=item.phone,
+                        **item.resident,
+                    )
+                )
+                first_of[digest] = built[line]
+            except ValidationError as exc:
+                errors[line] = _messages_of(exc)
+        good = [line for line in good if line not in errors]
+        households = self._households_for(good, parsed, errors)
+        totals = {"new": 0, "update": 0}
+        for line in list(built):
+            if line in errors:  # its household could not be saved
+                del built[line]
+            else:
+                built[line].household = households[parsed[line].number]
+        self._insert_residents(built, errors)
+        for line in built:
+            if line not in errors:
+                totals["new"] += 1
+                existing[hashes[line]] = built[line]
+        # Known people (registered before, or earlier in this file): moved and updated.
+        for done, line in enumerate(good, 1):
+            if line in errors or line in built:
+                continue
+            item = parsed[line]
+            person = existing.get(hashes[line])
+            if person is None:  # its first row in this file was refused
+                first = next(n for n in good if hashes[n] == hashes[line])
+                errors[line] = [
+                    f"{COL_ID}: "
+                    + _("This person's row at line %(line)d was not imported.") % {"line": first}
+                ]
+                continue
+            try:
+                with transaction.atomic():
+                    self._update(item, households[item.number], person)
+            except ValidationError as exc:
+                errors[line] = _messages_of(exc)
+            else:
+                totals["update"] += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(len(rows) // 2 + done // 2)
+        return totals, [{"line": line, "messages": errors[line]} for line in sorted(errors)]
+
+    def _households_for(self, lines, parsed, errors) -> dict[str, Household]:
+        """The household of each number: the village's existing ones updated with the file's
+        values (the last row's value of each column wins, as row by row), new ones created
+        together. A household that cannot be saved fails each of its rows."""
+        rows_of: dict[str, list[int]] = {}
+        for line in lines:
+            rows_of.setdefault(parsed[line].number, []).append(line)
+        found = {
+            h.number: h
+            for h in Household.objects.filter(village=self.village, number__in=list(rows_of))
+        }
+        households: dict[str, Household] = {}
+        new: list[Household] = []
+        for number, its_lines in rows_of.items():
+            values: dict = {}
+            group = None
+            for line in its_lines:
+                values |= parsed[line].household
+                group = parsed[line].group or group
+            try:
+                if number in found:
+                    changes = values | ({"group": group} if group is not None else {})
+                    with transaction.atomic():
+                        services.household_update(
+                            household=found[number], user=self.user, **changes
+                        )
+                    households[number] = found[number]
+                else:
+                    item = services.NewHousehold(
+                        village=self.village, number=number, group=group, **values
+                    )
+                    households[number] = services.household_build(item)
+                    new.append(households[number])
+            except ValidationError as exc:
+                for line in its_lines:
+                    errors[line] = _messages_of(exc)
+        if new:
+            services.households_insert(user=self.user, households=new, reason=IMPORT_REASON)
+        return households
+
+    def _insert_residents(self, built: dict[int, Resident], errors) -> None:
+        """Insert the new people together; if the batch is refused (someone registered one
+        of them meanwhile), one by one, so only the offending rows fail."""
+        if not built:
             return
+        try:
+            with transaction.atomic():
+                services.residents_insert(
+                    user=self.user, residents=list(built.values()), reason=IMPORT_REASON
+                )
+            return
+        except ValidationError:
+            pass
+        for line, resident in built.items():
+            try:
+                with transaction.atomic():
+                    services.residents_insert(
+                        user=self.user, residents=[resident], reason=IMPORT_REASON
+                    )
+            except ValidationError as exc:
+                errors[line] = _messages_of(exc)
+
+    def _update(self, parsed: ParsedRow, household: Household, existing: Resident) -> None:
         if existing.household_id != household.pk:
             services.resident_move(resident=existing, to_household=household, user=self.user)
         services.resident_update(
@@ -284,26 +410,21 @@ class RowImporter:
             **parsed.resident,
         )
 
-    def apply(self, row: dict) -> str:
-        """Import one row; "new" or "update". ValidationError (by column) when refused."""
-        parsed = self.parse(row)
-        existing = services.resident_by_id_number(parsed.id_number)
-        if existing is not None and not has_role_at(
-            self.user, REGISTRY_KEEPERS, existing.household.village.code
-        ):
-            raise ValidationError(
-                {COL_ID: [_("This person is registered in a household outside your area.")]}
-            )
-        try:
-            with transaction.atomic():
-                household = self._household(parsed)
-                self._resident(parsed, household, existing)
-        except Exception:
-            # The row was rolled back in the database: a cached copy would be stale.
-            self.households.pop(parsed.number, None)
-            raise
-        self.households[household.number] = household
-        return "new" if existing is None else "update"
+
+IMPORT_REASON = "导入"
+
+
+def _check_update(person: Resident, parsed: ParsedRow) -> None:
+    """Would resident_update accept this row? The field checks on a copy, before anything
+    is written."""
+    copy = Resident(
+        **{f.attname: getattr(person, f.attname) for f in Resident._meta.concrete_fields}
+    )
+    for name, value in parsed.resident.items():
+        setattr(copy, name, value)
+    copy.full_clean(
+        exclude=["household", "id_hash"], validate_unique=False, validate_constraints=False
+    )
 
 
 def _poverty_status(value):
@@ -422,33 +543,25 @@ def _messages_of(error: ValidationError) -> list[str]:
 def run_import(*, job: ImportJob, user, dry_run: bool) -> dict:
     """Run the import of a job's file; return totals and per-line errors.
 
-    Rows go through RowImporter, one savepoint each, inside one transaction that a dry
-    run rolls back. Progress (rows done) goes to the cache, not the job row: other
-    connections would not see the job row before the transaction ends."""
+    One transaction, which a dry run rolls back: the dry run does the same work as the
+    import, so what it reports is what the import will do. Progress (rows done) goes to
+    the cache, not the job row: other connections would not see the job row before the
+    transaction ends."""
     sheet = read_sheet(file_bytes(job), job.original_name)
     # the progress bar's total, visible to the page while the rows are checked
     ImportJob.objects.filter(pk=job.pk).update(rows_total=len(sheet.rows))
     importer = RowImporter(village=job.village, user=user)
-    totals = {"new": 0, "update": 0, "error": 0, "rows": len(sheet.rows)}
-    errors = []
     key = progress_key(job)
+    rows = [
+        (line, dict(zip(sheet.headers, cells, strict=False)))
+        for line, cells in zip(sheet.lines, sheet.rows, strict=True)
+    ]
     with transaction.atomic():
-        for done, (line, cells) in enumerate(zip(sheet.lines, sheet.rows, strict=True), 1):
-            row = dict(zip(sheet.headers, cells, strict=False))
-            try:
-                with transaction.atomic():
-                    totals[importer.apply(row)] += 1
-            except ValidationError as exc:
-                errors.append({"line": line, "messages": _messages_of(exc)})
-            except DatabaseError:
-                logger.exception("import %s: line %s failed", job.pk, line)
-                message = _("Unexpected error; nothing of this row was saved.")
-                errors.append({"line": line, "messages": [message]})
-            if done % PROGRESS_EVERY == 0:
-                cache.set(key, done, timeout=3600)
+        counts, errors = importer.run(rows, progress=lambda done: cache.set(key, done, 3600))
         if dry_run:
             transaction.set_rollback(True)
-    totals["error"] = len(errors)
+    totals = {"new": counts["new"], "update": counts["update"], "error": len(errors)}
+    totals["rows"] = len(sheet.rows)
     failed_rows = _failed_rows(sheet, errors) if errors else b""
     return {"totals": totals, "errors": errors, "failed": False, "failed_rows": failed_rows}
 

@@ -143,27 +143,36 @@ def household_create(
     return household
 
 
-def households_create_many(*, user, households: list[NewHousehold], reason: str) -> list[Household]:
-    """Register many households at once (the demo; the county-scale import will) with the
-    same validation as household_create; numbers unique in their village, within the
-    batch and against the registry. All or nothing."""
-    built = [_household_of(item) for item in households]
-    keys = [(h.village.pk, h.number) for h in built]
+def household_build(item: NewHousehold) -> Household:
+    """The unsaved household, its fields checked as household_create checks them (the
+    village and group are saved records; the database enforces the number's uniqueness)."""
+    household = _household_of(item)
+    household.full_clean(
+        exclude=["village", "group"], validate_unique=False, validate_constraints=False
+    )
+    return household
+
+
+def households_insert(*, user, households: list[Household], reason: str) -> list[Household]:
+    """Insert built households (household_build) at once, with their history rows."""
+    keys = [(h.village_id, h.number) for h in households]
     if len(set(keys)) != len(keys):
         raise ValidationError(_("A household number appears twice in one village."))
-    # The field checks of household_create; the village and group are saved records (no
-    # query to prove they exist) and the database enforces uniqueness and constraints.
-    for household in built:
-        household.full_clean(
-            exclude=["village", "group"], validate_unique=False, validate_constraints=False
-        )
     with transaction.atomic():
         try:
-            saved = insert_with_history(built, Household, user=user, reason=reason)
+            saved = insert_with_history(households, Household, user=user, reason=reason)
         except IntegrityError as exc:
             raise ValidationError(_("A household number is already used in its village.")) from exc
         stats_mark_stale({h.village_id for h in saved})
         return saved
+
+
+def households_create_many(*, user, households: list[NewHousehold], reason: str) -> list[Household]:
+    """Register many households at once (the demo, the import) with the same validation
+    as household_create; numbers unique in their village, within the batch and against
+    the registry. All or nothing."""
+    built = [household_build(item) for item in households]
+    return households_insert(user=user, households=built, reason=reason)
 
 
 def household_update(
@@ -237,8 +246,11 @@ def registered_residents(hashes: list[str]) -> dict[str, Resident]:
     """The duplicate rule: which of these ID hashes belong to a registered resident (one
     person is one resident, whatever their status). Forms, the import and the demo all
     ask here, directly or through resident_register."""
-    found = Resident.objects.filter(id_hash__in=hashes).select_related("household__village")
-    return {r.id_hash: r for r in found}
+    found: dict[str, Resident] = {}
+    for start in range(0, len(hashes), 5000):  # bounded parameter lists (SQLite, PostgreSQL)
+        qs = Resident.objects.filter(id_hash__in=hashes[start : start + 5000])
+        found |= {r.id_hash: r for r in qs.select_related("household__village")}
+    return found
 
 
 def resident_by_id_number(number: str) -> Resident | None:
@@ -352,31 +364,41 @@ def resident_register(
     return resident
 
 
-def residents_register_many(*, user, residents: list[NewResident], reason: str) -> list[Resident]:
-    """Register many people at once (the demo; the county-scale import will), with the
-    same rules as resident_register: validated numbers, identity fields from the number,
-    the duplicate rule (against the registry and within the batch), field validation.
-    All or nothing; one INSERT per thousand rows with their history."""
-    built = [_resident_of(item) for item in residents]
-    hashes = [r.id_hash for r in built]
+def resident_build(item: NewResident) -> Resident:
+    """The unsaved resident with the checks of resident_register except the duplicate rule
+    (residents_insert applies it to a whole batch): a valid ID number, the identity fields
+    read off it, field validation."""
+    resident = _resident_of(item)
+    resident.full_clean(
+        exclude=["household", "id_hash"], validate_unique=False, validate_constraints=False
+    )
+    return resident
+
+
+def residents_insert(*, user, residents: list[Resident], reason: str) -> list[Resident]:
+    """Insert built residents (resident_build) at once with their history rows, after the
+    duplicate rule (against the registry and within the batch). All or nothing."""
+    hashes = [r.id_hash for r in residents]
     if len(set(hashes)) != len(hashes):
         raise DuplicateResident(None)
     existing = registered_residents(hashes)
     if existing:
         raise DuplicateResident(next(iter(existing.values())))
-    # The field checks of resident_register; the household is a saved record and the
-    # database enforces uniqueness and the check constraints.
-    for resident in built:
-        resident.full_clean(
-            exclude=["household", "id_hash"], validate_unique=False, validate_constraints=False
-        )
     with transaction.atomic():
         try:
-            saved = insert_with_history(built, Resident, user=user, reason=reason)
+            saved = insert_with_history(residents, Resident, user=user, reason=reason)
         except IntegrityError as exc:  # registered meanwhile by someone else
             raise DuplicateResident(None) from exc
         stats_mark_stale({r.household.village_id for r in saved})
         return saved
+
+
+def residents_register_many(*, user, residents: list[NewResident], reason: str) -> list[Resident]:
+    """Register many people at once (the demo, the import), with the same rules as
+    resident_register: validated numbers, identity fields from the number, the duplicate
+    rule, field validation. All or nothing; the rows stream to the database with COPY."""
+    built = [resident_build(item) for item in residents]
+    return residents_insert(user=user, residents=built, reason=reason)
 
 
 def resident_update(
