@@ -26,7 +26,15 @@ class ResidentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "household", "relation", "status"]
     list_filter = ["status", "labour_ability"]
     raw_id_fields = ["household"]
-    exclude = ["name", "religion", "id_hash", "id_cipher", "phone_cipher"]
+    exclude = [
+        "name",
+        "religion",
+        "id_hash",
+        "id_cipher",
+        "phone_cipher",
+        "id_masked",
+        "phone_masked",
+    ]
 
 
 @admin.register(AccessEvent)

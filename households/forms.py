@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,16 @@ def _blank(label):
 HEALTH_FILTER = [*_blank(_("Any health")), *Health.choices, ("disabled", _("Disabled"))]
 
 
+class NameChoiceIterator(ModelChoiceIterator):
+    """(pk, name) pairs straight from the database: no model instance per option (a
+    county's 200 villages, on every list page)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
 class RegionChoiceMixin:
     """Limits the village and group fields to the regions the user may see.
 
@@ -55,10 +66,12 @@ class RegionChoiceMixin:
     def limit_regions(self, user, roles=None) -> None:
         villages = Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE)
         village_field = self.fields["village"]
+        village_field.iterator = NameChoiceIterator  # before the queryset, which binds it
         village_field.queryset = villages
         village_field.widget.attrs["data-groups-url"] = reverse_lazy("households:group_options")
         village = self._chosen_village(villages)
         group = self.fields["group"]
+        group.iterator = NameChoiceIterator
         group.queryset = (
             Region.objects.filter(level=Level.GROUP, parent=village)
             if village is not None

@@ -137,9 +137,10 @@ def _choice_lookup(choices: type[models.Choices]) -> dict[str, object]:
 def _choice(choices: type[models.Choices], value):
     """The stored value of a cell naming a choice; None for a blank cell (keep or default)."""
     text = _text(value)
+    lookup = _choice_lookup(choices)
     if text == "":
-        return "" if "" in choices.values else None
-    found = _choice_lookup(choices).get(text.lower())
+        return "" if "" in lookup else None
+    found = lookup.get(text.lower())
     if found is None:
         labels = "、".join(str(label) for _v, label in choices.choices if str(label))
         raise ValueError(

@@ -597,7 +597,7 @@ class VillageStats(models.Model):
         verbose_name=_("village"),
         primary_key=True,
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="figures",
     )
     counts = models.JSONField(_("counts"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))

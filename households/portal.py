@@ -3,27 +3,38 @@
 
 from __future__ import annotations
 
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
-from households.stats import overview
+from households.stats import overview_cached
 from villages.models import Level, Region
 from villages.registry import MenuEntry, Panel, portal
-from villages.scoping import holds_role
+from villages.scoping import holds_role, region_codes
 
 
 def overview_panel(request, region) -> dict:
-    """Headline counts and population charts of the user's area (or one region in it)."""
+    """Headline counts and population charts of the user's area (or one region in it),
+    rendered once per scope, region and language until a registry write in the area."""
     villages = Region.objects.visible_to(request.user, roles=REGISTRY_READERS).filter(
         level=Level.VILLAGE
     )
     if region is not None:
         villages = villages.filter(code__startswith=region.code)
-    return {
-        "overview": overview(villages),
-        "region": region,
-        "can_import": holds_role(request.user, REGISTRY_KEEPERS),
-    }
+    can_import = holds_role(request.user, REGISTRY_KEEPERS)
+    scope = ",".join(region_codes(request.user, REGISTRY_READERS)) or "*"
+    key = f"{scope}|{region.code if region else ''}|{translation.get_language()}|{can_import}"
+
+    def render(overview: dict) -> str:
+        return render_to_string(
+            "households/_overview_panel.html",
+            {"panel": {"overview": overview, "region": region, "can_import": can_import}},
+            request=request,
+        )
+
+    return {"html": mark_safe(overview_cached(villages, key, render))}  # noqa: S308 (ours)
 
 
 def register() -> None:
@@ -68,7 +79,7 @@ def register() -> None:
     portal.add_home_panel(
         Panel(
             key="registry_overview",
-            template="households/_overview_panel.html",
+            template="includes/panel_html.html",
             context=overview_panel,
             roles=REGISTRY_READERS,
             order=10,

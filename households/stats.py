@@ -9,9 +9,15 @@ minutes by the periodic task, and all of them each night, since ages move on wit
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from collections import Counter
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, IntegerField, Max, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from households.models import VillageStats, today_local
@@ -74,8 +80,69 @@ def overview(villages) -> dict:
     return overview_of(dict(total), computed_at=computed_at)
 
 
-def household_total(villages) -> int:
-    """How many households these villages hold: the unfiltered list's count, from the
-    figures (a COUNT over a county's households joined to their regions cost 45-90 ms of
-    every list page)."""
-    return sum(row.counts.get("households", 0) for row in fresh_stats(villages))
+def _freshness(villages) -> tuple[str | None, dict]:
+    """A token of these villages' figures, None when some are stale, missing or from an
+    earlier day; and the database's sums of the household counts."""
+    start_of_day = timezone.make_aware(datetime.datetime.combine(today_local(), datetime.time.min))
+    # one query: the villages, joined to their figures
+    figures = villages.order_by().aggregate(
+        expected=Count("pk"),
+        total=Sum(Cast(KeyTextTransform("households", "figures__counts"), IntegerField())),
+        present=Count("figures"),
+        outdated=Count(
+            "figures", filter=Q(figures__stale=True) | Q(figures__computed_at__lt=start_of_day)
+        ),
+        latest=Max("figures__computed_at"),
+    )
+    if figures["outdated"] or figures["present"] != figures["expected"]:
+        return None, figures
+    latest = figures["latest"]
+    token = f"{figures['present']}:{latest.timestamp() if latest else 0}:{figures['total'] or 0}"
+    return token, figures
+
+
+def overview_cached(villages, key: str, render) -> str:
+    """The overview panel's HTML, kept in the cache under the figures' freshness token (a
+    registry write in the area changes the token) and `key` (scope, region, language):
+    render(overview) makes it when it is not there."""
+    token, _figures = _freshness(villages)
+    if token is not None:
+        cache_key = "overview:" + hashlib.sha256(f"{key}|{token}".encode()).hexdigest()
+        html = cache.get(cache_key)
+        if html is not None:
+            return html
+    html = render(overview(villages))
+    if token is not None:
+        cache.set(cache_key, html, OVERVIEW_CACHE_SECONDS)
+    return html
+
+
+OVERVIEW_CACHE_SECONDS = 300
+
+
+def household_total(villages) -> tuple[int, str]:
+    """How many households these villages hold, and a token of the figures' freshness:
+    the unfiltered list's count (a COUNT over a county's households joined to their
+    regions cost 45-90 ms of every list page). Summed in the database; stale or missing
+    figures are recomputed first. The token changes with any registry write in these
+    villages (the write marks its village stale, the recomputation stamps a new time), so
+    what is cached under it is never older than the registry."""
+    start_of_day = timezone.make_aware(datetime.datetime.combine(today_local(), datetime.time.min))
+    # one query: the villages, joined to their figures
+    figures = villages.order_by().aggregate(
+        expected=Count("pk"),
+        total=Sum(Cast(KeyTextTransform("households", "figures__counts"), IntegerField())),
+        present=Count("figures"),
+        outdated=Count(
+            "figures", filter=Q(figures__stale=True) | Q(figures__computed_at__lt=start_of_day)
+        ),
+        latest=Max("figures__computed_at"),
+    )
+    if figures["outdated"] or figures["present"] != figures["expected"]:
+        rows = fresh_stats(villages)
+        total = sum(row.counts.get("households", 0) for row in rows)
+        latest = max((row.computed_at for row in rows), default=None)
+        return total, f"{len(rows)}:{latest.timestamp() if latest else 0}:{total}"
+    total = figures["total"] or 0
+    latest = figures["latest"]
+    return total, f"{figures['present']}:{latest.timestamp() if latest else 0}:{total}"

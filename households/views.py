@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
-from functools import partial
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,6 +61,7 @@ from villages.scoping import (
     holds_role,
     may_see_identity,
     may_see_identity_everywhere,
+    region_codes,
     require_role,
 )
 
@@ -148,31 +152,52 @@ def household_list(request: HttpRequest) -> HttpResponse:
     qs = Household.objects.visible_to(request.user)
     data = form.cleaned_data if form.is_valid() else {}
     qs = filter_households(qs, data)
-    count = None
+    can_edit = holds_role(request.user, REGISTRY_KEEPERS)
+    table, count, key = None, None, None
     if {k for k, v in data.items() if v not in ("", None, False)} <= {"village"}:
-        # all households of the user's area or of one village: the home page's figures hold
-        # the count (kept exact by every registry write)
+        # All households of the user's area or of one village: the home page's figures
+        # hold the count, and their freshness token keys the rendered table, so that a
+        # registry write in the area is seen at once (households.stats.household_total).
         villages = form.fields["village"].queryset
         if data.get("village"):
             villages = villages.filter(pk=data["village"].pk)
-        count = partial(household_total, villages)
-    page = _page(
-        request,
-        qs,
-        rows=lambda ids: Household.objects.with_head().filter(pk__in=ids).order_by(),
-        count=count,
-    )
+        count, token = household_total(villages)
+        scope = ",".join(region_codes(request.user, REGISTRY_READERS)) or "*"
+        parts = (scope, request.GET.urlencode(), translation.get_language(), can_edit, token)
+        key = "household-table:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        table = cache.get(key)
+    if table is not None:
+        table = mark_safe(table)  # noqa: S308 (this view's own rendering, cached)
+    else:
+        page = _page(
+            request,
+            qs,
+            rows=lambda ids: Household.objects.with_head().filter(pk__in=ids).order_by(),
+            count=count,
+        )
+        table = render_to_string(
+            "households/_household_table.html",
+            {"page": page, "can_edit": can_edit},
+            request=request,
+        )
+        if key is not None:
+            cache.set(key, table, TABLE_CACHE_SECONDS)
     return render(
         request,
         "households/household_list.html",
         {
             "form": form,
-            "page": page,
-            "can_edit": holds_role(request.user, REGISTRY_KEEPERS),
+            "table": table,
+            "can_edit": can_edit,
             "can_export_full": may_see_identity_everywhere(request.user, REGISTRY_READERS),
             "reveal_form": RevealForm(),
         },
     )
+
+
+# A rendered page of the household list is kept this long at most (its key changes with
+# any registry write in the area before that).
+TABLE_CACHE_SECONDS = 300
 
 
 def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:

@@ -169,3 +169,23 @@ def test_on_postgresql_a_two_character_search_reads_the_name_index(resident):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "resident_name_grams_idx" in plan
+
+
+def test_the_cached_list_shows_a_registry_write_at_once(
+    cadre_client, village_cadre, village, group
+):
+    """The rendered table is kept under a token of the village figures' freshness: a write
+    through the services changes the token, so the next page is rendered anew."""
+    services.household_create(user=village_cadre, village=village, number="0001")
+
+    def page() -> str:  # the form's CSRF token changes with each response
+        html = cadre_client.get("/households/").content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    first = page()
+    assert "共 1" in first
+    assert page() == first  # the kept table
+    services.household_create(user=village_cadre, village=village, number="0002", group=group)
+    second = page()
+    assert "共 2" in second
+    assert ">0002</a>" in second

@@ -205,3 +205,23 @@ def test_a_small_export_is_still_written_at_once(cadre_client, resident):
     response = cadre_client.get("/households/export/")
     assert response.status_code == 200
     assert not ExportJob.objects.exists()
+
+
+def test_the_commands_run_what_the_tasks_run(
+    cadre_client, county_of_60, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    job = _run_export(cadre_client, "/households/export/", django_capture_on_commit_callbacks)
+    out = io.StringIO()
+    call_command("purge_exports", stdout=out)
+    assert out.getvalue().strip() == "expired=0"
+    ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
+    out = io.StringIO()
+    call_command("purge_exports", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "expired=1 (dry run)"
+    call_command("purge_exports", stdout=io.StringIO())
+    assert ExportJob.objects.get().status == ExportStatus.EXPIRED
+    out = io.StringIO()
+    call_command("registry_figures", stdout=out)
+    assert out.getvalue().strip() == "villages=1"

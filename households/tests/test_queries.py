@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _queries(client, url) -> int:
+    cache.clear()  # both measurements take the uncached path (the picker, the tables)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -41,8 +43,8 @@ def test_list_queries_same_for_10_and_1000_households(cadre_client, village, gro
     # rows (9 in all). The home adds its regions (2), the villages in scope and their
     # figures (2) and, the figures being stale, their recomputation (2 grouped queries),
     # the upsert and the reload (13 in all); the household list takes its count from the
-    # same figures (16 when stale, 10 when fresh: test_household_list_query_budget)
-    assert large <= 16
+    # same figures (18 when stale, fewer when fresh: test_household_list_query_budget)
+    assert large <= 18
 
 
 @pytest.mark.parametrize("n", [1, 50])
