@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from households.exports import export_run, export_submit
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
 from villages.models import Role, StaffAssignment
@@ -67,6 +68,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url(f"{live_server.url}/")
 
+    job = export_submit(user=cadre, kind="households", params="", full=False, reason="")
+    export_run(job_id=job.pk)
     pages = {
         "home": "/",
         "households": "/households/",
@@ -74,6 +77,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "household": f"/households/{household.pk}/",
         "add-member": f"/households/{household.pk}/residents/new/",
         "import": "/import/",
+        "exports": "/exports/",
+        "export": f"/exports/{job.token}/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
