@@ -308,7 +308,7 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
     }
 
 
-def history_of(household: Household) -> list[dict]:
+def history_of(household: Household, resident_ids: list[int] | None = None) -> list[dict]:
     """Every recorded change of the household and its members, newest first, with diffs.
 
     Three queries: the historical rows are fetched in bulk and diffed here, pairwise per
@@ -323,7 +323,9 @@ def history_of(household: Household) -> list[dict]:
     seen = set()
     for qs in (
         Resident.history.filter(household_id=household.pk),
-        Resident.history.filter(id__in=household.residents.values("pk")),
+        Resident.history.filter(
+            id__in=resident_ids if resident_ids is not None else household.residents.values("pk")
+        ),
     ):
         for record in qs.select_related("history_user"):
             if record.history_id not in seen:

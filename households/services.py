@@ -482,6 +482,7 @@ def life_event_record(
         event = LifeEvent(resident=resident, kind=kind, date=date, note=note, recorded_by=user)
         event.full_clean()
         event.save()
+        stats_mark_stale([resident.household.village_id])  # the household page lists it
         status = STATUS_AFTER_EVENT.get(LifeEventKind(kind))
         if status and resident.status != status:
             resident.status = status
@@ -544,4 +545,5 @@ def document_upload(
         document.file.save("photo.jpg", ContentFile(data), save=False)
         document.full_clean()
         document.save()
+        stats_mark_stale([household.village_id])  # the household page lists it
     return document

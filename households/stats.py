@@ -146,3 +146,10 @@ def household_total(villages) -> tuple[int, str]:
     total = figures["total"] or 0
     latest = figures["latest"]
     return total, f"{figures['present']}:{latest.timestamp() if latest else 0}:{total}"
+
+
+def village_token(village_id: int) -> str | None:
+    """The freshness token of one village's figures (None while a write is not yet
+    counted): what a household's page is kept under."""
+    token, _figures = _freshness(Region.objects.filter(pk=village_id))
+    return token

@@ -53,7 +53,7 @@ from households.selectors import (
     history_of,
     looks_like_id_number,
 )
-from households.stats import household_total
+from households.stats import household_total, village_token
 from villages.models import Region
 from villages.registry import household_panels
 from villages.scoping import (
@@ -290,36 +290,61 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk)
-    residents = list(
-        household.residents.order_by(
-            "status", Case(When(relation="head", then=0), default=1), "birth_date"
-        ).prefetch_related(Prefetch("events", to_attr="event_list"))
-    )
-    documents = household.documents.select_related("resident", "uploaded_by")
     can_edit = has_role_at(request.user, REGISTRY_KEEPERS, household.village.code)
-    events = sorted(
-        ((e, r) for r in residents for e in r.event_list),
-        key=lambda pair: (pair[0].date, pair[0].pk),
-        reverse=True,
-    )
+    can_reveal = may_see_identity(request.user, household.village.code)
+    # The registry's parts of the page are kept under the village figures' freshness
+    # token: every registry write in the village (through the services) changes it, so a
+    # kept page is never older than the registry (households.stats.village_token).
+    token = village_token(household.village_id)
+    key = None
+    parts = None
+    if token is not None:
+        flags = (pk, token, can_edit, can_reveal, translation.get_language())
+        key = "household-page:" + hashlib.sha256(repr(flags).encode()).hexdigest()
+        parts = cache.get(key)
+    if parts is None:
+        parts = _household_parts(request, household, can_edit=can_edit, can_reveal=can_reveal)
+        if key is not None:
+            cache.set(key, parts, TABLE_CACHE_SECONDS)
     return render(
         request,
         "households/household_detail.html",
         {
             "household": household,
-            "residents": residents,
-            "events": events,
-            "documents": documents,
-            "history": history_of(household),
-            "can_edit": can_edit,
-            "can_reveal": may_see_identity(request.user, household.village.code),
-            "identity_documents": IDENTITY_DOCUMENTS,
+            "parts": {name: mark_safe(html) for name, html in parts.items()},  # noqa: S308
             "document_form": DocumentForm(household=household) if can_edit else None,
-            "today": timezone.localdate(),
             # other apps' panels (monitoring, points, grid …), from the portal registry
             "panels": household_panels(request, household),
         },
     )
+
+
+def _household_parts(request, household: Household, *, can_edit: bool, can_reveal: bool):
+    residents = list(
+        household.residents.order_by(
+            "status", Case(When(relation="head", then=0), default=1), "birth_date"
+        ).prefetch_related(Prefetch("events", to_attr="event_list"))
+    )
+    events = sorted(
+        ((e, r) for r in residents for e in r.event_list),
+        key=lambda pair: (pair[0].date, pair[0].pk),
+        reverse=True,
+    )
+    context = {
+        "household": household,
+        "residents": residents,
+        "events": events,
+        "documents": household.documents.select_related("resident", "uploaded_by"),
+        "history": history_of(household, resident_ids=[r.pk for r in residents]),
+        "can_edit": can_edit,
+        "can_reveal": can_reveal,
+        "identity_documents": IDENTITY_DOCUMENTS,
+        "today": timezone.localdate(),
+    }
+    return {
+        name: render_to_string(f"households/_household_{name}.html", context, request=request)
+        for name in ("top", "events", "documents", "history")
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -189,3 +189,36 @@ def test_the_cached_list_shows_a_registry_write_at_once(
     second = page()
     assert "共 2" in second
     assert ">0002</a>" in second
+
+
+def test_a_kept_household_page_shows_each_write_to_the_household(
+    cadre_client, village_cadre, village, group
+):
+    """The registry's parts of a household's page are kept under the village figures'
+    token; every service that changes what the page shows moves the token."""
+    import datetime
+
+    from households.stats import stats_refresh
+
+    household = services.household_create(user=village_cadre, village=village, number="0001")
+    person = services.resident_register(
+        household=household, user=village_cadre, id_number="11010519491231002X", name="李四",
+        relation="head", labour_ability="normal", employment="migrant",
+    )  # fmt: skip
+    url = f"/households/{household.pk}/"
+
+    def page() -> str:
+        stats_refresh()  # what the home page, the lists or the periodic task do meanwhile
+        html = cadre_client.get(url).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    first = page()
+    assert page() == first  # kept
+    services.life_event_record(
+        resident=person, user=village_cadre, kind="marriage", date=datetime.date(2026, 5, 1)
+    )
+    assert "2026-05-01" in page()
+    services.household_update(household=household, user=village_cadre, address="新住址")
+    assert "新住址" in page()
+    services.resident_update(resident=person, user=village_cadre, skills="电工", employment="local")
+    assert "县内务工" in page()
