@@ -127,25 +127,13 @@ def household_total(villages) -> tuple[int, str]:
     figures are recomputed first. The token changes with any registry write in these
     villages (the write marks its village stale, the recomputation stamps a new time), so
     what is cached under it is never older than the registry."""
-    start_of_day = timezone.make_aware(datetime.datetime.combine(today_local(), datetime.time.min))
-    # one query: the villages, joined to their figures
-    figures = villages.order_by().aggregate(
-        expected=Count("pk"),
-        total=Sum(Cast(KeyTextTransform("households", "figures__counts"), IntegerField())),
-        present=Count("figures"),
-        outdated=Count(
-            "figures", filter=Q(figures__stale=True) | Q(figures__computed_at__lt=start_of_day)
-        ),
-        latest=Max("figures__computed_at"),
-    )
-    if figures["outdated"] or figures["present"] != figures["expected"]:
+    token, figures = _freshness(villages)
+    if token is None:
         rows = fresh_stats(villages)
         total = sum(row.counts.get("households", 0) for row in rows)
         latest = max((row.computed_at for row in rows), default=None)
         return total, f"{len(rows)}:{latest.timestamp() if latest else 0}:{total}"
-    total = figures["total"] or 0
-    latest = figures["latest"]
-    return total, f"{figures['present']}:{latest.timestamp() if latest else 0}:{total}"
+    return figures["total"] or 0, token
 
 
 def village_token(village_id: int) -> str | None:
