@@ -4,7 +4,6 @@ and the error pages."""
 
 from __future__ import annotations
 
-import hashlib
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.i18n import set_language as django_set_language
 
+from common.caching import cache_key
 from common.widgets import FastSelect
 from villages.models import Level, Region
 from villages.registry import home_panels
@@ -35,12 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     top = list(Region.objects.filter(code__in=region_codes(request.user)).order_by("code"))
     # The picker's options change when regions are loaded or added (rare, by the county):
     # kept five minutes per scope, choice and language.
-    key = (
-        "region-select:"
-        + hashlib.sha256(
-            repr((region_codes(request.user), code, translation.get_language())).encode()
-        ).hexdigest()
-    )
+    key = cache_key("region-select", region_codes(request.user), code, translation.get_language())
     picker = cache.get(key)
     if picker is None:
         groups = _region_groups(regions)

@@ -376,8 +376,13 @@ def exports_purge(now: datetime.datetime | None = None) -> int:
     expired = ExportJob.objects.filter(expires_at__lte=now).exclude(status=ExportStatus.EXPIRED)
     count = 0
     for job in expired:
-        if job.file:
-            job.file.delete(save=False)
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
+        export_expire(job)
         count += 1
     return count
+
+
+def export_expire(job: ExportJob) -> None:
+    """The job's file deleted, the job marked expired."""
+    if job.file:
+        job.file.delete(save=False)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")

@@ -9,10 +9,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
-from households.stats import overview_cached
+from households.stats import overview_cached, reader_scope
 from villages.models import Level, Region
 from villages.registry import MenuEntry, Panel, portal
-from villages.scoping import holds_role, region_codes
+from villages.scoping import holds_role
 
 
 def overview_panel(request, region) -> dict:
@@ -24,8 +24,9 @@ def overview_panel(request, region) -> dict:
     if region is not None:
         villages = villages.filter(code__startswith=region.code)
     can_import = holds_role(request.user, REGISTRY_KEEPERS)
-    scope = ",".join(region_codes(request.user, REGISTRY_READERS)) or "*"
-    key = f"{scope}|{region.code if region else ''}|{translation.get_language()}|{can_import}"
+    key = repr(
+        (reader_scope(request.user), region and region.code, translation.get_language(), can_import)
+    )
 
     def render(overview: dict) -> str:
         return render_to_string(

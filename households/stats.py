@@ -10,7 +10,6 @@ minutes by the periodic task, and all of them each night, since ages move on wit
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import Counter
 
 from django.core.cache import cache
@@ -20,9 +19,12 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from common.caching import cache_key
 from households.models import VillageStats, today_local
+from households.roles import REGISTRY_READERS
 from households.selectors import overview_of, village_counts
 from villages.models import Level, Region
+from villages.scoping import region_codes
 
 
 def stats_refresh(village_ids: list[int] | None = None, *, only_stale: bool = False) -> int:
@@ -107,13 +109,13 @@ def overview_cached(villages, key: str, render) -> str:
     render(overview) makes it when it is not there."""
     token, _figures = _freshness(villages)
     if token is not None:
-        cache_key = "overview:" + hashlib.sha256(f"{key}|{token}".encode()).hexdigest()
-        html = cache.get(cache_key)
+        kept = cache_key("overview", key, token)
+        html = cache.get(kept)
         if html is not None:
             return html
     html = render(overview(villages))
     if token is not None:
-        cache.set(cache_key, html, OVERVIEW_CACHE_SECONDS)
+        cache.set(kept, html, OVERVIEW_CACHE_SECONDS)
     return html
 
 
@@ -141,3 +143,9 @@ def village_token(village_id: int) -> str | None:
     counted): what a household's page is kept under."""
     token, _figures = _freshness(Region.objects.filter(pk=village_id))
     return token
+
+
+def reader_scope(user) -> str:
+    """What a registry reader's kept fragments depend on of the user: the region codes
+    they read ("*" for a superuser, who reads everything)."""
+    return ",".join(region_codes(user, REGISTRY_READERS)) or "*"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from urllib.parse import quote, urlencode
 
@@ -21,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.caching import cache_key
 from common.xlsx import XLSX_TYPE, xlsx_response
 from households import exports, services
 from households.forms import (
@@ -53,7 +53,7 @@ from households.selectors import (
     history_of,
     looks_like_id_number,
 )
-from households.stats import household_total, village_token
+from households.stats import household_total, reader_scope, village_token
 from villages.models import Region
 from villages.registry import household_panels
 from villages.scoping import (
@@ -61,7 +61,6 @@ from villages.scoping import (
     holds_role,
     may_see_identity,
     may_see_identity_everywhere,
-    region_codes,
     require_role,
 )
 
@@ -97,7 +96,7 @@ def _page(request: HttpRequest, qs, per_page: int | None = None, *, rows=None, c
         return Paginator(qs, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
     paginator = Paginator(qs.values_list("pk", flat=True), per_page or settings.PAGE_SIZE)
     if count is not None:
-        paginator.count = count() if callable(count) else count  # known without a COUNT
+        paginator.count = count  # known without a COUNT
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
     found = {obj.pk: obj for obj in rows(ids)}
@@ -162,9 +161,14 @@ def household_list(request: HttpRequest) -> HttpResponse:
         if data.get("village"):
             villages = villages.filter(pk=data["village"].pk)
         count, token = household_total(villages)
-        scope = ",".join(region_codes(request.user, REGISTRY_READERS)) or "*"
-        parts = (scope, request.GET.urlencode(), translation.get_language(), can_edit, token)
-        key = "household-table:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = cache_key(
+            "household-table",
+            reader_scope(request.user),
+            request.GET.urlencode(),
+            translation.get_language(),
+            can_edit,
+            token,
+        )
         table = cache.get(key)
     if table is not None:
         table = mark_safe(table)  # noqa: S308 (this view's own rendering, cached)
@@ -261,7 +265,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 def export_job(request: HttpRequest, token: str) -> HttpResponse:
     job = _export_job_for(request, token)
     if job.status == ExportStatus.DONE and job.expires_at <= timezone.now():
-        exports.exports_purge()
+        exports.export_expire(job)  # before the hourly purge came to it
         job.refresh_from_db()
     return render(request, "households/export_job.html", {"job": job})
 
@@ -299,8 +303,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     key = None
     parts = None
     if token is not None:
-        flags = (pk, token, can_edit, can_reveal, translation.get_language())
-        key = "household-page:" + hashlib.sha256(repr(flags).encode()).hexdigest()
+        key = cache_key(
+            "household-page", pk, token, can_edit, can_reveal, translation.get_language()
+        )
         parts = cache.get(key)
     if parts is None:
         parts = _household_parts(request, household, can_edit=can_edit, can_reveal=can_reveal)

@@ -13,6 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from common.xlsx import column_letter
+
 HEADERS = [
     "户编号", "村民小组", "住址", "姓名", "身份证号", "与户主关系", "民族", "文化程度",
     "健康状况", "劳动能力", "就业状况", "务工地点", "政治面貌", "联系电话", "低保户", "特困户",
@@ -35,15 +37,6 @@ def write_csv(path: Path, rows: int) -> None:
         writer.writerow(HEADERS)
         for i in range(rows):
             writer.writerow(_row(i))
-
-
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 XLSX_PARTS = {
@@ -106,7 +99,9 @@ def write_xlsx(path: Path, rows: int) -> None:
             head = [["南昌县户籍信息表（2026年）"], HEADERS]
             table = itertools.chain(head, (_row(i) for i in range(rows)))
             for number, values in enumerate(table, start=1):
-                cells = "".join(cell(f"{_column(c)}{number}", str(v)) for c, v in enumerate(values))
+                cells = "".join(
+                    cell(f"{column_letter(c)}{number}", str(v)) for c, v in enumerate(values)
+                )
                 sheet.write(f'<row r="{number}">{cells}</row>'.encode())
             sheet.write(b"</sheetData></worksheet>")
         shared = "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)

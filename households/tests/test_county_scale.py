@@ -3,6 +3,7 @@ same rows and figures as before, from cheaper queries."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -196,10 +197,6 @@ def test_a_kept_household_page_shows_each_write_to_the_household(
 ):
     """The registry's parts of a household's page are kept under the village figures'
     token; every service that changes what the page shows moves the token."""
-    import datetime
-
-    from households.stats import stats_refresh
-
     household = services.household_create(user=village_cadre, village=village, number="0001")
     person = services.resident_register(
         household=household, user=village_cadre, id_number="11010519491231002X", name="李四",
