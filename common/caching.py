@@ -1,10 +1,33 @@
-"""Keys of the portal's cached fragments: a prefix and a digest of what the fragment
-depends on (scope, filters, language, freshness token), short enough for any backend."""
+"""The portal's kept (cached) fragments: their keys — a prefix and a digest of what the
+fragment depends on (scope, filters, language, freshness token), short enough for any
+backend — and the one way to read one or make and keep it."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+# A kept fragment lives this long at most. Fragments of the registry are also keyed by
+# the figures' freshness token, which any registry write in the area changes before then.
+KEPT_SECONDS = 300
 
 
 def cache_key(prefix: str, *parts: object) -> str:
     return f"{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def kept(key: str | None, make: Callable[[], T], seconds: int = KEPT_SECONDS) -> T:
+    """The fragment kept under `key`, or make() kept there now. No key (nothing to key
+    it by, e.g. figures not computed yet): made each time, kept nowhere."""
+    if key is None:
+        return make()
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, seconds)
+    return value

@@ -7,7 +7,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.i18n import set_language as django_set_language
 
-from common.caching import cache_key
+from common.caching import cache_key, kept
 from common.widgets import FastSelect
 from villages.models import Level, Region
 from villages.registry import home_panels
@@ -36,11 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     # The picker's options change when regions are loaded or added (rare, by the county):
     # kept five minutes per scope, choice and language.
     key = cache_key("region-select", region_codes(request.user), code, translation.get_language())
-    picker = cache.get(key)
-    if picker is None:
+
+    def make_picker() -> str:
         groups = _region_groups(regions)
-        picker = _region_select(groups, selected) if groups else ""
-        cache.set(key, picker, 300)
+        return _region_select(groups, selected) if groups else ""
+
+    picker = kept(key, make_picker)
     return render(
         request,
         "home.html",

@@ -28,7 +28,7 @@ from households.models import (
     Sex,
 )
 from households.phones import clean_phone
-from households.roles import REGISTRY_KEEPERS
+from households.roles import REGISTRY_KEEPERS, REGISTRY_READERS
 from households.selectors import (
     MONITORED_FILTER,
     PRESET_ABLE_UNEMPLOYED,
@@ -153,7 +153,7 @@ class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.limit_regions(user)
+        self.limit_regions(user, roles=REGISTRY_READERS)
 
 
 class ResidentFilterForm(RegionChoiceMixin, forms.Form):
@@ -219,7 +219,7 @@ class ResidentFilterForm(RegionChoiceMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.limit_regions(user)
+        self.limit_regions(user, roles=REGISTRY_READERS)
 
     def clean(self):
         data = super().clean()

@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from common.caching import cache_key
+from common.caching import cache_key, kept
 from households.models import VillageStats, today_local
 from households.roles import REGISTRY_READERS
 from households.selectors import overview_of, village_counts
@@ -104,22 +103,12 @@ def _freshness(villages) -> tuple[str | None, dict]:
 
 
 def overview_cached(villages, key: str, render) -> str:
-    """The overview panel's HTML, kept in the cache under the figures' freshness token (a
-    registry write in the area changes the token) and `key` (scope, region, language):
+    """The overview panel's HTML, kept under the figures' freshness token (a registry
+    write in the area changes the token) and `key` (scope, region, language):
     render(overview) makes it when it is not there."""
     token, _figures = _freshness(villages)
-    if token is not None:
-        kept = cache_key("overview", key, token)
-        html = cache.get(kept)
-        if html is not None:
-            return html
-    html = render(overview(villages))
-    if token is not None:
-        cache.set(kept, html, OVERVIEW_CACHE_SECONDS)
-    return html
-
-
-OVERVIEW_CACHE_SECONDS = 300
+    kept_key = cache_key("overview", key, token) if token is not None else None
+    return kept(kept_key, lambda: render(overview(villages)))
 
 
 def household_total(villages) -> tuple[int, str]:

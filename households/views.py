@@ -7,7 +7,6 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
@@ -20,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.caching import cache_key
+from common.caching import cache_key, kept
 from common.xlsx import XLSX_TYPE, xlsx_response
 from households import exports, services
 from households.forms import (
@@ -152,7 +151,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     qs = filter_households(qs, data)
     can_edit = holds_role(request.user, REGISTRY_KEEPERS)
-    table, count, key = None, None, None
+    scope, language = reader_scope(request.user), translation.get_language()
+    count, key = None, None
     if {k for k, v in data.items() if v not in ("", None, False)} <= {"village"}:
         # All households of the user's area or of one village: the home page's figures
         # hold the count, and their freshness token keys the rendered table, so that a
@@ -162,46 +162,43 @@ def household_list(request: HttpRequest) -> HttpResponse:
             villages = villages.filter(pk=data["village"].pk)
         count, token = household_total(villages)
         key = cache_key(
-            "household-table",
-            reader_scope(request.user),
-            request.GET.urlencode(),
-            translation.get_language(),
-            can_edit,
-            token,
+            "household-table", scope, request.GET.urlencode(), language, can_edit, token
         )
-        table = cache.get(key)
-    if table is not None:
-        table = mark_safe(table)  # noqa: S308 (this view's own rendering, cached)
-    else:
+
+    def make_table() -> str:
         page = _page(
             request,
             qs,
             rows=lambda ids: Household.objects.with_head().filter(pk__in=ids).order_by(),
             count=count,
         )
-        table = render_to_string(
+        return render_to_string(
             "households/_household_table.html",
             {"page": page, "can_edit": can_edit},
             request=request,
         )
-        if key is not None:
-            cache.set(key, table, TABLE_CACHE_SECONDS)
+
+    # The filter fields (the user's villages, the chosen village's groups, the values and
+    # errors of this query) are kept like the region picker: regions change rarely, by
+    # the county, and five minutes is the most they lag. About 8 ms a request at 200
+    # villages (docs/benchmarks.md); the <form> and its CSRF token stay outside.
+    fields = kept(
+        cache_key("household-filters", scope, request.GET.urlencode(), language),
+        lambda: render_to_string(
+            "households/_household_filters.html", {"form": form, "open": bool(request.GET)}
+        ),
+    )
     return render(
         request,
         "households/household_list.html",
         {
-            "form": form,
-            "table": table,
+            "filter_fields": mark_safe(fields),  # noqa: S308 (this view's own rendering)
+            "table": mark_safe(kept(key, make_table)),  # noqa: S308 (same)
             "can_edit": can_edit,
             "can_export_full": may_see_identity_everywhere(request.user, REGISTRY_READERS),
             "reveal_form": RevealForm(),
         },
     )
-
-
-# A rendered page of the household list is kept this long at most (its key changes with
-# any registry write in the area before that).
-TABLE_CACHE_SECONDS = 300
 
 
 def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
@@ -301,16 +298,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # kept page is never older than the registry (households.stats.village_token).
     token = village_token(household.village_id)
     key = None
-    parts = None
     if token is not None:
         key = cache_key(
             "household-page", pk, token, can_edit, can_reveal, translation.get_language()
         )
-        parts = cache.get(key)
-    if parts is None:
-        parts = _household_parts(request, household, can_edit=can_edit, can_reveal=can_reveal)
-        if key is not None:
-            cache.set(key, parts, TABLE_CACHE_SECONDS)
+    parts = kept(
+        key,
+        lambda: _household_parts(request, household, can_edit=can_edit, can_reveal=can_reveal),
+    )
     return render(
         request,
         "households/household_detail.html",
@@ -655,7 +650,9 @@ def group_options(request: HttpRequest) -> HttpResponse:
     require_role(request.user, REGISTRY_READERS)
     groups = Region.objects.none()
     if village := request.GET.get("village", ""):
-        villages = Region.objects.visible_to(request.user).filter(level="village")
+        villages = Region.objects.visible_to(request.user, roles=REGISTRY_READERS).filter(
+            level="village"
+        )
         if not village.isdigit() or not villages.filter(pk=village).exists():
             raise Http404
         groups = Region.objects.filter(level="group", parent_id=village)

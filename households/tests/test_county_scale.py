@@ -9,12 +9,13 @@ import re
 import pytest
 from django.db import connection
 
+from conftest import _staff
 from households import services
 from households.models import Household, Resident, VillageStats
 from households.selectors import residents_matching_text
 from households.stats import stats_refresh
 from tests.factories import HouseholdFactory, RegionFactory, ResidentFactory
-from villages.models import Level
+from villages.models import Level, Role, StaffAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,37 @@ def test_a_kept_household_page_shows_each_write_to_the_household(
     assert "新住址" in page()
     services.resident_update(resident=person, user=village_cadre, skills="电工", employment="local")
     assert "县内务工" in page()
+
+
+def test_the_kept_filter_fields_show_each_querys_values(client, county_officer, village, group):
+    """The filter fields are kept per query: a second search shows its own text and
+    village, not the first one's, and a bad value still says what is wrong."""
+    client.force_login(county_officer)
+    first = client.get(f"/households/?q=张三&village={village.pk}").content.decode()
+    assert 'value="张三"' in first
+    assert [v for v, _l in _options(first, "group") if v] == [str(group.pk)]
+    second = client.get("/households/?q=李四").content.decode()
+    assert 'value="李四"' in second
+    assert 'value="张三"' not in second
+    assert [v for v, _l in _options(second, "group")] == [""]
+    again = client.get(f"/households/?q=张三&village={village.pk}").content.decode()
+    assert 'value="张三"' in again
+    bad = client.get("/households/?labour_ability=nonsense").content.decode()
+    assert "选择一个有效的选项" in bad
+    assert "nonsense" in bad
+
+
+def test_a_role_outside_the_registry_adds_no_village_to_the_list(client, village, other_village):
+    """A township officer who is also a co-op clerk elsewhere reads the registry of the
+    township only: the other village is neither offered nor counted."""
+    officer = _staff(Role.TOWNSHIP_OFFICER, village.parent)
+    StaffAssignment.objects.create(user=officer, region=other_village, role=Role.COOP_CLERK)
+    HouseholdFactory(village=village, number="0001")
+    HouseholdFactory(village=other_village, number="0002")
+    stats_refresh()
+    client.force_login(officer)
+    page = client.get("/households/").content.decode()
+    assert str(other_village.pk) not in {v for v, _l in _options(page, "village")}
+    assert str(village.pk) in {v for v, _l in _options(page, "village")}
+    assert "共 1" in page
+    assert client.get(f"/households/groups/?village={other_village.pk}").status_code == 404
