@@ -55,16 +55,16 @@ def insert_with_history(objs: Sequence[M], model: type[M], *, user: Any, reason:
     )
     columns = [history._meta.get_field(f).column for f in tracked]
     columns += ["history_date", "history_type", "history_user_id", "history_change_reason"]
-    _copy_rows(history._meta.db_table, columns, rows)
+    copy_rows(history._meta.db_table, columns, rows)
     return list(objs)
 
 
 def _copy(model: type[models.Model], fields, objs) -> None:
     rows = ([getattr(obj, f.attname) for f in fields] for obj in objs)
-    _copy_rows(model._meta.db_table, [f.column for f in fields], rows)
+    copy_rows(model._meta.db_table, [f.column for f in fields], rows)
 
 
-def _copy_rows(table: str, columns: list[str], rows) -> None:
+def copy_rows(table: str, columns: list[str], rows) -> None:
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )

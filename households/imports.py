@@ -14,6 +14,7 @@ keep only line numbers and messages, never the values.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 import json
@@ -23,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
@@ -38,6 +40,7 @@ from common.xlsx import SheetSpec, XlsxWriter
 from households import services
 from households.idnumbers import id_hash, validate_id_number
 from households.models import (
+    IMPORT_RUNNING,
     DisabilityGrade,
     DisabilityKind,
     Education,
@@ -576,8 +579,23 @@ def import_progress(job: ImportJob) -> int:
 
 
 def file_bytes(job: ImportJob) -> bytes:
+    if not job.file:
+        raise TableError(_("The file is no longer kept (its retention ended); upload it again."))
     with job.file.open("rb") as handle:
         return decrypt_bytes(handle.read())
+
+
+def imports_purge(now: datetime.datetime | None = None) -> int:
+    """Delete uploaded files (full ID numbers, encrypted) past UPLOAD_RETENTION_DAYS, but
+    not while a task reads them; the job, its totals and its errors stay. Says how many."""
+    since = (now or timezone.now()) - datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+    count = 0
+    old = ImportJob.objects.filter(created_at__lte=since).exclude(file="")
+    for job in old.exclude(status__in=IMPORT_RUNNING):
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        count += 1
+    return count
 
 
 def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:

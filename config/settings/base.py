@@ -222,6 +222,12 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 PAGE_SIZE = 50
 # A registry export (an ExportJob's encrypted workbook) can be downloaded this long.
 EXPORT_RETENTION_HOURS = env.int("EXPORT_RETENTION_HOURS", default=24)
+# Uploaded department feeds and registry import files (both hold full ID numbers, kept
+# encrypted) are deleted this many days after they arrive; what they loaded stays.
+UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# Feed files dropped here (by a department's transfer job) are collected by the nightly
+# screening: <DEPARTMENT>_<YYYY-MM>.csv or .xlsx, e.g. YB_2026-10.xlsx.
+FEEDS_INBOX = Path(env("FEEDS_INBOX", default=str(VAR_DIR / "feeds-inbox")))
 
 # --- Logging ----------------------------------------------------------------
 # Every handler masks ID numbers (common.logfilters), request lines of runserver included:

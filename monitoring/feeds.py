@@ -1,0 +1,227 @@
+"""Department feeds (DESIGN §3, steps 1-3): receive a file, load and match it.
+
+A file arrives from the feeds page, from `manage.py ingest_feed` or from the inbox the
+nightly job collects. It is kept encrypted (it holds full ID numbers) until the
+retention ends, and becomes a FeedBatch keyed by (county, department, period, sha256):
+the same file twice is one batch. Loading reads it in a task, never in a web request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from common.crypto import decrypt_bytes, encrypt_bytes
+from common.tables import TableError
+from common.xlsx import SheetSpec, XlsxWriter
+from monitoring.models import BatchStatus, DataItem, Department, FeedBatch, FeedRejection
+from monitoring.screening import load, match, read
+from villages.models import Level, Region
+
+logger = logging.getLogger(__name__)
+
+FEED_SUFFIXES = (".csv", ".xlsx")
+PROGRESS_EVERY = load.CHUNK
+
+
+class FeedRefused(Exception):
+    """The upload is refused before it is stored; str(exc) is the message."""
+
+
+def _retention() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
+
+
+def feed_receive(
+    *,
+    county: Region,
+    department: Department,
+    period: str,
+    name: str,
+    data: bytes,
+    user=None,
+    language: str = "zh-hans",
+) -> tuple[FeedBatch, bool]:
+    """The batch of this file, stored encrypted: (batch, created). The same file for the
+    same department and period is the batch already there (created False)."""
+    if not name.lower().endswith(FEED_SUFFIXES):
+        raise FeedRefused(_("Upload an .xlsx workbook or a .csv file."))
+    if not data:
+        raise FeedRefused(_("The file is empty."))
+    if len(data) > read.FEED_LIMITS.max_bytes:
+        raise FeedRefused(
+            _("The file is larger than %(mb)d MB; split it.")
+            % {"mb": read.FEED_LIMITS.max_bytes // (1024 * 1024)}
+        )
+    if county.level != Level.COUNTY:
+        raise FeedRefused(_("A feed belongs to a county."))
+    digest = hashlib.sha256(data).hexdigest()
+    key = {"county": county, "department": department, "period": period, "sha256": digest}
+    existing = FeedBatch.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    batch = FeedBatch(
+        **key,
+        original_name=name[-200:],
+        expires_at=_retention(),
+        uploaded_by=user,
+        language=language,
+    )
+    batch.full_clean(exclude=["file"])
+    try:
+        with transaction.atomic():
+            batch.file.save(f"{digest[:32]}.bin", ContentFile(encrypt_bytes(data)), save=False)
+            batch.save()
+    except IntegrityError:  # the same file, received at the same moment by another way in
+        batch.file.delete(save=False)
+        return FeedBatch.objects.get(**key), False
+    return batch, True
+
+
+def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
+    """Receive a file from the feeds page and queue its load."""
+    batch, created = feed_receive(**kwargs)
+    if created:
+        from monitoring.tasks import load_batch_task
+
+        transaction.on_commit(lambda: load_batch_task.delay(batch.pk))
+    return batch, created
+
+
+def _progress(batch_id: int, done: int) -> None:
+    FeedBatch.objects.filter(pk=batch_id).update(rows_done=done)
+
+
+def load_batch(batch_id: int) -> FeedBatch:
+    """Load and match a batch (restartable: a half-done load is removed and done again).
+    A loaded batch is left as it is. A file that cannot be read ends the batch as failed
+    with the reason; a crash leaves it loading, for the task's retry or the nightly job."""
+    claimed = FeedBatch.objects.filter(
+        pk=batch_id, status__in=(BatchStatus.QUEUED, BatchStatus.LOADING)
+    ).update(status=BatchStatus.LOADING, rows_done=0, message="")
+    batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
+    if not claimed:
+        return batch
+    with translation.override(batch.language):
+        batch.values.all().delete()
+        batch.rejections.all().delete()
+        try:
+            data = feed_bytes(batch)
+            spec = _mapping_of(batch.department)
+            table, resolved = read.open_feed(data, batch.original_name, spec)
+            FeedBatch.objects.filter(pk=batch_id).update(
+                rows_total=read.count_rows(data, batch.original_name)
+            )
+            checker = load.Checker(
+                items={i.code: i for i in DataItem.objects.filter(department=batch.department)},
+                department_name=batch.department.name,
+                period=batch.period,
+            )
+            loaded, _rejected = load.load_rows(
+                batch_id,
+                read.feed_rows(table, resolved),
+                checker,
+                progress=lambda done: _progress(batch_id, done),
+            )
+            unknown = match.match_batch(batch_id, batch.county.code)
+        except TableError as exc:
+            batch.values.all().delete()
+            batch.rejections.all().delete()
+            FeedBatch.objects.filter(pk=batch_id).update(
+                status=BatchStatus.FAILED, message=str(exc)[:300], loaded=0, rejected=0
+            )
+            batch.refresh_from_db()
+            return batch
+    FeedBatch.objects.filter(pk=batch_id).update(
+        status=BatchStatus.LOADED,
+        loaded=batch.values.count(),
+        rejected=batch.rejections.count(),
+        rows_done=F("rows_total"),
+        loaded_at=timezone.now(),
+    )
+    logger.info(
+        "feed batch %s loaded: %s values read, %s lines of unknown residents",
+        batch_id, loaded, unknown,
+    )  # fmt: skip
+    batch.refresh_from_db()
+    return batch
+
+
+def feed_bytes(batch: FeedBatch) -> bytes:
+    if not batch.file:
+        raise TableError(_("The file is no longer kept (its retention ended)."))
+    with batch.file.open("rb") as handle:
+        return decrypt_bytes(handle.read())
+
+
+def _mapping_of(department: Department) -> dict | None:
+    mapping = getattr(department, "mapping", None)
+    return mapping.spec if mapping is not None else None
+
+
+def feeds_purge(now: datetime.datetime | None = None) -> int:
+    """Delete the files of batches past their retention (nightly); says how many. What
+    they loaded, and their rejections, stay."""
+    now = now or timezone.now()
+    count = 0
+    for batch in FeedBatch.objects.filter(expires_at__lte=now).exclude(file=""):
+        batch.file.delete(save=False)
+        FeedBatch.objects.filter(pk=batch.pk).update(file="")
+        count += 1
+    return count
+
+
+# --- Files for the people who deliver and fix feeds ----------------------------------
+
+
+def rejections_workbook(batch: FeedBatch) -> bytes:
+    """The rejected rows of a batch: line, masked ID number, reason. Enough to find each
+    row in the department's own file; never a full number."""
+    buffer = io.BytesIO()
+    headers = [_("Line"), _("ID number (masked)"), _("Reason")]
+    rows = FeedRejection.objects.filter(batch=batch).values_list("line", "id_masked", "reason")
+    with XlsxWriter(buffer) as writer:
+        writer.sheet(
+            SheetSpec(title=_("Rejected rows"), headers=headers, widths={0: 8, 1: 22, 2: 60})
+        )
+        for row in rows.iterator(chunk_size=5000):
+            writer.append(row)
+    return buffer.getvalue()
+
+
+def template_workbook(department: Department) -> bytes:
+    """A department's feed template: the long format's columns, the ID and period columns
+    as text, and one line per item of the department with its name, unit and type."""
+    buffer = io.BytesIO()
+    items = list(DataItem.objects.filter(department=department, active=True))
+    with XlsxWriter(buffer) as writer:
+        writer.sheet(
+            SheetSpec(
+                title=department.name[:31],
+                headers=["id_number", "item_code", "value", "period"],
+                widths={0: 22, 1: 12, 2: 14, 3: 10},
+                text_columns=[0, 1, 3],
+                choices={1: [i.code for i in items]},
+                required=[0, 1, 2],
+            )
+        )
+        writer.append_blank_text_rows(200)
+        writer.sheet(
+            SheetSpec(
+                title=_("Items"),
+                headers=[_("Code"), _("Name"), _("Unit"), _("Type"), _("Meaning")],
+                widths={0: 10, 1: 24, 2: 8, 3: 12, 4: 60},
+            )
+        )
+        for item in items:
+            writer.append([item.code, item.name, item.unit, item.get_type_display(), item.meaning])
+    return buffer.getvalue()

@@ -1,0 +1,147 @@
+"""Step 1 of the screening job: a department's file as rows of (person, item, value).
+
+Two shapes (DESIGN §3):
+
+- the long format, always: a header `id_number,item_code,value,period` (or its Chinese
+  names 身份证号码, 指标代码, 数值, 期间), one value a row;
+- a department's own wide file, through its column mapping (monitoring.screening.mapping):
+  one row a person, Chinese headers, title rows above and totals or signatures below.
+
+The file is read by the one table reader (common.tables) with the feeds' limits. Each
+row comes out as a FeedRow; a row the mapping cannot place comes out with its reason,
+and a total, note or signature line below the data is skipped.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from common.tables import HeaderNotFound, Table, TableLimits, cell_text, open_table, raw_rows
+from monitoring.screening import mapping
+
+# A department's monthly file: up to a few million values (a province's run splits per
+# county). The reader streams large sheets and CSV, so these bound work, not memory.
+FEED_LIMITS = TableLimits(
+    max_bytes=256 * 1024 * 1024,
+    max_unzipped=1024 * 1024 * 1024,
+    max_rows=3_000_000,
+    max_columns=60,
+    max_cell_chars=500,
+    header_search_rows=10,
+)
+
+LONG_HEADERS = {
+    "id_number": "id_number",
+    "身份证号码": "id_number",
+    "身份证号": "id_number",
+    "item_code": "item_code",
+    "指标代码": "item_code",
+    "value": "value",
+    "数值": "value",
+    "period": "period",
+    "期间": "period",
+    "所属期": "period",
+}
+TOTAL_MARKERS = ("合计", "总计", "小计", "total")
+
+
+def header_key(text: str) -> str:
+    """Headers compared as people type them: full-width brackets, spaces and case aside."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    line: int
+    id_cell: Any
+    item_code: str = ""
+    value: Any = None
+    period: Any = None
+    error: str = ""  # the row cannot be placed; the reason
+
+
+def _long_columns(headers: list[str]) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = LONG_HEADERS.get(header_key(header))
+        if name and name not in found:
+            found[name] = index
+    return found if {"id_number", "item_code", "value"} <= found.keys() else None
+
+
+def open_feed(data: bytes, name: str, spec: dict | None) -> tuple[Table, dict | None]:
+    """The feed's table and, for a wide file, its mapping resolved against the header."""
+
+    def is_header(cells: list[str]) -> bool:
+        if _long_columns(cells) is not None:
+            return True
+        return spec is not None and header_key(spec["id"]) in {header_key(c) for c in cells}
+
+    try:
+        table = open_table(data, name, is_header=is_header, limits=FEED_LIMITS)
+    except HeaderNotFound as exc:
+        raise HeaderNotFound(
+            _(
+                "No header row found. A feed needs the columns id_number, item_code, "
+                "value and period (or this department's column mapping)."
+            )
+        ) from exc
+    if _long_columns(table.headers) is not None:
+        return table, None
+    return table, mapping.resolve(spec, table.headers)
+
+
+def count_rows(data: bytes, name: str) -> int:
+    """How many lines the file has (the progress bar's total; a little more than its rows:
+    title, header and total lines are counted too)."""
+    if name.lower().endswith(".csv"):
+        return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return sum(1 for _row in raw_rows(data, name, FEED_LIMITS))
+
+
+def _is_footer(cells: list[Any], id_cell: Any) -> bool:
+    """A total, note or signature line below the data: a total marker (合计 …) in a cell,
+    or no ID number and a single filled cell."""
+    filled = [t for t in (cell_text(c) for c in cells) if t]
+    if any(t.replace(" ", "").lower().startswith(TOTAL_MARKERS) for t in filled):
+        return True
+    return not cell_text(id_cell) and len(filled) <= 1
+
+
+def feed_rows(table: Table, resolved: dict | None) -> Iterator[FeedRow]:
+    """Every row of the feed as FeedRows (a wide row gives one per item it holds)."""
+    if resolved is None:
+        columns = _long_columns(table.headers) or {}
+        i_id, i_item, i_value = columns["id_number"], columns["item_code"], columns["value"]
+        i_period = columns.get("period")
+        for line, cells in table.rows():
+            if _is_footer(cells, cells[i_id]):
+                continue
+            item = cell_text(cells[i_item])
+            yield FeedRow(
+                line=line,
+                id_cell=cells[i_id],
+                item_code=unicodedata.normalize("NFKC", item).upper(),
+                value=cells[i_value],
+                period=cells[i_period] if i_period is not None else None,
+            )
+        return
+    i_id = resolved["id"]
+    for line, cells in table.rows():
+        if _is_footer(cells, cells[i_id]):
+            continue
+        try:
+            pairs = mapping.values_of(resolved, cells)
+        except mapping.RowNotPlaced as exc:
+            yield FeedRow(line=line, id_cell=cells[i_id], error=str(exc))
+            continue
+        period = cells[resolved["period"]] if resolved.get("period") is not None else None
+        for item_code, value in pairs:
+            yield FeedRow(
+                line=line, id_cell=cells[i_id], item_code=item_code, value=value, period=period
+            )
