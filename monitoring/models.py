@@ -5,13 +5,14 @@ households and their assistance."""
 from __future__ import annotations
 
 import datetime
+import decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, Resident
+from households.models import Household, MonitoringCategory, Resident
 from monitoring.roles import MONITORING_READERS
 from villages.models import Region
 from villages.scoping import ScopedQuerySet
@@ -229,3 +230,483 @@ class FeedRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.line}"
+
+
+# --- Scoring ------------------------------------------------------------------------------
+
+
+class Cause(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    DISABILITY = "disability", _("Disability")
+    EDUCATION = "education", _("Education costs")
+    DISASTER = "disaster", _("Natural disaster")
+    ACCIDENT = "accident", _("Accident")
+    UNEMPLOYMENT = "unemployment", _("Unemployment")
+    LABOURER_DEATH = "death", _("Death of the main labourer")
+    HOUSING = "housing", _("Unsafe housing")
+    DEBT = "debt", _("Debt")
+    LOW_INCOME = "income", _("Low or falling income")
+    OTHER = "other", _("Other")
+
+
+class RuleKind(models.TextChoices):
+    ITEM = "item", _("A data item's value")
+    INCOME = "income", _("Per-capita net income against the monitoring line")
+
+
+class Comparison(models.TextChoices):
+    GTE = "gte", "≥"
+    GT = "gt", ">"
+    LTE = "lte", "≤"
+    LT = "lt", "<"
+    EQ = "eq", "="
+
+
+COMPARISON_SQL = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
+
+
+class RiskRule(models.Model):
+    """One sign of risk, edited by county staff: an item's value (summed over the
+    household's members for amounts; the highest for counts, flags and grades) compared
+    with a threshold, or the household's per-capita net income below the monitoring line
+    times the threshold (1.0: below the line; 1.5: below one and a half times it)."""
+
+    kind = models.CharField(_("kind"), max_length=6, choices=RuleKind.choices)
+    item = models.ForeignKey(
+        DataItem, verbose_name=_("data item"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    comparison = models.CharField(
+        _("comparison"), max_length=3, choices=Comparison.choices, default=Comparison.GTE
+    )
+    threshold = models.DecimalField(_("threshold"), max_digits=14, decimal_places=2)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices)
+    label = models.CharField(
+        _("wording of the reason"),
+        max_length=40,
+        blank=True,
+        help_text=_("How the reason begins, e.g. 近12个月住院自付; the item's name if empty."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-weight", "pk"]
+        verbose_name = _("risk rule")
+        verbose_name_plural = _("risk rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="income", item__isnull=True)
+                | models.Q(kind="item", item__isnull=False),
+                name="risk_rule_item_iff_item_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.wording()
+
+    def wording(self) -> str:
+        if self.kind == RuleKind.INCOME:
+            return self.label or "人均纯收入低于监测标准"
+        return self.label or (self.item.name if self.item_id else "")
+
+
+class MonitoringLine(models.Model):
+    """The yearly monitoring income line (元 a person a year), set by the county."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    amount = models.DecimalField(_("line (yuan a person a year)"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("monitoring line")
+        verbose_name_plural = _("monitoring lines")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.amount}"
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    NONE = "none", _("None")
+
+
+LEVEL_RANK = {RiskLevel.HIGH: 3, RiskLevel.MEDIUM: 2, RiskLevel.LOW: 1, RiskLevel.NONE: 0}
+
+
+class ScreeningSettings(models.Model):
+    """The county's screening settings (one row): score bands of the levels, the level
+    that raises an alert, and the days each step of an alert may take."""
+
+    high_score = models.PositiveSmallIntegerField(_("high from score"), default=60)
+    medium_score = models.PositiveSmallIntegerField(_("medium from score"), default=40)
+    low_score = models.PositiveSmallIntegerField(_("low from score"), default=20)
+    alert_level = models.CharField(
+        _("alert from level"),
+        max_length=6,
+        choices=[c for c in RiskLevel.choices if c[0] != RiskLevel.NONE],
+        default=RiskLevel.MEDIUM,
+    )
+    verify_days = models.PositiveSmallIntegerField(_("days for on-site verification"), default=15)
+    appraise_days = models.PositiveSmallIntegerField(_("days for the appraisal"), default=10)
+    notice_days = models.PositiveSmallIntegerField(_("days of public notice"), default=5)
+    township_days = models.PositiveSmallIntegerField(_("days for township review"), default=10)
+    county_days = models.PositiveSmallIntegerField(_("days for county approval"), default=10)
+
+    class Meta:
+        verbose_name = _("screening settings")
+        verbose_name_plural = _("screening settings")
+
+    def __str__(self) -> str:
+        return str(_("screening settings"))
+
+    @classmethod
+    def current(cls) -> ScreeningSettings:
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+    def level_of(self, score: int) -> str:
+        if score >= self.high_score:
+            return RiskLevel.HIGH
+        if score >= self.medium_score:
+            return RiskLevel.MEDIUM
+        if score >= self.low_score:
+            return RiskLevel.LOW
+        return RiskLevel.NONE
+
+
+class HouseholdIncomeQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = MONITORING_READERS
+
+
+class HouseholdIncome(models.Model):
+    """A household's income and large expenses of a year (明白卡), entered by a cadre or
+    imported. Scoring compares its per-capita net income with the monitoring line."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    wages = models.DecimalField(_("wages"), max_digits=12, decimal_places=2, default=0)
+    business = models.DecimalField(
+        _("production and business"), max_digits=12, decimal_places=2, default=0
+    )
+    property_income = models.DecimalField(
+        _("property income"), max_digits=12, decimal_places=2, default=0
+    )
+    transfers = models.DecimalField(
+        _("transfers (低保, pensions, subsidies)"), max_digits=12, decimal_places=2, default=0
+    )
+    medical = models.DecimalField(_("medical expenses"), max_digits=12, decimal_places=2, default=0)
+    education = models.DecimalField(
+        _("education expenses"), max_digits=12, decimal_places=2, default=0
+    )
+    disaster = models.DecimalField(_("disaster losses"), max_digits=12, decimal_places=2, default=0)
+    members = models.PositiveSmallIntegerField(_("members"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = HouseholdIncomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("household income")
+        verbose_name_plural = _("household incomes")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="income_once_a_year"),
+            models.CheckConstraint(condition=models.Q(members__gte=1), name="income_members_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.year}"
+
+    @property
+    def income(self):
+        return self.wages + self.business + self.property_income + self.transfers
+
+    @property
+    def expenses(self):
+        return self.medical + self.education + self.disaster
+
+    @property
+    def per_capita_net(self):
+        return ((self.income - self.expenses) / self.members).quantize(decimal.Decimal("0.01"))
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = MONITORING_READERS
+
+
+class Assessment(models.Model):
+    """A household's risk in a period: the score (sum of the matched rules' weights), its
+    level and the reasons in plain Chinese with the figures."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=7)
+    score = models.PositiveIntegerField(_("score"))
+    level = models.CharField(_("level"), max_length=6, choices=RiskLevel.choices)
+    # each reason: its rule, its cause and its text (近12个月住院自付 48,200 元)
+    reasons = models.JSONField(_("reasons"), default=list)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period", "-score"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "period"], name="assessment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.period} {self.level}"
+
+
+# --- Alerts -------------------------------------------------------------------------------
+
+
+class Source(models.TextChoices):
+    SCREENING = "screening", _("Department data")
+    SELF_REPORT = "self_report", _("Resident's self-report")
+    VISIT = "visit", _("Visit by a cadre or grid worker")
+    RECHECK = "recheck", _("Re-check campaign (回头看)")
+
+
+class Stage(models.TextChoices):
+    """Where an alert is: the step it waits for, or how it ended."""
+
+    VERIFY = "verify", _("On-site verification")
+    APPRAISE = "appraise", _("Democratic appraisal")
+    NOTICE = "notice", _("Public notice")
+    TOWNSHIP = "township", _("Township review")
+    COUNTY = "county", _("County approval")
+    ENROLLED = "enrolled", _("Enrolled as monitored household")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+OPEN_STAGES = (Stage.VERIFY, Stage.APPRAISE, Stage.NOTICE, Stage.TOWNSHIP, Stage.COUNTY)
+
+
+class Campaign(models.Model):
+    """A re-check campaign (回头看): county staff pick households, each becomes an alert
+    waiting for its village's verification."""
+
+    county = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.PROTECT)
+    name = models.CharField(_("name"), max_length=100)
+    criteria = models.CharField(_("households picked"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("re-check campaign")
+        verbose_name_plural = _("re-check campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = MONITORING_READERS
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class Alert(models.Model):
+    """A household at risk, pushed to its village, through the workflow to enrolment or
+    dismissal. At most one open alert a household (a partial unique index)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    # the household's village when the alert was raised: the queue filters by region
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    stage = models.CharField(_("step"), max_length=10, choices=Stage.choices, default=Stage.VERIFY)
+    level = models.CharField(_("level"), max_length=6, choices=RiskLevel.choices)
+    score = models.PositiveIntegerField(_("score"), default=0)
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list)
+    causes = models.JSONField(_("causes"), default=list)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due"))
+    opened_at = models.DateTimeField(_("raised at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # dismissed at verification: re-alerted only on worse evidence (a higher score)
+    dismissed_at_verification = models.BooleanField(default=False)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_alert_a_household",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "closed_at"], name="alert_village_open"),
+            models.Index(fields=["household", "closed_at"], name="alert_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_stage_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_open and self.due_date < today
+
+
+class AlertEvent(models.Model):
+    """One step of an alert's log: who did what, when, with the step's record."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    data = models.JSONField(_("record"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("alert step")
+        verbose_name_plural = _("alert steps")
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.action}"
+
+
+# --- Monitored households -----------------------------------------------------------------
+
+
+class MonitoredQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = MONITORING_READERS
+
+    def current(self):
+        return self.filter(eliminated_at__isnull=True)
+
+
+class Monitored(models.Model):
+    """A household enrolled as monitored (its category and causes), until its risk is
+    eliminated after review. Owns the fact the household's record only mirrors."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    alert = models.OneToOneField(
+        Alert, verbose_name=_("alert"), on_delete=models.PROTECT, related_name="enrolment"
+    )
+    category = models.CharField(_("category"), max_length=10, choices=MonitoringCategory.choices)
+    causes = models.JSONField(_("causes"), default=list)
+    enrolled_on = models.DateField(_("enrolled on"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    elimination_proposed_on = models.DateField(_("elimination proposed on"), null=True, blank=True)
+    elimination_note = models.CharField(_("why the risk is gone"), max_length=500, blank=True)
+    eliminated_at = models.DateTimeField(_("risk eliminated at"), null=True, blank=True)
+    eliminated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eliminated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = MonitoredQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-enrolled_on", "-pk"]
+        verbose_name = _("monitored household")
+        verbose_name_plural = _("monitored households")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(eliminated_at__isnull=True),
+                name="monitored_once_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_category_display()}"
+
+
+class MeasureKind(models.TextChoices):
+    INDUSTRY = "industry", _("Industry")
+    EMPLOYMENT = "employment", _("Employment")
+    MICROCREDIT = "microcredit", _("Microcredit")
+    HEALTH = "health", _("Health")
+    EDUCATION = "education", _("Education")
+    HOUSING = "housing", _("Housing")
+    SOCIAL = "social", _("Social security")
+    INSURANCE = "insurance", _("Insurance")
+
+
+class MeasureStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Under way")
+    DONE = "done", _("Done")
+
+
+class AssistanceMeasure(models.Model):
+    monitored = models.ForeignKey(Monitored, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(_("kind"), max_length=12, choices=MeasureKind.choices)
+    description = models.CharField(_("description"), max_length=300)
+    responsible = models.CharField(_("responsible person"), max_length=50)
+    start = models.DateField(_("start"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("assistance measure")
+        verbose_name_plural = _("assistance measures")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"

@@ -26,3 +26,19 @@ def uploads_purge_task() -> int:
     from households.imports import imports_purge
 
     return feeds.feeds_purge() + imports_purge()
+
+
+SCREENING_SOFT_LIMIT = 3 * 60 * 60
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SCREENING_SOFT_LIMIT,
+    time_limit=SCREENING_SOFT_LIMIT + 60,
+)
+def nightly_screening(period: str | None = None) -> dict:
+    """02:00 Asia/Shanghai (config/celery.py): the whole job, restartable."""
+    from monitoring.screening import job
+
+    return job.run(period)

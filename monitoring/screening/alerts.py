@@ -1,0 +1,94 @@
+"""Step 5 of the screening job: households at or above the alert level get one open
+alert, pushed to their village (DESIGN §3), in one INSERT … SELECT.
+
+A household gets no new alert from the period's data when it has an open alert, when
+this period's data already raised one (closed since or not: re-running changes nothing),
+when it is a monitored household, or when its last alert was dismissed after on-site
+verification and its score is not higher than that alert's (re-alerted only when the
+evidence gets worse). The partial unique index (one open alert a household) settles
+two runs at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from households.models import Household
+from monitoring.models import (
+    LEVEL_RANK,
+    Alert,
+    AlertEvent,
+    Assessment,
+    Monitored,
+    ScreeningSettings,
+    Source,
+    Stage,
+)
+from villages.models import Region
+
+A = Alert._meta.db_table
+# constants of the code, written into the statements: a parameter used both as a value
+# and in a comparison gets two types under PostgreSQL's server-side binding
+SCREENING, VERIFY = Source.SCREENING.value, Stage.VERIFY.value
+
+
+def raise_alerts(county: Region, period: str, today: datetime.date | None = None) -> int:
+    """Raise the period's alerts in the county; returns how many are new."""
+    settings = ScreeningSettings.current()
+    today = today or timezone.localdate()
+    params = {
+        "period": period,
+        "prefix": county.code + "%",
+        "rank": LEVEL_RANK[settings.alert_level],
+        "due": today + datetime.timedelta(days=settings.verify_days),
+        "now": timezone.now(),
+    }
+    rank = "CASE a.level WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {A} (household_id, village_id, source, stage, level, score, period,
+                             reasons, causes, due_date, opened_at, dismissed_at_verification)
+            SELECT a.household_id, hh.village_id, '{SCREENING}', '{VERIFY}', a.level, a.score,
+                   a.period, a.reasons, '[]', %(due)s, %(now)s, false
+            FROM {Assessment._meta.db_table} a
+            JOIN {Household._meta.db_table} hh ON hh.id = a.household_id
+            JOIN {Region._meta.db_table} g ON g.id = hh.village_id
+            WHERE a.period = %(period)s AND g.code LIKE %(prefix)s AND {rank} >= %(rank)s
+              AND NOT EXISTS (SELECT 1 FROM {A} o
+                              WHERE o.household_id = a.household_id AND o.closed_at IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM {A} p
+                              WHERE p.household_id = a.household_id AND p.source = '{SCREENING}'
+                                AND p.period = a.period)
+              AND NOT EXISTS (SELECT 1 FROM {Monitored._meta.db_table} m
+                              WHERE m.household_id = a.household_id
+                                AND m.eliminated_at IS NULL)
+              AND NOT EXISTS (
+                  SELECT 1 FROM {A} d
+                  WHERE d.household_id = a.household_id AND d.dismissed_at_verification
+                    AND d.score >= a.score
+                    AND d.closed_at = (SELECT MAX(x.closed_at) FROM {A} x
+                                       WHERE x.household_id = a.household_id))
+            ON CONFLICT (household_id) WHERE closed_at IS NULL DO NOTHING
+            """,  # noqa: S608 (table names from the models; values are parameters)
+            params,
+        )
+        new = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"""
+            INSERT INTO {AlertEvent._meta.db_table} (alert_id, action, user_id, at, note, data)
+            SELECT al.id, 'raised', NULL, al.opened_at, '', '{{}}' FROM {A} al
+            WHERE al.source = '{SCREENING}' AND al.period = %(period)s
+              AND NOT EXISTS (SELECT 1 FROM {AlertEvent._meta.db_table} e
+                              WHERE e.alert_id = al.id)
+            """,  # noqa: S608
+            params,
+        )
+    return new
+
+
+def open_alerts(county: Region) -> int:
+    return Alert.objects.open().filter(village__code__startswith=county.code).count()
