@@ -34,6 +34,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "households.tasks.stats_refresh_all_task",
         "schedule": crontab(hour=0, minute=20),
     },
+    # return-to-poverty screening (DESIGN §3): collect, load, match, score, alerts
+    "monitoring-nightly-screening": {
+        "task": "monitoring.tasks.nightly_screening",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # feed and import files past UPLOAD_RETENTION_DAYS
+    "uploads-purge": {
+        "task": "monitoring.tasks.uploads_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 app = Celery("portal")

@@ -1,0 +1,388 @@
+"""Monitoring's writes (DESIGN §1.2): the ways an alert comes in, its workflow steps,
+enrolment, assistance measures and risk elimination. Every step checks who may take it
+here (allowed_actions is the one table of it), writes its log entry and sets the next
+step's due date, in one transaction. Views, tasks, the grid app and the public page
+call these; nothing else writes alerts.
+
+Who takes which step (DESIGN §2):
+
+| step | who | in stage |
+| --- | --- | --- |
+| assign | township or county officer over the village | any open |
+| verify (入户核实) | village cadre of the village | verify |
+| appraise (民主评议) | village cadre | appraise |
+| end the public notice (公示) | village cadre, once the notice period is over | notice |
+| review (乡镇审核) | township officer over the village | township |
+| approve or dismiss (县级审批) | county officer | county |
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households import services as registry
+from households.models import Household, MonitoringCategory
+from monitoring.models import (
+    LEVEL_RANK,
+    OPEN_STAGES,
+    Alert,
+    AlertEvent,
+    AssistanceMeasure,
+    Campaign,
+    Cause,
+    Monitored,
+    RiskLevel,
+    ScreeningSettings,
+    Source,
+    Stage,
+)
+from monitoring.roles import COUNTY_STEPS, QUEUE_WORKERS, TOWNSHIP_STEPS, VILLAGE_STEPS
+from villages.models import Role, StaffAssignment
+from villages.scoping import has_role_at
+
+# action → (roles that take it, the stages it is taken in)
+ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "assign": (QUEUE_WORKERS, OPEN_STAGES),
+    "verify": (VILLAGE_STEPS, (Stage.VERIFY,)),
+    "appraise": (VILLAGE_STEPS, (Stage.APPRAISE,)),
+    "end_notice": (VILLAGE_STEPS, (Stage.NOTICE,)),
+    "review": (TOWNSHIP_STEPS, (Stage.TOWNSHIP,)),
+    "decide": (COUNTY_STEPS, (Stage.COUNTY,)),
+}
+
+
+def allowed_actions(user, alert: Alert) -> list[str]:
+    """The steps this user may take on this alert now."""
+    code = alert.village.code
+    return [
+        action
+        for action, (roles, stages) in ACTIONS.items()
+        if alert.stage in stages and has_role_at(user, roles, code)
+    ]
+
+
+def _require(user, alert: Alert, action: str) -> None:
+    if action not in allowed_actions(user, alert):
+        raise PermissionDenied
+
+
+def _days(name: str) -> datetime.timedelta:
+    return datetime.timedelta(days=getattr(ScreeningSettings.current(), name))
+
+
+def _log(alert: Alert, action: str, user, note: str = "", **data) -> AlertEvent:
+    clean = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in data.items()}
+    clean = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in clean.items()}
+    return AlertEvent.objects.create(
+        alert=alert, action=action, user=user, at=timezone.now(), note=note[:500], data=clean
+    )
+
+
+def _move(alert: Alert, stage: str, *, due_in: str | None = None, close: bool = False) -> None:
+    alert.stage = stage
+    if due_in:
+        alert.due_date = timezone.localdate() + _days(due_in)
+    if close:
+        alert.closed_at = timezone.now()
+    alert.save(update_fields=["stage", "due_date", "closed_at", "dismissed_at_verification"])
+
+
+def _locked(alert: Alert) -> Alert:
+    """The alert re-read under a row lock: two cadres clicking at once take one step."""
+    return Alert.objects.select_for_update().select_related("village", "household").get(pk=alert.pk)
+
+
+# --- Ways in ------------------------------------------------------------------------------
+
+
+def alert_raise(
+    *,
+    household: Household,
+    source: str,
+    user=None,
+    level: str = RiskLevel.MEDIUM,
+    reasons: Iterable[dict] = (),
+    causes: Iterable[str] = (),
+    campaign: Campaign | None = None,
+    note: str = "",
+) -> tuple[Alert, bool]:
+    """The one service every way in calls: (alert, created). A household with an open
+    alert keeps it; the new signal is logged on it (and raises its level if higher)."""
+    reasons, causes = list(reasons), [c for c in causes if c in Cause.values]
+    with transaction.atomic():
+        existing = (
+            Alert.objects.select_for_update().filter(household=household, closed_at__isnull=True)
+        ).first()
+        if existing is not None:
+            if LEVEL_RANK[level] > LEVEL_RANK[existing.level]:
+                existing.level = level
+            existing.reasons = [*existing.reasons, *reasons]
+            existing.causes = sorted(set(existing.causes) | set(causes))
+            existing.save(update_fields=["level", "reasons", "causes"])
+            _log(existing, "signal", user, note, source=source)
+            return existing, False
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    household=household,
+                    village_id=household.village_id,
+                    source=source,
+                    level=level,
+                    reasons=reasons,
+                    causes=sorted(set(causes)),
+                    campaign=campaign,
+                    due_date=timezone.localdate() + _days("verify_days"),
+                    opened_at=timezone.now(),
+                )
+        except IntegrityError:  # raised by another way in at this very moment
+            return alert_raise(
+                household=household, source=source, user=user, level=level,
+                reasons=reasons, causes=causes, campaign=campaign, note=note,
+            )  # fmt: skip
+        _log(alert, "raised", user, note, source=source)
+    return alert, True
+
+
+def self_report(*, household: Household, name: str, text: str, causes: Iterable[str] = ()):
+    """A resident's hardship self-report from the public household page (named)."""
+    reason = {"label": _("Self-report by %(name)s: %(text)s") % {"name": name, "text": text[:200]}}
+    return alert_raise(
+        household=household,
+        source=Source.SELF_REPORT,
+        reasons=[{**reason, "type": "flag"}],
+        causes=causes,
+        note=text,
+    )
+
+
+def visit_flag(*, household: Household, user, note: str, causes: Iterable[str] = ()):
+    """A cadre's or grid worker's flag after a visit (the grid app calls this too)."""
+    from monitoring.roles import VISIT_FLAGGERS
+
+    if not has_role_at(user, VISIT_FLAGGERS, household.village.code):
+        raise PermissionDenied
+    if not note.strip():
+        raise ValidationError({"note": _("Say what you saw on the visit.")})
+    reason = {"label": _("Flagged after a visit: %(note)s") % {"note": note[:200]}, "type": "flag"}
+    return alert_raise(
+        household=household, source=Source.VISIT, user=user, reasons=[reason], causes=causes,
+        note=note,
+    )  # fmt: skip
+
+
+def recheck_campaign(*, user, county, name: str, criteria: str, households) -> tuple[Campaign, int]:
+    """回头看: each picked household becomes a verification task for its village."""
+    if not has_role_at(user, COUNTY_STEPS, county.code):
+        raise PermissionDenied
+    created = 0
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            county=county, name=name, criteria=criteria, created_by=user
+        )
+        reason = {"label": _("Re-check: %(name)s") % {"name": name}, "type": "flag"}
+        for household in households.select_related("village"):
+            _alert, new = alert_raise(
+                household=household, source=Source.RECHECK, user=user, level=RiskLevel.LOW,
+                reasons=[reason], campaign=campaign,
+            )  # fmt: skip
+            created += new
+    return campaign, created
+
+
+# --- The workflow -------------------------------------------------------------------------
+
+
+def assign(*, alerts: Iterable[Alert], user, assignee) -> int:
+    """Assign alerts to a village cadre of each alert's village (bulk, from the queue)."""
+    done = 0
+    with transaction.atomic():
+        for alert in alerts:
+            alert = _locked(alert)
+            _require(user, alert, "assign")
+            is_cadre = StaffAssignment.objects.filter(
+                user=assignee, role=Role.VILLAGE_CADRE, region__code=alert.village.code
+            ).exists()
+            if not is_cadre:
+                raise ValidationError(
+                    _("%(user)s is not a cadre of %(village)s.")
+                    % {"user": assignee.get_username(), "village": alert.village.name}
+                )
+            alert.assignee = assignee
+            alert.save(update_fields=["assignee"])
+            _log(alert, "assigned", user, assignee=assignee.get_username())
+            done += 1
+    return done
+
+
+def verify(
+    *,
+    alert: Alert,
+    user,
+    visit_date: datetime.date,
+    findings: str,
+    income_estimate: Decimal | None,
+    recommendation: str,
+) -> Alert:
+    """On-site verification: "enrol" sends it to the appraisal, "dismiss" closes it (and
+    the household returns only on worse evidence)."""
+    if visit_date > timezone.localdate():
+        raise ValidationError({"visit_date": _("The visit cannot be in the future.")})
+    if recommendation not in ("enrol", "dismiss"):
+        raise ValidationError({"recommendation": _("Choose a recommendation.")})
+    with transaction.atomic():
+        alert = _locked(alert)
+        _require(user, alert, "verify")
+        _log(alert, "verified", user, findings, visit_date=visit_date,
+             income_estimate=income_estimate, recommendation=recommendation)  # fmt: skip
+        if recommendation == "dismiss":
+            alert.dismissed_at_verification = True
+            _move(alert, Stage.DISMISSED, close=True)
+        else:
+            _move(alert, Stage.APPRAISE, due_in="appraise_days")
+    return alert
+
+
+def appraise(*, alert: Alert, user, date: datetime.date, attendees: int, outcome: str, note=""):
+    """Democratic appraisal: "agree" starts the public notice, "disagree" dismisses."""
+    if outcome not in ("agree", "disagree"):
+        raise ValidationError({"outcome": _("Choose the appraisal's outcome.")})
+    if attendees < 1:
+        raise ValidationError({"attendees": _("Give the number of attendees.")})
+    with transaction.atomic():
+        alert = _locked(alert)
+        _require(user, alert, "appraise")
+        _log(alert, "appraised", user, note, date=date, attendees=attendees, outcome=outcome)
+        if outcome == "disagree":
+            _move(alert, Stage.DISMISSED, close=True)
+        else:
+            _move(alert, Stage.NOTICE, due_in="notice_days")
+    return alert
+
+
+def end_notice(*, alert: Alert, user, objections: str = "") -> Alert:
+    """The public notice is over (not before its days have passed): to the township."""
+    with transaction.atomic():
+        alert = _locked(alert)
+        _require(user, alert, "end_notice")
+        if timezone.localdate() < alert.due_date:
+            raise ValidationError(
+                _("The public notice runs until %(date)s.") % {"date": alert.due_date}
+            )
+        _log(alert, "notice_ended", user, objections)
+        _move(alert, Stage.TOWNSHIP, due_in="township_days")
+    return alert
+
+
+def review(*, alert: Alert, user, decision: str, note: str = "") -> Alert:
+    """Township review: "approve" to the county, "return" to the village, "dismiss"."""
+    if decision not in ("approve", "return", "dismiss"):
+        raise ValidationError({"decision": _("Choose a decision.")})
+    if decision != "approve" and not note.strip():
+        raise ValidationError({"note": _("Say why.")})
+    with transaction.atomic():
+        alert = _locked(alert)
+        _require(user, alert, "review")
+        _log(alert, f"review_{decision}", user, note)
+        if decision == "approve":
+            _move(alert, Stage.COUNTY, due_in="county_days")
+        elif decision == "return":
+            _move(alert, Stage.VERIFY, due_in="verify_days")
+        else:
+            _move(alert, Stage.DISMISSED, close=True)
+    return alert
+
+
+def decide(
+    *,
+    alert: Alert,
+    user,
+    decision: str,
+    category: str = "",
+    causes: Iterable[str] = (),
+    note: str = "",
+) -> Alert:
+    """County approval: "enrol" (with the category and causes) or "dismiss" (with why)."""
+    causes = [c for c in causes if c in Cause.values]
+    if decision == "enrol":
+        if category not in MonitoringCategory.values or not category:
+            raise ValidationError({"category": _("Choose the category of monitored household.")})
+        if not causes:
+            raise ValidationError({"causes": _("Choose at least one cause.")})
+    elif decision == "dismiss":
+        if not note.strip():
+            raise ValidationError({"note": _("Say why.")})
+    else:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    with transaction.atomic():
+        alert = _locked(alert)
+        _require(user, alert, "decide")
+        _log(alert, f"decide_{decision}", user, note, category=category, causes=causes)
+        if decision == "dismiss":
+            _move(alert, Stage.DISMISSED, close=True)
+            return alert
+        alert.causes = causes
+        alert.save(update_fields=["causes"])
+        _move(alert, Stage.ENROLLED, close=True)
+        Monitored.objects.create(
+            household=alert.household, alert=alert, category=category, causes=causes,
+            enrolled_on=timezone.localdate(), approved_by=user,
+        )  # fmt: skip
+        registry.monitoring_mirror_set(
+            household=alert.household, category=category, user=user,
+            reason=_("Enrolled as monitored household"),
+        )  # fmt: skip
+    return alert
+
+
+# --- Monitored households -------------------------------------------------------------
+
+
+def measure_add(*, monitored: Monitored, user, **fields) -> AssistanceMeasure:
+    if not has_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, monitored.household.village.code):
+        raise PermissionDenied
+    measure = AssistanceMeasure(monitored=monitored, **fields)
+    measure.full_clean(exclude=["monitored"])
+    measure.save()
+    return measure
+
+
+def elimination_propose(*, monitored: Monitored, user, note: str) -> Monitored:
+    if not has_role_at(user, VILLAGE_STEPS, monitored.household.village.code):
+        raise PermissionDenied
+    if monitored.eliminated_at is not None:
+        raise ValidationError(_("The risk is already eliminated."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the risk is gone.")})
+    monitored.elimination_proposed_on = timezone.localdate()
+    monitored.elimination_note = note[:500]
+    monitored.save(update_fields=["elimination_proposed_on", "elimination_note"])
+    return monitored
+
+
+def elimination_review(*, monitored: Monitored, user, confirm: bool) -> Monitored:
+    """The township confirms the risk is gone (the household leaves monitoring) or sends
+    the proposal back."""
+    if not has_role_at(user, TOWNSHIP_STEPS, monitored.household.village.code):
+        raise PermissionDenied
+    if monitored.elimination_proposed_on is None or monitored.eliminated_at is not None:
+        raise ValidationError(_("No elimination is waiting for review."))
+    with transaction.atomic():
+        if confirm:
+            monitored.eliminated_at = timezone.now()
+            monitored.eliminated_by = user
+            monitored.save(update_fields=["eliminated_at", "eliminated_by"])
+            registry.monitoring_mirror_set(
+                household=monitored.household, category="", user=user,
+                reason=_("Risk eliminated"),
+            )  # fmt: skip
+        else:
+            monitored.elimination_proposed_on = None
+            monitored.save(update_fields=["elimination_proposed_on"])
+    return monitored
