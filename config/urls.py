@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("households.urls")),
+    path("", include("monitoring.urls")),
 ]

@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
-    # Built by its own issue; empty until then (DESIGN §2).
     name = "monitoring"
     verbose_name = _("Poverty monitoring")
+
+    def ready(self) -> None:
+        from monitoring import portal
+
+        portal.register()

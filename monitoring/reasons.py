@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from monitoring.models import ItemType
 
 
-def _figure(value) -> str:
+def figure(value) -> str:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, TypeError):
@@ -25,8 +25,8 @@ def reason_text(reason: dict) -> str:
     if kind == ItemType.FLAG or value is None:
         return label
     if kind == "income":
-        return f"{label}（人均纯收入 {_figure(value)} 元，标准 {_figure(reason.get('line'))} 元）"
-    return f"{label} {_figure(value)} {unit}".strip()
+        return f"{label}（人均纯收入 {figure(value)} 元，标准 {figure(reason.get('line'))} 元）"
+    return f"{label} {figure(value)} {unit}".strip()
 
 
 def reasons_text(reasons: list[dict]) -> list[str]:

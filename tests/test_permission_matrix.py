@@ -16,6 +16,9 @@ from PIL import Image
 from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
+from monitoring.feeds import feed_receive
+from monitoring.models import Department
+from monitoring.services import alert_raise
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
 PERSONAS = [
@@ -37,6 +40,7 @@ REVEAL = [LOGIN, 200, 404, 403, 200, 403, 404]
 IMPORT_JOB = [LOGIN, 200, 404, 404, 404, 404, 404]
 OWN_JOB = [LOGIN, 200, 404, 404, 404, 404, 403]  # the village cadre's export
 STAFF = [LOGIN, 403, 403, 403, 200, 403, 403]  # county officers manage staff accounts
+COUNTY_ONLY = STAFF  # department feeds and the data catalogue are the county's
 # An account with a grid role in 渡头村 and a township role in 集宁区: the county officer
 # may look at it (one assignment is theirs) but not change it.
 STAFF_CHANGE_OUTSIDE = [LOGIN, 403, 403, 403, 403, 403, 403]
@@ -73,6 +77,16 @@ MATRIX = [
     ("/import/{job}/", IMPORT_JOB),
     ("/import/{job}/errors.xlsx", IMPORT_JOB),
     ("POST /households/{household}/documents/new/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    # monitoring: the queue for county, township and village; the steps by role
+    ("/monitoring/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/monitoring/export/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("POST /monitoring/assign/", [LOGIN, 403, 403, 302, 302, 403, 403]),
+    ("/monitoring/alerts/{alert}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    ("POST /monitoring/alerts/{alert}/?action=verify", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("/monitoring/feeds/", COUNTY_ONLY),
+    ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
+    ("/monitoring/catalogue/", COUNTY_ONLY),
+    ("/monitoring/catalogue/{department}/template/", COUNTY_ONLY),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),
@@ -112,7 +126,15 @@ def objects(
         job = import_submit(user=village_cadre, village=village, upload=upload, language="zh-hans")
     export = export_submit(user=village_cadre, kind="households", params="", full=False, reason="")
     export_run(job_id=export.pk)
+    alert, _new = alert_raise(household=household, source="visit", level="high")
+    batch, _new = feed_receive(
+        county=village.parent.parent, department=Department.objects.get(code="YB"),
+        period="2026-10", name="yb.csv", data=b"id_number,item_code,value,period\r\n",
+    )  # fmt: skip
     return {
+        "alert": alert.pk,
+        "batch": batch.pk,
+        "department": "YB",
         "export": export.token,
         "household": household.pk,
         "village": household.village_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from households.exports import export_run, export_submit
+from monitoring.services import alert_raise
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
 from villages.models import Role, StaffAssignment
@@ -68,6 +69,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url(f"{live_server.url}/")
 
+    reason = {"label": "走访发现：房屋漏雨，家人住院", "type": "flag"}
+    alert, _new = alert_raise(household=household, source="visit", level="high", reasons=[reason])
     job = export_submit(user=cadre, kind="households", params="", full=False, reason="")
     export_run(job_id=job.pk)
     pages = {
@@ -79,6 +82,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "import": "/import/",
         "exports": "/exports/",
         "export": f"/exports/{job.token}/",
+        "alerts": "/monitoring/",
+        "alert": f"/monitoring/alerts/{alert.pk}/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -91,7 +96,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    assert labels.count() == 5  # home, households, residents, import, access log
+    assert labels.count() == 6  # home, households, residents, import, alerts, access log
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

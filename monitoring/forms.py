@@ -1,0 +1,190 @@
+"""Forms of monitoring. Region choices come through visible_to(), like every staff form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.widgets import use_fast_selects
+from households.models import MonitoringCategory
+from monitoring.models import (
+    PERIOD_RE,
+    Cause,
+    Department,
+    MeasureKind,
+    RiskLevel,
+    Source,
+    Stage,
+    previous_period,
+)
+from monitoring.roles import MONITORING_READERS
+from villages.models import Level, Region, Role
+
+
+def _any(label):
+    return [("", label)]
+
+
+class QueueFilterForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=_any(_("Any level")) + RiskLevel.choices[:3]
+    )
+    stage = forms.ChoiceField(
+        label=_("Step"),
+        required=False,
+        choices=_any(_("Open alerts")) + Stage.choices + [("all", _("All alerts"))],
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=_any(_("Any source")) + Source.choices
+    )
+    cause = forms.ChoiceField(
+        label=_("Cause"), required=False, choices=_any(_("Any cause")) + Cause.choices
+    )
+    township = forms.ModelChoiceField(
+        label=_("Township"), queryset=Region.objects.none(), required=False,
+        empty_label=_("All townships"),
+    )  # fmt: skip
+    village = forms.ModelChoiceField(
+        label=_("Village"), queryset=Region.objects.none(), required=False,
+        empty_label=_("All villages"),
+    )  # fmt: skip
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = Region.objects.visible_to(user, roles=MONITORING_READERS)
+        self.fields["township"].queryset = regions.filter(level=Level.TOWNSHIP)
+        self.fields["village"].queryset = regions.filter(level=Level.VILLAGE)
+        use_fast_selects(self)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=get_user_model().objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        # cadres of the villages of the alerts on the page
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                assignments__role=Role.VILLAGE_CADRE,
+                assignments__region__in=villages,
+            )
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class VerifyForm(forms.Form):
+    visit_date = forms.DateField(
+        label=_("Visit date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    findings = forms.CharField(label=_("Findings"), max_length=500, widget=forms.Textarea)
+    income_estimate = forms.DecimalField(
+        label=_("Estimated per-capita net income (yuan a year)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+    recommendation = forms.ChoiceField(
+        label=_("Recommendation"),
+        widget=forms.RadioSelect,
+        choices=[("enrol", _("At risk: to the appraisal")), ("dismiss", _("Not at risk"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"visit_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class AppraiseForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    attendees = forms.IntegerField(label=_("Attendees"), min_value=1, max_value=1000)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        widget=forms.RadioSelect,
+        choices=[("agree", _("Agreed: start the public notice")), ("disagree", _("Not agreed"))],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class NoticeForm(forms.Form):
+    objections = forms.CharField(
+        label=_("Objections raised during the notice"), max_length=500, required=False
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("approve", _("Approve: to the county")),
+            ("return", _("Return to the village")),
+            ("dismiss", _("Dismiss")),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[("enrol", _("Enrol as monitored household")), ("dismiss", _("Dismiss"))],
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", "---------"), *MonitoringCategory.choices[1:]],
+    )
+    causes = forms.MultipleChoiceField(
+        label=_("Causes"),
+        required=False,
+        choices=Cause.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+STEP_FORMS = {
+    "verify": VerifyForm,
+    "appraise": AppraiseForm,
+    "end_notice": NoticeForm,
+    "review": ReviewForm,
+    "decide": DecideForm,
+}
+
+
+class MeasureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MeasureKind.choices)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    responsible = forms.CharField(label=_("Responsible person"), max_length=50)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FeedUploadForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), empty_label=None
+    )
+    period = forms.RegexField(
+        label=_("Period"),
+        regex=PERIOD_RE,
+        max_length=7,
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")},
+        widget=forms.TextInput(attrs={"placeholder": "2026-10", "inputmode": "numeric"}),
+    )
+    file = forms.FileField(label=_("File (.csv or .xlsx)"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"period": previous_period(timezone.localdate())})
+        super().__init__(*args, **kwargs)
+        self.fields["department"].label_from_instance = lambda d: f"{d.code} {d.name}"
+        use_fast_selects(self)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("monitoring/", views.queue, name="queue"),
+    path("monitoring/assign/", views.queue_assign, name="assign"),
+    path("monitoring/export/", views.queue_export, name="export"),
+    path("monitoring/alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("monitoring/feeds/", views.feed_list, name="feeds"),
+    path("monitoring/feeds/<int:pk>/rejections/", views.feed_rejections, name="rejections"),
+    path("monitoring/catalogue/", views.catalogue, name="catalogue"),
+    path("monitoring/catalogue/<str:code>/template/", views.feed_template, name="template"),
+]

@@ -1,0 +1,341 @@
+"""Monitoring's staff pages: the alert queue, an alert with its evidence and the steps
+this user may take, department feeds and the data catalogue. Thin: the rules live in
+monitoring.services and monitoring.feeds."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Max, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
+from households.models import Household
+from households.roles import REGISTRY_READERS
+from monitoring import feeds, services
+from monitoring.forms import STEP_FORMS, AssignForm, FeedUploadForm, QueueFilterForm
+from monitoring.models import (
+    Alert,
+    BatchStatus,
+    Department,
+    FeedBatch,
+    FeedValue,
+    period_label,
+)
+from monitoring.reasons import figure, reasons_text
+from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS
+from monitoring.screening import read
+from villages.models import Level, Region
+from villages.scoping import has_role_at, holds_role, require_role
+
+LEVEL_ORDER = Case(
+    When(level="high", then=Value(3)),
+    When(level="medium", then=Value(2)),
+    When(level="low", then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+EXPORT_MAX_ROWS = 20_000
+
+
+def _queue(request: HttpRequest):
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = Alert.objects.visible_to(request.user)
+    stage = data.get("stage", "")
+    if stage == "":
+        qs = qs.filter(closed_at__isnull=True)
+    elif stage != "all":
+        qs = qs.filter(stage=stage)
+    for name in ("level", "source"):
+        if data.get(name):
+            qs = qs.filter(**{name: data[name]})
+    if data.get("cause"):
+        qs = qs.filter(causes__icontains=f'"{data["cause"]}"')
+    if data.get("township"):
+        qs = qs.filter(village__parent=data["township"])
+    if data.get("village"):
+        qs = qs.filter(village=data["village"])
+    if data.get("overdue"):
+        qs = qs.filter(closed_at__isnull=True, due_date__lt=timezone.localdate())
+    qs = qs.annotate(rank=LEVEL_ORDER).order_by("-rank", "due_date", "pk")
+    return form, qs
+
+
+def _rows(alerts: list[Alert]) -> list[Alert]:
+    """The page's alerts with their household's head name (one query for the page)."""
+    heads = dict(
+        Household.objects.with_head()
+        .filter(pk__in={a.household_id for a in alerts})
+        .values_list("pk", "head_name")
+    )
+    today = timezone.localdate()
+    for alert in alerts:
+        alert.head_name = heads.get(alert.household_id) or ""
+        alert.overdue = alert.is_overdue(today)
+        alert.reason_lines = reasons_text(alert.reasons)
+    return alerts
+
+
+def queue(request: HttpRequest) -> HttpResponse:
+    """The alerts of the user's area: highest risk first, then the nearest due date."""
+    require_role(request.user, MONITORING_READERS)
+    form, qs = _queue(request)
+    page = Paginator(
+        qs.select_related("village__parent", "assignee", "household"), settings.PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = _rows(list(page.object_list))
+    can_assign = holds_role(request.user, QUEUE_WORKERS)
+    assign_form = None
+    if can_assign and page.object_list:
+        assign_form = AssignForm(villages={a.village_id for a in page.object_list})
+    open_alerts = Alert.objects.visible_to(request.user).open()
+    return render(
+        request,
+        "monitoring/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "assign_form": assign_form,
+            "overdue": open_alerts.filter(due_date__lt=timezone.localdate()).count(),
+        },
+    )
+
+
+@require_POST
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, QUEUE_WORKERS)
+    ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()]
+    alerts = list(Alert.objects.visible_to(request.user).filter(pk__in=ids))
+    back = f"{reverse('monitoring:queue')}?{request.GET.urlencode()}"
+    if not alerts:
+        messages.error(request, _("Tick the alerts to assign."))
+        return redirect(back)
+    form = AssignForm(request.POST, villages={a.village_id for a in alerts})
+    if not form.is_valid():
+        messages.error(request, _("Choose a cadre of the alerts' villages."))
+        return redirect(back)
+    try:
+        done = services.assign(
+            alerts=alerts, user=request.user, assignee=form.cleaned_data["assignee"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, _("%(n)d alerts assigned.") % {"n": done})
+    return redirect(back)
+
+
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The filtered queue as a workbook (through the one writer), up to EXPORT_MAX_ROWS."""
+    require_role(request.user, MONITORING_READERS)
+    _form, qs = _queue(request)
+    total = qs.count()
+    if total > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("%(n)d alerts match; narrow the filters to %(max)d or fewer to export them.")
+            % {"n": total, "max": EXPORT_MAX_ROWS},
+        )
+        return redirect(f"{reverse('monitoring:queue')}?{request.GET.urlencode()}")
+    buffer = io.BytesIO()
+    headers = [_("Township"), _("Village"), _("Household"), _("Head of household"), _("Level"),
+               _("Score"), _("Reasons"), _("Source"), _("Step"), _("Assigned to"), _("Due"),
+               _("Overdue")]  # fmt: skip
+    alerts = qs.select_related("village__parent", "assignee")
+    with XlsxWriter(buffer) as writer:
+        writer.sheet(SheetSpec(title=_("Alerts"), headers=headers,
+                               widths={2: 8, 3: 10, 6: 60, 8: 14}))  # fmt: skip
+        for chunk_start in range(0, total, 2000):
+            chunk = _rows(list(alerts[chunk_start : chunk_start + 2000]))
+            for a in chunk:
+                writer.append([
+                    a.village.parent.name if a.village.parent else "", a.village.name,
+                    a.household.number, a.head_name, a.get_level_display(), a.score,
+                    "；".join(a.reason_lines), a.get_source_display(), a.get_stage_display(),
+                    (a.assignee.get_full_name() or a.assignee.username) if a.assignee else "",
+                    a.due_date.isoformat(), _("Yes") if a.overdue else "",
+                ])  # fmt: skip
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(buffer.getvalue(), f"{_('Alerts')}-{stamp}.xlsx")
+
+
+def _alert_for(request: HttpRequest, pk: int) -> Alert:
+    require_role(request.user, MONITORING_READERS)
+    qs = Alert.objects.visible_to(request.user).select_related(
+        "village__parent", "household", "assignee", "campaign"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def _evidence(alert: Alert) -> list[dict]:
+    """The department values behind a screening alert: item, value, period, department."""
+    if not alert.period:
+        return []
+    newest = (
+        FeedBatch.objects.filter(period=alert.period, status=BatchStatus.LOADED)
+        .values("department")
+        .annotate(newest=Max("pk"))
+        .values_list("newest", flat=True)
+    )
+    values = (
+        FeedValue.objects.filter(batch__in=list(newest), household_id=alert.household_id)
+        .select_related("item__department")
+        .order_by("item__code", "line")
+    )
+    return [
+        {
+            "item": v.item,
+            "value": figure(v.value),
+            "period": period_label(alert.period),
+            "department": v.item.department.name,
+        }
+        for v in values[:200]
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = _alert_for(request, pk)
+    actions = services.allowed_actions(request.user, alert)
+    forms = {a: STEP_FORMS[a]() for a in actions if a in STEP_FORMS}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in forms:
+            raise PermissionDenied
+        form = STEP_FORMS[action](request.POST)
+        forms[action] = form
+        if form.is_valid():
+            try:
+                _take(action, alert, request.user, form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("monitoring:alert", pk=alert.pk)
+    earlier = (
+        Alert.objects.visible_to(request.user)
+        .filter(household_id=alert.household_id)
+        .exclude(pk=alert.pk)
+        .order_by("-opened_at")[:20]
+    )
+    return render(
+        request,
+        "monitoring/alert_detail.html",
+        {
+            "alert": alert,
+            "head_name": _rows([alert])[0].head_name,
+            "reasons": reasons_text(alert.reasons),
+            "evidence": _evidence(alert),
+            "earlier": earlier,
+            "events": alert.events.select_related("user"),
+            "forms": forms,
+            "can_open_household": has_role_at(request.user, REGISTRY_READERS, alert.village.code),
+            "overdue": alert.is_overdue(timezone.localdate()),
+        },
+    )
+
+
+def _take(action: str, alert: Alert, user, data: dict) -> None:
+    if action == "verify":
+        services.verify(alert=alert, user=user, **data)
+    elif action == "appraise":
+        services.appraise(alert=alert, user=user, **data)
+    elif action == "end_notice":
+        services.end_notice(alert=alert, user=user, **data)
+    elif action == "review":
+        services.review(alert=alert, user=user, **data)
+    elif action == "decide":
+        services.decide(alert=alert, user=user, **data)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Feeds and the catalogue ------------------------------------------------------------
+
+
+def _counties(user) -> list[Region]:
+    return list(Region.objects.visible_to(user, roles=CATALOGUE_KEEPERS).filter(level=Level.COUNTY))
+
+
+@require_http_methods(["GET", "POST"])
+def feed_list(request: HttpRequest) -> HttpResponse:
+    # the county's data: its officers receive and fix it (a feed batch belongs to a county)
+    require_role(request.user, CATALOGUE_KEEPERS)
+    form = FeedUploadForm()
+    if request.method == "POST":
+        counties = _counties(request.user)
+        if not counties:  # a county officer's assignment is at a county
+            raise PermissionDenied
+        form = FeedUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > read.FEED_LIMITS.max_bytes:  # refused before it is read
+                    raise feeds.FeedRefused(
+                        _("The file is larger than %(mb)d MB; split it.")
+                        % {"mb": read.FEED_LIMITS.max_bytes // (1024 * 1024)}
+                    )
+                _batch, created = feeds.feed_submit(
+                    county=counties[0],
+                    department=form.cleaned_data["department"],
+                    period=form.cleaned_data["period"],
+                    name=upload.name or "",
+                    data=b"".join(upload.chunks()),
+                    user=request.user,
+                    language=translation.get_language(),
+                )
+            except feeds.FeedRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                if created:
+                    messages.success(request, _("The file was received; it is loading."))
+                else:
+                    messages.info(request, _("This file was received before: nothing new."))
+                return redirect("monitoring:feeds")
+    batches = FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS).select_related(
+        "department", "uploaded_by"
+    )
+    page = Paginator(batches, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    running = any(b.running for b in page.object_list)
+    return render(
+        request,
+        "monitoring/feed_list.html",
+        {"form": form, "page": page, "running": running},
+    )
+
+
+def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, CATALOGUE_KEEPERS)
+    batch = get_object_or_404(
+        FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
+    )
+    name = f"{batch.department.code}_{batch.period}_{_('rejected')}.xlsx"
+    return xlsx_response(feeds.rejections_workbook(batch), name)
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, CATALOGUE_KEEPERS)
+    departments = Department.objects.prefetch_related("items")
+    return render(request, "monitoring/catalogue.html", {"departments": departments})
+
+
+def feed_template(request: HttpRequest, code: str) -> HttpResponse:
+    require_role(request.user, CATALOGUE_KEEPERS)
+    department = get_object_or_404(Department, code=code)
+    return xlsx_response(feeds.template_workbook(department), f"{code}_{_('template')}.xlsx")
