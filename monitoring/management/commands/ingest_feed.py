@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from households.models import Household
 from monitoring import feeds
 from monitoring.models import PERIOD_RE, BatchStatus, Department
 from villages.models import Level, Region
@@ -70,9 +71,13 @@ def county_for(code: str | None) -> Region:
         if county is None:
             raise CommandError(f"no county with code {code!r}")
         return county
-    found = list(counties[:2])
+    found = list(counties)
+    if len(found) > 1:  # several loaded: the one whose villages hold households
+        found = [
+            c for c in found if Household.objects.filter(village__code__startswith=c.code).exists()
+        ]
     if len(found) != 1:
         raise CommandError(
-            "give --county: " + ("no county is loaded" if not found else "several are")
+            "give --county: " + ("no county is loaded" if not found else "several hold households")
         )
     return found[0]
