@@ -6,11 +6,7 @@ reach; the SQLite test database lives in the test process's memory).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,6 +16,7 @@ from django.db import connection
 from config.celery import app
 from households.models import ImportJob, Resident
 from tests.factories import make_id_number
+from tests.workers import start_worker, stop_worker
 
 
 def _wait_for(job: ImportJob, status: str, seconds: float = 60) -> ImportJob:
@@ -36,47 +33,13 @@ def _wait_for(job: ImportJob, status: str, seconds: float = 60) -> ImportJob:
 def worker(require_service, transactional_db, tmp_path):
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
         pytest.skip("the real-worker test runs in the PostgreSQL + Redis pass")
-    broker = settings.CELERY_BROKER_URL
-    require_service("Redis", broker)
-    db = connection.settings_dict
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    # The worker's output goes to a file (a pipe nobody reads could fill and block it).
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    require_service("Redis", settings.CELERY_BROKER_URL)
+    process = start_worker(tmp_path / "worker.log")
     # The test settings run tasks eagerly; this test alone sends them to the broker.
     app.conf.task_always_eager = False
     yield process
     app.conf.task_always_eager = True
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    stop_worker(process)
 
 
 def test_a_real_worker_checks_then_imports(worker, client, village_cadre, village, group):

@@ -214,6 +214,14 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task a worker took but never acknowledged (the worker was killed) goes back to the
+# queue after the visibility timeout. It must outlast the longest task (the screening's
+# hard limit, 3 h 1 min), or a running task would be handed out a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 60 * 60),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
+}
 
 # --- Import / export --------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
