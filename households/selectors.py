@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, TextField
 from django.utils.translation import gettext_lazy as _
 
+from common.charts import bar_chart
 from households.idnumbers import id_hash, normalize
 from households.masking import mask
 from households.models import (
@@ -165,41 +165,6 @@ AGE_GROUPS = [
 ]
 
 
-CHART_ROW = 24  # px per bar in the SVG's coordinate system
-CHART_BAR_MAX = 190
-
-
-@dataclass
-class Bar:
-    label: str
-    count: int
-    y: int  # top of the row
-    width: int  # bar length, the largest bar of the chart being CHART_BAR_MAX
-
-
-@dataclass
-class Chart:
-    title: str
-    bars: list[Bar]
-    total: int
-
-    @property
-    def height(self) -> int:
-        return len(self.bars) * CHART_ROW
-
-
-def _chart(title, pairs: list[tuple[str, int]], total: int | None = None) -> Chart:
-    top = max((c for _l, c in pairs), default=0) or 1
-    return Chart(
-        title=str(title),
-        bars=[
-            Bar(str(label), count, i * CHART_ROW, round(count / top * CHART_BAR_MAX))
-            for i, (label, count) in enumerate(pairs)
-        ],
-        total=total if total is not None else sum(c for _l, c in pairs),
-    )
-
-
 def _resident_aggregates(today) -> dict:
     """Every figure of the residents' side, as FILTERed counts: one pass over the rows."""
     aggregates = {
@@ -272,16 +237,16 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
         for g in range(1, 5)
     ]
     charts = [
-        _chart(
+        bar_chart(
             _("Age groups"),
             [(label, headline[f"age{i}"]) for i, (label, _l, _h) in enumerate(AGE_GROUPS)],
         ),
-        _chart(_("Education"), by_choice("education", Education.choices)),
-        _chart(_("Health"), by_choice("health", Health.choices), total=headline["residents"]),
-        _chart(_("Disability"), disability_pairs, total=headline["residents"]),
-        _chart(_("Labour ability"), by_choice("labour_ability", LabourAbility.choices)),
-        _chart(_("Political status"), by_choice("political_status", Political.choices)),
-        _chart(
+        bar_chart(_("Education"), by_choice("education", Education.choices)),
+        bar_chart(_("Health"), by_choice("health", Health.choices), total=headline["residents"]),
+        bar_chart(_("Disability"), disability_pairs, total=headline["residents"]),
+        bar_chart(_("Labour ability"), by_choice("labour_ability", LabourAbility.choices)),
+        bar_chart(_("Political status"), by_choice("political_status", Political.choices)),
+        bar_chart(
             _("Poverty status"),
             [
                 (_("General household"), headline["general"]),
@@ -290,7 +255,7 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
             total=headline["households"],
         ),
         # Each bar is a share of all households; a household may be in several.
-        _chart(
+        bar_chart(
             _("Monitoring and assistance"),
             [
                 (_("Monitored household"), headline["monitored"]),

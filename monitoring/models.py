@@ -308,7 +308,7 @@ class RiskRule(models.Model):
     def wording(self) -> str:
         if self.kind == RuleKind.INCOME:
             return self.label or "人均纯收入低于监测标准"
-        return self.label or (self.item.name if self.item_id else "")
+        return self.label or (self.item.name if self.item is not None else "")
 
 
 class MonitoringLine(models.Model):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import Alert, Monitored
 from monitoring.reasons import reasons_text
-from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS
+from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS
 from villages.registry import MenuEntry, Panel, portal
 
 
@@ -52,6 +52,15 @@ def register() -> None:
             roles=MONITORING_READERS,
             order=40,
             active_for=("monitoring:alert",),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="portrait",
+            label=_("Portraits"),
+            url_name="monitoring:portrait",
+            roles=QUEUE_WORKERS,
+            order=42,
         )
     )
     portal.add_menu(

@@ -77,7 +77,18 @@ def _days(name: str) -> datetime.timedelta:
     return datetime.timedelta(days=getattr(ScreeningSettings.current(), name))
 
 
+STEP_ACTIONS = (
+    {"verified", "appraised", "notice_ended"}
+    | {f"review_{d}" for d in ("approve", "return", "dismiss")}
+    | {f"decide_{d}" for d in ("enrol", "dismiss")}
+)
+
+
 def _log(alert: Alert, action: str, user, note: str = "", **data) -> AlertEvent:
+    """One entry of the alert's log. A step records whether it was taken by its due date
+    (the work portrait counts them)."""
+    if action in STEP_ACTIONS:
+        data["on_time"] = timezone.localdate() <= alert.due_date
     clean = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in data.items()}
     clean = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in clean.items()}
     return AlertEvent.objects.create(

@@ -18,10 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.charts import bar_chart
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.models import Household
 from households.roles import REGISTRY_READERS
-from monitoring import feeds, services
+from monitoring import feeds, portraits, services
 from monitoring.forms import STEP_FORMS, AssignForm, FeedUploadForm, QueueFilterForm
 from monitoring.models import (
     Alert,
@@ -339,3 +340,82 @@ def feed_template(request: HttpRequest, code: str) -> HttpResponse:
     require_role(request.user, CATALOGUE_KEEPERS)
     department = get_object_or_404(Department, code=code)
     return xlsx_response(feeds.template_workbook(department), f"{code}_{_('template')}.xlsx")
+
+
+# --- Portraits --------------------------------------------------------------------------
+
+
+def _portrait_scope(request: HttpRequest):
+    require_role(request.user, QUEUE_WORKERS)
+    villages = Region.objects.visible_to(request.user, roles=QUEUE_WORKERS).filter(
+        level=Level.VILLAGE
+    )
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    year = min(max(year, 2020), this_year)
+    return villages, year, list(range(this_year, 2019, -1))
+
+
+def portrait(request: HttpRequest) -> HttpResponse:
+    villages, year, years = _portrait_scope(request)
+    townships = portraits.area_portrait(villages, year)
+    chart = bar_chart(
+        _("Alerts raised and enrolled, %(year)d") % {"year": year},
+        [(f"{t.region.name} ({t.enrolled})", t.pushed) for t in townships],
+    )
+    return render(
+        request,
+        "monitoring/portrait.html",
+        {
+            "townships": townships,
+            "work": portraits.work_portrait(villages, year),
+            "year": year,
+            "years": years,
+            "rules": portraits.rules(),
+            "chart": chart,
+        },
+    )
+
+
+def portrait_chart(request: HttpRequest) -> HttpResponse:
+    """The portrait's chart as an SVG document of its own (to save or print)."""
+    villages, year, _years = _portrait_scope(request)
+    townships = portraits.area_portrait(villages, year)
+    chart = bar_chart(
+        _("Alerts raised and enrolled, %(year)d") % {"year": year},
+        [(f"{t.region.name} ({t.enrolled})", t.pushed) for t in townships],
+    )
+    response = render(request, "monitoring/chart.svg", {"chart": chart},
+                      content_type="image/svg+xml; charset=utf-8")  # fmt: skip
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def portrait_export(request: HttpRequest) -> HttpResponse:
+    villages, year, _years = _portrait_scope(request)
+    townships = portraits.area_portrait(villages, year)
+    headers = [_("Township"), _("Village"), _("Alerts raised"), _("Verified"),
+               _("Verified on time"), _("Enrolled"), _("Conversion (%)"),
+               _("Monitored households"), _("Overdue"), _("Colour")]  # fmt: skip
+    colours = {"red": _("Red"), "yellow": _("Yellow"), "green": _("Green")}
+    buffer = io.BytesIO()
+    with XlsxWriter(buffer) as writer:
+        writer.sheet(SheetSpec(title=_("Area portrait"), headers=headers, widths={0: 12, 1: 14}))
+        for t in townships:
+            for r in [t, *t.villages]:
+                writer.append([
+                    t.region.name, "" if r is t else r.region.name, r.pushed, r.verified,
+                    r.verified_on_time, r.enrolled, r.conversion, r.monitored, r.overdue,
+                    colours[r.colour],
+                ], bold=r is t)  # fmt: skip
+        writer.sheet(SheetSpec(title=_("Work portrait"), headers=[
+            _("Village"), _("Cadre"), _("Steps taken"), _("On time"), _("On time (%)"),
+            _("Assigned, open"), _("Assigned, overdue")]))  # fmt: skip
+        for w in portraits.work_portrait(villages, year):
+            writer.append([w.village.name, w.name, w.steps, w.on_time,
+                           "" if w.on_time_rate is None else w.on_time_rate,
+                           w.assigned_open, w.assigned_overdue])  # fmt: skip
+    return xlsx_response(buffer.getvalue(), f"{_('Portraits')}-{year}.xlsx")

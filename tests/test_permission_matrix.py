@@ -41,6 +41,7 @@ IMPORT_JOB = [LOGIN, 200, 404, 404, 404, 404, 404]
 OWN_JOB = [LOGIN, 200, 404, 404, 404, 404, 403]  # the village cadre's export
 STAFF = [LOGIN, 403, 403, 403, 200, 403, 403]  # county officers manage staff accounts
 COUNTY_ONLY = STAFF  # department feeds and the data catalogue are the county's
+QUEUE = [LOGIN, 403, 403, 200, 200, 403, 403]  # township and county staff
 # An account with a grid role in 渡头村 and a township role in 集宁区: the county officer
 # may look at it (one assignment is theirs) but not change it.
 STAFF_CHANGE_OUTSIDE = [LOGIN, 403, 403, 403, 403, 403, 403]
@@ -83,6 +84,9 @@ MATRIX = [
     ("POST /monitoring/assign/", [LOGIN, 403, 403, 302, 302, 403, 403]),
     ("/monitoring/alerts/{alert}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
     ("POST /monitoring/alerts/{alert}/?action=verify", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("/monitoring/portrait/", QUEUE),
+    ("/monitoring/portrait/chart.svg", QUEUE),
+    ("/monitoring/portrait/export/", QUEUE),
     ("/monitoring/feeds/", COUNTY_ONLY),
     ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
     ("/monitoring/catalogue/", COUNTY_ONLY),
