@@ -248,3 +248,22 @@ def other_household(other_village):
 @pytest.fixture
 def other_resident(other_household):
     return ResidentFactory(household=other_household)
+
+
+# --- Data of the migrations -------------------------------------------------------------
+
+
+@pytest.fixture
+def monitoring_catalogue():
+    """Monitoring's catalogue, rules and line as its data migrations put them, back where a
+    transactional test's flush (browser, worker) emptied the tables. For tests with
+    database access."""
+    import importlib
+
+    from django.apps import apps
+
+    from monitoring.models import Department
+
+    if not Department.objects.exists():
+        for name in ("0002_catalogue_data", "0004_default_rules"):
+            importlib.import_module(f"monitoring.migrations.{name}").load(apps, None)

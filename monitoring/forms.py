@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,9 +13,15 @@ from households.models import MonitoringCategory
 from monitoring.models import (
     PERIOD_RE,
     Cause,
+    Comparison,
+    DataItem,
     Department,
     MeasureKind,
+    MonitoringLine,
     RiskLevel,
+    RiskRule,
+    RuleKind,
+    ScreeningSettings,
     Source,
     Stage,
     previous_period,
@@ -188,3 +195,77 @@ class FeedUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].label_from_instance = lambda d: f"{d.code} {d.name}"
         use_fast_selects(self)
+
+
+class RiskRuleForm(forms.ModelForm):
+    class Meta:
+        model = RiskRule
+        fields = ["kind", "item", "comparison", "threshold", "weight", "cause", "label", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = DataItem.objects.filter(active=True).order_by("code")
+        self.fields["item"].required = False
+        self.fields["weight"].validators.append(MaxValueValidator(100))
+        use_fast_selects(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == RuleKind.ITEM and not data.get("item"):
+            self.add_error("item", _("Choose the data item this rule reads."))
+        if data.get("kind") == RuleKind.INCOME:
+            data["item"] = None
+            if data.get("comparison") not in (Comparison.LT, Comparison.LTE):
+                self.add_error("comparison", _("Income rules compare with “<” or “≤”."))
+        return data
+
+
+class MonitoringLineForm(forms.ModelForm):
+    class Meta:
+        model = MonitoringLine
+        fields = ["year", "amount"]
+
+    def validate_unique(self):
+        pass  # a year already set is updated (monitoring.views.rules)
+
+
+class ScreeningSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ScreeningSettings
+        fields = ["high_score", "medium_score", "low_score", "alert_level", "verify_days",
+                  "appraise_days", "notice_days", "township_days", "county_days"]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        high, medium, low = (data.get(k) for k in ("high_score", "medium_score", "low_score"))
+        if None not in (high, medium, low) and not high > medium > low > 0:
+            raise forms.ValidationError(_("The bands must rise: low < medium < high, above 0."))
+        return data
+
+
+class DataItemForm(forms.ModelForm):
+    """A new item: its code is given once. An item in use keeps its code (the edit form
+    does not offer it)."""
+
+    class Meta:
+        model = DataItem
+        fields = ["code", "department", "name", "unit", "type", "meaning", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["code"]
+            del self.fields["department"]
+            del self.fields["type"]
+        use_fast_selects(self)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        department = self.data.get("department")
+        dept = Department.objects.filter(pk=department).first() if department else None
+        if dept is not None and not code.startswith(dept.code):
+            raise forms.ValidationError(
+                _("A code of %(department)s starts with %(code)s.")
+                % {"department": dept.name, "code": dept.code}
+            )
+        return code

@@ -70,7 +70,14 @@ def register() -> None:
             url_name="monitoring:feeds",
             roles=CATALOGUE_KEEPERS,
             order=45,
-            active_for=("monitoring:catalogue",),
+            active_for=(
+                "monitoring:catalogue",
+                "monitoring:item_new",
+                "monitoring:item_edit",
+                "monitoring:rules",
+                "monitoring:rule_new",
+                "monitoring:rule_edit",
+            ),
         )
     )
     portal.add_home_panel(

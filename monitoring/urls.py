@@ -15,5 +15,10 @@ urlpatterns = [
     path("monitoring/feeds/", views.feed_list, name="feeds"),
     path("monitoring/feeds/<int:pk>/rejections/", views.feed_rejections, name="rejections"),
     path("monitoring/catalogue/", views.catalogue, name="catalogue"),
+    path("monitoring/catalogue/new/", views.item_edit, name="item_new"),
+    path("monitoring/catalogue/items/<int:pk>/", views.item_edit, name="item_edit"),
+    path("monitoring/rules/", views.rules, name="rules"),
+    path("monitoring/rules/new/", views.rule_edit, name="rule_new"),
+    path("monitoring/rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("monitoring/catalogue/<str:code>/template/", views.feed_template, name="template"),
 ]

@@ -23,13 +23,26 @@ from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.models import Household
 from households.roles import REGISTRY_READERS
 from monitoring import feeds, portraits, services
-from monitoring.forms import STEP_FORMS, AssignForm, FeedUploadForm, QueueFilterForm
+from monitoring.forms import (
+    STEP_FORMS,
+    AssignForm,
+    DataItemForm,
+    FeedUploadForm,
+    MonitoringLineForm,
+    QueueFilterForm,
+    RiskRuleForm,
+    ScreeningSettingsForm,
+)
 from monitoring.models import (
     Alert,
     BatchStatus,
+    DataItem,
     Department,
     FeedBatch,
     FeedValue,
+    MonitoringLine,
+    RiskRule,
+    ScreeningSettings,
     period_label,
 )
 from monitoring.reasons import figure, reasons_text
@@ -419,3 +432,74 @@ def portrait_export(request: HttpRequest) -> HttpResponse:
                            "" if w.on_time_rate is None else w.on_time_rate,
                            w.assigned_open, w.assigned_overdue])  # fmt: skip
     return xlsx_response(buffer.getvalue(), f"{_('Portraits')}-{year}.xlsx")
+
+
+# --- The county's rules -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def rules(request: HttpRequest) -> HttpResponse:
+    """Risk rules, monitoring lines and screening settings (county officers). A change
+    applies from the next screening run; assessments already made keep their reasons."""
+    require_role(request.user, CATALOGUE_KEEPERS)
+    settings_row = ScreeningSettings.current()
+    line_form = MonitoringLineForm(prefix="line")
+    settings_form = ScreeningSettingsForm(instance=settings_row, prefix="settings")
+    if request.method == "POST":
+        if "line-year" in request.POST:
+            line_form = MonitoringLineForm(request.POST, prefix="line")
+            if line_form.is_valid():
+                MonitoringLine.objects.update_or_create(
+                    year=line_form.cleaned_data["year"],
+                    defaults={"amount": line_form.cleaned_data["amount"]},
+                )
+                messages.success(request, _("Saved."))
+                return redirect("monitoring:rules")
+        else:
+            settings_form = ScreeningSettingsForm(
+                request.POST, instance=settings_row, prefix="settings"
+            )
+            if settings_form.is_valid():
+                settings_form.save()
+                messages.success(request, _("Saved."))
+                return redirect("monitoring:rules")
+    return render(
+        request,
+        "monitoring/rules.html",
+        {
+            "rules": RiskRule.objects.select_related("item__department"),
+            "lines": MonitoringLine.objects.all(),
+            "line_form": line_form,
+            "settings_form": settings_form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_role(request.user, CATALOGUE_KEEPERS)
+    rule = get_object_or_404(RiskRule, pk=pk) if pk else None
+    form = RiskRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved. The next screening uses it."))
+        return redirect("monitoring:rules")
+    return render(request, "monitoring/form.html", {
+        "form": form, "title": _("Edit the rule") if rule else _("New risk rule"),
+        "back": "monitoring:rules",
+    })  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_role(request.user, CATALOGUE_KEEPERS)
+    item = get_object_or_404(DataItem, pk=pk) if pk else None
+    form = DataItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("monitoring:catalogue")
+    return render(request, "monitoring/form.html", {
+        "form": form, "title": str(item) if item else _("New data item"),
+        "back": "monitoring:catalogue",
+    })  # fmt: skip

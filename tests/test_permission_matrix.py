@@ -17,7 +17,7 @@ from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
 from monitoring.feeds import feed_receive
-from monitoring.models import Department
+from monitoring.models import DataItem, Department, RiskRule
 from monitoring.services import alert_raise
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
@@ -91,6 +91,11 @@ MATRIX = [
     ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
     ("/monitoring/catalogue/", COUNTY_ONLY),
     ("/monitoring/catalogue/{department}/template/", COUNTY_ONLY),
+    ("/monitoring/catalogue/new/", COUNTY_ONLY),
+    ("/monitoring/catalogue/items/{item}/", COUNTY_ONLY),
+    ("/monitoring/rules/", COUNTY_ONLY),
+    ("/monitoring/rules/new/", COUNTY_ONLY),
+    ("/monitoring/rules/{rule}/", COUNTY_ONLY),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),
@@ -109,6 +114,7 @@ def _jpeg() -> SimpleUploadedFile:
 
 @pytest.fixture
 def objects(
+    monitoring_catalogue,
     household,
     resident,
     village_cadre,
@@ -139,6 +145,8 @@ def objects(
         "alert": alert.pk,
         "batch": batch.pk,
         "department": "YB",
+        "item": DataItem.objects.get(code="YB02").pk,
+        "rule": RiskRule.objects.first().pk,
         "export": export.token,
         "household": household.pk,
         "village": household.village_id,

@@ -45,7 +45,9 @@ def broker(require_service, transactional_db):
     app.conf.task_always_eager = True
 
 
-def test_a_killed_screening_restarts_and_ends_as_a_clean_run(broker, tmp_path, village, group):
+def test_a_killed_screening_restarts_and_ends_as_a_clean_run(
+    broker, monitoring_catalogue, tmp_path, village, group
+):
     numbers = []
     for i in range(100):
         household = HouseholdFactory(village=village, group=group, number=f"{i:04d}")

@@ -9,6 +9,15 @@ import pytest
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 
 
+@pytest.fixture(autouse=True)
+def _catalogue(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker:
+        transactional = marker.kwargs.get("transaction", False)
+        request.getfixturevalue("transactional_db" if transactional else "db")
+        request.getfixturevalue("monitoring_catalogue")
+
+
 @pytest.fixture
 def people(village, group):
     """Two households of 渡头村 with two members each: [(resident, full ID number)]."""
