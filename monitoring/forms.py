@@ -16,6 +16,7 @@ from monitoring.models import (
     Comparison,
     DataItem,
     Department,
+    HouseholdIncome,
     MeasureKind,
     MonitoringLine,
     RiskLevel,
@@ -269,3 +270,28 @@ class DataItemForm(forms.ModelForm):
                 % {"department": dept.name, "code": dept.code}
             )
         return code
+
+
+class IncomeForm(forms.ModelForm):
+    """A household's 明白卡 of a year: income by source, large expenses, members."""
+
+    class Meta:
+        model = HouseholdIncome
+        fields = ["year", "wages", "business", "property_income", "transfers", "medical",
+                  "education", "disaster", "members"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        this_year = timezone.localdate().year
+        self.fields["year"].validators.append(MaxValueValidator(this_year))
+        for name in ("wages", "business", "property_income", "transfers", "medical",
+                     "education", "disaster"):  # fmt: skip
+            self.fields[name].min_value = 0
+            self.fields[name].widget.attrs.update({"min": "0", "step": "0.01"})
+
+    def validate_unique(self):
+        pass  # a year already entered is updated (monitoring.services.income_save)
+
+
+class EliminationForm(forms.Form):
+    note = forms.CharField(label=_("Why the risk is gone"), max_length=500, widget=forms.Textarea)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Alert, Monitored
-from monitoring.reasons import reasons_text
-from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS
+from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine
+from monitoring.reasons import figure, reasons_text
+from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS, VILLAGE_STEPS
 from villages.registry import MenuEntry, Panel, portal
+from villages.scoping import has_role_at
 
 
 def home_panel(request, region) -> dict | None:
@@ -31,16 +32,27 @@ def home_panel(request, region) -> dict | None:
 
 
 def household_panel(request, household) -> dict | None:
+    """The household's alerts, enrolment and income against the line (two queries when
+    there is nothing to show: its alerts and its income)."""
     alerts = list(Alert.objects.filter(household=household).order_by("-opened_at")[:5])
+    for alert in alerts:
+        alert.reason_lines = reasons_text(alert.reasons)
     # the household's mirror of the enrolment says whether there is one to read
     enrolment = None
     if household.monitoring_category:
         enrolment = Monitored.objects.filter(household=household).current().first()
-    if not alerts and enrolment is None:
-        return None
-    for alert in alerts:
-        alert.reason_lines = reasons_text(alert.reasons)
-    return {"alerts": alerts, "enrolment": enrolment}
+    income = HouseholdIncome.objects.filter(household=household).order_by("-year").first()
+    line = MonitoringLine.objects.filter(year=income.year).first() if income else None
+    return {
+        "household": household,
+        "alerts": alerts,
+        "enrolment": enrolment,
+        "income": income,
+        "net": figure(income.per_capita_net) if income else "",
+        "line": figure(line.amount) if line else "",
+        "below": bool(income and line and income.per_capita_net < line.amount),
+        "may_enter_income": has_role_at(request.user, VILLAGE_STEPS, household.village.code),
+    }
 
 
 def register() -> None:
@@ -52,6 +64,16 @@ def register() -> None:
             roles=MONITORING_READERS,
             order=40,
             active_for=("monitoring:alert",),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="monitored",
+            label=_("Monitored households"),
+            url_name="monitoring:monitored_list",
+            roles=MONITORING_READERS,
+            order=41,
+            active_for=("monitoring:monitored",),
         )
     )
     portal.add_menu(

@@ -37,6 +37,7 @@ from monitoring.models import (
     AssistanceMeasure,
     Campaign,
     Cause,
+    HouseholdIncome,
     Monitored,
     RiskLevel,
     ScreeningSettings,
@@ -397,3 +398,16 @@ def elimination_review(*, monitored: Monitored, user, confirm: bool) -> Monitore
             monitored.elimination_proposed_on = None
             monitored.save(update_fields=["elimination_proposed_on"])
     return monitored
+
+
+# --- Household income (明白卡) -------------------------------------------------------------
+
+
+def income_save(*, household: Household, user, year: int, **amounts) -> HouseholdIncome:
+    """Enter or correct a household's income of a year (village cadres of its village)."""
+    if not has_role_at(user, VILLAGE_STEPS, household.village.code):
+        raise PermissionDenied
+    income, _created = HouseholdIncome.objects.update_or_create(
+        household=household, year=year, defaults={**amounts, "updated_by": user}
+    )
+    return income

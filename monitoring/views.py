@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Max, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,14 +20,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.charts import bar_chart
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
-from households.models import Household
+from households.models import Household, MonitoringCategory, ResidentStatus
 from households.roles import REGISTRY_READERS
 from monitoring import feeds, portraits, services
 from monitoring.forms import (
     STEP_FORMS,
     AssignForm,
     DataItemForm,
+    EliminationForm,
     FeedUploadForm,
+    IncomeForm,
+    MeasureForm,
     MonitoringLineForm,
     QueueFilterForm,
     RiskRuleForm,
@@ -36,17 +39,26 @@ from monitoring.forms import (
 from monitoring.models import (
     Alert,
     BatchStatus,
+    Cause,
     DataItem,
     Department,
     FeedBatch,
     FeedValue,
+    HouseholdIncome,
+    Monitored,
     MonitoringLine,
     RiskRule,
     ScreeningSettings,
     period_label,
 )
 from monitoring.reasons import figure, reasons_text
-from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS
+from monitoring.roles import (
+    CATALOGUE_KEEPERS,
+    MONITORING_READERS,
+    QUEUE_WORKERS,
+    TOWNSHIP_STEPS,
+    VILLAGE_STEPS,
+)
 from monitoring.screening import read
 from villages.models import Level, Region
 from villages.scoping import has_role_at, holds_role, require_role
@@ -502,4 +514,108 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "monitoring/form.html", {
         "form": form, "title": str(item) if item else _("New data item"),
         "back": "monitoring:catalogue",
+    })  # fmt: skip
+
+
+# --- Household income and monitored households ---------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def income_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A household's 明白卡 of a year, entered by a cadre of its village."""
+    require_role(request.user, VILLAGE_STEPS)
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("village"), pk=pk
+    )
+    if not has_role_at(request.user, VILLAGE_STEPS, household.village.code):
+        raise PermissionDenied
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    existing = HouseholdIncome.objects.filter(household=household, year=year).first()
+    members = household.residents.filter(status=ResidentStatus.LIVING).count() or 1
+    form = IncomeForm(
+        request.POST or None, instance=existing, initial={"year": year, "members": members}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.income_save(household=household, user=request.user, **data)
+        messages.success(request, _("Saved. The next screening uses it."))
+        return redirect("households:detail", pk=household.pk)
+    return render(request, "monitoring/income_form.html", {"form": form, "household": household})
+
+
+def monitored_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, MONITORING_READERS)
+    qs = (
+        Monitored.objects.visible_to(request.user)
+        .current()
+        .select_related("household__village__parent")
+        .annotate(measure_count=Count("measures"))
+        .order_by("household__village__code", "household__number")
+    )
+    category = request.GET.get("category", "")
+    if category in MonitoringCategory.values and category:
+        qs = qs.filter(category=category)
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "monitoring/monitored_list.html", {
+        "page": page, "categories": MonitoringCategory.choices[1:], "category": category,
+    })  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, MONITORING_READERS)
+    monitored = get_object_or_404(
+        Monitored.objects.visible_to(request.user).select_related(
+            "household__village__parent", "alert", "approved_by", "eliminated_by"
+        ),
+        pk=pk,
+    )
+    code = monitored.household.village.code
+    current = monitored.eliminated_at is None
+    may_measure = current and has_role_at(request.user, VILLAGE_STEPS | TOWNSHIP_STEPS, code)
+    may_propose = (
+        current and not monitored.elimination_proposed_on
+        and has_role_at(request.user, VILLAGE_STEPS, code)
+    )  # fmt: skip
+    may_review = (
+        current and bool(monitored.elimination_proposed_on)
+        and has_role_at(request.user, TOWNSHIP_STEPS, code)
+    )  # fmt: skip
+    measure_form = MeasureForm() if may_measure else None
+    elimination_form = EliminationForm() if may_propose else None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "measure" and may_measure:
+                measure_form = MeasureForm(request.POST)
+                if measure_form.is_valid():
+                    services.measure_add(monitored=monitored, user=request.user,
+                                         **measure_form.cleaned_data)  # fmt: skip
+                    messages.success(request, _("Saved."))
+                    return redirect("monitoring:monitored", pk=pk)
+            elif action == "propose" and may_propose:
+                elimination_form = EliminationForm(request.POST)
+                if elimination_form.is_valid():
+                    note = elimination_form.cleaned_data["note"]
+                    services.elimination_propose(monitored=monitored, user=request.user, note=note)
+                    messages.success(request, _("Sent to the township for review."))
+                    return redirect("monitoring:monitored", pk=pk)
+            elif action in ("confirm", "reject") and may_review:
+                services.elimination_review(monitored=monitored, user=request.user,
+                                            confirm=action == "confirm")  # fmt: skip
+                messages.success(request, _("Recorded."))
+                return redirect("monitoring:monitored", pk=pk)
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return render(request, "monitoring/monitored_detail.html", {
+        "monitored": monitored, "measures": monitored.measures.all(),
+        "measure_form": measure_form, "elimination_form": elimination_form,
+        "may_review": may_review, "causes": [Cause(c).label for c in monitored.causes
+                                             if c in Cause.values],
     })  # fmt: skip

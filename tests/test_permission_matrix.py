@@ -6,6 +6,7 @@ Objects belong to village A (渡头村). Outside the user's region the answer is
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 
@@ -17,7 +18,7 @@ from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
 from monitoring.feeds import feed_receive
-from monitoring.models import DataItem, Department, RiskRule
+from monitoring.models import DataItem, Department, Monitored, RiskRule
 from monitoring.services import alert_raise
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
@@ -84,6 +85,9 @@ MATRIX = [
     ("POST /monitoring/assign/", [LOGIN, 403, 403, 302, 302, 403, 403]),
     ("/monitoring/alerts/{alert}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
     ("POST /monitoring/alerts/{alert}/?action=verify", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("/monitoring/monitored/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/monitoring/monitored/{monitored}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    ("/monitoring/households/{household}/income/", [LOGIN, 200, 404, 403, 403, 403, 403]),
     ("/monitoring/portrait/", QUEUE),
     ("/monitoring/portrait/chart.svg", QUEUE),
     ("/monitoring/portrait/export/", QUEUE),
@@ -141,7 +145,12 @@ def objects(
         county=village.parent.parent, department=Department.objects.get(code="YB"),
         period="2026-10", name="yb.csv", data=b"id_number,item_code,value,period\r\n",
     )  # fmt: skip
+    monitored = Monitored.objects.create(
+        household=household, alert=alert, category="sudden", causes=["illness"],
+        enrolled_on=datetime.date(2026, 11, 1), approved_by=village_cadre,
+    )  # fmt: skip
     return {
+        "monitored": monitored.pk,
         "alert": alert.pk,
         "batch": batch.pk,
         "department": "YB",

@@ -84,6 +84,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "export": f"/exports/{job.token}/",
         "alerts": "/monitoring/",
         "alert": f"/monitoring/alerts/{alert.pk}/",
+        "monitored": "/monitoring/monitored/",
+        "income": f"/monitoring/households/{household.pk}/income/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -96,7 +98,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    assert labels.count() == 6  # home, households, residents, import, alerts, access log
+    # home, households, residents, import, alerts, monitored households, access log
+    assert labels.count() == 7
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"
