@@ -295,3 +295,27 @@ class IncomeForm(forms.ModelForm):
 
 class EliminationForm(forms.Form):
     note = forms.CharField(label=_("Why the risk is gone"), max_length=500, widget=forms.Textarea)
+
+
+def _quarters() -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    found = []
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    for _i in range(8):
+        found.append((f"{year}-Q{quarter}", f"{year}年第{quarter}季度"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return found
+
+
+class CampaignForm(forms.Form):
+    DISMISSED, ELIMINATED = "dismissed", "eliminated"
+    name = forms.CharField(label=_("Name"), max_length=100)
+    pick = forms.ChoiceField(
+        label=_("Households to re-check"),
+        widget=forms.RadioSelect,
+        choices=[
+            (DISMISSED, _("Every household whose alert was dismissed in the quarter")),
+            (ELIMINATED, _("Every household whose risk was eliminated in the quarter")),
+        ],
+    )
+    quarter = forms.ChoiceField(label=_("Quarter"), choices=_quarters)

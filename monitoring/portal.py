@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine
 from monitoring.reasons import figure, reasons_text
-from monitoring.roles import CATALOGUE_KEEPERS, MONITORING_READERS, QUEUE_WORKERS, VILLAGE_STEPS
+from monitoring.roles import (
+    CATALOGUE_KEEPERS,
+    COUNTY_STEPS,
+    MONITORING_READERS,
+    QUEUE_WORKERS,
+    VILLAGE_STEPS,
+)
 from villages.registry import MenuEntry, Panel, portal
 from villages.scoping import has_role_at
 
@@ -83,6 +89,15 @@ def register() -> None:
             url_name="monitoring:portrait",
             roles=QUEUE_WORKERS,
             order=42,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="campaigns",
+            label=_("Re-check campaigns"),
+            url_name="monitoring:campaigns",
+            roles=COUNTY_STEPS,
+            order=44,
         )
     )
     portal.add_menu(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("monitoring/monitored/", views.monitored_list, name="monitored_list"),
     path("monitoring/monitored/<int:pk>/", views.monitored_detail, name="monitored"),
     path("monitoring/households/<int:pk>/income/", views.income_edit, name="income"),
+    path("monitoring/campaigns/", views.campaigns, name="campaigns"),
     path("monitoring/portrait/", views.portrait, name="portrait"),
     path("monitoring/portrait/chart.svg", views.portrait_chart, name="portrait_chart"),
     path("monitoring/portrait/export/", views.portrait_export, name="portrait_export"),

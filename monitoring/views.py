@@ -4,13 +4,15 @@ monitoring.services and monitoring.feeds."""
 
 from __future__ import annotations
 
+import datetime
 import io
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +28,7 @@ from monitoring import feeds, portraits, services
 from monitoring.forms import (
     STEP_FORMS,
     AssignForm,
+    CampaignForm,
     DataItemForm,
     EliminationForm,
     FeedUploadForm,
@@ -39,6 +42,7 @@ from monitoring.forms import (
 from monitoring.models import (
     Alert,
     BatchStatus,
+    Campaign,
     Cause,
     DataItem,
     Department,
@@ -49,11 +53,13 @@ from monitoring.models import (
     MonitoringLine,
     RiskRule,
     ScreeningSettings,
+    Stage,
     period_label,
 )
 from monitoring.reasons import figure, reasons_text
 from monitoring.roles import (
     CATALOGUE_KEEPERS,
+    COUNTY_STEPS,
     MONITORING_READERS,
     QUEUE_WORKERS,
     TOWNSHIP_STEPS,
@@ -619,3 +625,61 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_review": may_review, "causes": [Cause(c).label for c in monitored.causes
                                              if c in Cause.values],
     })  # fmt: skip
+
+
+# --- Re-check campaigns (回头看) ----------------------------------------------------------
+
+
+def _quarter_window(quarter: str) -> tuple[datetime.datetime, datetime.datetime]:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.datetime(year, 3 * q - 2, 1, tzinfo=zone)
+    end = datetime.datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=zone)
+    return start, end
+
+
+@require_http_methods(["GET", "POST"])
+def campaigns(request: HttpRequest) -> HttpResponse:
+    """回头看: the county picks households (every alert dismissed, or every risk eliminated,
+    in a quarter) and each becomes a verification task of its village."""
+    require_role(request.user, COUNTY_STEPS)
+    counties = list(
+        Region.objects.visible_to(request.user, roles=COUNTY_STEPS).filter(level=Level.COUNTY)
+    )
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and counties:
+        county = counties[0]
+        start, end = _quarter_window(form.cleaned_data["quarter"])
+        in_county = Household.objects.filter(village__code__startswith=county.code)
+        if form.cleaned_data["pick"] == CampaignForm.DISMISSED:
+            picked = in_county.filter(
+                pk__in=Alert.objects.filter(
+                    stage=Stage.DISMISSED, closed_at__gte=start, closed_at__lt=end
+                ).values("household_id")
+            )
+        else:
+            picked = in_county.filter(
+                pk__in=Monitored.objects.filter(
+                    eliminated_at__gte=start, eliminated_at__lt=end
+                ).values("household_id")
+            )
+        label = dict(form.fields["pick"].choices)[form.cleaned_data["pick"]]
+        quarter = dict(form.fields["quarter"].choices)[form.cleaned_data["quarter"]]
+        _campaign, created = services.recheck_campaign(
+            user=request.user, county=county, name=form.cleaned_data["name"],
+            criteria=f"{quarter}：{label}", households=picked,
+        )  # fmt: skip
+        messages.success(
+            request, _("%(n)d households were sent to their villages for verification.")
+            % {"n": created}
+        )  # fmt: skip
+        return redirect("monitoring:campaigns")
+    listed = (
+        Campaign.objects.filter(county__in=counties)
+        .select_related("created_by")
+        .annotate(
+            alerts=Count("alert"),
+            verified=Count("alert", filter=~Q(alert__stage=Stage.VERIFY)),
+        )
+    )
+    return render(request, "monitoring/campaigns.html", {"form": form, "campaigns": listed})

@@ -88,6 +88,7 @@ MATRIX = [
     ("/monitoring/monitored/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/monitoring/monitored/{monitored}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
     ("/monitoring/households/{household}/income/", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("/monitoring/campaigns/", COUNTY_ONLY),
     ("/monitoring/portrait/", QUEUE),
     ("/monitoring/portrait/chart.svg", QUEUE),
     ("/monitoring/portrait/export/", QUEUE),

@@ -75,3 +75,17 @@ def test_measures_and_risk_elimination(client, monitored, village_cadre, townshi
     assert monitored.eliminated_at is not None
     assert household.monitoring_category == ""
     assert url not in client.get("/monitoring/monitored/").content.decode()
+
+
+def test_a_recheck_campaign_from_its_page(client, monitored, county_officer, township_officer):
+    """Households whose risk was eliminated this quarter go back to their village."""
+    Monitored.objects.filter(pk=monitored.pk).update(eliminated_at=timezone.now())
+    client.force_login(county_officer)
+    quarter = f"{timezone.localdate().year}-Q{(timezone.localdate().month - 1) // 3 + 1}"
+    form = {"name": "第四季度回头看", "pick": "eliminated", "quarter": quarter}
+    response = client.post("/monitoring/campaigns/", form, follow=True)
+    assert "1 户已发回所在村核实" in response.content.decode()
+    alert = Alert.objects.get(source=Source.RECHECK)
+    assert (alert.household, alert.stage) == (monitored.household, "verify")
+    client.force_login(township_officer)
+    assert client.get("/monitoring/campaigns/").status_code == 403
