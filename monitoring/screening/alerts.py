@@ -53,7 +53,7 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             INSERT INTO {A} (household_id, village_id, source, stage, level, score, period,
                              reasons, causes, due_date, opened_at, dismissed_at_verification)
             SELECT a.household_id, hh.village_id, '{SCREENING}', '{VERIFY}', a.level, a.score,
-                   a.period, a.reasons, '[]', %(due)s, %(now)s, false
+                   a.period, a.reasons, {_causes_of_reasons()}, %(due)s, %(now)s, false
             FROM {Assessment._meta.db_table} a
             JOIN {Household._meta.db_table} hh ON hh.id = a.household_id
             JOIN {Region._meta.db_table} g ON g.id = hh.village_id
@@ -88,6 +88,20 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             params,
         )
     return new
+
+
+def _causes_of_reasons() -> str:
+    """The distinct causes of the assessment's reasons (a.reasons), as a JSON list: the
+    queue filters alerts by cause."""
+    if connection.vendor == "postgresql":
+        return (
+            "(SELECT COALESCE(jsonb_agg(DISTINCT r->>'cause'), '[]'::jsonb)"
+            " FROM jsonb_array_elements(a.reasons) r)"
+        )
+    return (
+        "(SELECT json_group_array(DISTINCT json_extract(value, '$.cause'))"
+        " FROM json_each(a.reasons))"
+    )
 
 
 def open_alerts(county: Region) -> int:
