@@ -126,6 +126,7 @@ def load_batch(batch_id: int) -> FeedBatch:
                 department_name=batch.department.name,
                 period=batch.period,
             )
+            load.prepare()
             loaded, _rejected = load.load_rows(
                 batch_id,
                 read.feed_rows(table, resolved),

@@ -149,13 +149,30 @@ def _masked_raw(text: str) -> str:
 
 
 VALUE_COLUMNS = ["batch_id", "line", "id_hash", "id_masked", "item_id", "value"]
+# On PostgreSQL the checked rows are COPYed into a temporary table of the connection, and
+# the match step moves the matched ones into FeedValue with their resident and household
+# in one INSERT … SELECT (an UPDATE of every staged row wrote each row twice). A load
+# killed half-way loses the temporary table with its connection and starts again.
+LOAD_TABLE = "monitoring_load"
+
+
+def prepare() -> None:
+    """An empty load table for this connection (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {LOAD_TABLE} (batch_id bigint, line integer,"
+            " id_hash varchar(64), id_masked varchar(20), item_id bigint, value numeric(14, 2))"
+        )
+        cursor.execute(f"TRUNCATE {LOAD_TABLE}")
 
 
 def write_values(batch_id: int, rows: list[tuple]) -> None:
     table = FeedValue._meta.db_table
     full = [(batch_id, *row) for row in rows]
     if connection.vendor == "postgresql":
-        copy_rows(table, VALUE_COLUMNS, full)
+        copy_rows(LOAD_TABLE, VALUE_COLUMNS, full)
         return
     with connection.cursor() as cursor:
         cursor.executemany(
