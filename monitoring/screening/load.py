@@ -34,6 +34,7 @@ CHUNK = 20_000
 # in a department's monthly file); the memo is emptied past this size
 ID_MEMO_MAX = 500_000
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
+PLAIN_NUMBER = re.compile(r"\d{1,12}(\.\d{1,2})?")
 PERIOD_TEXT = re.compile(r"^(\d{4})\D?(\d{1,2})(?:\D.*)?$")
 
 
@@ -46,6 +47,7 @@ class Checker:
         self.department_name = department_name
         self.period = period
         self._ids: dict[str, tuple[str, str] | tuple[None, str]] = {}
+        self._periods: dict[tuple, str] = {}
 
     def person(self, cell: Any) -> tuple[str | None, str, str]:
         """(keyed hash or None, masked number, reason when refused)."""
@@ -77,6 +79,8 @@ class Checker:
             number = decimal.Decimal(int(cell))
         elif isinstance(cell, int | float):
             number = decimal.Decimal(str(cell))
+        elif isinstance(cell, str) and PLAIN_NUMBER.fullmatch(cell):
+            number = decimal.Decimal(cell)  # the common case: digits and a point
         else:
             text = "".join(unicodedata.normalize("NFKC", str(cell or "")).split())
             text = text.replace(",", "").removesuffix(item.unit or "\0")
@@ -101,7 +105,17 @@ class Checker:
         return number.quantize(decimal.Decimal("0.01"))
 
     def check_period(self, cell: Any) -> str:
-        """'' when the row's period is the batch's (or the row has none); else the reason."""
+        """'' when the row's period is the batch's (or the row has none); else the reason.
+        A file has a handful of distinct period cells: each is judged once."""
+        key = (type(cell), cell) if isinstance(cell, str | int | datetime.date) else None
+        if key is not None and key in self._periods:
+            return self._periods[key]
+        reason = self._period_reason(cell)
+        if key is not None and len(self._periods) < 1000:
+            self._periods[key] = reason
+        return reason
+
+    def _period_reason(self, cell: Any) -> str:
         if cell is None or cell == "":
             return ""
         if isinstance(cell, datetime.date):

@@ -106,7 +106,10 @@ def count_rows(data: bytes, name: str) -> int:
 
 def _is_footer(cells: list[Any], id_cell: Any) -> bool:
     """A total, note or signature line below the data: a total marker (合计 …) in a cell,
-    or no ID number and a single filled cell."""
+    or no ID number and a single filled cell. A row whose ID cell starts with a digit is
+    data (the common case, decided without looking at the other cells)."""
+    if isinstance(id_cell, str) and id_cell[:1].isdigit():
+        return False
     filled = [t for t in (cell_text(c) for c in cells) if t]
     if any(t.replace(" ", "").lower().startswith(TOTAL_MARKERS) for t in filled):
         return True
