@@ -75,3 +75,15 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     relation = "head"
     labour_ability = "normal"
     employment = "farming"
+
+
+def heads_with_numbers(village, group, count: int) -> list[str]:
+    """`count` households of one member each, numbered 0000…; their full ID numbers, in
+    order (for writing department feeds about them)."""
+    numbers = []
+    for i in range(count):
+        household = HouseholdFactory(village=village, group=group, number=f"{i:04d}")
+        number = make_id_number()
+        ResidentFactory(household=household, id_number=number)
+        numbers.append(number)
+    return numbers

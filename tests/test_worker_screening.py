@@ -17,7 +17,7 @@ from config.celery import app
 from monitoring import feeds
 from monitoring.models import Alert, BatchStatus, Department, FeedBatch, FeedValue
 from monitoring.tasks import nightly_screening
-from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from tests.factories import heads_with_numbers
 from tests.workers import start_worker, stop_worker
 
 FILLER_ROWS = 300_000  # enough that the load is caught half-way (20,000 rows a chunk)
@@ -48,12 +48,7 @@ def broker(require_service, transactional_db):
 def test_a_killed_screening_restarts_and_ends_as_a_clean_run(
     broker, monitoring_catalogue, tmp_path, village, group
 ):
-    numbers = []
-    for i in range(100):
-        household = HouseholdFactory(village=village, group=group, number=f"{i:04d}")
-        number = make_id_number()
-        ResidentFactory(household=household, id_number=number)
-        numbers.append(number)
+    numbers = heads_with_numbers(village, group, 100)
     lines = ["id_number,item_code,value,period"]
     lines += [f"{numbers[i]},YB02,30000,2026-10" for i in range(AT_RISK)]  # 40 at risk
     lines += [f"{numbers[i % 100]},YB01,10,2026-10" for i in range(FILLER_ROWS)]

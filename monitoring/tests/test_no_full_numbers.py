@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from monitoring.models import FeedBatch, FeedValue
 from monitoring.screening import job
-from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from tests.factories import heads_with_numbers, make_id_number
 from tests.leaks import find_in_text, scan_tables
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,7 @@ class RawRecords(logging.Handler):
 def test_a_10000_row_feed_leaves_no_full_number_anywhere(
     client, county, village, group, county_officer, django_capture_on_commit_callbacks
 ):
-    numbers = []
-    for i in range(100):
-        household = HouseholdFactory(village=village, group=group, number=f"{i:04d}")
-        number = make_id_number()
-        ResidentFactory(household=household, id_number=number)
-        numbers.append(number)
+    numbers = heads_with_numbers(village, group, 100)
     strangers = [make_id_number() for _i in range(50)]  # valid, nobody of the county
     lines = ["id_number,item_code,value,period"]
     for i in range(9_800):
