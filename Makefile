@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench bench-registry clean
+.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -57,6 +57,10 @@ bench: $(STAMP)
 # line of figures (docs/benchmarks.md). Needs PostgreSQL and Redis on 127.0.0.1.
 bench-registry: $(STAMP)
 	$(PY) bench/registry.py
+
+# The nightly screening on a 250,000-household county and a 2,000,000-row feed (issue 8).
+bench-screening: $(STAMP)
+	$(PY) bench/screening.py
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3
