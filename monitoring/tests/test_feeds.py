@@ -8,13 +8,16 @@ import re
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from python_calamine import CalamineWorkbook
 
 from common.xlsx import SheetSpec, XlsxWriter
+from households.idnumbers import check_digit, id_hash, validate_id_number
 from monitoring import feeds
 from monitoring.models import BatchStatus, Department, FeedBatch, FeedRejection, FeedValue
+from monitoring.screening import load
 from monitoring.tests.conftest import csv_bytes
 from tests.factories import make_id_number
 
@@ -214,3 +217,36 @@ def test_the_catalogue_prints_as_csv():
     assert len(lines) == 45
     assert "YB,YB02,个人自付费用,元,amount" in lines
     assert {line.split(",")[0] for line in lines[1:]} >= {"GA", "MZ", "RS", "JR"}
+
+
+def _variants() -> list[str]:
+    good = make_id_number()
+    future = "36012120991231001"
+    feb30 = "36012119900230001"
+    return [
+        good,
+        good[:17] + ("0" if good[17] != "0" else "1"),  # check digit
+        good.lower(),
+        good.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        f" {good[:6]} {good[6:]} ",
+        future + check_digit(future),
+        feb30 + check_digit(feb30),
+        "18991231" + good[:10],
+        good[:17],
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_the_quick_id_check_gives_the_validators_verdict(index):
+    """The row check's fast path accepts only what the registry's validator accepts, with
+    the same hash; the rest goes to the validator for its message."""
+    text = _variants()[index]
+    checker = load.Checker(items={}, department_name="医保", period="2026-10")
+    hashed, _masked, reason = checker.person(text)
+    try:
+        number = validate_id_number(text).number
+    except ValidationError:
+        assert hashed is None
+        assert reason
+    else:
+        assert hashed == id_hash(number)
