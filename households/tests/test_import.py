@@ -403,3 +403,28 @@ def test_the_import_writes_in_batches_not_row_by_row(cadre_client, village, grou
     # Row by row this was 13 queries a row (3,900); in batches the only growth is SQLite's
     # INSERTs of ~30 rows each (999 parameters), none on PostgreSQL's COPY.
     assert large <= small + 300 // 5
+
+
+def test_an_uploaded_file_is_deleted_after_its_retention(village, village_cadre, settings):
+    """The upload holds full ID numbers: kept encrypted UPLOAD_RETENTION_DAYS, then gone;
+    the job's totals stay, and a late confirmation says the file is no longer kept."""
+    import datetime
+
+    from django.utils import timezone
+
+    from households.imports import file_bytes, import_submit, imports_purge
+    from households.models import ImportStatus
+
+    csv = "户编号,姓名,身份证号,与户主关系,劳动能力,就业状况\n"
+    csv += f"9001,李四,{make_id_number()},户主,普通劳动力,务农\n"
+    job = import_submit(user=village_cadre, village=village, language="zh-hans",
+                        upload=SimpleUploadedFile("a.csv", csv.encode()))  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKED)
+    later = timezone.now() + datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS, hours=1)
+    assert imports_purge(now=timezone.now()) == 0  # too young
+    assert imports_purge(now=later) == 1
+    job.refresh_from_db()
+    assert not job.file
+    assert job.status == ImportStatus.CHECKED
+    with pytest.raises(Exception, match="保存期限"):
+        file_bytes(job)

@@ -115,3 +115,19 @@ def test_income_below_the_monitoring_line_is_a_reason(county, people):
     assert assessment.score == 50  # below the line (40) and below 1.5 times it (10)
     assert "人均纯收入 4,100 元，标准 7,800 元" in " ".join(reasons_text(assessment.reasons))
     assert Alert.objects.get().level == "medium"
+
+
+def test_the_nightly_job_collects_the_feeds_inbox(tmp_path, settings, county, people):
+    """Files dropped in FEEDS_INBOX, named <DEPARTMENT>_<YYYY-MM>, become batches and are
+    removed (the batch keeps them encrypted); a name it cannot place stays, logged."""
+    (_a, a_id), *_rest = people
+    settings.FEEDS_INBOX = tmp_path
+    (tmp_path / "YB_2026-10.csv").write_bytes(
+        csv_bytes([HEADER, [a_id, "YB02", "48200", "2026-10"]])
+    )
+    (tmp_path / "notes.txt").write_text("不是数据")
+    (tmp_path / "QQ_2026-10.csv").write_text("x")
+    totals = _screen()
+    assert totals["batches"] == 1
+    assert totals["alerts_new"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["QQ_2026-10.csv", "notes.txt"]
