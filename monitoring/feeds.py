@@ -41,6 +41,15 @@ def _retention() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
 
 
+def check_size(size: int) -> None:
+    """Refuse a file past the feeds' size limit (the page checks before reading it)."""
+    if size > read.FEED_LIMITS.max_bytes:
+        raise FeedRefused(
+            _("The file is larger than %(mb)d MB; split it.")
+            % {"mb": read.FEED_LIMITS.max_bytes // (1024 * 1024)}
+        )
+
+
 def feed_receive(
     *,
     county: Region,
@@ -57,11 +66,7 @@ def feed_receive(
         raise FeedRefused(_("Upload an .xlsx workbook or a .csv file."))
     if not data:
         raise FeedRefused(_("The file is empty."))
-    if len(data) > read.FEED_LIMITS.max_bytes:
-        raise FeedRefused(
-            _("The file is larger than %(mb)d MB; split it.")
-            % {"mb": read.FEED_LIMITS.max_bytes // (1024 * 1024)}
-        )
+    check_size(len(data))
     if county.level != Level.COUNTY:
         raise FeedRefused(_("A feed belongs to a county."))
     digest = hashlib.sha256(data).hexdigest()

@@ -336,6 +336,20 @@ class RiskLevel(models.TextChoices):
 LEVEL_RANK = {RiskLevel.HIGH: 3, RiskLevel.MEDIUM: 2, RiskLevel.LOW: 1, RiskLevel.NONE: 0}
 
 
+def level_rank() -> models.Case:
+    """LEVEL_RANK as an expression on `level`: the queue sorts by it."""
+    whens = [
+        models.When(level=level, then=models.Value(rank)) for level, rank in LEVEL_RANK.items()
+    ]
+    return models.Case(*whens, default=models.Value(0), output_field=models.IntegerField())
+
+
+def level_rank_sql(column: str) -> str:
+    """LEVEL_RANK as SQL on a column of code (the set-based alert raising)."""
+    whens = " ".join(f"WHEN '{level}' THEN {rank}" for level, rank in LEVEL_RANK.items())
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
 class ScreeningSettings(models.Model):
     """The county's screening settings (one row): score bands of the levels, the level
     that raises an alert, and the days each step of an alert may take."""
@@ -499,6 +513,11 @@ class Stage(models.TextChoices):
 OPEN_STAGES = (Stage.VERIFY, Stage.APPRAISE, Stage.NOTICE, Stage.TOWNSHIP, Stage.COUNTY)
 
 
+class CampaignQuerySet(ScopedQuerySet):
+    scope_path = "county__code"
+    scope_roles = MONITORING_READERS
+
+
 class Campaign(models.Model):
     """A re-check campaign (回头看): county staff pick households, each becomes an alert
     waiting for its village's verification."""
@@ -510,6 +529,8 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT
     )
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,10 +4,11 @@ enrolment), registered from MonitoringConfig.ready()."""
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine
+from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine, RiskLevel
 from monitoring.reasons import figure, reasons_text
 from monitoring.roles import (
     CATALOGUE_KEEPERS,
@@ -24,12 +25,11 @@ def home_panel(request, region) -> dict | None:
     alerts = Alert.objects.visible_to(request.user).open()
     if region is not None:
         alerts = alerts.filter(village__code__startswith=region.code)
-    today = timezone.localdate()
-    figures = {
-        "open": alerts.count(),
-        "overdue": alerts.filter(due_date__lt=today).count(),
-        "high": alerts.filter(level="high").count(),
-    }
+    figures = alerts.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate())),
+        high=Count("pk", filter=Q(level=RiskLevel.HIGH)),
+    )  # one query on every home page
     monitored = Monitored.objects.visible_to(request.user).current()
     if region is not None:
         monitored = monitored.filter(household__village__code__startswith=region.code)

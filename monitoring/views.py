@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +54,7 @@ from monitoring.models import (
     RiskRule,
     ScreeningSettings,
     Stage,
+    level_rank,
     period_label,
 )
 from monitoring.reasons import figure, reasons_text
@@ -65,17 +66,9 @@ from monitoring.roles import (
     TOWNSHIP_STEPS,
     VILLAGE_STEPS,
 )
-from monitoring.screening import read
 from villages.models import Level, Region
 from villages.scoping import has_role_at, holds_role, require_role
 
-LEVEL_ORDER = Case(
-    When(level="high", then=Value(3)),
-    When(level="medium", then=Value(2)),
-    When(level="low", then=Value(1)),
-    default=Value(0),
-    output_field=IntegerField(),
-)
 EXPORT_MAX_ROWS = 20_000
 
 
@@ -99,7 +92,7 @@ def _queue(request: HttpRequest):
         qs = qs.filter(village=data["village"])
     if data.get("overdue"):
         qs = qs.filter(closed_at__isnull=True, due_date__lt=timezone.localdate())
-    qs = qs.annotate(rank=LEVEL_ORDER).order_by("-rank", "due_date", "pk")
+    qs = qs.annotate(rank=level_rank()).order_by("-rank", "due_date", "pk")
     return form, qs
 
 
@@ -301,8 +294,9 @@ def _add_errors(form, exc: ValidationError) -> None:
 # --- Feeds and the catalogue ------------------------------------------------------------
 
 
-def _counties(user) -> list[Region]:
-    return list(Region.objects.visible_to(user, roles=CATALOGUE_KEEPERS).filter(level=Level.COUNTY))
+def _counties(user, roles) -> list[Region]:
+    """The counties where the user holds these roles (a county officer's assignment)."""
+    return list(Region.objects.visible_to(user, roles=roles).filter(level=Level.COUNTY))
 
 
 @require_http_methods(["GET", "POST"])
@@ -311,18 +305,14 @@ def feed_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, CATALOGUE_KEEPERS)
     form = FeedUploadForm()
     if request.method == "POST":
-        counties = _counties(request.user)
+        counties = _counties(request.user, CATALOGUE_KEEPERS)
         if not counties:  # a county officer's assignment is at a county
             raise PermissionDenied
         form = FeedUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > read.FEED_LIMITS.max_bytes:  # refused before it is read
-                    raise feeds.FeedRefused(
-                        _("The file is larger than %(mb)d MB; split it.")
-                        % {"mb": read.FEED_LIMITS.max_bytes // (1024 * 1024)}
-                    )
+                feeds.check_size(upload.size)  # refused before it is read
                 _batch, created = feeds.feed_submit(
                     county=counties[0],
                     department=form.cleaned_data["department"],
@@ -390,13 +380,17 @@ def _portrait_scope(request: HttpRequest):
     return villages, year, list(range(this_year, 2019, -1))
 
 
-def portrait(request: HttpRequest) -> HttpResponse:
-    villages, year, years = _portrait_scope(request)
-    townships = portraits.area_portrait(villages, year)
-    chart = bar_chart(
+def _portrait_chart(townships, year: int):
+    return bar_chart(
         _("Alerts raised and enrolled, %(year)d") % {"year": year},
         [(f"{t.region.name} ({t.enrolled})", t.pushed) for t in townships],
     )
+
+
+def portrait(request: HttpRequest) -> HttpResponse:
+    villages, year, years = _portrait_scope(request)
+    townships = portraits.area_portrait(villages, year)
+    chart = _portrait_chart(townships, year)
     return render(
         request,
         "monitoring/portrait.html",
@@ -414,11 +408,7 @@ def portrait(request: HttpRequest) -> HttpResponse:
 def portrait_chart(request: HttpRequest) -> HttpResponse:
     """The portrait's chart as an SVG document of its own (to save or print)."""
     villages, year, _years = _portrait_scope(request)
-    townships = portraits.area_portrait(villages, year)
-    chart = bar_chart(
-        _("Alerts raised and enrolled, %(year)d") % {"year": year},
-        [(f"{t.region.name} ({t.enrolled})", t.pushed) for t in townships],
-    )
+    chart = _portrait_chart(portraits.area_portrait(villages, year), year)
     response = render(request, "monitoring/chart.svg", {"chart": chart},
                       content_type="image/svg+xml; charset=utf-8")  # fmt: skip
     response["Cache-Control"] = "private, no-store"
@@ -643,9 +633,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     """回头看: the county picks households (every alert dismissed, or every risk eliminated,
     in a quarter) and each becomes a verification task of its village."""
     require_role(request.user, COUNTY_STEPS)
-    counties = list(
-        Region.objects.visible_to(request.user, roles=COUNTY_STEPS).filter(level=Level.COUNTY)
-    )
+    counties = _counties(request.user, COUNTY_STEPS)
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and counties:
         county = counties[0]
@@ -675,11 +663,13 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         return redirect("monitoring:campaigns")
     listed = (
-        Campaign.objects.filter(county__in=counties)
+        Campaign.objects.visible_to(request.user, roles=COUNTY_STEPS)
         .select_related("created_by")
         .annotate(
             alerts=Count("alert"),
             verified=Count("alert", filter=~Q(alert__stage=Stage.VERIFY)),
         )
+        .order_by("-created_at", "-pk")
     )
-    return render(request, "monitoring/campaigns.html", {"form": form, "campaigns": listed})
+    page = Paginator(listed, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "monitoring/campaigns.html", {"form": form, "page": page})

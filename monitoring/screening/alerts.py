@@ -26,6 +26,7 @@ from monitoring.models import (
     ScreeningSettings,
     Source,
     Stage,
+    level_rank_sql,
 )
 from villages.models import Region
 
@@ -46,7 +47,7 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
         "due": today + datetime.timedelta(days=settings.verify_days),
         "now": timezone.now(),
     }
-    rank = "CASE a.level WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
+    rank = level_rank_sql("a.level")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
