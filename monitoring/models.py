@@ -120,6 +120,17 @@ class FeedBatchQuerySet(ScopedQuerySet):
     scope_path = "county__code"
     scope_roles = MONITORING_READERS
 
+    def newest_loaded(self, period: str):
+        """The newest loaded batch of each county and department for the period: a
+        corrected file supersedes the earlier one (as the scoring reads them)."""
+        newest = (
+            self.filter(period=period, status=BatchStatus.LOADED)
+            .values("county", "department")
+            .annotate(newest=models.Max("pk"))
+            .values("newest")
+        )
+        return self.filter(pk__in=newest)
+
 
 class FeedBatch(models.Model):
     """One delivered file: (department, period, sha256 of the file) is the batch, so the

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,7 +41,6 @@ from monitoring.forms import (
 )
 from monitoring.models import (
     Alert,
-    BatchStatus,
     Campaign,
     Cause,
     DataItem,
@@ -206,14 +205,11 @@ def _evidence(alert: Alert) -> list[dict]:
     """The department values behind a screening alert: item, value, period, department."""
     if not alert.period:
         return []
-    newest = (
-        FeedBatch.objects.filter(period=alert.period, status=BatchStatus.LOADED)
-        .values("department")
-        .annotate(newest=Max("pk"))
-        .values_list("newest", flat=True)
-    )
     values = (
-        FeedValue.objects.filter(batch__in=list(newest), household_id=alert.household_id)
+        FeedValue.objects.filter(
+            batch__in=FeedBatch.objects.newest_loaded(alert.period),
+            household_id=alert.household_id,
+        )
         .select_related("item__department")
         .order_by("item__code", "line")
     )

@@ -182,3 +182,21 @@ def test_the_catalogue_and_a_departments_template(client, county_officer):
     assert sheets.get_sheet_by_index(0).to_python()[0][:4] == ["id_number", "item_code", "value",
                                                               "period"]  # fmt: skip
     assert sheets.get_sheet_by_index(1).to_python()[1][:2] == ["YB01", "住院医疗总费用"]
+
+
+def test_the_evidence_is_the_households_county_batch(
+    client, screened, township_officer, far_county
+):
+    """Another county's later file of the same department and month does not hide this
+    county's evidence (the newest batch is chosen per county and department)."""
+    from monitoring import feeds
+    from monitoring.models import Department
+
+    feeds.feed_receive(
+        county=far_county, department=Department.objects.get(code="YB"), period="2026-10",
+        name="yb.csv", data=b"id_number,item_code,value,period\\r\\n",
+    )  # fmt: skip
+    FeedBatch.objects.filter(county=far_county).update(status="loaded")
+    client.force_login(township_officer)
+    page = client.get(f"/monitoring/alerts/{Alert.objects.get().pk}/").content.decode()
+    assert "48,200" in page
