@@ -62,6 +62,20 @@ def _json_reasons() -> str:
     )
 
 
+# the newest loaded batch of each department of the county for the period (as
+# FeedBatch.objects.newest_loaded chooses them)
+BATCHES = f"""
+        batches AS (
+            SELECT b.id FROM {T["batch"]} b
+            WHERE b.county_id = %(county)s AND b.period = %(period)s AND b.status = %(loaded)s
+              AND b.id = (SELECT MAX(b2.id) FROM {T["batch"]} b2
+                          WHERE b2.county_id = b.county_id AND b2.period = b.period
+                            AND b2.department_id = b.department_id AND b2.status = b.status)
+        )"""  # noqa: S608 (table names from the models; values are parameters)
+# A run's scores, computed once and read by the upsert, the removal and nothing else
+SCORED = "screening_scored"
+
+
 def _hits_sql() -> str:
     """(household_id, rule_id, weight, cause, label, value, unit, type, line) of every
     rule a household of the county matches in the period."""
@@ -77,13 +91,7 @@ def _hits_sql() -> str:
         " - i.medical - i.education - i.disaster AS NUMERIC) / i.members)"
     )
     return f"""
-        batches AS (
-            SELECT b.id FROM {T["batch"]} b
-            WHERE b.county_id = %(county)s AND b.period = %(period)s AND b.status = %(loaded)s
-              AND b.id = (SELECT MAX(b2.id) FROM {T["batch"]} b2
-                          WHERE b2.county_id = b.county_id AND b2.period = b.period
-                            AND b2.department_id = b.department_id AND b2.status = b.status)
-        ),
+        {BATCHES},
         folded AS (
             SELECT fv.household_id, fv.item_id,
                    CASE WHEN it.type = %(amount)s THEN SUM(fv.value) ELSE MAX(fv.value) END
@@ -143,43 +151,52 @@ def score_period(county: Region, period: str) -> dict[str, int]:
         else "a.score IS NOT excluded.score OR a.reasons IS NOT excluded.reasons"
         " OR a.level IS NOT excluded.level"
     )
+    reasons_type = "jsonb" if connection.vendor == "postgresql" else "text"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {SCORED} (household_id bigint PRIMARY KEY,"
+            f" score integer, reasons {reasons_type})"
+        )
+        cursor.execute(f"DELETE FROM {SCORED}")  # noqa: S608
+        cursor.execute(
             f"""
-            WITH {_hits_sql()},
-            scored AS (
-                SELECT h.household_id, SUM(h.weight) AS score, {_json_reasons()} AS reasons
-                FROM hits h GROUP BY h.household_id
-            )
+            WITH {_hits_sql()}
+            INSERT INTO {SCORED} (household_id, score, reasons)
+            SELECT h.household_id, SUM(h.weight), {_json_reasons()}
+            FROM hits h GROUP BY h.household_id
+            """,  # noqa: S608 (table names from the models; values are parameters)
+            params,
+        )
+        cursor.execute(
+            f"""
             INSERT INTO {T["assessment"]} AS a
                 (household_id, period, score, level, reasons, computed_at)
             SELECT s.household_id, CAST(%(period)s AS VARCHAR(7)), s.score, {level},
                    s.reasons, %(now)s
-            FROM scored s WHERE true
+            FROM {SCORED} s WHERE true
             ON CONFLICT (household_id, period) DO UPDATE
             SET score = excluded.score, level = excluded.level, reasons = excluded.reasons,
                 computed_at = excluded.computed_at
             WHERE {changed}
-            """,  # noqa: S608 (table names from the models; values are parameters)
+            """,  # noqa: S608
             params,
         )
         written = max(cursor.rowcount, 0)
         cursor.execute(
             f"""
-            WITH {_hits_sql()}
             DELETE FROM {T["assessment"]}
             WHERE period = %(period)s
               AND household_id IN (
                   SELECT hh.id FROM {T["household"]} hh
                   JOIN {T["region"]} g ON g.id = hh.village_id WHERE g.code LIKE %(prefix)s)
-              AND household_id NOT IN (SELECT household_id FROM hits)
+              AND household_id NOT IN (SELECT household_id FROM {SCORED})
             """,  # noqa: S608
             params,
         )
         removed = max(cursor.rowcount, 0)
         cursor.execute(
             f"""
-            WITH {_hits_sql()}
+            WITH {BATCHES}
             SELECT COUNT(*) FROM (
                 SELECT fv.household_id FROM {T["value"]} fv
                 WHERE fv.batch_id IN (SELECT id FROM batches)
