@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.widgets import use_fast_selects
@@ -302,7 +303,8 @@ def _quarters() -> list[tuple[str, str]]:
     found = []
     year, quarter = today.year, (today.month - 1) // 3 + 1
     for _i in range(8):
-        found.append((f"{year}-Q{quarter}", f"{year}年第{quarter}季度"))
+        label = gettext("Quarter %(quarter)d of %(year)d") % {"quarter": quarter, "year": year}
+        found.append((f"{year}-Q{quarter}", label))
         year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     return found
 

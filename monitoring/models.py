@@ -10,6 +10,7 @@ import decimal
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, MonitoringCategory, Resident
@@ -22,9 +23,9 @@ period_validator = RegexValidator(PERIOD_RE, _("Enter a month as YYYY-MM, e.g. 2
 
 
 def period_label(period: str) -> str:
-    """2026-10 → 2026年10月 (how a period is written on every page and file)."""
+    """2026-10 → 2026年10月 in Chinese, 2026/10 in English (pages and files)."""
     year, month = period.split("-")
-    return f"{year}年{int(month)}月"
+    return gettext("%(year)s/%(month)s") % {"year": year, "month": int(month)}
 
 
 def previous_period(today: datetime.date) -> str:
