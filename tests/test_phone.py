@@ -111,3 +111,41 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     assert first["height"] < 200, first
     assert phone.locator("#households tbody td[data-label]").count() > 0
     assert phone.console_errors == []
+
+
+def test_county_pages_fit_a_phone(phone, live_server, monitoring_catalogue, county, village,
+                                  group):  # fmt: skip
+    """The county officer's monitoring pages: the queue with its assignment, portraits,
+    feeds, catalogue, rules, re-check campaigns and a monitored household."""
+    from monitoring.models import Monitored
+
+    officer = UserFactory(username="county", first_name="南昌县干部")
+    StaffAssignment.objects.create(user=officer, region=county, role=Role.COUNTY_OFFICER)
+    cadre = UserFactory(username="cadre2", first_name="渡头村村干部")
+    StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
+    household = HouseholdFactory(village=village, group=group, number="0001")
+    ResidentFactory(household=household, name="欧阳建国", relation="head")
+    reason = {"label": "近12个月住院自付", "value": 48200, "unit": "元", "type": "amount"}
+    alert, _new = alert_raise(household=household, source="visit", level="high", reasons=[reason])
+    monitored = Monitored.objects.create(
+        household=household, alert=alert, category="sudden", causes=["illness"],
+        enrolled_on=alert.opened_at.date(), approved_by=officer,
+    )  # fmt: skip
+    phone.goto(f"{live_server.url}/login/")
+    phone.get_by_label("用户名").fill("county")
+    phone.get_by_label("密码").fill("secret-pass-123")
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(f"{live_server.url}/")
+    pages = {
+        "county-alerts": "/monitoring/",
+        "county-portrait": "/monitoring/portrait/",
+        "county-feeds": "/monitoring/feeds/",
+        "county-catalogue": "/monitoring/catalogue/",
+        "county-rules": "/monitoring/rules/",
+        "county-campaigns": "/monitoring/campaigns/",
+        "county-monitored": f"/monitoring/monitored/{monitored.pk}/",
+    }
+    for name, path in pages.items():
+        phone.goto(live_server.url + path)
+        _fits(phone, name)
+    assert phone.console_errors == []
