@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.crypto import decrypt_bytes, encrypt_bytes
+from common.masking import mask_id_numbers
 from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
 from monitoring.models import BatchStatus, DataItem, Department, FeedBatch, FeedRejection
@@ -143,7 +144,10 @@ def load_batch(batch_id: int) -> FeedBatch:
             batch.values.all().delete()
             batch.rejections.all().delete()
             FeedBatch.objects.filter(pk=batch_id).update(
-                status=BatchStatus.FAILED, message=str(exc)[:300], loaded=0, rejected=0
+                status=BatchStatus.FAILED,
+                message=mask_id_numbers(str(exc))[:300],
+                loaded=0,
+                rejected=0,
             )
             batch.refresh_from_db()
             return batch

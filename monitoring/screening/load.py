@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import copy_rows
 from common.crypto import keyed_hash
-from common.masking import mask
+from common.masking import mask, mask_id_numbers
 from households.idnumbers import check_digit, id_hash, validate_id_number
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
 from monitoring.screening.read import FeedRow
@@ -226,9 +226,16 @@ def write_values(batch_id: int, rows: list[tuple]) -> None:
 
 
 def write_rejections(batch_id: int, rows: list[tuple]) -> None:
+    """A reason quotes the cell it refuses; an ID number typed into the wrong column is
+    masked there too (every reason passes the one scrubber)."""
     FeedRejection.objects.bulk_create(
         [
-            FeedRejection(batch_id=batch_id, line=line, id_masked=masked, reason=reason[:300])
+            FeedRejection(
+                batch_id=batch_id,
+                line=line,
+                id_masked=masked,
+                reason=mask_id_numbers(reason)[:300],
+            )
             for line, masked, reason in rows
         ],
         batch_size=2000,

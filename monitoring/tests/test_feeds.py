@@ -250,3 +250,14 @@ def test_the_quick_id_check_gives_the_validators_verdict(index):
         assert reason
     else:
         assert hashed == id_hash(number)
+
+
+def test_an_id_number_in_the_wrong_column_is_masked_in_the_reason(tmp_path, county, people):
+    """A reason quotes the refused cell; a full ID number there is masked like the rest."""
+    (_a, a_id), (_b, b_id), *_rest = people
+    rows = [HEADER, [a_id, "YB02", b_id, "2026-10"], [a_id, "YB02", "1", b_id]]
+    _ingest(tmp_path, "yb.csv", csv_bytes(rows))
+    reasons = list(FeedRejection.objects.values_list("reason", flat=True))
+    assert len(reasons) == 2
+    assert all(b_id not in r for r in reasons)
+    assert any(b_id[:4] + "*" * 10 + b_id[-4:] in r for r in reasons)
