@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.masking import mask_id_numbers
 from households import services as registry
 from households.models import Household, MonitoringCategory
 from monitoring.models import (
@@ -93,7 +94,12 @@ def _log(alert: Alert, action: str, user, note: str = "", **data) -> AlertEvent:
     clean = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in data.items()}
     clean = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in clean.items()}
     return AlertEvent.objects.create(
-        alert=alert, action=action, user=user, at=timezone.now(), note=note[:500], data=clean
+        alert=alert,
+        action=action,
+        user=user,
+        at=timezone.now(),
+        note=mask_id_numbers(note)[:500],
+        data=clean,
     )
 
 
@@ -127,7 +133,9 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """The one service every way in calls: (alert, created). A household with an open
     alert keeps it; the new signal is logged on it (and raises its level if higher)."""
-    reasons, causes = list(reasons), [c for c in causes if c in Cause.values]
+    # free text from residents and cadres: an ID number typed into it is masked
+    reasons = [{**r, "label": mask_id_numbers(str(r.get("label", "")))} for r in reasons]
+    causes = [c for c in causes if c in Cause.values]
     with transaction.atomic():
         existing = (
             Alert.objects.select_for_update().filter(household=household, closed_at__isnull=True)

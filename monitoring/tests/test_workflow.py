@@ -153,3 +153,11 @@ def test_a_recheck_campaign_makes_verification_tasks(county, household, personas
     with pytest.raises(PermissionDenied):
         services.recheck_campaign(user=personas["township"], county=county, name="x",
                                   criteria="x", households=Household.objects.all())  # fmt: skip
+
+
+def test_an_id_number_typed_into_a_report_or_note_is_masked(household, personas):
+    alert, _new = services.self_report(household=household, name="张三",
+                                       text="我的身份证11010519491231002X，家人住院")  # fmt: skip
+    assert "11010519491231002X" not in str(alert.reasons)
+    assert "1101**********002X" in str(alert.reasons)
+    assert "11010519491231002X" not in alert.events.get().note
