@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening clean
+.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -61,6 +61,11 @@ bench-registry: $(STAMP)
 # The nightly screening on a 250,000-household county and a 2,000,000-row feed (issue 8).
 bench-screening: $(STAMP)
 	$(PY) bench/screening.py
+
+# The township's alert queue with 100,000 alerts in the county (bench-screening's data
+# set), gunicorn + wrk; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
+bench-queue: $(STAMP)
+	$(PY) bench/queue.py
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

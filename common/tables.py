@@ -143,26 +143,28 @@ def sniff_encoding(data: bytes) -> str:
 
 def _csv_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
     text = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data), newline="")
+    return _text_rows(text, limits)
+
+
+def _text_rows(text: io.TextIOWrapper, limits: TableLimits) -> Iterator[list[Any]]:
     reader = csv.reader(text)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            # csv's own limit (131,072 characters a field), a NUL byte, a broken quote
-            raise TableError(
-                _("Line %(line)d of the CSV file cannot be read (%(reason)s).")
-                % {"line": reader.line_num, "reason": _("a cell is too long or malformed")}
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise TableError(
-                _("Line %(line)d of the CSV file is not in the file's encoding.")
-                % {"line": reader.line_num + 1}
-            ) from exc
-        if len(row) > limits.max_columns:
-            _check_size(rows=0, columns=len(row), limits=limits)
-        yield row
+    max_columns = limits.max_columns
+    try:
+        for row in reader:
+            if len(row) > max_columns:
+                _check_size(rows=0, columns=len(row), limits=limits)
+            yield row
+    except csv.Error as exc:
+        # csv's own limit (131,072 characters a field), a NUL byte, a broken quote
+        raise TableError(
+            _("Line %(line)d of the CSV file cannot be read (%(reason)s).")
+            % {"line": reader.line_num, "reason": _("a cell is too long or malformed")}
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            _("Line %(line)d of the CSV file is not in the file's encoding.")
+            % {"line": reader.line_num + 1}
+        ) from exc
 
 
 def _check_size(*, rows: int, columns: int, limits: TableLimits) -> None:
@@ -202,28 +204,40 @@ class Table:
     header_line: int
     _rows: Iterator[list[Any]]
     _limits: TableLimits
+    text_only: bool = False  # every cell a str (a CSV file)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(line in the file, cells padded to the header) for every non-blank row."""
         width = len(self.headers)
+        max_chars = self._limits.max_cell_chars
+        max_rows = self._limits.max_rows
         count = 0
         for line, row in enumerate(self._rows, start=self.header_line + 1):
-            # blank cells are "" whichever way the sheet was read
-            cells = [("" if c is None else c) for c in row[:width]]
-            cells += [""] * (width - len(cells))
-            if all(cell_text(c) == "" for c in cells):
-                continue  # blank lines between blocks
-            for cell in cells:
-                if isinstance(cell, str) and len(cell) > self._limits.max_cell_chars:
-                    raise TableError(
-                        _("Line %(line)d has a cell longer than %(max)d characters.")
-                        % {"line": line, "max": self._limits.max_cell_chars}
-                    )
-            count += 1
-            if count > self._limits.max_rows:
+            if self.text_only:
+                # CSV: every cell is a str. A feed has millions of rows, so the row is
+                # judged whole: blank when its joined text is, every cell short enough
+                # when the joined text is.
+                cells = row if len(row) == width else [*row[:width], *[""] * (width - len(row))]
+                joined = "".join(cells)
+                if not joined or joined.isspace():
+                    continue
+                too_long = len(joined) > max_chars and any(len(c) > max_chars for c in cells)
+            else:
+                # blank cells are "" whichever way the sheet was read
+                cells = [("" if c is None else c) for c in row[:width]]
+                cells += [""] * (width - len(cells))
+                if all(cell_text(c) == "" for c in cells):
+                    continue  # blank lines between blocks
+                too_long = any(isinstance(c, str) and len(c) > max_chars for c in cells)
+            if too_long:
                 raise TableError(
-                    _("The file has more than %(max)d rows; split it.")
-                    % {"max": self._limits.max_rows}
+                    _("Line %(line)d has a cell longer than %(max)d characters.")
+                    % {"line": line, "max": max_chars}
+                )
+            count += 1
+            if count > max_rows:
+                raise TableError(
+                    _("The file has more than %(max)d rows; split it.") % {"max": max_rows}
                 )
             yield line, cells
 
@@ -245,7 +259,13 @@ def open_table(
         if is_header(headers):
             while headers and headers[-1] == "":
                 headers.pop()
-            return Table(headers=headers, header_line=index + 1, _rows=rows, _limits=limits)
+            return Table(
+                headers=headers,
+                header_line=index + 1,
+                _rows=rows,
+                _limits=limits,
+                text_only=name.lower().endswith(".csv"),
+            )
     raise HeaderNotFound(
         _("No header row in the first %(n)d rows. Please start from the template.")
         % {"n": limits.header_search_rows}

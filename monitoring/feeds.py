@@ -103,8 +103,9 @@ def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
     return batch, created
 
 
-def _progress(batch_id: int, done: int) -> None:
-    FeedBatch.objects.filter(pk=batch_id).update(rows_done=done)
+def _progress(batch_id: int, rows: int) -> None:
+    """`rows` more rows were read (by this process or a load worker)."""
+    FeedBatch.objects.filter(pk=batch_id).update(rows_done=F("rows_done") + rows)
 
 
 def load_batch(batch_id: int) -> FeedBatch:
@@ -131,15 +132,16 @@ def load_batch(batch_id: int) -> FeedBatch:
                 items={i.code: i for i in DataItem.objects.filter(department=batch.department)},
                 department_name=batch.department.name,
                 period=batch.period,
+                residents=match.county_residents(batch.county.code),
             )
-            load.prepare()
-            loaded, _rejected = load.load_rows(
+            loaded, rejected = load.load_rows(
                 batch_id,
                 read.feed_rows(table, resolved),
                 checker,
-                progress=lambda done: _progress(batch_id, done),
+                progress=lambda n: _progress(batch_id, n),
             )
-            unknown = match.match_batch(batch_id, batch.county.code)
+            del checker  # the county's map: no longer needed
+            load.analyze()
         except TableError as exc:
             batch.values.all().delete()
             batch.rejections.all().delete()
@@ -153,15 +155,12 @@ def load_batch(batch_id: int) -> FeedBatch:
             return batch
     FeedBatch.objects.filter(pk=batch_id).update(
         status=BatchStatus.LOADED,
-        loaded=batch.values.count(),
-        rejected=batch.rejections.count(),
+        loaded=loaded,
+        rejected=rejected,
         rows_done=F("rows_total"),
         loaded_at=timezone.now(),
     )
-    logger.info(
-        "feed batch %s loaded: %s values read, %s lines of unknown residents",
-        batch_id, loaded, unknown,
-    )  # fmt: skip
+    logger.info("feed batch %s loaded: %s values, %s lines rejected", batch_id, loaded, rejected)
     batch.refresh_from_db()
     return batch
 

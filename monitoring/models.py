@@ -195,24 +195,42 @@ class FeedBatch(models.Model):
 
 
 class FeedValue(models.Model):
-    """A loaded value (the staging table, filled by COPY): a person's value of one item in
-    the batch's period. The person is their keyed hash only, never the number; the
-    resident and household are set by the match step."""
+    """A loaded value (filled by COPY): a resident's value of one item in the batch's
+    period. The person is the resident the row's number was matched to (by its keyed
+    hash, monitoring.screening.match), never the number."""
 
-    batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="values")
+    # A feed writes millions of these by COPY: no database constraint and no index but the
+    # primary key and (batch, household), which the scoring, the evidence and a batch's
+    # removal read by. Foreign key checks cost PostgreSQL a query a row (deferred
+    # triggers: four million a 2,000,000-row feed), more than the rest of the load. The
+    # load writes only its batch, its department's items and matched residents; Django
+    # still cascades a batch's removal and protects a used item. Residents are never
+    # deleted: they move or die (DESIGN §1.1).
+    batch = models.ForeignKey(
+        FeedBatch,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="values",
+    )
     line = models.PositiveIntegerField(_("line"))
-    id_hash = models.CharField(max_length=64)
-    # for the rejection of a number no resident has (the match step writes it)
-    id_masked = models.CharField(max_length=20)
-    item = models.ForeignKey(DataItem, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        DataItem, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
+    )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    # set by the match step; no database constraint, so that COPY checks nothing per row
-    # (residents are never deleted: they move or die, DESIGN §1.1)
     resident = models.ForeignKey(
-        Resident, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        Resident,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     household = models.ForeignKey(
-        Household, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        Household,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
 
     class Meta:

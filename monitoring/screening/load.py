@@ -1,90 +1,128 @@
-"""Step 2 of the screening job: a batch's rows checked, hashed and streamed into staging.
+"""Step 2 of the screening job: a batch's rows checked, matched and written.
 
-Every row is checked (ID number, item, number, period); a good one becomes a FeedValue
-keyed by the person's keyed hash (the number itself goes nowhere), a bad one a
-FeedRejection with its line and reason. Good rows always load, whatever the bad ones.
-On PostgreSQL the values go through COPY (common.bulk.copy_rows); elsewhere (SQLite, the
-embedded default) through executemany. Work is written in chunks, each its own
-transaction, with the batch's progress after each; a load that is killed is started
-again from the beginning (its earlier rows are removed first), so it ends as one clean
-load would.
+Every row is checked (ID number, item, number, period) and its number matched to a
+resident of the county (monitoring.screening.match); a good one becomes a FeedValue of
+that resident and household (the number itself goes nowhere), a bad one a FeedRejection
+with its line and reason. Good rows always load, whatever the bad ones. On PostgreSQL
+the values go through COPY; elsewhere (SQLite, the embedded default) through
+executemany. Work is written in chunks, each its own transaction, with the batch's
+progress after each; a load that is killed is started again from the beginning (its
+earlier rows are removed first), so it ends as one clean load would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from common.bulk import copy_rows
-from common.crypto import keyed_hash
+from common.bulk import copy_stream
+from common.crypto import keyed_digester
 from common.masking import mask, mask_id_numbers
-from households.idnumbers import check_digit, id_hash, validate_id_number
+from households.idnumbers import check_digit, normalize, validate_id_number
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
+from monitoring.screening.match import SPAN
 from monitoring.screening.read import FeedRow
 
-CHUNK = 20_000
-# a person's check and hash are kept for the rest of the file (about 2.4 rows a person
-# in a department's monthly file); the memo is emptied past this size
-ID_MEMO_MAX = 500_000
+CHUNK = 50_000  # rows a transaction
+WRITE_EVERY = 2_000  # values handed to COPY at a time
+# A person's verdict is kept for the rest of the file (a department's monthly file has
+# some 2.4 rows a person, in any order). The memo holds a county's people, about 110
+# bytes each (a plain number's memo is its packed match alone); emptied past this size,
+# it bounds the memory whatever the file's length.
+ID_MEMO_MAX = 1_000_000
+MASKED_MIDDLE = "*" * 10  # mask(number, "id") of an 18-character number
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
-PLAIN_NUMBER = re.compile(r"\d{1,12}(\.\d{1,2})?")
+CENTS = decimal.Decimal("0.01")
+PLAIN_NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 PERIOD_TEXT = re.compile(r"^(\d{4})\D?(\d{1,2})(?:\D.*)?$")
 
 
 class Checker:
-    """Checks rows of one batch: ID numbers (memoised per number), items of the batch's
-    department, numbers by item type, the period."""
+    """Checks rows of one batch: ID numbers (matched to `residents`, memoised per
+    number), items of the batch's department, numbers by item type, the period."""
 
-    def __init__(self, *, items: dict[str, DataItem], department_name: str, period: str):
+    def __init__(
+        self,
+        *,
+        items: dict[str, DataItem],
+        department_name: str,
+        period: str,
+        residents: dict[bytes, int],
+    ):
         self.items = items
         self.department_name = department_name
         self.period = period
-        self._ids: dict[str, tuple[str, str] | tuple[None, str]] = {}
-        self._periods: dict[tuple, str] = {}
+        self.residents = residents
+        self._digest = keyed_digester()
+        self._ids: dict[str, int | tuple[int, str] | tuple[None, str]] = {}
+        self._periods: dict[Any, str] = {}
 
-    def person(self, cell: Any) -> tuple[str | None, str, str]:
-        """(keyed hash or None, masked number, reason when refused)."""
-        if isinstance(cell, int | float) and not isinstance(cell, bool):
+    def person(self, cell: Any) -> tuple[int | None, str, str]:
+        """(packed resident and household or None, masked number, reason when refused)."""
+        if type(cell) is str:
+            memo = self._ids.get(cell)  # the cell as read: no strip for a number seen before
+            if type(memo) is int:  # a plain number of a resident
+                return memo, cell[:4] + MASKED_MIDDLE + cell[14:], ""
+            if memo is None:
+                if len(self._ids) >= ID_MEMO_MAX:
+                    self._ids.clear()
+                if _plainly_valid(cell) is not None:
+                    packed = self.residents.get(self._digest(cell))
+                    if packed is not None:
+                        self._ids[cell] = packed
+                        return packed, cell[:4] + MASKED_MIDDLE + cell[14:], ""
+                    memo = self._ids[cell] = (None, _unknown())
+                else:
+                    memo = self._ids[cell] = self._judge(cell.strip())
+        elif isinstance(cell, int | float) and not isinstance(cell, bool):
             # Excel keeps 15 digits of a number: the last ones are gone
             return None, "", _("The ID number is stored as a number; format the column as text.")
-        text = str(cell or "").strip()
-        memo = self._ids.get(text)
-        if memo is None:
-            if not text:
-                memo = (None, _("The ID number is missing."))
-            elif (number := _plainly_valid(text)) is not None:
-                memo = (keyed_hash(number), mask(number, "id"))
-            else:
-                try:  # the registry's validator says what is wrong (or accepts a variant)
-                    number = validate_id_number(text).number
-                    memo = (id_hash(number), mask(number, "id"))
-                except ValidationError as exc:
-                    memo = (None, " ".join(exc.messages))
-            if len(self._ids) >= ID_MEMO_MAX:
-                self._ids.clear()
-            self._ids[text] = memo
-        hashed, detail = memo
-        if hashed is None:
-            return None, _masked_raw(text), detail
-        return hashed, detail, ""
+        else:
+            memo = self._judge(str(cell or "").strip())
+        packed, detail = memo
+        if packed is None:
+            return None, _masked_raw(str(cell or "").strip()), detail
+        return packed, detail, ""
 
-    def value(self, item: DataItem, cell: Any) -> decimal.Decimal:
-        """The cell as the item's value; ValueError(reason) when it is none."""
-        if isinstance(cell, bool):
+    def _judge(self, text: str) -> tuple[int, str] | tuple[None, str]:
+        """(packed match, masked number) of a resident's number, (None, reason) else."""
+        if not text:
+            return None, _("The ID number is missing.")
+        number = _plainly_valid(text)
+        if number is None:
+            try:  # the registry's validator says what is wrong (or accepts a variant)
+                number = validate_id_number(text).number
+            except ValidationError as exc:
+                return None, " ".join(exc.messages)
+        packed = self.residents.get(self._digest(normalize(number)))
+        if packed is None:
+            return None, _unknown()
+        return packed, mask(number, "id")
+
+    def value(self, item: DataItem, cell: Any) -> str:
+        """The cell as the item's value (its text, two decimals at most); ValueError(reason)
+        when it is none."""
+        if type(cell) is str and PLAIN_NUMBER.fullmatch(cell):
+            # the common case, digits and at most two decimals: a possible amount as it is
+            if item.type == ItemType.AMOUNT or (
+                "." not in cell and (item.type != ItemType.FLAG or cell in ("0", "1"))
+            ):
+                return cell
+            number = decimal.Decimal(cell)
+        elif isinstance(cell, bool):
             number = decimal.Decimal(int(cell))
         elif isinstance(cell, int | float):
             number = decimal.Decimal(str(cell))
-        elif isinstance(cell, str) and PLAIN_NUMBER.fullmatch(cell):
-            number = decimal.Decimal(cell)  # the common case: digits and a point
         else:
             text = "".join(unicodedata.normalize("NFKC", str(cell or "")).split())
             text = text.replace(",", "").removesuffix(item.unit or "\0")
@@ -106,17 +144,22 @@ class Checker:
             raise ValueError(_("%(item)s is a flag: 0 or 1.") % {"item": item.code})
         if item.type in (ItemType.COUNT, ItemType.GRADE) and number != number.to_integral():
             raise ValueError(_("%(item)s is a whole number.") % {"item": item.code})
-        return number.quantize(decimal.Decimal("0.01"))
+        return str(number.quantize(CENTS))
 
     def check_period(self, cell: Any) -> str:
         """'' when the row's period is the batch's (or the row has none); else the reason.
         A file has a handful of distinct period cells: each is judged once."""
-        key = (type(cell), cell) if isinstance(cell, str | int | datetime.date) else None
-        if key is not None and key in self._periods:
-            return self._periods[key]
-        reason = self._period_reason(cell)
-        if key is not None and len(self._periods) < 1000:
-            self._periods[key] = reason
+        if cell is None or type(cell) is str:
+            key: Any = cell
+        elif isinstance(cell, int | datetime.date):
+            key = (type(cell), cell)  # 1 and True, a date and a datetime apart
+        else:
+            return self._period_reason(cell)
+        reason = self._periods.get(key)
+        if reason is None:
+            reason = self._period_reason(cell)
+            if len(self._periods) < 1000:
+                self._periods[key] = reason
         return reason
 
     def _period_reason(self, cell: Any) -> str:
@@ -139,29 +182,41 @@ class Checker:
             }
         return ""
 
-    def check(self, row: FeedRow) -> tuple[tuple | None, tuple | None]:
+    def check(self, row: FeedRow | tuple) -> tuple[tuple | None, tuple | None]:
         """(value row, None) or (None, rejection row)."""
-        hashed, masked, reason = self.person(row.id_cell)
-        if row.error or reason:
-            return None, (row.line, masked, row.error or reason)
-        item = self.items.get(row.item_code)
+        line, id_cell, item_code, cell, period, error = row
+        memo = self._ids.get(id_cell) if type(id_cell) is str else None
+        if type(memo) is int and not error:
+            # the common case, inline: a resident's plain number seen before, a known
+            # item, a period already judged the batch's
+            item = self.items.get(item_code)
+            if item is not None and self._periods.get(period) == "":
+                try:
+                    return (line, memo, item.id, self.value(item, cell)), None
+                except ValueError as exc:
+                    masked = id_cell[:4] + MASKED_MIDDLE + id_cell[14:]
+                    return None, (line, masked, str(exc))
+        packed, masked, reason = self.person(id_cell)
+        if error or reason:
+            return None, (line, masked, error or reason)
+        item = self.items.get(item_code)
         if item is None:
             return None, (
-                row.line,
+                line,
                 masked,
                 _("Unknown item “%(code)s” for %(department)s.")
-                % {"code": row.item_code[:20], "department": self.department_name},
+                % {"code": item_code[:20], "department": self.department_name},
             )
-        if reason := self.check_period(row.period):
-            return None, (row.line, masked, reason)
+        if reason := self.check_period(period):
+            return None, (line, masked, reason)
         try:
-            value = self.value(item, row.value)
+            value = self.value(item, cell)
         except ValueError as exc:
-            return None, (row.line, masked, str(exc))
-        return (row.line, hashed, masked, item.pk, value), None
+            return None, (line, masked, str(exc))
+        return (line, packed, item.id, value), None
 
 
-ID_SHAPE = re.compile(r"\d{17}[\dX]")
+ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d also takes full-width digits
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -192,37 +247,54 @@ def _masked_raw(text: str) -> str:
     return mask("".join(unicodedata.normalize("NFKC", text).split())[:20], "id")
 
 
-VALUE_COLUMNS = ["batch_id", "line", "id_hash", "id_masked", "item_id", "value"]
-# On PostgreSQL the checked rows are COPYed into a temporary table of the connection, and
-# the match step moves the matched ones into FeedValue with their resident and household
-# in one INSERT … SELECT (an UPDATE of every staged row wrote each row twice). A load
-# killed half-way loses the temporary table with its connection and starts again.
-LOAD_TABLE = "monitoring_load"
+def _unknown() -> str:
+    return _("No resident with this ID number in the county's registry.")
 
 
-def prepare() -> None:
-    """An empty load table for this connection (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {LOAD_TABLE} (batch_id bigint, line integer,"
-            " id_hash varchar(64), id_masked varchar(20), item_id bigint, value numeric(14, 2))"
-        )
-        cursor.execute(f"TRUNCATE {LOAD_TABLE}")
+VALUE_COLUMNS = ["batch_id", "line", "item_id", "value", "resident_id", "household_id"]
 
 
-def write_values(batch_id: int, rows: list[tuple]) -> None:
+@contextlib.contextmanager
+def values_writer(batch_id: int) -> Iterator[Callable[[list[tuple]], None]]:
+    """A function that writes rows of (line, packed match, item, value) as FeedValues of
+    the batch. On PostgreSQL one COPY stays open for the writer's life, so PostgreSQL
+    stores what is written while the rows after it are checked (the two cores work at
+    once); COPY's text format is written here, every field a number (none can hold a
+    tab, a newline or a backslash)."""
     table = FeedValue._meta.db_table
-    full = [(batch_id, *row) for row in rows]
-    if connection.vendor == "postgresql":
-        copy_rows(LOAD_TABLE, VALUE_COLUMNS, full)
+    if connection.vendor != "postgresql":
+        sql = f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+
+        def insert(rows: list[tuple]) -> None:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    sql,
+                    [(batch_id, line, item, value, *divmod(packed, SPAN))
+                     for line, packed, item, value in rows],
+                )  # fmt: skip
+
+        yield insert
         return
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
-            [(*row[:-1], str(row[-1])) for row in full],
-        )
+    with copy_stream(table, VALUE_COLUMNS) as copy:
+
+        def write(rows: list[tuple]) -> None:
+            copy.write(
+                "".join(
+                    f"{batch_id}\t{line}\t{item}\t{value}\t{packed // SPAN}\t{packed % SPAN}\n"
+                    for line, packed, item, value in rows
+                )
+            )
+
+        yield write
+
+
+def analyze() -> None:
+    """Fresh statistics of the values after a load (PostgreSQL): autovacuum comes later,
+    and the scoring's plan counts on knowing that a batch has millions of rows, not the
+    few the table held before."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {FeedValue._meta.db_table}")
 
 
 def write_rejections(batch_id: int, rows: list[tuple]) -> None:
@@ -244,35 +316,41 @@ def write_rejections(batch_id: int, rows: list[tuple]) -> None:
 
 def load_rows(
     batch_id: int,
-    rows: Iterable[FeedRow],
+    rows: Iterable[FeedRow | tuple],
     checker: Checker,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
-    """Check and write every row, a chunk at a time; returns (values, rejections)."""
+    """Check and write every row, a chunk at a time (its values and its rejections in one
+    transaction; then `progress` is told how many rows the chunk had); returns (values,
+    rejections)."""
     loaded = rejected = 0
-    values: list[tuple] = []
-    rejections: list[tuple] = []
-    last_line = 0
-
-    def flush() -> None:
+    check = checker.check
+    rows = iter(rows)
+    more = True
+    while more:
+        rejections: list[tuple] = []
         with transaction.atomic():
-            write_values(batch_id, values)
+            with values_writer(batch_id) as write:
+                values: list[tuple] = []
+                count = 0
+                for count, row in enumerate(rows, 1):
+                    good, bad = check(row)
+                    if good is not None:
+                        values.append(good)
+                        if len(values) >= WRITE_EVERY:
+                            write(values)
+                            loaded += len(values)
+                            values = []
+                    elif not rejections or rejections[-1] != bad:  # a wide row: one rejection
+                        rejections.append(bad)
+                    if count >= CHUNK:
+                        break
+                else:
+                    more = False
+                write(values)
+                loaded += len(values)
             write_rejections(batch_id, rejections)
-        if progress:
-            progress(last_line)
-        values.clear()
-        rejections.clear()
-
-    for row in rows:
-        good, bad = checker.check(row)
-        if good is not None:
-            values.append(good)
-            loaded += 1
-        elif not rejections or rejections[-1] != bad:  # a wide row's items: one rejection
-            rejections.append(bad)
-            rejected += 1
-        last_line = row.line
-        if len(values) + len(rejections) >= CHUNK:
-            flush()
-    flush()
+            rejected += len(rejections)
+        if progress and count:
+            progress(count)
     return loaded, rejected

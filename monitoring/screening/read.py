@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -55,8 +54,9 @@ def header_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
-@dataclass(frozen=True)
-class FeedRow:
+class FeedRow(NamedTuple):
+    # a tuple: a feed makes millions of them, and a frozen dataclass costs three times
+    # as much to build
     line: int
     id_cell: Any
     item_code: str = ""
@@ -116,22 +116,32 @@ def _is_footer(cells: list[Any], id_cell: Any) -> bool:
     return not cell_text(id_cell) and len(filled) <= 1
 
 
-def feed_rows(table: Table, resolved: dict | None) -> Iterator[FeedRow]:
+def feed_rows(table: Table, resolved: dict | None) -> Iterator[FeedRow | tuple]:
     """Every row of the feed as FeedRows (a wide row gives one per item it holds)."""
     if resolved is None:
         columns = _long_columns(table.headers) or {}
         i_id, i_item, i_value = columns["id_number"], columns["item_code"], columns["value"]
         i_period = columns.get("period")
+        codes: dict[Any, str] = {}  # a file has a handful of item cells: each read once
         for line, cells in table.rows():
-            if _is_footer(cells, cells[i_id]):
+            id_cell = cells[i_id]
+            if _is_footer(cells, id_cell):
                 continue
-            item = cell_text(cells[i_item])
-            yield FeedRow(
-                line=line,
-                id_cell=cells[i_id],
-                item_code=unicodedata.normalize("NFKC", item).upper(),
-                value=cells[i_value],
-                period=cells[i_period] if i_period is not None else None,
+            item = cells[i_item]
+            text = type(item) is str
+            code = codes.get(item) if text else None
+            if code is None:
+                code = unicodedata.normalize("NFKC", cell_text(item)).upper()
+                if text and len(codes) < 1000:
+                    codes[item] = code
+            # a plain tuple laid out as FeedRow (building a NamedTuple costs a call)
+            yield (
+                line,
+                id_cell,
+                code,
+                cells[i_value],
+                cells[i_period] if i_period is not None else None,
+                "",
             )
         return
     i_id = resolved["id"]

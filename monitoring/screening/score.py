@@ -72,8 +72,26 @@ BATCHES = f"""
                           WHERE b2.county_id = b.county_id AND b2.period = b.period
                             AND b2.department_id = b.department_id AND b2.status = b.status)
         )"""  # noqa: S608 (table names from the models; values are parameters)
-# A run's scores, computed once and read by the upsert, the removal and nothing else
+# A run's folded values and scores, each computed once: the fold (millions of values
+# grouped by household and item) is read by the rules and by the count of households
+# scored, the scores by the upsert and the removal
+FOLDED = "screening_folded"
 SCORED = "screening_scored"
+SCORING_WORK_MEM = "256MB"
+
+
+def _fold_sql() -> str:
+    """The county's values of the period folded per household and item (amounts summed
+    over the members and rows; counts, flags and grades their highest)."""
+    return f"""
+        WITH {BATCHES}
+        INSERT INTO {FOLDED} (household_id, item_id, value)
+        SELECT fv.household_id, fv.item_id,
+               CASE WHEN it.type = %(amount)s THEN SUM(fv.value) ELSE MAX(fv.value) END
+        FROM {T["value"]} fv JOIN {T["item"]} it ON it.id = fv.item_id
+        WHERE fv.batch_id IN (SELECT id FROM batches)
+        GROUP BY fv.household_id, fv.item_id, it.type
+    """  # noqa: S608 (table names from the models; values are parameters)
 
 
 def _hits_sql() -> str:
@@ -86,40 +104,36 @@ def _hits_sql() -> str:
         " OR (r.comparison = 'lt' AND v.value < r.threshold)"
         " OR (r.comparison = 'eq' AND v.value = r.threshold))"
     )
-    net = (
-        "(CAST(i.wages + i.business + i.property_income + i.transfers"
-        " - i.medical - i.education - i.disaster AS NUMERIC) / i.members)"
-    )
     return f"""
-        {BATCHES},
-        folded AS (
-            SELECT fv.household_id, fv.item_id,
-                   CASE WHEN it.type = %(amount)s THEN SUM(fv.value) ELSE MAX(fv.value) END
-                       AS value
-            FROM {T["value"]} fv JOIN {T["item"]} it ON it.id = fv.item_id
-            WHERE fv.batch_id IN (SELECT id FROM batches)
-            GROUP BY fv.household_id, fv.item_id, it.type
-        ),
         hits AS (
             SELECT v.household_id, r.id AS rule_id, r.weight, r.cause,
                    CASE WHEN r.label = '' THEN it.name ELSE r.label END AS label,
                    v.value, it.unit, it.type, NULL AS line
-            FROM folded v
+            FROM {FOLDED} v
             JOIN {T["rule"]} r ON r.item_id = v.item_id AND r.active AND r.kind = %(item_kind)s
             JOIN {T["item"]} it ON it.id = v.item_id
             WHERE {comparison}
             UNION ALL
             SELECT i.household_id, r.id, r.weight, r.cause,
                    CASE WHEN r.label = '' THEN 'income' ELSE r.label END,
-                   ROUND({net}, 2), '元', 'income', l.amount
-            FROM {T["income"]} i
-            JOIN {T["household"]} hh ON hh.id = i.household_id
-            JOIN {T["region"]} g ON g.id = hh.village_id
+                   ROUND({NET}, 2), '元', 'income', l.amount
+            FROM {INCOMES} i
             JOIN {T["line"]} l ON l.year = i.year
             JOIN {T["rule"]} r ON r.active AND r.kind = %(income_kind)s
-            WHERE i.year = %(year)s AND g.code LIKE %(prefix)s
-              AND {net} < l.amount * r.threshold
+            WHERE {NET} < l.amount * r.threshold
         )"""  # noqa: S608 (table names from the models; values are parameters)
+
+
+NET = (
+    "(CAST(i.wages + i.business + i.property_income + i.transfers"
+    " - i.medical - i.education - i.disaster AS NUMERIC) / i.members)"
+)
+# the county's households' incomes of the period's year (明白卡)
+INCOMES = f"""(
+    SELECT i.* FROM {T["income"]} i
+    JOIN {T["household"]} hh ON hh.id = i.household_id
+    JOIN {T["region"]} g ON g.id = hh.village_id
+    WHERE i.year = %(year)s AND g.code LIKE %(prefix)s)"""  # noqa: S608
 
 
 def score_period(county: Region, period: str) -> dict[str, int]:
@@ -153,11 +167,21 @@ def score_period(county: Region, period: str) -> dict[str, int]:
     )
     reasons_type = "jsonb" if connection.vendor == "postgresql" else "text"
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # the fold groups a county's values (millions) by household and item: in
+            # memory, not in a sort spilled to disk (PostgreSQL's default is 4 MB)
+            cursor.execute(f"SET LOCAL work_mem = '{SCORING_WORK_MEM}'")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {FOLDED} (household_id bigint,"
+            " item_id bigint, value numeric(16, 2))"
+        )
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {SCORED} (household_id bigint PRIMARY KEY,"
             f" score integer, reasons {reasons_type})"
         )
+        cursor.execute(f"DELETE FROM {FOLDED}")  # noqa: S608
         cursor.execute(f"DELETE FROM {SCORED}")  # noqa: S608
+        cursor.execute(_fold_sql(), params)
         cursor.execute(
             f"""
             WITH {_hits_sql()}
@@ -196,15 +220,10 @@ def score_period(county: Region, period: str) -> dict[str, int]:
         removed = max(cursor.rowcount, 0)
         cursor.execute(
             f"""
-            WITH {BATCHES}
             SELECT COUNT(*) FROM (
-                SELECT fv.household_id FROM {T["value"]} fv
-                WHERE fv.batch_id IN (SELECT id FROM batches)
+                SELECT household_id FROM {FOLDED}
                 UNION
-                SELECT i.household_id FROM {T["income"]} i
-                JOIN {T["household"]} hh ON hh.id = i.household_id
-                JOIN {T["region"]} g ON g.id = hh.village_id
-                WHERE i.year = %(year)s AND g.code LIKE %(prefix)s
+                SELECT i.household_id FROM {INCOMES} i
             ) scored
             """,  # noqa: S608
             params,

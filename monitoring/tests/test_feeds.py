@@ -18,6 +18,7 @@ from households.idnumbers import check_digit, id_hash, validate_id_number
 from monitoring import feeds
 from monitoring.models import BatchStatus, Department, FeedBatch, FeedRejection, FeedValue
 from monitoring.screening import load
+from monitoring.screening.match import SPAN, unpack
 from monitoring.tests.conftest import csv_bytes
 from tests.factories import make_id_number
 
@@ -238,18 +239,25 @@ def _variants() -> list[str]:
 
 @pytest.mark.parametrize("index", range(9))
 def test_the_quick_id_check_gives_the_validators_verdict(index):
-    """The row check's fast path accepts only what the registry's validator accepts, with
-    the same hash; the rest goes to the validator for its message."""
-    text = _variants()[index]
-    checker = load.Checker(items={}, department_name="医保", period="2026-10")
-    hashed, _masked, reason = checker.person(text)
+    """The row check's fast path accepts only what the registry's validator accepts, and
+    matches it to the same resident; the rest goes to the validator for its message."""
+    variants = _variants()
+    text, good = variants[index], variants[0]
+    checker = load.Checker(
+        items={},
+        department_name="医保",
+        period="2026-10",
+        residents={bytes.fromhex(id_hash(good)): 7 * SPAN + 3},
+    )
+    packed, _masked, reason = checker.person(text)
     try:
         number = validate_id_number(text).number
     except ValidationError:
-        assert hashed is None
+        assert packed is None
         assert reason
     else:
-        assert hashed == id_hash(number)
+        assert number == good
+        assert unpack(packed) == (7, 3)
 
 
 def test_an_id_number_in_the_wrong_column_is_masked_in_the_reason(tmp_path, county, people):
