@@ -12,14 +12,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.caching import cache_key, kept
 from common.charts import bar_chart
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.models import Household, MonitoringCategory, ResidentStatus
@@ -41,6 +44,7 @@ from monitoring.forms import (
 )
 from monitoring.models import (
     Alert,
+    AlertEvent,
     Campaign,
     Cause,
     DataItem,
@@ -66,13 +70,15 @@ from monitoring.roles import (
     VILLAGE_STEPS,
 )
 from villages.models import Level, Region
-from villages.scoping import has_role_at, holds_role, require_role
+from villages.scoping import has_role_at, holds_role, region_codes, require_role
 
 EXPORT_MAX_ROWS = 20_000
+# the most a kept queue can lag a change that logs no event (none does today)
+QUEUE_KEPT_SECONDS = 120
 
 
-def _queue(request: HttpRequest):
-    form = QueueFilterForm(request.GET or None, user=request.user)
+def _queue(request: HttpRequest, form: QueueFilterForm | None = None):
+    form = form or QueueFilterForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_valid() else {}
     qs = Alert.objects.visible_to(request.user)
     stage = data.get("stage", "")
@@ -111,26 +117,59 @@ def _rows(alerts: list[Alert]) -> list[Alert]:
 
 
 def queue(request: HttpRequest) -> HttpResponse:
-    """The alerts of the user's area: highest risk first, then the nearest due date."""
+    """The alerts of the user's area: highest risk first, then the nearest due date.
+
+    A township's queue is opened all day by everyone who works it. Its table (with the
+    page's counts and the assign form) is kept, keyed by the user's area, the filters,
+    the language, the date (what is overdue) and the alerts' freshness token: every
+    change of an alert logs an AlertEvent, so the newest event's id moves with each
+    raise, step and assignment, and a change is seen on the next request. The filter
+    fields are kept like the registry's (regions change rarely). The POST form and its
+    CSRF token stay outside what is kept."""
     require_role(request.user, MONITORING_READERS)
-    form, qs = _queue(request)
-    page = Paginator(
-        qs.select_related("village__parent", "assignee", "household"), settings.PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    page.object_list = _rows(list(page.object_list))
+    form = QueueFilterForm(request.GET or None, user=request.user)
     can_assign = holds_role(request.user, QUEUE_WORKERS)
-    assign_form = None
-    if can_assign and page.object_list:
-        assign_form = AssignForm(villages={a.village_id for a in page.object_list})
-    open_alerts = Alert.objects.visible_to(request.user).open()
+    scope = ",".join(region_codes(request.user, MONITORING_READERS)) or "*"
+    language, today = translation.get_language(), timezone.localdate()
+    token = AlertEvent.objects.aggregate(newest=Max("pk"))["newest"]
+    query = request.GET.urlencode()
+
+    def make_table() -> tuple[int, str]:
+        _form, qs = _queue(request, form)
+        page = Paginator(
+            qs.select_related("village__parent", "assignee", "household"), settings.PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        page.object_list = _rows(list(page.object_list))
+        assign_form = None
+        if can_assign and page.object_list:
+            assign_form = AssignForm(villages={a.village_id for a in page.object_list})
+        open_alerts = Alert.objects.visible_to(request.user).open()
+        overdue = open_alerts.filter(due_date__lt=today).count()
+        html = render_to_string(
+            "monitoring/_queue_table.html",
+            {"page": page, "assign_form": assign_form},
+            request=request,
+        )
+        return overdue, html
+
+    overdue, table = kept(
+        cache_key("alert-queue", scope, query, language, can_assign, today, token),
+        make_table,
+        seconds=QUEUE_KEPT_SECONDS,
+    )
+    fields = kept(
+        cache_key("alert-queue-filters", scope, query, language),
+        lambda: render_to_string(
+            "monitoring/_queue_filters.html", {"form": form, "open": bool(request.GET)}
+        ),
+    )
     return render(
         request,
         "monitoring/queue.html",
         {
-            "form": form,
-            "page": page,
-            "assign_form": assign_form,
-            "overdue": open_alerts.filter(due_date__lt=timezone.localdate()).count(),
+            "filter_fields": mark_safe(fields),  # noqa: S308 (this view's own rendering)
+            "table": mark_safe(table),  # noqa: S308 (same)
+            "overdue": overdue,
         },
     )
 

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from python_calamine import CalamineWorkbook
@@ -106,6 +107,7 @@ def test_the_queue_shows_the_areas_alerts_riskiest_first(
 def test_the_queue_and_alert_pages_do_not_grow_with_the_alerts(client, village, township_officer):
     def count(url: str) -> int:
         client.force_login(township_officer)
+        cache.clear()  # the page as made, not as kept
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         return len(queries)
@@ -122,6 +124,24 @@ def test_the_queue_and_alert_pages_do_not_grow_with_the_alerts(client, village, 
     add(12)
     assert count("/monitoring/") == few
     assert count(f"/monitoring/alerts/{Alert.objects.first().pk}/") == alert_few
+
+
+def test_the_kept_queue_shows_a_change_at_once(client, screened, township_officer, village_cadre):
+    """The queue's table is kept between requests; an assignment (any step) is seen on
+    the very next one, and so is a new alert."""
+
+    def table() -> str:
+        page = client.get("/monitoring/").content.decode()
+        return page[page.index('id="alerts"') : page.index("</table>")]
+
+    client.force_login(township_officer)
+    shown = village_cadre.get_full_name() or village_cadre.username
+    assert shown not in table()
+    services.assign(alerts=[Alert.objects.get()], user=township_officer, assignee=village_cadre)
+    assert shown in table()
+    household = Household.objects.create(village=screened.village, number="0777")
+    services.alert_raise(household=household, source=Source.VISIT, level="high")
+    assert "0777" in table()
 
 
 def test_bulk_assignment_from_the_queue(client, screened, township_officer, village_cadre):
