@@ -185,7 +185,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     fields = kept(
         cache_key("household-filters", scope, request.GET.urlencode(), language),
         lambda: render_to_string(
-            "households/_household_filters.html", {"form": form, "open": bool(request.GET)}
+            "includes/filter_fields.html",
+            {"form": form, "open": bool(request.GET), "shown": 1},
         ),
     )
     return render(

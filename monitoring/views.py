@@ -160,7 +160,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     fields = kept(
         cache_key("alert-queue-filters", scope, query, language),
         lambda: render_to_string(
-            "monitoring/_queue_filters.html", {"form": form, "open": bool(request.GET)}
+            "includes/filter_fields.html",
+            {"form": form, "open": bool(request.GET), "shown": 2},
         ),
     )
     return render(
