@@ -143,10 +143,6 @@ def sniff_encoding(data: bytes) -> str:
 
 def _csv_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
     text = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data), newline="")
-    return _text_rows(text, limits)
-
-
-def _text_rows(text: io.TextIOWrapper, limits: TableLimits) -> Iterator[list[Any]]:
     reader = csv.reader(text)
     max_columns = limits.max_columns
     try:

@@ -104,7 +104,7 @@ def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
 
 
 def _progress(batch_id: int, rows: int) -> None:
-    """`rows` more rows were read (by this process or a load worker)."""
+    """`rows` more rows of the batch were read."""
     FeedBatch.objects.filter(pk=batch_id).update(rows_done=F("rows_done") + rows)
 
 
