@@ -25,10 +25,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import python_calamine
 from django.utils.translation import gettext as _
@@ -141,8 +142,58 @@ def sniff_encoding(data: bytes) -> str:
     raise TableError(_("The CSV file is neither UTF-8 nor GB18030 text."))
 
 
-def _csv_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=sniff_encoding(data), newline="")
+class _ChunkReader(io.RawIOBase):
+    """A byte stream over an iterator of chunks (a file decrypted as it is read)."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _limited(chunks: Iterable[bytes], limits: TableLimits) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise TableError(
+                _("The file is larger than %(mb)s MB; split it.") % {"mb": _mb(limits.max_bytes)}
+            )
+        yield chunk
+
+
+def _csv_stream(data: bytes | Iterable[bytes], limits: TableLimits) -> tuple[IO[bytes], str]:
+    """The CSV's bytes as a stream and their encoding. Chunks are read only as far as
+    the encoding needs (a little past SNIFF_BYTES), so a large file is never whole in
+    memory."""
+    if isinstance(data, bytes | bytearray):
+        return io.BytesIO(data), sniff_encoding(bytes(data))
+    chunks = _limited(data, limits)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) > SNIFF_BYTES:
+            break
+    stream = io.BufferedReader(_ChunkReader(itertools.chain([head], chunks)), 1 << 20)
+    return stream, sniff_encoding(head)
+
+
+def _csv_rows(data: bytes | Iterable[bytes], limits: TableLimits) -> Iterator[list[Any]]:
+    stream, encoding = _csv_stream(data, limits)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(text)
     max_columns = limits.max_columns
     try:
@@ -176,8 +227,14 @@ def _check_size(*, rows: int, columns: int, limits: TableLimits) -> None:
         )
 
 
-def raw_rows(data: bytes, name: str, limits: TableLimits) -> Iterator[list[Any]]:
-    """Every row of the first sheet as it is, checked against the limits."""
+def raw_rows(data: bytes | Iterable[bytes], name: str, limits: TableLimits) -> Iterator[list[Any]]:
+    """Every row of the first sheet as it is, checked against the limits. `data` is the
+    file's bytes, or its chunks: a CSV is then read as they come, a workbook (a zip
+    archive, read from its end) joined first."""
+    if not isinstance(data, bytes | bytearray):
+        if name.lower().endswith(".csv"):
+            return _csv_rows(data, limits)
+        data = b"".join(_limited(data, limits))
     if len(data) > limits.max_bytes:
         raise TableError(
             _("The file is larger than %(mb)s MB; split it.") % {"mb": _mb(limits.max_bytes)}
@@ -239,7 +296,7 @@ class Table:
 
 
 def open_table(
-    data: bytes,
+    data: bytes | Iterable[bytes],
     name: str,
     *,
     is_header: Callable[[list[str]], bool],

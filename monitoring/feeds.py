@@ -8,19 +8,23 @@ the same file twice is one batch. Loading reads it in a task, never in a web req
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import logging
+import tempfile
+from collections.abc import Iterator
+from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.crypto import decrypt_bytes, encrypt_bytes
+from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
@@ -31,6 +35,8 @@ from villages.models import Level, Region
 logger = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".csv", ".xlsx")
+CHUNK_BYTES = 1024 * 1024
+FERNET_TOKEN_START = b"gAAAAA"  # a Fernet token's version byte and time, in base64
 PROGRESS_EVERY = load.CHUNK
 
 
@@ -57,20 +63,31 @@ def feed_receive(
     department: Department,
     period: str,
     name: str,
-    data: bytes,
+    data: bytes | IO[bytes],
     user=None,
     language: str = "zh-hans",
 ) -> tuple[FeedBatch, bool]:
     """The batch of this file, stored encrypted: (batch, created). The same file for the
-    same department and period is the batch already there (created False)."""
+    same department and period is the batch already there (created False). `data` is
+    the file's bytes or an open file (an upload, a file of the inbox), read a megabyte
+    at a time: the file is never whole in memory here."""
     if not name.lower().endswith(FEED_SUFFIXES):
         raise FeedRefused(_("Upload an .xlsx workbook or a .csv file."))
-    if not data:
+    handle = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    if not size:
         raise FeedRefused(_("The file is empty."))
-    check_size(len(data))
+    check_size(size)
     if county.level != Level.COUNTY:
         raise FeedRefused(_("A feed belongs to a county."))
-    digest = hashlib.sha256(data).hexdigest()
+    sha256, lines, last = hashlib.sha256(), 0, b""
+    handle.seek(0)
+    while chunk := handle.read(CHUNK_BYTES):
+        sha256.update(chunk)
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    digest = sha256.hexdigest()
     key = {"county": county, "department": department, "period": period, "sha256": digest}
     existing = FeedBatch.objects.filter(**key).first()
     if existing is not None:
@@ -82,14 +99,22 @@ def feed_receive(
         uploaded_by=user,
         language=language,
     )
+    if name.lower().endswith(".csv"):  # the progress bar's total (read.count_rows)
+        batch.rows_total = lines + (0 if last == b"\n" else 1)
     batch.full_clean(exclude=["file"])
-    try:
-        with transaction.atomic():
-            batch.file.save(f"{digest[:32]}.bin", ContentFile(encrypt_bytes(data)), save=False)
-            batch.save()
-    except IntegrityError:  # the same file, received at the same moment by another way in
-        batch.file.delete(save=False)
-        return FeedBatch.objects.get(**key), False
+    # Encrypted a megabyte at a time into a temporary file (Fernet of the whole file at
+    # once held five copies of it), and read back the same way by the load
+    with tempfile.TemporaryFile() as sealed:
+        handle.seek(0)
+        encrypt_stream(handle, sealed, chunk=CHUNK_BYTES)
+        sealed.seek(0)
+        try:
+            with transaction.atomic():
+                batch.file.save(f"{digest[:32]}.bin", File(sealed), save=False)
+                batch.save()
+        except IntegrityError:  # the same file, received at the same moment another way
+            batch.file.delete(save=False)
+            return FeedBatch.objects.get(**key), False
     return batch, True
 
 
@@ -118,16 +143,19 @@ def load_batch(batch_id: int) -> FeedBatch:
     batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
     if not claimed:
         return batch
-    with translation.override(batch.language):
+    with translation.override(batch.language), contextlib.ExitStack() as stack:
         batch.values.all().delete()
         batch.rejections.all().delete()
         try:
-            data = feed_bytes(batch)
+            source: bytes | Iterator[bytes] = stack.enter_context(feed_chunks(batch))
+            if not batch.original_name.lower().endswith(".csv"):
+                # a workbook is read whole (a zip is read from its end); a CSV as it comes
+                source = b"".join(source)
+                FeedBatch.objects.filter(pk=batch_id).update(
+                    rows_total=read.count_rows(source, batch.original_name)
+                )
             spec = _mapping_of(batch.department)
-            table, resolved = read.open_feed(data, batch.original_name, spec)
-            FeedBatch.objects.filter(pk=batch_id).update(
-                rows_total=read.count_rows(data, batch.original_name)
-            )
+            table, resolved = read.open_feed(source, batch.original_name, spec)
             checker = load.Checker(
                 items={i.code: i for i in DataItem.objects.filter(department=batch.department)},
                 department_name=batch.department.name,
@@ -165,11 +193,19 @@ def load_batch(batch_id: int) -> FeedBatch:
     return batch
 
 
-def feed_bytes(batch: FeedBatch) -> bytes:
+@contextlib.contextmanager
+def feed_chunks(batch: FeedBatch) -> Iterator[Iterator[bytes]]:
+    """The batch's file decrypted a chunk at a time, as long as the block lasts."""
     if not batch.file:
         raise TableError(_("The file is no longer kept (its retention ended)."))
     with batch.file.open("rb") as handle:
-        return decrypt_bytes(handle.read())
+        if handle.read(len(FERNET_TOKEN_START)) == FERNET_TOKEN_START:
+            # a file kept before the chunked format (one Fernet token)
+            handle.seek(0)
+            yield iter([decrypt_bytes(handle.read())])
+        else:
+            handle.seek(0)
+            yield decrypt_stream(handle)
 
 
 def _mapping_of(department: Department) -> dict | None:

@@ -194,6 +194,13 @@ class FeedBatch(models.Model):
         return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
 
 
+def _unchecked_key(to, on_delete, related_name: str = "+") -> models.ForeignKey:
+    """A foreign key the database neither checks nor indexes (FeedValue's, below)."""
+    return models.ForeignKey(
+        to, on_delete=on_delete, db_constraint=False, db_index=False, related_name=related_name
+    )
+
+
 class FeedValue(models.Model):
     """A loaded value (filled by COPY): a resident's value of one item in the batch's
     period. The person is the resident the row's number was matched to (by its keyed
@@ -206,32 +213,12 @@ class FeedValue(models.Model):
     # load writes only its batch, its department's items and matched residents; Django
     # still cascades a batch's removal and protects a used item. Residents are never
     # deleted: they move or die (DESIGN §1.1).
-    batch = models.ForeignKey(
-        FeedBatch,
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="values",
-    )
+    batch = _unchecked_key(FeedBatch, models.CASCADE, related_name="values")
     line = models.PositiveIntegerField(_("line"))
-    item = models.ForeignKey(
-        DataItem, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
-    )
+    item = _unchecked_key(DataItem, models.PROTECT)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    resident = models.ForeignKey(
-        Resident,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    household = models.ForeignKey(
-        Household,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    resident = _unchecked_key(Resident, models.DO_NOTHING)
+    household = _unchecked_key(Household, models.DO_NOTHING)
 
     class Meta:
         verbose_name = _("loaded value")

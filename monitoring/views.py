@@ -354,7 +354,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
                     department=form.cleaned_data["department"],
                     period=form.cleaned_data["period"],
                     name=upload.name or "",
-                    data=b"".join(upload.chunks()),
+                    data=upload,  # read a megabyte at a time (in memory or on disk)
                     user=request.user,
                     language=translation.get_language(),
                 )

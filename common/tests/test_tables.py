@@ -23,6 +23,34 @@ def test_csv_in_each_encoding_with_title_rows(encoding):
     assert list(table.rows()) == [(4, bombs.ROW)]
 
 
+def _chunks(data: bytes, size: int):
+    return (data[i : i + size] for i in range(0, len(data), size))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_csv_read_as_it_comes_gives_the_rows_of_the_whole_file(encoding):
+    """A feed is decrypted a chunk at a time and read as the chunks come; chunks cut
+    Chinese characters in two and the encoding is judged past the first 64 KB."""
+    rows = [[f"36012119900101{i:04d}", "一组", f"张{i}", "户主"] for i in range(6000)]
+    text = "渡头村户籍表\n" + ",".join(bombs.HEADER) + "\n"
+    text += "".join(",".join(r + [""] * (len(bombs.HEADER) - 4)) + "\n" for r in rows)
+    data = text.encode(encoding)
+    whole = open_table(data, "a.csv", is_header=_is_header)
+    streamed = open_table(_chunks(data, 4099), "a.csv", is_header=_is_header)
+    expected = list(whole.rows())
+    assert len(expected) == 6000
+    assert streamed.headers == whole.headers
+    assert list(streamed.rows()) == expected
+
+
+def test_a_csv_read_as_it_comes_is_refused_past_the_size_limit():
+    data = (",".join(bombs.HEADER) + "\n" + (",".join(bombs.ROW) + "\n") * 2000).encode()
+    limits = TableLimits(max_bytes=len(data) // 2)
+    with pytest.raises(TableError) as refused:  # the header is searched past the limit
+        open_table(_chunks(data, 1000), "a.csv", is_header=_is_header, limits=limits)
+    assert "MB" in str(refused.value)
+
+
 def test_rows_past_the_limit_are_refused_with_a_chinese_message():
     text = ",".join(bombs.HEADER) + "\n" + (",".join(bombs.ROW) + "\n") * 6
     table = open_table(text.encode(), "a.csv", is_header=_is_header, limits=TableLimits(max_rows=5))

@@ -78,11 +78,9 @@ def test_csv_encodings_are_read(cadre_client, village, group, encoding, bom):
 
 def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client, village, group):
     good = _good_rows(5)
-    bad_checksum = f"3001,一组,,坏校验,{make_id_number()[:-1]}0,户主,普通劳动力,务农,,否"
-    if bad_checksum.split(",")[4][-1] == "0":
-        bad_checksum = bad_checksum.replace(
-            bad_checksum.split(",")[4], bad_checksum.split(",")[4][:-1] + "1"
-        )
+    number = make_id_number()
+    wrong = "0" if number[-1] != "0" else "1"  # any check digit but the right one
+    bad_checksum = f"3001,一组,,坏校验,{number[:-1]}{wrong},户主,普通劳动力,务农,,否"
     bad_choice = f"3002,一组,,坏选项,{make_id_number()},户主,很能干,务农,,否"
     bad_group = f"3003,九十九组,,坏小组,{make_id_number()},户主,普通劳动力,务农,,否"
     rows = [good[0], bad_checksum, good[1], good[2], bad_choice, good[3], bad_group, good[4]]

@@ -49,13 +49,14 @@ def collect_inbox(inbox: Path | None = None) -> int:
             logger.warning("feeds inbox: %s names no known county or department", path.name)
             continue
         try:
-            feeds.feed_receive(
-                county=county,
-                department=department,
-                period=match["period"],
-                name=path.name,
-                data=path.read_bytes(),
-            )
+            with path.open("rb") as handle:
+                feeds.feed_receive(
+                    county=county,
+                    department=department,
+                    period=match["period"],
+                    name=path.name,
+                    data=handle,
+                )
         except feeds.FeedRefused as exc:
             logger.warning("feeds inbox: %s refused: %s", path.name, exc)
             continue

@@ -15,7 +15,7 @@ and a total, note or signature line below the data is skipped.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
@@ -74,7 +74,9 @@ def _long_columns(headers: list[str]) -> dict[str, int] | None:
     return found if {"id_number", "item_code", "value"} <= found.keys() else None
 
 
-def open_feed(data: bytes, name: str, spec: dict | None) -> tuple[Table, dict | None]:
+def open_feed(
+    data: bytes | Iterable[bytes], name: str, spec: dict | None
+) -> tuple[Table, dict | None]:
     """The feed's table and, for a wide file, its mapping resolved against the header."""
 
     def is_header(cells: list[str]) -> bool:

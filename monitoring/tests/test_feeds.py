@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from python_calamine import CalamineWorkbook
 
+from common.crypto import encrypt_bytes
 from common.xlsx import SheetSpec, XlsxWriter
 from households.idnumbers import check_digit, id_hash, validate_id_number
 from monitoring import feeds
@@ -191,6 +192,21 @@ def test_an_unreadable_file_says_why_in_one_line(tmp_path, county, name, data, m
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
     assert not FeedValue.objects.exists()
+
+
+def test_a_file_kept_before_the_chunked_format_still_loads(county, people):
+    """Files were kept as one Fernet token before they were sealed a megabyte at a time;
+    a batch of one that is loaded again reads it all the same."""
+    (a, a_id), *_rest = people
+    data = csv_bytes([HEADER, [a_id, "YB02", "48200", "2026-10"]])
+    batch, _created = feeds.feed_receive(
+        county=county, department=Department.objects.get(code="YB"), period="2026-10",
+        name="yb.csv", data=data,
+    )  # fmt: skip
+    with batch.file.open("wb") as handle:
+        handle.write(encrypt_bytes(data))
+    assert feeds.load_batch(batch.pk).loaded == 1
+    assert FeedValue.objects.get().resident_id == a.pk
 
 
 def test_a_batch_records_its_file_encrypted_and_forgets_it_after_retention(county, people):

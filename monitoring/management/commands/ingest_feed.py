@@ -41,19 +41,20 @@ class Command(BaseCommand):
             raise CommandError(f"unknown department {options['department']!r} ({codes})") from None
         county = county_for(options.get("county"))
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")  # read a megabyte at a time by feed_receive
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        try:
-            batch, created = feeds.feed_receive(
-                county=county,
-                department=department,
-                period=options["period"],
-                name=path.name,
-                data=data,
-            )
-        except feeds.FeedRefused as exc:
-            raise CommandError(f"{path.name}: {exc}") from None
+        with handle:
+            try:
+                batch, created = feeds.feed_receive(
+                    county=county,
+                    department=department,
+                    period=options["period"],
+                    name=path.name,
+                    data=handle,
+                )
+            except feeds.FeedRefused as exc:
+                raise CommandError(f"{path.name}: {exc}") from None
         if batch.status != BatchStatus.LOADED:
             batch = feeds.load_batch(batch.pk)
         if batch.status == BatchStatus.FAILED:
