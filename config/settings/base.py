@@ -186,6 +186,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # view that checks the household's scope; nothing under MEDIA_ROOT has a public URL.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Larger uploads (feeds, registry sheets: full ID numbers) wait encrypted on disk while
+# the request reads them, never in plain text (common.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "common.uploads.SealedUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -76,6 +76,18 @@ def test_csv_encodings_are_read(cadre_client, village, group, encoding, bom):
     assert ImportJob.objects.get().totals["new"] == 2
 
 
+def test_a_sheet_larger_than_memory_is_read_back_from_its_sealed_upload(
+    cadre_client, village, group, settings
+):
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE the upload waits encrypted on disk
+    (common.uploads); the import reads every row of it."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    data = _csv(_good_rows(40))
+    assert len(data) > 2048
+    _upload(cadre_client, village, data)
+    assert ImportJob.objects.get().totals["new"] == 40
+
+
 def test_three_bad_rows_are_reported_exactly_and_nothing_is_written(cadre_client, village, group):
     good = _good_rows(5)
     number = make_id_number()

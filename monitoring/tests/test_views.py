@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import _staff
 from households.models import Household
-from monitoring import services
+from monitoring import feeds, services
 from monitoring.models import Alert, FeedBatch, Source, Stage
 from monitoring.tests.conftest import csv_bytes
 from villages.models import Role
@@ -57,6 +57,24 @@ def test_a_feed_uploaded_on_the_feeds_page_loads_and_lists_its_rejections(
     rows = CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_index(0).to_python()
     assert rows[1][1] == "1101**********0029"
     assert "110105194912310029" not in str(rows)
+
+
+def test_a_feed_larger_than_memory_uploads_sealed_and_loads(
+    client, county, people, county_officer, settings
+):
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE an upload waits on disk, encrypted
+    (common.uploads); the page reads it back whole."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    (_a, a_id), (_b, b_id), *_rest = people
+    rows = [["id_number", "item_code", "value", "period"]]
+    rows += [[a_id if i % 2 else b_id, "YB02", str(i), "2026-10"] for i in range(400)]
+    upload = io.BytesIO(csv_bytes(rows))
+    upload.name = "yb.csv"
+    assert len(upload.getvalue()) > 10 * 1024
+    client.force_login(county_officer)
+    client.post("/monitoring/feeds/", {"department": 5, "period": "2026-10", "file": upload})
+    batch = feeds.load_batch(FeedBatch.objects.get().pk)  # the task's work
+    assert (batch.status, batch.loaded, batch.rejected, batch.rows_total) == ("loaded", 400, 0, 401)
 
 
 def test_an_unreadable_upload_says_why_on_the_page(
