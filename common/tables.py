@@ -142,7 +142,7 @@ def sniff_encoding(data: bytes) -> str:
     raise TableError(_("The CSV file is neither UTF-8 nor GB18030 text."))
 
 
-class _ChunkReader(io.RawIOBase):
+class ChunkReader(io.RawIOBase):
     """A byte stream over an iterator of chunks (a file decrypted as it is read)."""
 
     def __init__(self, chunks: Iterator[bytes]):
@@ -187,7 +187,7 @@ def _csv_stream(data: bytes | Iterable[bytes], limits: TableLimits) -> tuple[IO[
         head += chunk
         if len(head) > SNIFF_BYTES:
             break
-    stream = io.BufferedReader(_ChunkReader(itertools.chain([head], chunks)), 1 << 20)
+    stream = io.BufferedReader(ChunkReader(itertools.chain([head], chunks)), 1 << 20)
     return stream, sniff_encoding(head)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
 from common.crypto import decrypt_stream, fernet
+from common.tables import ChunkReader
 
 SEAL_EVERY = 1024 * 1024
 
@@ -34,8 +34,7 @@ class SealedSpool(io.RawIOBase):
         self._pending = bytearray()
         self._size = 0
         self._pos = 0
-        self._chunks: Iterator[bytes] = iter(())
-        self._left = memoryview(b"")
+        self._reader = ChunkReader(iter(()))
         self._started = False  # reading has begun from the sealed file
 
     # --- writing, while the upload arrives
@@ -68,14 +67,7 @@ class SealedSpool(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._left = memoryview(chunk)
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
+        n = self._reader.readinto(buffer)
         self._pos += n
         return n
 
@@ -83,11 +75,11 @@ class SealedSpool(io.RawIOBase):
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
         target = max(0, min(base + offset, self._size))
         if target == self._size:  # the end: nothing left to read
-            self._chunks, self._left, self._pos = iter(()), memoryview(b""), target
+            self._reader, self._pos = ChunkReader(iter(())), target
             return target
         if target < self._pos or not self._started:
             self._sealed.seek(0)
-            self._chunks, self._left, self._pos = decrypt_stream(self._sealed), memoryview(b""), 0
+            self._reader, self._pos = ChunkReader(decrypt_stream(self._sealed)), 0
             self._started = True
         while self._pos < target and self.read(min(SEAL_EVERY, target - self._pos)):
             pass
