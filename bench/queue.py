@@ -55,24 +55,15 @@ FROM (SELECT id, village_id FROM households_household WHERE id % 5 IN (1, 3)
 CLEAN_SQL = "DELETE FROM monitoring_alertevent; DELETE FROM monitoring_alert"
 
 
-def psql(sql: str) -> str:
-    result = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", NAME, "-v", "ON_ERROR_STOP=1",
-         "-tAc", sql],
-        check=True, text=True, capture_output=True,
-    )  # fmt: skip
-    return result.stdout.strip()
-
-
 NAME = urlparse(screening.DB_URL).path.lstrip("/")
 
 
-def manage(*args: str, capture: bool = False) -> str:
-    result = subprocess.run(
-        [registry.PY, "manage.py", *args],
-        cwd=registry.ROOT, env=ENV, check=True, text=True, capture_output=capture,
-    )  # fmt: skip
-    return result.stdout if capture else ""
+def psql(sql: str) -> str:
+    return registry.psql(NAME, sql)
+
+
+def manage(*args: str) -> None:
+    registry.manage(*args, env=ENV)
 
 
 def main() -> None:
@@ -105,7 +96,7 @@ def main() -> None:
         f" ON g.id = a.village_id WHERE g.code LIKE '{township}%' AND a.closed_at IS NULL"
     )
     registry.say("plan of the township's scope:\n  " + plan.replace("\n", "\n  "))
-    cookie = shell_cookie("township")
+    cookie = registry.session_cookie("township", env=ENV)
     server = subprocess.Popen(
         [registry.PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
         cwd=registry.ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -137,23 +128,6 @@ def main() -> None:
     print(
         f"alerts={alerts} township_alerts={in_township} uncached_ms={cold:.0f} "
         f"req_per_s={rps:.0f} p99_ms={p99:.0f}"
-    )
-
-
-def shell_cookie(username: str) -> str:
-    return (
-        manage(
-            "shell",
-            "-c",
-            "from django.test import Client\n"
-            "from django.contrib.auth import get_user_model\n"
-            "c = Client()\n"
-            f"c.force_login(get_user_model().objects.get(username='{username}'))\n"
-            "print(c.cookies['sessionid'].value)",
-            capture=True,
-        )
-        .strip()
-        .splitlines()[-1]
     )
 
 

@@ -71,11 +71,12 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def manage(*args: str, capture: bool = False) -> str:
+def manage(*args: str, capture: bool = False, env: dict | None = None) -> str:
+    """manage.py in the benchmark's environment (or another benchmark's `env`)."""
     result = subprocess.run(
         [PY, "manage.py", *args],
         cwd=ROOT,
-        env=ENV,
+        env=env or ENV,
         check=True,
         text=True,
         capture_output=capture,
@@ -83,8 +84,8 @@ def manage(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def shell(code: str) -> str:
-    return manage("shell", "-c", code, capture=True).strip()
+def shell(code: str, env: dict | None = None) -> str:
+    return manage("shell", "-c", code, capture=True, env=env).strip()
 
 
 def psql(database: str, sql: str) -> str:
@@ -134,13 +135,14 @@ def dataset() -> None:
 # --- Requests -----------------------------------------------------------------------
 
 
-def session_cookie(username: str) -> str:
+def session_cookie(username: str, env: dict | None = None) -> str:
     return shell(
         "from django.test import Client\n"
         "from django.contrib.auth import get_user_model\n"
         "c = Client()\n"
         f"c.force_login(get_user_model().objects.get(username='{username}'))\n"
-        "print(c.cookies['sessionid'].value)"
+        "print(c.cookies['sessionid'].value)",
+        env=env,
     ).splitlines()[-1]
 
 

@@ -100,14 +100,19 @@ def valid_fernet_key(key: str) -> bool:
 STREAM_CHUNK = 1 << 20
 
 
+def seal_chunk(block: bytes, target: IO[bytes]) -> int:
+    """Append one chunk to a file of this format; returns the bytes written."""
+    token = fernet().encrypt(block)
+    target.write(len(token).to_bytes(4, "big"))
+    target.write(token)
+    return 4 + len(token)
+
+
 def encrypt_stream(source: IO[bytes], target: IO[bytes], chunk: int = STREAM_CHUNK) -> int:
     """Encrypt source into target chunk by chunk; returns the bytes written."""
     written = 0
     while block := source.read(chunk):
-        token = fernet().encrypt(block)
-        target.write(len(token).to_bytes(4, "big"))
-        target.write(token)
-        written += 4 + len(token)
+        written += seal_chunk(block, target)
     return written
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from common.crypto import decrypt_stream, fernet
+from common.crypto import decrypt_stream, seal_chunk
 from common.tables import ChunkReader
 
 SEAL_EVERY = 1024 * 1024
@@ -50,9 +50,7 @@ class SealedSpool(io.RawIOBase):
 
     def _seal(self) -> None:
         if self._pending:
-            token = fernet().encrypt(bytes(self._pending))
-            self._sealed.write(len(token).to_bytes(4, "big"))
-            self._sealed.write(token)
+            seal_chunk(bytes(self._pending), self._sealed)
             self._pending.clear()
 
     def finish(self) -> None:

@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 FEED_SUFFIXES = (".csv", ".xlsx")
 CHUNK_BYTES = 1024 * 1024
 FERNET_TOKEN_START = b"gAAAAA"  # a Fernet token's version byte and time, in base64
-PROGRESS_EVERY = load.CHUNK
 
 
 class FeedRefused(Exception):

@@ -30,7 +30,7 @@ from common.crypto import keyed_digester
 from common.masking import mask, mask_id_numbers
 from households.idnumbers import check_digit, normalize, validate_id_number
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
-from monitoring.screening.match import SPAN
+from monitoring.screening.match import SPAN, unpack
 from monitoring.screening.read import FeedRow
 
 CHUNK = 50_000  # rows a transaction
@@ -40,7 +40,6 @@ WRITE_EVERY = 2_000  # values handed to COPY at a time
 # bytes each (a plain number's memo is its packed match alone); emptied past this size,
 # it bounds the memory whatever the file's length.
 ID_MEMO_MAX = 1_000_000
-MASKED_MIDDLE = "*" * 10  # mask(number, "id") of an 18-character number
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
 CENTS = decimal.Decimal("0.01")
 PLAIN_NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
@@ -72,7 +71,7 @@ class Checker:
         if type(cell) is str:
             memo = self._ids.get(cell)  # the cell as read: no strip for a number seen before
             if type(memo) is int:  # a plain number of a resident
-                return memo, cell[:4] + MASKED_MIDDLE + cell[14:], ""
+                return memo, mask(cell, "id"), ""
             if memo is None:
                 if len(self._ids) >= ID_MEMO_MAX:
                     self._ids.clear()
@@ -80,7 +79,7 @@ class Checker:
                     packed = self.residents.get(self._digest(cell))
                     if packed is not None:
                         self._ids[cell] = packed
-                        return packed, cell[:4] + MASKED_MIDDLE + cell[14:], ""
+                        return packed, mask(cell, "id"), ""
                     memo = self._ids[cell] = (None, _unknown())
                 else:
                     memo = self._ids[cell] = self._judge(cell.strip())
@@ -194,8 +193,7 @@ class Checker:
                 try:
                     return (line, memo, item.id, self.value(item, cell)), None
                 except ValueError as exc:
-                    masked = id_cell[:4] + MASKED_MIDDLE + id_cell[14:]
-                    return None, (line, masked, str(exc))
+                    return None, (line, mask(id_cell, "id"), str(exc))
         packed, masked, reason = self.person(id_cell)
         if error or reason:
             return None, (line, masked, error or reason)
@@ -269,7 +267,7 @@ def values_writer(batch_id: int) -> Iterator[Callable[[list[tuple]], None]]:
             with connection.cursor() as cursor:
                 cursor.executemany(
                     sql,
-                    [(batch_id, line, item, value, *divmod(packed, SPAN))
+                    [(batch_id, line, item, value, *unpack(packed))
                      for line, packed, item, value in rows],
                 )  # fmt: skip
 
