@@ -175,13 +175,18 @@ def _limited(chunks: Iterable[bytes], limits: TableLimits) -> Iterator[bytes]:
         yield chunk
 
 
-def _csv_stream(data: bytes | Iterable[bytes], limits: TableLimits) -> tuple[IO[bytes], str]:
-    """The CSV's bytes as a stream and their encoding. Chunks are read only as far as
-    the encoding needs (a little past SNIFF_BYTES), so a large file is never whole in
+def _csv_stream(
+    data: bytes | Iterable[bytes], limits: TableLimits, encoding: str | None = None
+) -> tuple[IO[bytes], str]:
+    """The CSV's bytes as a stream and their encoding (guessed unless given: the rest of
+    a file whose start was read another way). Chunks are read only as far as the
+    encoding needs (a little past SNIFF_BYTES), so a large file is never whole in
     memory."""
     if isinstance(data, bytes | bytearray):
-        return io.BytesIO(data), sniff_encoding(bytes(data))
+        return io.BytesIO(data), encoding or sniff_encoding(bytes(data))
     chunks = _limited(data, limits)
+    if encoding:
+        return io.BufferedReader(ChunkReader(iter(chunks)), 1 << 20), encoding
     head = b""
     for chunk in chunks:
         head += chunk
@@ -191,8 +196,11 @@ def _csv_stream(data: bytes | Iterable[bytes], limits: TableLimits) -> tuple[IO[
     return stream, sniff_encoding(head)
 
 
-def _csv_rows(data: bytes | Iterable[bytes], limits: TableLimits) -> Iterator[list[Any]]:
-    stream, encoding = _csv_stream(data, limits)
+def csv_rows(
+    data: bytes | Iterable[bytes], limits: TableLimits, encoding: str | None = None
+) -> Iterator[list[Any]]:
+    """A CSV's rows (its encoding guessed unless given)."""
+    stream, encoding = _csv_stream(data, limits, encoding)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(text)
     max_columns = limits.max_columns
@@ -233,7 +241,7 @@ def raw_rows(data: bytes | Iterable[bytes], name: str, limits: TableLimits) -> I
     archive, read from its end) joined first."""
     if not isinstance(data, bytes | bytearray):
         if name.lower().endswith(".csv"):
-            return _csv_rows(data, limits)
+            return csv_rows(data, limits)
         data = b"".join(_limited(data, limits))
     if len(data) > limits.max_bytes:
         raise TableError(
@@ -243,7 +251,7 @@ def raw_rows(data: bytes | Iterable[bytes], name: str, limits: TableLimits) -> I
     if lower.endswith(".xlsx"):
         return _xlsx_rows(data, limits)
     if lower.endswith(".csv"):
-        return _csv_rows(data, limits)
+        return csv_rows(data, limits)
     raise TableError(_("Upload an .xlsx workbook or a .csv file."))
 
 
@@ -258,13 +266,14 @@ class Table:
     _rows: Iterator[list[Any]]
     _limits: TableLimits
     text_only: bool = False  # every cell a str (a CSV file)
+    counted: int = 0  # rows read before these (the rest of a file begun another way)
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(line in the file, cells padded to the header) for every non-blank row."""
         width = len(self.headers)
         max_chars = self._limits.max_cell_chars
         max_rows = self._limits.max_rows
-        count = 0
+        count = self.counted
         for line, row in enumerate(self._rows, start=self.header_line + 1):
             if self.text_only:
                 # CSV: every cell is a str. A feed has millions of rows, so the row is

@@ -29,7 +29,7 @@ from common.masking import mask_id_numbers
 from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
 from monitoring.models import BatchStatus, DataItem, Department, FeedBatch, FeedRejection
-from monitoring.screening import load, match, read
+from monitoring.screening import columns, load, match, read
 from villages.models import Level, Region
 
 logger = logging.getLogger(__name__)
@@ -153,20 +153,33 @@ def load_batch(batch_id: int) -> FeedBatch:
                 FeedBatch.objects.filter(pk=batch_id).update(
                     rows_total=read.count_rows(source, batch.original_name)
                 )
-            spec = _mapping_of(batch.department)
-            table, resolved = read.open_feed(source, batch.original_name, spec)
+            long_csv = None
+            if batch.original_name.lower().endswith(".csv"):
+                long_csv, source = columns.open_long_csv(source, read.FEED_LIMITS)
+            if long_csv is None:
+                spec = _mapping_of(batch.department)
+                table, resolved = read.open_feed(source, batch.original_name, spec)
             checker = load.Checker(
                 items={i.code: i for i in DataItem.objects.filter(department=batch.department)},
                 department_name=batch.department.name,
                 period=batch.period,
                 residents=match.county_residents(batch.county.code),
             )
-            loaded, rejected = load.load_rows(
-                batch_id,
-                read.feed_rows(table, resolved),
-                checker,
-                progress=lambda n: _progress(batch_id, n),
-            )
+            if long_csv is not None:
+                loaded, rejected = columns.load_long_csv(
+                    batch_id,
+                    long_csv,
+                    checker,
+                    read.FEED_LIMITS,
+                    progress=lambda n: _progress(batch_id, n),
+                )
+            else:
+                loaded, rejected = load.load_rows(
+                    batch_id,
+                    read.feed_rows(table, resolved),
+                    checker,
+                    progress=lambda n: _progress(batch_id, n),
+                )
             del checker  # the county's map: no longer needed
             load.analyze()
         except TableError as exc:

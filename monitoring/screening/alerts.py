@@ -49,30 +49,45 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
     }
     rank = level_rank_sql("a.level")
     with transaction.atomic(), connection.cursor() as cursor:
+        # The households are chosen first (the CTEs), then inserted, and each exclusion
+        # is read once as a set (NOT IN, a hashed subplan; the columns are never null)
+        # rather than probed per household: while the alerts' statistics still said
+        # "empty" (a mass delete before), PostgreSQL scanned the table anew for each
+        # household, and checked during the insert, the table as it grew (2.4 s for
+        # 9,700 alerts).
+        materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
         cursor.execute(
+            # INSERT before WITH: SQLite's driver counts the rows of an INSERT only
             f"""
             INSERT INTO {A} (household_id, village_id, source, stage, level, score, period,
                              reasons, causes, due_date, opened_at, dismissed_at_verification)
-            SELECT a.household_id, hh.village_id, '{SCREENING}', '{VERIFY}', a.level, a.score,
-                   a.period, a.reasons, {_causes_of_reasons()}, %(due)s, %(now)s, false
-            FROM {Assessment._meta.db_table} a
-            JOIN {Household._meta.db_table} hh ON hh.id = a.household_id
-            JOIN {Region._meta.db_table} g ON g.id = hh.village_id
-            WHERE a.period = %(period)s AND g.code LIKE %(prefix)s AND {rank} >= %(rank)s
-              AND NOT EXISTS (SELECT 1 FROM {A} o
-                              WHERE o.household_id = a.household_id AND o.closed_at IS NULL)
-              AND NOT EXISTS (SELECT 1 FROM {A} p
-                              WHERE p.household_id = a.household_id AND p.source = '{SCREENING}'
-                                AND p.period = a.period)
-              AND NOT EXISTS (SELECT 1 FROM {Monitored._meta.db_table} m
-                              WHERE m.household_id = a.household_id
-                                AND m.eliminated_at IS NULL)
-              AND NOT EXISTS (
-                  SELECT 1 FROM {A} d
-                  WHERE d.household_id = a.household_id AND d.dismissed_at_verification
-                    AND d.score >= a.score
-                    AND d.closed_at = (SELECT MAX(x.closed_at) FROM {A} x
-                                       WHERE x.household_id = a.household_id))
+            WITH dismissed AS {materialized} (
+                -- a household's last closed alert, when dismissed after verification
+                SELECT x.household_id, x.score FROM {A} x
+                WHERE x.dismissed_at_verification
+                  AND x.closed_at = (SELECT MAX(y.closed_at) FROM {A} y
+                                     WHERE y.household_id = x.household_id)
+            ),
+            chosen AS {materialized} (
+                SELECT a.household_id, hh.village_id, '{SCREENING}', '{VERIFY}', a.level,
+                       a.score, a.period, a.reasons, {_causes_of_reasons()}, %(due)s, %(now)s,
+                       false
+                FROM {Assessment._meta.db_table} a
+                JOIN {Household._meta.db_table} hh ON hh.id = a.household_id
+                JOIN {Region._meta.db_table} g ON g.id = hh.village_id
+                LEFT JOIN dismissed dd ON dd.household_id = a.household_id
+                WHERE a.period = %(period)s AND g.code LIKE %(prefix)s AND {rank} >= %(rank)s
+                  AND (dd.household_id IS NULL OR a.score > dd.score)
+                  AND a.household_id NOT IN (SELECT o.household_id FROM {A} o
+                                             WHERE o.closed_at IS NULL)
+                  AND a.household_id NOT IN (SELECT p.household_id FROM {A} p
+                                             WHERE p.source = '{SCREENING}'
+                                               AND p.period = %(period)s)
+                  AND a.household_id NOT IN (SELECT m.household_id
+                                             FROM {Monitored._meta.db_table} m
+                                             WHERE m.eliminated_at IS NULL)
+            )
+            SELECT * FROM chosen WHERE true
             ON CONFLICT (household_id) WHERE closed_at IS NULL DO NOTHING
             """,  # noqa: S608 (table names from the models; values are parameters)
             params,

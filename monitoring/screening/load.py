@@ -8,6 +8,10 @@ the values go through COPY; elsewhere (SQLite, the embedded default) through
 executemany. Work is written in chunks, each its own transaction, with the batch's
 progress after each; a load that is killed is started again from the beginning (its
 earlier rows are removed first), so it ends as one clean load would.
+
+A long-format CSV (nearly every department's monthly file) is checked a block at a time
+in columns instead (monitoring.screening.columns), which hands the rows it cannot judge
+to this module's Checker and writes through the same ValuesWriter.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import numpy
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -62,7 +69,7 @@ class Checker:
         self.department_name = department_name
         self.period = period
         self.residents = residents
-        self._digest = keyed_digester()
+        self.digest = keyed_digester()
         self._ids: dict[str, int | tuple[int, str] | tuple[None, str]] = {}
         self._periods: dict[Any, str] = {}
 
@@ -76,7 +83,7 @@ class Checker:
                 if len(self._ids) >= ID_MEMO_MAX:
                     self._ids.clear()
                 if _plainly_valid(cell) is not None:
-                    packed = self.residents.get(self._digest(cell))
+                    packed = self.residents.get(self.digest(cell))
                     if packed is not None:
                         self._ids[cell] = packed
                         return packed, mask(cell, "id"), ""
@@ -103,7 +110,7 @@ class Checker:
                 number = validate_id_number(text).number
             except ValidationError as exc:
                 return None, " ".join(exc.messages)
-        packed = self.residents.get(self._digest(normalize(number)))
+        packed = self.residents.get(self.digest(normalize(number)))
         if packed is None:
             return None, _unknown()
         return packed, mask(number, "id")
@@ -252,38 +259,71 @@ def _unknown() -> str:
 VALUE_COLUMNS = ["batch_id", "line", "item_id", "value", "resident_id", "household_id"]
 
 
-@contextlib.contextmanager
-def values_writer(batch_id: int) -> Iterator[Callable[[list[tuple]], None]]:
-    """A function that writes rows of (line, packed match, item, value) as FeedValues of
-    the batch. On PostgreSQL one COPY stays open for the writer's life, so PostgreSQL
-    stores what is written while the rows after it are checked (the two cores work at
-    once); COPY's text format is written here, every field a number (none can hold a
-    tab, a newline or a backslash)."""
-    table = FeedValue._meta.db_table
-    if connection.vendor != "postgresql":
-        sql = f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+class ValuesWriter:
+    """Writes a batch's FeedValues, given as rows of (line, packed match, item, value) or
+    as columns of them (the columnar reader's arrays). On PostgreSQL one COPY stays open
+    for the writer's life, so PostgreSQL stores what is written while the rows after it
+    are checked (the two cores work at once); COPY's text format is written here, every
+    field a number (none can hold a tab, a newline or a backslash). Elsewhere (SQLite)
+    executemany."""
 
-        def insert(rows: list[tuple]) -> None:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    sql,
-                    [(batch_id, line, item, value, *unpack(packed))
-                     for line, packed, item, value in rows],
-                )  # fmt: skip
+    def __init__(self, batch_id: int, copy: Any = None):
+        self.batch_id = batch_id
+        self._copy = copy
 
-        yield insert
-        return
-    with copy_stream(table, VALUE_COLUMNS) as copy:
-
-        def write(rows: list[tuple]) -> None:
-            copy.write(
+    def rows(self, rows: list[tuple]) -> None:
+        batch_id = self.batch_id
+        if self._copy is not None:
+            self._copy.write(
                 "".join(
                     f"{batch_id}\t{line}\t{item}\t{value}\t{packed // SPAN}\t{packed % SPAN}\n"
                     for line, packed, item, value in rows
                 )
             )
+            return
+        table = FeedValue._meta.db_table
+        sql = f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [(batch_id, line, item, value, *unpack(packed))
+                 for line, packed, item, value in rows],
+            )  # fmt: skip
 
-        yield write
+    def columns(self, lines: Any, packed: Any, items: Any, values: Any) -> None:
+        """The same from equal-length arrays (numpy int64 lines, packed and items; an
+        Arrow string array of values): COPY's text is written by Arrow's CSV writer."""
+        if not len(lines):
+            return
+        if self._copy is None:
+            self.rows(list(zip(lines.tolist(), packed.tolist(), items.tolist(),
+                               values.to_pylist(), strict=True)))  # fmt: skip
+            return
+        table = pa.table(
+            [
+                pa.array(numpy.full(len(lines), self.batch_id, dtype=numpy.int64)),
+                pa.array(lines),
+                pa.array(items),
+                values,
+                pa.array(packed // SPAN),
+                pa.array(packed % SPAN),
+            ],
+            names=VALUE_COLUMNS,
+        )
+        out = pa.BufferOutputStream()
+        options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+        pa_csv.write_csv(table, out, options)
+        self._copy.write(out.getvalue().to_pybytes())
+
+
+@contextlib.contextmanager
+def values_writer(batch_id: int) -> Iterator[ValuesWriter]:
+    """The batch's ValuesWriter, its COPY open as long as the block lasts (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield ValuesWriter(batch_id)
+        return
+    with copy_stream(FeedValue._meta.db_table, VALUE_COLUMNS) as copy:
+        yield ValuesWriter(batch_id, copy)
 
 
 def analyze() -> None:
@@ -328,7 +368,8 @@ def load_rows(
     while more:
         rejections: list[tuple] = []
         with transaction.atomic():
-            with values_writer(batch_id) as write:
+            with values_writer(batch_id) as writer:
+                write = writer.rows
                 values: list[tuple] = []
                 count = 0
                 for count, row in enumerate(rows, 1):

@@ -118,33 +118,49 @@ def _is_footer(cells: list[Any], id_cell: Any) -> bool:
     return not cell_text(id_cell) and len(filled) <= 1
 
 
+class LongRows:
+    """Rows of a long-format file as FeedRows (one value a row), by the header's columns.
+    Both readers use it: the row by row one (feed_rows) and the columnar one
+    (monitoring.screening.columns) for the rows it leaves to the Checker."""
+
+    def __init__(self, headers: list[str]):
+        columns = _long_columns(headers) or {}
+        self.i_id, self.i_item = columns["id_number"], columns["item_code"]
+        self.i_value, self.i_period = columns["value"], columns.get("period")
+        self._codes: dict[Any, str] = {}  # a file has a handful of item cells: each read once
+
+    def item_code(self, item: Any) -> str:
+        text = type(item) is str
+        code = self._codes.get(item) if text else None
+        if code is None:
+            code = unicodedata.normalize("NFKC", cell_text(item)).upper()
+            if text and len(self._codes) < 1000:
+                self._codes[item] = code
+        return code
+
+    def row(self, line: int, cells: list[Any]) -> tuple | None:
+        """The row as a FeedRow's fields (a plain tuple: building a NamedTuple costs a
+        call), None for a total, note or signature line below the data."""
+        id_cell = cells[self.i_id]
+        if _is_footer(cells, id_cell):
+            return None
+        return (
+            line,
+            id_cell,
+            self.item_code(cells[self.i_item]),
+            cells[self.i_value],
+            cells[self.i_period] if self.i_period is not None else None,
+            "",
+        )
+
+
 def feed_rows(table: Table, resolved: dict | None) -> Iterator[FeedRow | tuple]:
     """Every row of the feed as FeedRows (a wide row gives one per item it holds)."""
     if resolved is None:
-        columns = _long_columns(table.headers) or {}
-        i_id, i_item, i_value = columns["id_number"], columns["item_code"], columns["value"]
-        i_period = columns.get("period")
-        codes: dict[Any, str] = {}  # a file has a handful of item cells: each read once
+        long = LongRows(table.headers)
         for line, cells in table.rows():
-            id_cell = cells[i_id]
-            if _is_footer(cells, id_cell):
-                continue
-            item = cells[i_item]
-            text = type(item) is str
-            code = codes.get(item) if text else None
-            if code is None:
-                code = unicodedata.normalize("NFKC", cell_text(item)).upper()
-                if text and len(codes) < 1000:
-                    codes[item] = code
-            # a plain tuple laid out as FeedRow (building a NamedTuple costs a call)
-            yield (
-                line,
-                id_cell,
-                code,
-                cells[i_value],
-                cells[i_period] if i_period is not None else None,
-                "",
-            )
+            if (row := long.row(line, cells)) is not None:
+                yield row
         return
     i_id = resolved["id"]
     for line, cells in table.rows():

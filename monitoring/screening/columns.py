@@ -1,0 +1,403 @@
+"""Step 2 for the common file: a long-format CSV checked a block of rows at a time.
+
+A department's monthly long-format file (`id_number,item_code,value,period`) has
+millions of rows, nearly all of them plain: an 18-character number with its right check
+digit, a known item, a number, the batch's period. Checked row by row in Python that costs
+some 13 µs a row (decision 44); here Arrow reads a block of a few megabytes into columns
+and the plain rows are recognised column-wise:
+
+- the number's shape by a pattern over the column, then each *distinct* number of the
+  block that was not seen before: birth date and check digit over all of them at once
+  (numpy), the keyed hash one by one (the only Python loop, once a person per file);
+- items and periods by their handful of distinct cells, judged by the Checker;
+- values by a pattern and the item's type, as the Checker's own fast case.
+
+Every row that is not plain in all four (a bad number, an unknown person or item, a
+value to convert, a blank or footer line) goes to the row reader's code for exactly
+that row (read.LongRows, load.Checker), so its value or rejection is the one the row
+reader gives; tests/test_columns.py compares both readers on files with every kind of row.
+
+A block is read in columns only when its lines are records: no quote, no blank line, no
+NUL, no lone CR, every line as wide as the header, cells within the limit. From the first
+block that is not, the rest of the file goes row by row through the one table reader
+(common.tables), its lines and row count carried on, so every odd file still loads and
+fails as it always did. A file of another shape (a department's wide file, a workbook)
+never comes here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+from django.db import transaction
+
+from common.tables import (
+    SNIFF_BYTES,
+    Table,
+    TableError,
+    TableLimits,
+    _limited,
+    cell_text,
+    csv_rows,
+    sniff_encoding,
+)
+from monitoring.models import ItemType
+from monitoring.screening import load, read
+
+BLOCK = 4 << 20  # bytes of the file a block (about 100,000 rows)
+CHUNK_ROWS = 500_000  # rows a transaction (the feeds page's progress moves by as many)
+ID_PATTERN = r"^[0-9]{17}[0-9X]$"
+PLAIN_NUMBER = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"  # load.PLAIN_NUMBER, as Arrow's pattern
+WEIGHTS = numpy.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+CHECK_CHARS = numpy.frombuffer(b"10X98765432", dtype=numpy.uint8)
+DAYS = numpy.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+SLOW = -1  # a number's memo: its rows go to the Checker
+
+
+@dataclass
+class LongCsv:
+    """A long-format CSV whose header was found in its plain first lines."""
+
+    encoding: str
+    headers: list[str]  # as the table reader gives them (trailing empty ones dropped)
+    width: int  # the header line's cells, empty ones included: every record has as many
+    header_line: int  # its line in the file
+    rest: Iterator[bytes]  # the file's bytes after the header line
+
+
+def open_long_csv(
+    chunks: Iterator[bytes], limits: TableLimits
+) -> tuple[LongCsv | None, Iterator[bytes]]:
+    """(the file as a LongCsv, its bytes after the header) when the columnar reader can
+    take it; (None, every byte of the file again) for the row reader else."""
+    chunks = _limited(chunks, limits)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) > SNIFF_BYTES:
+            break
+    again = itertools.chain([head], chunks)
+    try:
+        encoding = sniff_encoding(head)
+    except TableError:
+        return None, again  # the row reader says so
+    start = 0
+    for index in range(limits.header_search_rows):
+        end = head.find(b"\n", start)
+        if end < 0:
+            return None, again  # no whole line left in the head: a file for the row reader
+        raw = head[start:end]
+        if b'"' in raw or b"\r" in raw.rstrip(b"\r"):
+            return None, again
+        try:
+            # a BOM opens the file only
+            line_encoding = "utf-8" if index and encoding == "utf-8-sig" else encoding
+            text = raw.rstrip(b"\r").decode(line_encoding)
+        except UnicodeDecodeError:
+            return None, again
+        cells = next(csv.reader([text]), [])
+        headers = [cell_text(c) for c in cells]
+        if read._long_columns(headers) is not None:
+            while headers and headers[-1] == "":
+                headers.pop()
+            return (
+                LongCsv(
+                    encoding=encoding,
+                    headers=headers,
+                    width=len(cells),
+                    header_line=index + 1,
+                    rest=itertools.chain([head[end + 1 :]], chunks),
+                ),
+                iter(()),
+            )
+        start = end + 1
+    return None, again
+
+
+def _blocks(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The bytes in blocks of about BLOCK, each ending with a line's end (the last, with
+    the file's)."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        while len(pending) >= BLOCK:
+            cut = pending.rfind(b"\n", 0, BLOCK) + 1 or pending.find(b"\n", BLOCK) + 1
+            if not cut:
+                break  # a line longer than a block: wait for its end
+            yield pending[:cut]
+            pending = pending[cut:]
+    if pending:
+        yield pending
+
+
+def _plain(block: bytes) -> bool:
+    """Its lines are the records: no quote, NUL, blank line or lone CR."""
+    return not (
+        b'"' in block
+        or b"\0" in block
+        or block.startswith((b"\n", b"\r\n"))
+        or b"\n\n" in block
+        or b"\n\r\n" in block
+        or block.count(b"\r") != block.count(b"\r\n")
+    )
+
+
+class ColumnChecker:
+    """The Checker's verdicts for a block's columns at once (see the module's text)."""
+
+    def __init__(self, checker: load.Checker, long: read.LongRows):
+        self.checker = checker
+        self.long = long
+        self._numbers: dict[str, int] = {}  # number → packed match, or SLOW
+        self._today = datetime.date.today()  # noqa: DTZ011 (as load._possible_birth_date)
+
+    def packed(self, ids: pa.Array) -> numpy.ndarray:
+        """Each row's packed match, or SLOW."""
+        shaped = pc.filter(ids, pc.match_substring_regex(ids, ID_PATTERN))
+        distinct = pc.unique(shaped)
+        numbers = distinct.to_pylist()
+        memo = self._numbers
+        if len(memo) + len(numbers) > load.ID_MEMO_MAX:
+            memo.clear()
+        found = [memo.get(n) for n in numbers]
+        new = [n for n, f in zip(numbers, found, strict=True) if f is None]
+        if new:
+            residents, digest = self.checker.residents, self.checker.digest
+            for number, possible in zip(new, self._possible(new), strict=True):
+                memo[number] = residents.get(digest(number), SLOW) if possible else SLOW
+            found = [memo[n] for n in numbers]
+        return _per_row(ids, distinct, numpy.array(found, dtype=numpy.int64), missing=SLOW)
+
+    def _possible(self, numbers: list[str]) -> numpy.ndarray:
+        """load._plainly_valid of numbers of the right shape, at once: a possible birth
+        date (1900 to today) and the right check digit."""
+        digits = numpy.frombuffer("".join(numbers).encode("ascii"), dtype=numpy.uint8)
+        digits = digits.reshape(len(numbers), 18).astype(numpy.int64)
+        check = CHECK_CHARS[((digits[:, :17] - 48) @ WEIGHTS) % 11] == digits[:, 17]
+        value = (digits[:, 6:14] - 48) @ (10 ** numpy.arange(7, -1, -1))
+        year, month, day = value // 10_000, value // 100 % 100, value % 100
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        days = DAYS[numpy.clip(month, 0, 12)] + ((month == 2) & leap)
+        today = self._today
+        return (
+            check
+            & (year >= 1900)
+            & (month >= 1)
+            & (month <= 12)
+            & (day >= 1)
+            & (day <= days)
+            & (value <= today.year * 10_000 + today.month * 100 + today.day)
+        )
+
+    def items(self, cells: pa.Array) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Each row's item id (or SLOW) and type (0 amount, 1 flag, 2 a whole number)."""
+        distinct = pc.unique(cells)
+        ids, types = [], []
+        for cell in distinct.to_pylist():
+            item = self.checker.items.get(self.long.item_code(cell))
+            ids.append(item.id if item is not None else SLOW)
+            types.append(
+                0 if item is None or item.type == ItemType.AMOUNT
+                else 1 if item.type == ItemType.FLAG
+                else 2
+            )  # fmt: skip
+        return (
+            _per_row(cells, distinct, numpy.array(ids, dtype=numpy.int64), SLOW),
+            _per_row(cells, distinct, numpy.array(types, dtype=numpy.int64), 0),
+        )
+
+    def periods(self, cells: pa.Array | None, count: int) -> numpy.ndarray:
+        """Whether each row's period is the batch's (a row without one is)."""
+        if cells is None:
+            return numpy.full(count, self.checker.check_period(None) == "")
+        distinct = pc.unique(cells)
+        good = [self.checker.check_period(c) == "" for c in distinct.to_pylist()]
+        return _per_row(cells, distinct, numpy.array(good, dtype=bool), False)
+
+    @staticmethod
+    def values(cells: pa.Array, types: numpy.ndarray) -> numpy.ndarray:
+        """Whether each value is taken as written (load.Checker.value's common case)."""
+        plain = pc.match_substring_regex(cells, PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+        whole = ~pc.match_substring(cells, ".").to_numpy(zero_copy_only=False)
+        zero_one = pc.is_in(cells, value_set=pa.array(["0", "1"])).to_numpy(zero_copy_only=False)
+        return plain & ((types == 0) | (whole & ((types == 2) | zero_one)))
+
+
+def _per_row(
+    cells: pa.Array, distinct: pa.Array, verdicts: numpy.ndarray, missing: Any
+) -> numpy.ndarray:
+    """Each row's verdict from the verdicts of the distinct cells (`missing` for a row
+    whose cell is not among them)."""
+    where = pc.fill_null(pc.index_in(cells, value_set=distinct), len(distinct))
+    return numpy.append(verdicts, missing)[where.to_numpy()]
+
+
+def load_long_csv(
+    batch_id: int,
+    feed: LongCsv,
+    checker: load.Checker,
+    limits: TableLimits,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Check and write every row of the file, a block at a time, CHUNK_ROWS rows a
+    transaction (their values and rejections; then `progress` is told how many rows it
+    had); returns (values, rejections), as load.load_rows does for the row reader."""
+    long = read.LongRows(feed.headers)
+    columns = ColumnChecker(checker, long)
+    width = len(feed.headers)
+    names = [f"c{i}" for i in range(feed.width)]
+    options = (
+        pa_csv.ParseOptions(
+            delimiter=",",
+            quote_char=False,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=False,
+        ),
+        pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    line = feed.header_line  # the last line read
+    counted = loaded = rejected = 0
+    # a match is packed in an int64 while resident ids stay below 2**31 (match.SPAN)
+    columnar = max(checker.residents.values(), default=0) < 1 << 63
+    blocks = _blocks(feed.rest)
+    odd: bytes | None = None  # the first block this reader does not take
+    more = True
+    while more and odd is None:
+        # a transaction a chunk of blocks: the COPY stays open across them, so PostgreSQL
+        # stores a block while the next is checked
+        rows = 0
+        rejections: list[tuple] = []
+        with transaction.atomic():
+            with load.values_writer(batch_id) as writer:
+                more = False
+                for block in blocks:
+                    table = _columns(block, feed.encoding, names, options, width, limits)
+                    if not columnar or table is None or counted + table.num_rows > limits.max_rows:
+                        odd = block
+                        break
+                    good, bad = _check_block(table, line, columns, long, width)
+                    writer.columns(*good)
+                    rejections += bad
+                    loaded += len(good[0])
+                    line += table.num_rows
+                    counted += table.num_rows  # with any blank rows (the row reader
+                    # counts them not): a file is refused a little sooner here
+                    rows += table.num_rows
+                    if rows >= CHUNK_ROWS or len(rejections) >= load.CHUNK:
+                        more = True
+                        break
+            load.write_rejections(batch_id, rejections)
+        rejected += len(rejections)
+        if progress and rows:
+            progress(rows)
+    if odd is None:
+        return loaded, rejected
+    # row by row from here: the table reader names what is wrong, if anything
+    rest = Table(
+        headers=feed.headers,
+        header_line=line,
+        _rows=csv_rows(itertools.chain([odd], blocks), limits, feed.encoding),
+        _limits=limits,
+        text_only=True,
+        counted=counted,
+    )
+    more_loaded, more_rejected = load.load_rows(
+        batch_id, read.feed_rows(rest, None), checker, progress
+    )
+    return loaded + more_loaded, rejected + more_rejected
+
+
+def _columns(
+    block: bytes,
+    encoding: str,
+    names: list[str],
+    options: tuple,
+    width: int,
+    limits: TableLimits,
+) -> pa.Table | None:
+    """The block as string columns, None when it is not for this reader."""
+    if not _plain(block):
+        return None
+    if encoding == "gb18030" and not block.isascii():
+        try:
+            block = block.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(block),
+            read_options=pa_csv.ReadOptions(
+                column_names=names, use_threads=False, block_size=len(block) + 1
+            ),
+            parse_options=options[0],
+            convert_options=options[1],
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a line of another width, not UTF-8
+        return None
+    for column in table.columns[:width]:
+        if table.num_rows and pc.max(pc.utf8_length(column)).as_py() > limits.max_cell_chars:
+            return None
+    return table.combine_chunks()
+
+
+def _check_block(
+    table: pa.Table, line: int, columns: ColumnChecker, long: read.LongRows, width: int
+) -> tuple[tuple, list[tuple]]:
+    """((lines, packed, items, values) of the plain rows, rejections of the others)."""
+    cell = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
+            for i in range(table.num_columns)]  # fmt: skip
+    count = table.num_rows
+    packed = columns.packed(cell[long.i_id])
+    items, types = columns.items(cell[long.i_item])
+    period = columns.periods(cell[long.i_period] if long.i_period is not None else None, count)
+    plain = (packed != SLOW) & (items != SLOW) & period & columns.values(cell[long.i_value], types)
+    rows = numpy.flatnonzero(plain)
+    lines = line + 1 + rows
+    good = [lines, packed[rows], items[rows], pc.take(cell[long.i_value], pa.array(rows))]
+    rejections: list[tuple] = []
+    others = numpy.flatnonzero(~plain)
+    if len(others):
+        slow = pa.table(cell[:width], names=[str(i) for i in range(width)]).take(others)
+        extra: list[tuple] = []
+        check = columns.checker.check
+        slow_rows = zip(*slow.to_pydict().values(), strict=True)
+        for index, cells in zip(others.tolist(), slow_rows, strict=True):
+            joined = "".join(cells)
+            if not joined or joined.isspace():
+                continue  # a blank row (the table reader skips it)
+            row = long.row(line + 1 + index, list(cells))
+            if row is None:
+                continue  # a total or signature line
+            value, rejection = check(row)
+            if value is not None:
+                extra.append(value)
+            elif not rejections or rejections[-1] != rejection:
+                rejections.append(rejection)
+        if extra:
+            good = _with_rows(good, extra)
+    return tuple(good), rejections
+
+
+def _with_rows(good: list, rows: list[tuple]) -> list:
+    """The plain rows' columns with the Checker's values of the others appended."""
+    lines, packed, items, values = zip(*rows, strict=True)
+    return [
+        numpy.concatenate([good[0], numpy.array(lines, dtype=numpy.int64)]),
+        numpy.concatenate([good[1], numpy.array(packed, dtype=numpy.int64)]),
+        numpy.concatenate([good[2], numpy.array(items, dtype=numpy.int64)]),
+        pa.concat_arrays([good[3], pa.array(values, pa.string())]),
+    ]
