@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue clean
+.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue bench-public clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -24,6 +24,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py seed_demo --if-empty --force
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_screening --if-empty
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_points --if-empty --force
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
@@ -66,6 +67,11 @@ bench-screening: $(STAMP)
 # set), gunicorn + wrk; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
 bench-queue: $(STAMP)
 	$(PY) bench/queue.py
+
+# The public household page (what a plaque scan opens) under gunicorn and wrk, on the demo
+# data in PostgreSQL; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
+bench-public: $(STAMP)
+	$(PY) bench/public.py
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -46,3 +46,14 @@ def use_fast_selects(form: forms.BaseForm) -> None:
             widget.choices = field.widget.choices
             widget.is_required = field.widget.is_required
             field.widget = widget
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always written YYYY-MM-DD (the only form an
+    <input type="date"> accepts): in the zh-hans locale Django would write 2026/11/20,
+    which the browser drops, so a form shown again after an error lost its dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

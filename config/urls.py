@@ -18,5 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("households.urls")),
+    path("", include("points.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -7,10 +7,11 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -170,6 +171,11 @@ class HouseholdQuerySet(ScopedQuerySet):
         )
 
 
+def new_public_token() -> str:
+    """A household's public code: 192 random bits, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
 class Household(models.Model):
     village = models.ForeignKey(
         Region,
@@ -224,6 +230,11 @@ class Household(models.Model):
         validators=[MinValueValidator(0)],
     )
     notes = models.TextField(_("notes"), blank=True)
+    # the door plaque's code: /h/<token>/ (DESIGN §5: random, not the id or number;
+    # rotated by staff, and the old plaque stops working).
+    public_token = models.CharField(
+        _("public code"), max_length=43, unique=True, default=new_public_token, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -277,6 +288,11 @@ class Household(models.Model):
             .first()
         )
 
+    def public_url(self) -> str:
+        """The absolute address the plaque's QR code holds (PUBLIC_BASE_URL)."""
+        path = reverse("households:public", args=[self.public_token])
+        return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
     def masked_name(self) -> str:
         """How public pages name a household: number and masked head name (张*力家)."""
         name = getattr(self, "head_name", None)
@@ -284,6 +300,42 @@ class Household(models.Model):
             head = self.head
             name = head.name if head else ""
         return mask(name, "name")
+
+
+class PublicInfoQuerySet(ScopedQuerySet):
+    scope_path = "region__code"
+    scope_roles = REGISTRY_READERS
+
+
+class PublicInfo(models.Model):
+    """What the public pages say of a village or a villager group (DESIGN §1.4): the
+    village's slogan, and the villager representative's name and official phone (a
+    group's, or the village's for a household without a group). Published by a cadre;
+    nothing of it comes from the registry."""
+
+    region = models.OneToOneField(
+        Region, verbose_name=_("village or group"), on_delete=models.CASCADE, related_name="+"
+    )
+    slogan = models.CharField(_("village slogan"), max_length=60, blank=True)
+    representative_name = models.CharField(_("villager representative"), max_length=40, blank=True)
+    representative_phone = models.CharField(
+        _("representative's official phone"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -).")),
+        ],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PublicInfoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public information")
+        verbose_name_plural = _("public information")
+
+    def __str__(self) -> str:
+        return str(self.region)
 
 
 class ResidentQuerySet(ScopedQuerySet):

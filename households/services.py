@@ -38,6 +38,7 @@ from households.models import (
     Resident,
     ResidentStatus,
     VillageStats,
+    new_public_token,
 )
 from villages.models import Region
 
@@ -211,6 +212,15 @@ def household_update(
         with transaction.atomic():
             _save(household, user)
     return changed
+
+
+def household_rotate_code(*, household: Household, user) -> str:
+    """Give the household a new public code (a lost or copied plaque): the old plaque's
+    page stops opening at once. Recorded in the household's history."""
+    household.public_token = new_public_token()
+    with transaction.atomic():
+        _save(household, user, reason="public code rotated")
+    return household.public_token
 
 
 def monitoring_mirror_set(*, household: Household, category: str, user, reason: str) -> None:

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from households import views, views_import
+from households import public, views, views_import
 
 app_name = "households"
 
 urlpatterns = [
+    path("h/<str:token>/", public.household_page, name="public"),
     path("households/", views.household_list, name="list"),
     path("households/groups/", views.group_options, name="group_options"),
     path("households/export/", views.household_export, name="export"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("households/new/", views.household_create, name="create"),
     path("households/<int:pk>/", views.household_detail, name="detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="edit"),
+    path("households/<int:pk>/qr.png", views.household_qr, name="qr"),
+    path("households/<int:pk>/public-code/", views.household_rotate_code, name="rotate_code"),
     path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
     path("households/<int:pk>/documents/new/", views.document_upload, name="document_upload"),
     path("documents/<int:pk>/", views.document_download, name="document"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from urllib.parse import quote, urlencode
 
+import qrcode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.caching import cache_key, kept
 from common.xlsx import XLSX_TYPE, xlsx_response
@@ -316,6 +317,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document_form": DocumentForm(household=household) if can_edit else None,
             # other apps' panels (monitoring, points, grid …), from the portal registry
             "panels": household_panels(request, household),
+            "public_url": household.public_url(),
+            "can_rotate": can_edit,
         },
     )
 
@@ -383,6 +386,42 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Household saved."))
             return redirect("households:detail", pk=household.pk)
     return render(request, "households/household_form.html", {"form": form, "household": household})
+
+
+def qr_png(url: str, *, box: int = 10) -> bytes:
+    """A QR code of the address as PNG (medium error correction: a plaque outdoors
+    gets dirty)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    out = io.BytesIO()
+    code.make_image().save(out, format="PNG")
+    return out.getvalue()
+
+
+@require_GET
+def household_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's QR code, the absolute address of its public page."""
+    household = _household_for(request, pk)
+    response = HttpResponse(qr_png(household.public_url()), content_type="image/png")
+    response["Content-Disposition"] = (
+        f'inline; filename="qr-{household.village.code}-{household.number}.png"'
+    )
+    return response
+
+
+@require_POST
+def household_rotate_code(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, write=True)
+    services.household_rotate_code(household=household, user=request.user)
+    messages.success(
+        request,
+        _(
+            "The household has a new public code: the old plaque no longer opens its page. "
+            "Print a new plaque."
+        ),
+    )
+    return redirect("households:detail", pk=household.pk)
 
 
 @require_POST

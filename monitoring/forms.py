@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.widgets import use_fast_selects
+from common.widgets import DateInput, use_fast_selects
 from households.models import MonitoringCategory
 from monitoring.models import (
     PERIOD_RE,
@@ -91,9 +91,7 @@ class AssignForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    visit_date = forms.DateField(
-        label=_("Visit date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visit_date = forms.DateField(label=_("Visit date"), widget=DateInput())
     findings = forms.CharField(label=_("Findings"), max_length=500, widget=forms.Textarea)
     income_estimate = forms.DecimalField(
         label=_("Estimated per-capita net income (yuan a year)"),
@@ -114,7 +112,7 @@ class VerifyForm(forms.Form):
 
 
 class AppraiseForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     attendees = forms.IntegerField(label=_("Attendees"), min_value=1, max_value=1000)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -176,7 +174,7 @@ class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=MeasureKind.choices)
     description = forms.CharField(label=_("Description"), max_length=300)
     responsible = forms.CharField(label=_("Responsible person"), max_length=50)
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Start"), widget=DateInput())
 
 
 class FeedUploadForm(forms.Form):

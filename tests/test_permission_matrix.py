@@ -20,6 +20,8 @@ from households.services import document_upload
 from monitoring.feeds import feed_receive
 from monitoring.models import DataItem, Department, Monitored, RiskRule
 from monitoring.services import alert_raise
+from points.models import PointRule
+from points.services import entry_record
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
 PERSONAS = [
@@ -79,6 +81,9 @@ MATRIX = [
     ("/import/{job}/", IMPORT_JOB),
     ("/import/{job}/errors.xlsx", IMPORT_JOB),
     ("POST /households/{household}/documents/new/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    # the door plaque: its QR code for readers, a new code by the village's keepers
+    ("/households/{household}/qr.png", READ_OBJ),
+    ("POST /households/{household}/public-code/", [LOGIN, 302, 404, 403, 403, 403, 404]),
     # monitoring: the queue for county, township and village; the steps by role
     ("/monitoring/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/monitoring/export/", [LOGIN, 200, 200, 200, 200, 403, 403]),
@@ -101,6 +106,23 @@ MATRIX = [
     ("/monitoring/rules/", COUNTY_ONLY),
     ("/monitoring/rules/new/", COUNTY_ONLY),
     ("/monitoring/rules/{rule}/", COUNTY_ONLY),
+    # points: readers are county, township and cadre; the keepers the village's cadres; the
+    # co-op for its clerk (and readers); the leaderboard is public (/v/…/points/)
+    ("/points/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/points/find/?number=0001", [LOGIN, 302, 302, 403, 403, 403, 403]),
+    ("/points/households/{household}/new/", [LOGIN, 200, 404, 403, 403, 403, 404]),
+    ("POST /points/households/{household}/new/", [LOGIN, 200, 404, 403, 403, 403, 404]),
+    ("/points/bulk/", [LOGIN, 200, 200, 403, 403, 403, 403]),
+    ("POST /points/entries/{entry}/?action=approve", [LOGIN, 302, 404, 403, 403, 404, 404]),
+    ("/points/rules/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/points/rules/{point_rule}/", [LOGIN, 200, 404, 403, 403, 404, 404]),
+    ("/points/honours/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/points/coop/", [LOGIN, 200, 200, 200, 200, 403, 200]),
+    (
+        "POST /points/coop/?form=redeem&number=0001&quantity=1",
+        [LOGIN, 403, 403, 403, 403, 403, 200],
+    ),
+    ("/points/report/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),
@@ -150,7 +172,16 @@ def objects(
         household=household, alert=alert, category="sudden", causes=["illness"],
         enrolled_on=datetime.date(2026, 11, 1), approved_by=village_cadre,
     )  # fmt: skip
+    point_rule = PointRule.objects.create(
+        village=village, category="volunteering", name="志愿服务", points=3
+    )
+    entry = entry_record(
+        household=household, rule=point_rule, occurred_on=datetime.date(2026, 11, 1),
+        place="村广场", description="义务劳动", user=village_cadre,
+    )  # fmt: skip
     return {
+        "point_rule": point_rule.pk,
+        "entry": entry.pk,
         "monitored": monitored.pk,
         "alert": alert.pk,
         "batch": batch.pk,
@@ -199,7 +230,8 @@ def test_every_staff_url_is_in_the_matrix():
     """A new URL without a row in the matrix fails here."""
     from django.urls import get_resolver
 
-    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico")
+    # h/ and v/: the public household page and village pages (their own tests)
+    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "h/", "v/")
 
     def walk(patterns, prefix=""):
         for p in patterns:

@@ -86,6 +86,13 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "alert": f"/monitoring/alerts/{alert.pk}/",
         "monitored": "/monitoring/monitored/",
         "income": f"/monitoring/households/{household.pk}/income/",
+        "points": "/points/",
+        "points-new": f"/points/households/{household.pk}/new/",
+        "points-bulk": "/points/bulk/",
+        "points-rules": "/points/rules/",
+        "points-honours": "/points/honours/",
+        "points-report": "/points/report/",
+        "coop": "/points/coop/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -98,8 +105,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    # home, households, residents, import, alerts, monitored households, access log
-    assert labels.count() == 7
+    # home, households, residents, import, moral points, co-op, alerts, monitored
+    # households, access log
+    assert labels.count() == 9
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

@@ -58,6 +58,18 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class PublicPanel:
+    """A panel of the public household page (/h/<token>/): anyone with the plaque's code
+    sees it, so its context holds nothing of DESIGN §5's sensitive data."""
+
+    key: str
+    title: Any  # a lazy translation
+    template: str
+    context: PanelContext
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class RoleSet:
     app: str
     name: str
@@ -70,6 +82,7 @@ class Registry:
     menu: list[MenuEntry] = field(default_factory=list)
     home_panels: list[Panel] = field(default_factory=list)
     household_panels: list[Panel] = field(default_factory=list)
+    public_panels: list[PublicPanel] = field(default_factory=list)
     role_sets: list[RoleSet] = field(default_factory=list)
 
     def _add(self, items: list, item) -> None:
@@ -86,6 +99,9 @@ class Registry:
 
     def add_household_panel(self, panel: Panel) -> None:
         self._add(self.household_panels, panel)
+
+    def add_public_panel(self, panel: PublicPanel) -> None:
+        self._add(self.public_panels, panel)
 
     def declare_roles(self, app: str, name: str, roles: Iterable[str], does) -> frozenset[str]:
         """Record an app's role set and return it, for the app's views to require."""
@@ -132,6 +148,17 @@ def household_panels(request: HttpRequest, household) -> list[tuple[str, dict[st
         household,
         lambda panel: has_role_at(request.user, panel.roles, code),
     )
+
+
+def public_panels(request: HttpRequest, household) -> dict[str, tuple[PublicPanel, dict]]:
+    """{key: (panel, context)} of the public household page's panels with something to
+    show for the household."""
+    shown = {}
+    for panel in portal.public_panels:
+        context = panel.context(request, household)
+        if context is not None:
+            shown[panel.key] = (panel, context)
+    return shown
 
 
 def _panels(panels: list[Panel], request, obj, allowed: Callable[[Panel], bool]):

@@ -142,10 +142,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# The client address behind the reverse proxy (config/proxy.py): 0 when the portal is
+# The client address behind the reverse proxy (common/proxy.py): 0 when the portal is
 # reached directly (the embedded default), 1 behind the documented nginx.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.proxy.client_ip"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------------
 # Everything is served by the portal itself: no inline script or style, no other origin.

@@ -54,4 +54,11 @@
       });
     });
   });
+
+  // A form that cannot be undone asks first (its sentence in data-confirm).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
 })();

@@ -1,0 +1,69 @@
+"""The public household page under load (issue 9): `make bench-public`.
+
+Serves the demo data (seed_demo's 5,200 households and demo_points' ledger, in a
+PostgreSQL database of its own, portal_bench_public, built once and reused) with
+gunicorn (2 workers, production settings, persistent connections, Redis cache) and
+drives the page of the household with the most entries, as a plaque scan opens it, with
+wrk on 127.0.0.1 (8 connections). Also the village leaderboard. Ends with one line:
+
+    req_per_s=<n> p99_ms=<n>
+
+Results go in docs/benchmarks.md with the machine and the date. Environment:
+BENCH_PUBLIC_DATABASE_URL, BENCH_SECONDS (wrk duration, 15).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from urllib.parse import urlparse
+
+import registry
+
+DB_URL = os.environ.get(
+    "BENCH_PUBLIC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_public"
+)
+ENV = {**registry.ENV, "DATABASE_URL": DB_URL, "CACHE_URL": "redis://127.0.0.1:6379/7"}
+
+
+def main() -> None:
+    registry.ensure_wrk()
+    registry.VAR.mkdir(parents=True, exist_ok=True)
+    name = urlparse(DB_URL).path.lstrip("/")
+    if registry.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        registry.psql("postgres", f'CREATE DATABASE "{name}"')
+    registry.manage("migrate", "--noinput", "-v0", env=ENV)
+    if registry.psql(name, "SELECT count(*) FROM households_household") == "0":
+        registry.say("seeding the demo (seed_demo, demo_points)")
+        registry.manage("seed_demo", "--force", "-v0", env=ENV)
+        registry.manage("demo_points", "--force", env=ENV)
+    registry.psql(name, "VACUUM ANALYZE")
+    token, village, entries = registry.psql(
+        name,
+        "SELECT h.public_token, r.code, count(*) FROM points_pointentry e"
+        " JOIN households_household h ON h.id = e.household_id"
+        " JOIN villages_region r ON r.id = h.village_id"
+        " GROUP BY h.public_token, r.code ORDER BY count(*) DESC LIMIT 1",
+    ).split("|")
+    registry.say(f"household with {entries} entries; village {village}")
+    registry.manage("collectstatic", "--noinput", "-v0", env=ENV)
+    server = subprocess.Popen(
+        [registry.PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
+        cwd=registry.ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        registry.wait_for_server(server)
+        board_rps, board_p99 = registry.wrk(f"/v/{village}/points/", "")
+        registry.say(f"leaderboard: {board_rps:.0f} req/s, p99 {board_p99:.1f} ms")
+        page2_rps, page2_p99 = registry.wrk(f"/h/{token}/?page=2", "")
+        registry.say(f"household page 2: {page2_rps:.0f} req/s, p99 {page2_p99:.1f} ms")
+        rps, p99 = registry.wrk(f"/h/{token}/", "")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"req_per_s={rps:.0f} p99_ms={p99:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

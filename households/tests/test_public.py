@@ -1,0 +1,135 @@
+"""The public household page (/h/<token>/): what a neighbour who scans the door plaque
+sees, and what nobody can learn from it (DESIGN §1.4, §5; issue 9)."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from conftest import IN_CI
+from households import public
+from households.models import Household, PublicInfo
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family(village, group):
+    household = HouseholdFactory(
+        village=village, group=group, number="0042", motto="勤俭持家，耕读传家"
+    )
+    ResidentFactory(household=household, relation="head", name="张三力")
+    ResidentFactory(household=household, relation="spouse", name="李四梅")
+    return household
+
+
+def _page(client, token: str, address: str = "10.0.0.1"):
+    return client.get(reverse("households:public", args=[token]), REMOTE_ADDR=address)
+
+
+def test_the_page_names_the_household_by_number_and_masked_head(client, family, village, group):
+    PublicInfo.objects.create(region=village, slogan="美丽乡村 幸福家园")
+    PublicInfo.objects.create(
+        region=group, representative_name="王代表", representative_phone="0791-85712345"
+    )
+    response = _page(client, family.public_token)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "张*力家" in page
+    assert "0042" in page
+    assert "勤俭持家，耕读传家" in page
+    assert "美丽乡村 幸福家园" in page
+    assert "王代表" in page
+    assert 'href="tel:0791-85712345"' in page
+    assert "张三力" not in page
+    assert "李四梅" not in page
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in page
+    assert "<script" not in page
+
+
+def test_the_parts_of_apps_still_to_come_are_marked_slots(client, family):
+    page = _page(client, family.public_token).content.decode()
+    for slot in ("notices", "produce", "voice"):
+        assert f'id="{slot}"' in page
+    assert page.count("这里暂时还没有内容。") >= 3
+
+
+def test_random_codes_are_not_found_and_a_guessing_client_is_refused(client, family, rf):
+    # 10,000 random codes, from many clients (a few guesses each), straight to the view:
+    # not one opens a page
+    for n in range(10_000):
+        request = rf.get("/h/x/", REMOTE_ADDR=f"10.{n // 65536}.{n // 256 % 256}.{n % 256}")
+        with pytest.raises(Http404):
+            public.household_page(request, secrets.token_urlsafe(24))
+    # through the whole stack: the portal's 404 page, then 429 once a client guessed enough
+    answers = [_page(client, secrets.token_urlsafe(24), "192.0.2.7").status_code
+               for _ in range(public.MISSES_ALLOWED + 10)]  # fmt: skip
+    assert answers[: public.MISSES_ALLOWED] == [404] * public.MISSES_ALLOWED
+    assert set(answers[public.MISSES_ALLOWED :]) == {429}
+    # refused for a while, even for a real code: a guess must not tell which code is real
+    assert _page(client, family.public_token, "192.0.2.7").status_code == 429
+    assert _page(client, family.public_token, "192.0.2.8").status_code == 200
+
+
+def test_a_rotated_code_opens_nothing_and_the_new_one_the_page(client, family, village_cadre):
+    old = family.public_token
+    client.force_login(village_cadre)
+    response = client.post(reverse("households:rotate_code", args=[family.pk]))
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.public_token != old
+    client.logout()
+    assert _page(client, old).status_code == 404
+    assert _page(client, family.public_token).status_code == 200
+    assert family.history.first().history_user == village_cadre
+
+
+def test_only_a_registry_keeper_of_the_village_rotates_the_code(
+    client, family, township_officer, other_village_cadre
+):
+    old = family.public_token
+    for user in (township_officer, other_village_cadre):
+        client.force_login(user)
+        response = client.post(reverse("households:rotate_code", args=[family.pk]))
+        assert response.status_code in (403, 404)
+    family.refresh_from_db()
+    assert family.public_token == old
+
+
+def test_every_household_gets_its_own_code(village):
+    households = [HouseholdFactory(village=village) for _ in range(50)]
+    tokens = {h.public_token for h in households}
+    assert len(tokens) == 50
+    assert all(len(t) >= 22 for t in tokens)  # at least 128 random bits
+    assert not any(str(h.pk) == t or h.number in t for h in households for t in [h.public_token])
+    assert Household.objects.filter(public_token__in=tokens).count() == 50
+
+
+def test_the_qr_code_decodes_to_the_public_pages_address(
+    client, family, village_cadre, tmp_path, settings
+):
+    settings.PUBLIC_BASE_URL = "https://cun.example.gov.cn/"
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        if IN_CI:
+            pytest.fail("zbarimg is missing: apt-get install -y zbar-tools")
+        pytest.skip("zbar-tools is not installed")
+    client.force_login(village_cadre)
+    response = client.get(reverse("households:qr", args=[family.pk]))
+    assert response["Content-Type"] == "image/png"
+    png = tmp_path / "qr.png"
+    png.write_bytes(response.content)
+    decoded = subprocess.run(  # noqa: S603 (Debian's zbarimg, our own file)
+        [zbarimg, "--quiet", "--raw", str(png)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    path = reverse("households:public", args=[family.public_token])
+    assert decoded == "https://cun.example.gov.cn" + path
+    client.logout()
+    assert client.get(decoded.removeprefix("https://cun.example.gov.cn")).status_code == 200

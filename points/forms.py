@@ -1,0 +1,190 @@
+"""Forms of the points bank's staff pages. A household is typed by its number (the
+number on the door plaque) within one of the user's villages."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.widgets import DateInput
+from households.models import Household, ResidentStatus
+from points.models import Good, HonourKind, PointRule
+from villages.models import Level, Region
+
+
+def user_villages(user, roles) -> list[Region]:
+    return list(
+        Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE).order_by("code")
+    )
+
+
+class VillageForm(forms.Form):
+    """A form in one of the user's villages (the field is left out when there is one)."""
+
+    village = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Village"))
+
+    def __init__(self, *args, villages: list[Region], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.villages = villages
+        field = self.fields["village"]
+        field.queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+        if len(villages) == 1:
+            field.initial = villages[0].pk
+            field.widget = forms.HiddenInput()
+
+    def household(self, number: str) -> Household:
+        village = self.cleaned_data.get("village")
+        found = Household.objects.filter(village=village, number=number.strip()).first()
+        if found is None:
+            raise ValidationError(
+                _("No household with the number %(number)s in %(village)s."),
+                params={"number": number.strip()[:20], "village": village},
+            )
+        return found
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = PointRule
+        fields = ["village", "category", "name", "points", "active"]
+
+    def __init__(self, *args, villages: list[Region], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+        if self.instance.pk:
+            self.fields["village"].disabled = True  # a rule stays in its village
+
+
+class EntryForm(forms.Form):
+    """One entry for a household (opened from its page): the rule, the member or the
+    whole family, when, where and what."""
+
+    rule = forms.ModelChoiceField(queryset=PointRule.objects.none(), label=_("Rule"))
+    resident = forms.ChoiceField(label=_("For"), required=False)
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    place = forms.CharField(label=_("Where"), max_length=80)
+    description = forms.CharField(label=_("What"), max_length=200)
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.household = household
+        self.fields["rule"].queryset = PointRule.objects.filter(
+            village_id=household.village_id, active=True
+        )
+        members = household.residents.filter(status=ResidentStatus.LIVING).order_by("pk")
+        self.fields["resident"].choices = [("", _("The whole family"))] + [
+            (str(m.pk), m.name) for m in members
+        ]
+        self.fields["occurred_on"].initial = timezone.localdate()
+
+    def clean_resident(self):
+        value = self.cleaned_data.get("resident")
+        if not value:
+            return None
+        return self.household.residents.get(pk=int(value))
+
+
+class BulkForm(VillageForm):
+    rule = forms.ModelChoiceField(queryset=PointRule.objects.none(), label=_("Rule"))
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    place = forms.CharField(label=_("Where"), max_length=80)
+    description = forms.CharField(label=_("What"), max_length=200)
+    numbers = forms.CharField(
+        label=_("Household numbers"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Separate them with spaces, commas or new lines."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = PointRule.objects.filter(
+            village__in=self.villages, active=True
+        ).select_related("village")
+        self.fields["occurred_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        rule, village = data.get("rule"), data.get("village")
+        if rule and village and rule.village_id != village.pk:
+            self.add_error("rule", _("This rule belongs to another village's catalogue."))
+        data["number_list"] = [n for n in re.split(r"[\s,，、;；]+", data.get("numbers", "")) if n]
+        return data
+
+
+class HonourForm(VillageForm):
+    number = forms.CharField(label=_("Household number"), max_length=20)
+    kind = forms.ChoiceField(label=_("Honour"), choices=HonourKind.choices)
+    stars = forms.TypedChoiceField(
+        label=_("Stars"),
+        choices=[("", "—")] + [(str(n), "★" * n) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+    def clean(self):
+        data = super().clean()
+        if data.get("village") and data.get("number"):
+            try:
+                data["household"] = self.household(data["number"])
+            except ValidationError as exc:
+                self.add_error("number", exc)
+        return data
+
+
+class GoodForm(forms.ModelForm):
+    class Meta:
+        model = Good
+        fields = ["village", "name", "price", "stock", "active"]
+
+    def __init__(self, *args, villages: list[Region], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+        if len(villages) == 1:
+            self.fields["village"].initial = villages[0].pk
+            self.fields["village"].widget = forms.HiddenInput()
+
+
+class RedeemForm(VillageForm):
+    number = forms.CharField(label=_("Household number"), max_length=20)
+    good = forms.ModelChoiceField(queryset=Good.objects.none(), label=_("Goods"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["good"].queryset = Good.objects.filter(
+            village__in=self.villages, active=True
+        ).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("village") and data.get("number"):
+            try:
+                data["household"] = self.household(data["number"])
+            except ValidationError as exc:
+                self.add_error("number", exc)
+        return data
+
+
+class LookupForm(VillageForm):
+    """Find a household by its number, to record points for it."""
+
+    number = forms.CharField(label=_("Household number"), max_length=20)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("village") and data.get("number"):
+            try:
+                data["household"] = self.household(data["number"])
+            except ValidationError as exc:
+                self.add_error("number", exc)
+        return data

@@ -1,0 +1,271 @@
+"""The moral-points bank (道德积分, DESIGN §1.4): a village's rule catalogue, the points
+ledger of its households, honours, and the co-op's goods and redemptions.
+
+Entries are never deleted: a wrong one is revoked (who, when, why). An entry counts
+once a second cadre has approved it. A household's balance (PointAccount) is what its
+approved entries gave less what it redeemed; the database refuses a balance below zero,
+and a redemption takes its points in one conditional UPDATE, so two clerks redeeming at
+once cannot overdraw it (points.services).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household, Resident
+from points.roles import COOP_READERS, POINTS_READERS
+from villages.models import Region
+from villages.scoping import ScopedQuerySet
+
+
+class Category(models.TextChoices):
+    GOOD_DEEDS = "good_deeds", _("Good deeds (好人好事)")
+    VOLUNTEERING = "volunteering", _("Volunteering (志愿服务)")
+    PUBLIC_VIRTUE = "public_virtue", _("Public virtue (公德美德)")
+    FILIAL = "filial", _("Filial piety and family care (孝老爱亲)")
+    ENVIRONMENT = "environment", _("Living environment (人居环境)")
+    DEDUCTION = "deduction", _("Deductions (扣分)")
+
+
+class RuleQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = POINTS_READERS
+
+
+class PointRule(models.Model):
+    """One line of a village's catalogue: what earns (or costs) how many points."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    name = models.CharField(_("rule"), max_length=80)
+    # the points an entry of this rule gives: positive, a deduction's taken off
+    points = models.PositiveSmallIntegerField(
+        _("points"), validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    active = models.BooleanField(_("in use"), default=True)
+
+    objects = RuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("points rule")
+        verbose_name_plural = _("points rules")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="point_rule_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def signed_points(self) -> int:
+        return -self.points if self.category == Category.DEDUCTION else self.points
+
+
+class EntryStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REVOKED = "revoked", _("Revoked")
+
+
+class EntryQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = POINTS_READERS
+
+
+class PointEntry(models.Model):
+    """Points given to (or taken from) a household, for one of its members or the whole
+    family: when, where and what, by the rule. Counted once approved."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_entries",
+    )
+    rule = models.ForeignKey(
+        PointRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="+"
+    )
+    points = models.SmallIntegerField(_("points"))  # signed, as the rule gave it
+    occurred_on = models.DateField(_("date"))
+    place = models.CharField(_("where"), max_length=80)
+    description = models.CharField(_("what"), max_length=200)
+    # entries recorded together for one event (bulk entry) share it
+    event = models.CharField(_("event"), max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        indexes = [
+            # a household's entries, newest first (its public page, its staff panel)
+            models.Index(fields=["household", "status", "-occurred_on"], name="entry_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.points:+d} {self.description}"
+
+
+class PointAccount(models.Model):
+    """A household's points balance: approved entries less redemptions. Written only by
+    points.services, in the same transaction as the entry or redemption that moves it."""
+
+    household = models.OneToOneField(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+",
+        primary_key=True,
+    )  # fmt: skip
+    balance = models.IntegerField(_("balance"), default=0)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="point_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.balance}"
+
+
+class HonourKind(models.TextChoices):
+    MODEL_FAMILY = "model_family", _("Moral model family (道德模范之家)")
+    STAR_FAMILY = "star_family", _("Star civilised household (星级文明户)")
+
+
+class HonourQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = POINTS_READERS
+
+
+class Honour(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("honour"), max_length=16, choices=HonourKind.choices)
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    awarded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = HonourQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "kind"]
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "kind", "year"], name="honour_once_a_year"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="star_family", stars__isnull=False)
+                    | models.Q(~models.Q(kind="star_family"), stars__isnull=True)
+                ),
+                name="honour_stars_for_star_family",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()}"
+
+
+class GoodQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = COOP_READERS
+
+
+class Good(models.Model):
+    """Something the village co-op gives for points."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("goods"), max_length=60)
+    price = models.PositiveIntegerField(_("points each"), validators=[MinValueValidator(1)])
+    stock = models.PositiveIntegerField(_("in stock"), default=0)
+    active = models.BooleanField(_("offered"), default=True)
+
+    objects = GoodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("co-op goods")
+        verbose_name_plural = _("co-op goods")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="good_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RedemptionQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = COOP_READERS
+
+
+class Redemption(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    good = models.ForeignKey(
+        Good, verbose_name=_("goods"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    points = models.PositiveIntegerField(_("points"))
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("clerk"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(_("redeemed at"), auto_now_add=True)
+
+    objects = RedemptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.good_id} ×{self.quantity}"

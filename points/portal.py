@@ -1,0 +1,111 @@
+"""What the points bank brings to the shared pages (registered from PointsConfig.ready):
+its menu entries, its panel on the staff household page, and its part of the public
+household page (this month's and year's points of the household and each member,
+honours, the entries page by page, the household's place on the village leaderboard)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.masking import mask
+from points import selectors, services
+from points.models import EntryStatus, Honour, PointEntry
+from points.roles import COOP_READERS, POINTS_KEEPERS, POINTS_READERS
+from villages.registry import MenuEntry, Panel, PublicPanel, portal
+from villages.scoping import has_role_at
+
+PUBLIC_ENTRIES = 10  # a page of entries on the public page
+
+
+def public_panel(request, household) -> dict:
+    """Six queries whatever the number of entries (tested with 1 and 1,000)."""
+    today = timezone.localdate()
+    totals = selectors.household_totals(household.pk, today)
+    entries = (
+        PointEntry.objects.filter(household_id=household.pk, status=EntryStatus.APPROVED)
+        .select_related("resident")
+        .only("occurred_on", "place", "description", "points", "resident__name")
+        .order_by("-occurred_on", "-pk")
+    )
+    page = Paginator(entries, PUBLIC_ENTRIES).get_page(request.GET.get("page"))
+    rank, ranked = selectors.place(household.village_id, today.year, totals["year"])
+    return {
+        "totals": totals,
+        "members": selectors.member_totals(household.pk, today),
+        "honours": list(
+            Honour.objects.filter(household_id=household.pk).order_by("-year", "kind")[:10]
+        ),
+        "page": page,
+        "entries": [
+            {"entry": e, "who": mask(e.resident.name, "name") if e.resident else ""}
+            for e in page.object_list
+        ],
+        "rank": rank if totals["year"] > 0 else None,
+        "ranked": ranked,
+        "village_code": household.village_code,
+        "year": today.year,
+    }
+
+
+def household_panel(request, household) -> dict:
+    """The staff household page: balance, this year's points, pending and recent
+    entries, honours; the record link for the village's keepers."""
+    today = timezone.localdate()
+    recent = list(
+        PointEntry.objects.filter(household=household)
+        .select_related("rule", "resident")
+        .order_by("-recorded_at", "-pk")[:5]
+    )
+    return {
+        "balance": services.balance_of(household.pk),
+        "totals": selectors.household_totals(household.pk, today),
+        "recent": recent,
+        "honours": list(Honour.objects.filter(household=household).order_by("-year")[:5]),
+        "can_record": has_role_at(request.user, POINTS_KEEPERS, household.village.code),
+        "household": household,
+    }
+
+
+def register() -> None:
+    portal.add_menu(
+        MenuEntry(
+            key="points",
+            label=_("Moral points"),
+            url_name="points:entries",
+            roles=POINTS_READERS,
+            order=40,
+            active_for=(
+                "points:entry_new",
+                "points:entry_bulk",
+                "points:rules",
+                "points:rule_edit",
+                "points:honours",
+                "points:report",
+            ),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="coop", label=_("Co-op"), url_name="points:coop", roles=COOP_READERS, order=45
+        )
+    )
+    portal.add_household_panel(
+        Panel(
+            key="points_household",
+            template="points/_household_panel.html",
+            context=household_panel,
+            roles=POINTS_READERS,
+            order=30,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="points",
+            title=_("Moral points and honours"),
+            template="points/_public_panel.html",
+            context=public_panel,
+            order=10,
+        )
+    )

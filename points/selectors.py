@@ -1,0 +1,115 @@
+"""Reading the points bank: totals, the leaderboard, a household's place on it. Every
+function runs a fixed number of queries, whatever the number of entries (the public
+page's query count is tested with 1 and 1,000 entries)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from households.masking import mask
+from households.models import Household, Relation, Resident, ResidentStatus
+from points.models import EntryStatus, PointEntry
+
+APPROVED = Q(status=EntryStatus.APPROVED)
+
+
+def _periods(today: datetime.date) -> tuple[Q, Q]:
+    year = Q(occurred_on__year=today.year)
+    month = year & Q(occurred_on__month=today.month)
+    return month, year
+
+
+def household_totals(household_id: int, today: datetime.date) -> dict[str, int]:
+    """This month's and this year's approved points of a household."""
+    month, year = _periods(today)
+    return PointEntry.objects.filter(APPROVED, household_id=household_id).aggregate(
+        month=Coalesce(Sum("points", filter=month), 0),
+        year=Coalesce(Sum("points", filter=year), 0),
+    )
+
+
+@dataclass(frozen=True)
+class MemberTotal:
+    masked_name: str
+    month: int
+    year: int
+
+
+def member_totals(household_id: int, today: datetime.date) -> list[MemberTotal]:
+    """Each living member's approved points this month and year (masked names; entries
+    for the whole family count for no member)."""
+    year = Q(
+        point_entries__status=EntryStatus.APPROVED, point_entries__occurred_on__year=today.year
+    )
+    month = year & Q(point_entries__occurred_on__month=today.month)
+    rows = (
+        Resident.objects.filter(household_id=household_id, status=ResidentStatus.LIVING)
+        .annotate(
+            month=Coalesce(Sum("point_entries__points", filter=month), 0),
+            year=Coalesce(Sum("point_entries__points", filter=year), 0),
+        )
+        .order_by("pk")
+        .values_list("name", "month", "year")
+    )
+    return [MemberTotal(mask(name, "name"), m, y) for name, m, y in rows]
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    masked_name: str
+    number: str
+    points: int
+    household_id: int
+
+
+def leaderboard(village_id: int, year: int, limit: int = 50) -> list[Standing]:
+    """比一比: the village's households by this year's approved points (masked names)."""
+    head = Resident.objects.filter(
+        household=OuterRef("household_id"), relation=Relation.HEAD, status=ResidentStatus.LIVING
+    ).values("name")[:1]
+    rows = (
+        PointEntry.objects.filter(
+            APPROVED, household__village_id=village_id, occurred_on__year=year
+        )
+        .values("household_id", "household__number")
+        .annotate(total=Sum("points"), head=Subquery(head))
+        .order_by("-total", "household__number")[:limit]
+    )
+    standings = []
+    rank = 0
+    previous = None
+    for position, row in enumerate(rows, 1):
+        if row["total"] != previous:
+            rank, previous = position, row["total"]
+        standings.append(
+            Standing(
+                rank,
+                mask(row["head"] or "", "name"),
+                row["household__number"],
+                row["total"],
+                row["household_id"],
+            )
+        )
+    return standings
+
+
+def place(village_id: int, year: int, points: int) -> tuple[int, int]:
+    """(rank, households ranked) of a household with `points` this year in its village:
+    one more than the households ahead of it."""
+    totals = (
+        PointEntry.objects.filter(
+            APPROVED, household__village_id=village_id, occurred_on__year=year
+        )
+        .values("household_id")
+        .annotate(total=Sum("points"))
+    )
+    counted = Household.objects.filter(pk__in=totals.values("household_id")).aggregate(
+        n=Count("pk")
+    )["n"]
+    ahead = totals.filter(total__gt=points).count()
+    return ahead + 1, counted

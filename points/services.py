@@ -1,0 +1,227 @@
+"""The one way into the points bank: every page, import and the demo call these.
+
+- An entry is recorded by a village cadre and counts once a second cadre approves it;
+  a wrong one is revoked with a reason, never deleted.
+- A household's balance moves with each approval, revocation and redemption, in the
+  same transaction. A deduction or a revocation lowers the balance to zero at most (the
+  entry keeps its points in the totals and the leaderboard); a redemption takes its
+  points in one conditional UPDATE (balance >= cost), so two clerks redeeming at once
+  cannot take more than the household has (PostgreSQL re-reads the row the first one
+  changed), and the database refuses a negative balance whatever the code does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Household, Resident, ResidentStatus
+from points.models import (
+    EntryStatus,
+    Good,
+    Honour,
+    HonourKind,
+    PointAccount,
+    PointEntry,
+    PointRule,
+    Redemption,
+)
+
+
+class PointsRefused(Exception):
+    """The request cannot be carried out; str(exc) says why, in the user's language."""
+
+
+def _move_balance(household_id: int, points: int) -> None:
+    """Add (or take, at most down to zero) points to the household's balance."""
+    PointAccount.objects.get_or_create(household_id=household_id)
+    PointAccount.objects.filter(household_id=household_id).update(
+        balance=Greatest(F("balance") + points, Value(0))
+    )
+
+
+def _check_entry(household: Household, rule: PointRule, resident: Resident | None) -> None:
+    if rule.village_id != household.village_id:
+        raise PointsRefused(_("This rule belongs to another village's catalogue."))
+    if not rule.active:
+        raise PointsRefused(_("This rule is no longer in use."))
+    if resident is not None and resident.household_id != household.pk:
+        raise PointsRefused(_("This person is not a member of the household."))
+
+
+def entry_record(
+    *,
+    household: Household,
+    rule: PointRule,
+    occurred_on: datetime.date,
+    place: str,
+    description: str,
+    user,
+    resident: Resident | None = None,
+    event: str = "",
+) -> PointEntry:
+    """Record an entry, awaiting a second cadre's approval."""
+    _check_entry(household, rule, resident)
+    if occurred_on > timezone.localdate():
+        raise PointsRefused(_("The date is in the future."))
+    return PointEntry.objects.create(
+        household=household,
+        resident=resident,
+        rule=rule,
+        points=rule.signed_points,
+        occurred_on=occurred_on,
+        place=place.strip(),
+        description=description.strip(),
+        event=event,
+        recorded_by=user,
+    )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    entries: list[PointEntry]
+    event: str
+
+
+def entries_record_bulk(
+    *,
+    village_id: int,
+    numbers: list[str],
+    rule: PointRule,
+    occurred_on: datetime.date,
+    place: str,
+    description: str,
+    user,
+) -> BulkResult:
+    """One event, many households (typed by household number): all or nothing. Unknown
+    numbers are named and nothing is recorded."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    if not wanted:
+        raise PointsRefused(_("Type at least one household number."))
+    found = {
+        h.number: h for h in Household.objects.filter(village_id=village_id, number__in=wanted)
+    }
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise PointsRefused(
+            _("No household with the number %(numbers)s in this village. Nothing was recorded.")
+            % {"numbers": "、".join(missing[:20])}
+        )
+    event = secrets.token_hex(8)
+    with transaction.atomic():
+        entries = [
+            entry_record(
+                household=found[number],
+                rule=rule,
+                occurred_on=occurred_on,
+                place=place,
+                description=description,
+                user=user,
+                event=event,
+            )
+            for number in wanted
+        ]
+    return BulkResult(entries=entries, event=event)
+
+
+def entry_approve(*, entry: PointEntry, user) -> PointEntry:
+    """A second cadre approves: the entry counts and moves the balance."""
+    if entry.recorded_by_id == user.pk:
+        raise PointsRefused(_("Another cadre approves what you recorded."))
+    with transaction.atomic():
+        done = PointEntry.objects.filter(pk=entry.pk, status=EntryStatus.PENDING).update(
+            status=EntryStatus.APPROVED, approved_by=user, approved_at=timezone.now()
+        )
+        if not done:
+            raise PointsRefused(_("This entry is no longer awaiting approval."))
+        _move_balance(entry.household_id, entry.points)
+    entry.refresh_from_db()
+    return entry
+
+
+def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
+    """Revoke a pending or approved entry (kept, with who, when and why)."""
+    reason = reason.strip()
+    if not reason:
+        raise PointsRefused(_("Say why the entry is revoked."))
+    with transaction.atomic():
+        was = PointEntry.objects.select_for_update().get(pk=entry.pk).status
+        if was == EntryStatus.REVOKED:
+            raise PointsRefused(_("This entry is already revoked."))
+        PointEntry.objects.filter(pk=entry.pk).update(
+            status=EntryStatus.REVOKED,
+            revoked_by=user,
+            revoked_at=timezone.now(),
+            revoke_reason=reason[:200],
+        )
+        if was == EntryStatus.APPROVED:
+            _move_balance(entry.household_id, -entry.points)
+    entry.refresh_from_db()
+    return entry
+
+
+def honour_award(
+    *, household: Household, kind: str, year: int, user, stars: int | None = None
+) -> Honour:
+    if kind == HonourKind.STAR_FAMILY and not (stars and 1 <= stars <= 5):
+        raise PointsRefused(_("A star civilised household has 1 to 5 stars."))
+    if kind != HonourKind.STAR_FAMILY:
+        stars = None
+    honour, created = Honour.objects.get_or_create(
+        household=household, kind=kind, year=year, defaults={"stars": stars, "awarded_by": user}
+    )
+    if not created:
+        raise PointsRefused(
+            _("The household already has this honour for %(year)s.") % {"year": year}
+        )
+    return honour
+
+
+def balance_of(household_id: int) -> int:
+    return (
+        PointAccount.objects.filter(household_id=household_id)
+        .values_list("balance", flat=True)
+        .first()
+        or 0
+    )
+
+
+def redeem(*, household: Household, good: Good, quantity: int, clerk) -> Redemption:
+    """Points for co-op goods: all or nothing, never below a zero balance or stock."""
+    if good.village_id != household.village_id:
+        raise PointsRefused(_("These goods belong to another village's co-op."))
+    if quantity < 1:
+        raise PointsRefused(_("Redeem at least one."))
+    cost = good.price * quantity
+    with transaction.atomic():
+        took = PointAccount.objects.filter(household=household, balance__gte=cost).update(
+            balance=F("balance") - cost
+        )
+        if not took:
+            raise PointsRefused(
+                _("Not enough points: the household has %(balance)d, this costs %(cost)d.")
+                % {"balance": balance_of(household.pk), "cost": cost}
+            )
+        stocked = Good.objects.filter(pk=good.pk, active=True, stock__gte=quantity).update(
+            stock=F("stock") - quantity
+        )
+        if not stocked:
+            raise PointsRefused(_("Not enough of these goods in stock."))
+        return Redemption.objects.create(
+            household=household, good=good, quantity=quantity, points=cost, clerk=clerk
+        )
+
+
+def living_members(household_id: int) -> list[Resident]:
+    return list(
+        Resident.objects.filter(household_id=household_id, status=ResidentStatus.LIVING)
+        .only("pk", "name", "relation")
+        .order_by("pk")
+    )

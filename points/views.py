@@ -1,0 +1,364 @@
+"""Staff pages of the points bank: the ledger (record, bulk, approve, revoke), the
+rule catalogue, honours, the co-op (goods and redemptions) and the totals report; and
+the public village leaderboard (比一比). Scoped like every staff page: outside the
+user's region 404, inside without the right 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.xlsx import workbook_bytes, xlsx_response
+from households.models import Household
+from households.roles import REGISTRY_READERS
+from points import selectors, services
+from points.forms import (
+    BulkForm,
+    EntryForm,
+    GoodForm,
+    HonourForm,
+    LookupForm,
+    RedeemForm,
+    RuleForm,
+    user_villages,
+)
+from points.models import (
+    EntryStatus,
+    Good,
+    Honour,
+    PointAccount,
+    PointEntry,
+    PointRule,
+    Redemption,
+)
+from points.roles import COOP_CLERKS, COOP_READERS, POINTS_KEEPERS, POINTS_READERS
+from villages.models import Level, Region
+from villages.scoping import has_role_at, require_role
+
+PAGE = 50
+
+
+def _month(request: HttpRequest) -> tuple[int, int | None]:
+    """(year, month or None) from ?period=YYYY or YYYY-MM (default: this year)."""
+    text = request.GET.get("period", "")
+    today = timezone.localdate()
+    try:
+        if len(text) == 7:
+            return int(text[:4]), int(text[5:7]) if 1 <= int(text[5:7]) <= 12 else None
+        if len(text) == 4:
+            return int(text), None
+    except ValueError:
+        pass
+    return today.year, None
+
+
+@require_GET
+def entries(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, POINTS_READERS)
+    qs = (
+        PointEntry.objects.visible_to(request.user)
+        .select_related("household__village", "rule", "resident", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in EntryStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    keeper_villages = user_villages(request.user, POINTS_KEEPERS)
+    return render(
+        request,
+        "points/entries.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": EntryStatus.choices,
+            "keeper_codes": [v.code for v in keeper_villages],
+            "lookup": LookupForm(villages=keeper_villages) if keeper_villages else None,
+        },
+    )
+
+
+@require_GET
+def entry_lookup(request: HttpRequest) -> HttpResponse:
+    """The household typed by its number → its entry form."""
+    villages = user_villages(request.user, POINTS_KEEPERS)
+    if not villages:
+        raise PermissionDenied
+    form = LookupForm(request.GET, villages=villages)
+    if form.is_valid():
+        return redirect("points:entry_new", pk=form.cleaned_data["household"].pk)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("points:entries")
+
+
+def _household_for(request: HttpRequest, pk: int, roles) -> Household:
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user, roles=POINTS_READERS | REGISTRY_READERS)
+        .select_related("village"),
+        pk=pk,
+    )  # fmt: skip
+    if not has_role_at(request.user, roles, household.village.code):
+        raise PermissionDenied
+    return household
+
+
+@require_http_methods(["GET", "POST"])
+def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, POINTS_KEEPERS)
+    form = EntryForm(request.POST or None, household=household)
+    if form.is_valid():
+        try:
+            services.entry_record(household=household, user=request.user, **form.cleaned_data)
+        except services.PointsRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Points recorded; another cadre approves them."))
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "points/entry_form.html", {"form": form, "household": household})
+
+
+@require_http_methods(["GET", "POST"])
+def entry_bulk(request: HttpRequest) -> HttpResponse:
+    villages = user_villages(request.user, POINTS_KEEPERS)
+    if not villages:
+        raise PermissionDenied
+    form = BulkForm(request.POST or None, villages=villages)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.entries_record_bulk(
+                village_id=data["village"].pk, numbers=data["number_list"], rule=data["rule"],
+                occurred_on=data["occurred_on"], place=data["place"],
+                description=data["description"], user=request.user,
+            )  # fmt: skip
+        except services.PointsRefused as exc:
+            form.add_error("numbers", str(exc))
+        else:
+            messages.success(
+                request,
+                _("Points recorded for %(n)d households; another cadre approves them.")
+                % {"n": len(result.entries)},
+            )
+            return redirect(reverse("points:entries") + "?status=pending")
+    return render(request, "points/bulk_form.html", {"form": form})
+
+
+@require_POST
+def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        PointEntry.objects.visible_to(request.user).select_related("household__village"), pk=pk
+    )
+    if not has_role_at(request.user, POINTS_KEEPERS, entry.household.village.code):
+        raise PermissionDenied
+    try:
+        if request.POST.get("action") == "approve":
+            services.entry_approve(entry=entry, user=request.user)
+            messages.success(request, _("Entry approved."))
+        elif request.POST.get("action") == "revoke":
+            services.entry_revoke(
+                entry=entry, user=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Entry revoked."))
+        else:
+            raise Http404
+    except services.PointsRefused as exc:
+        messages.error(request, str(exc))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/points/") else "points:entries")
+
+
+@require_http_methods(["GET", "POST"])
+def rules(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, POINTS_READERS)
+    villages = user_villages(request.user, POINTS_KEEPERS)
+    form = RuleForm(request.POST or None, villages=villages) if villages else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Rule saved."))
+            return redirect("points:rules")
+    catalogue = PointRule.objects.visible_to(request.user).select_related("village")
+    return render(
+        request,
+        "points/rules.html",
+        {"rules": catalogue.order_by("village__code", "category", "name"), "form": form,
+         "keeper_codes": [v.code for v in villages]},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(
+        PointRule.objects.visible_to(request.user).select_related("village"), pk=pk
+    )
+    if not has_role_at(request.user, POINTS_KEEPERS, rule.village.code):
+        raise PermissionDenied
+    form = RuleForm(request.POST or None, instance=rule, villages=[rule.village])
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Rule saved."))
+        return redirect("points:rules")
+    return render(request, "points/rule_form.html", {"form": form, "rule": rule})
+
+
+@require_http_methods(["GET", "POST"])
+def honours(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, POINTS_READERS)
+    villages = user_villages(request.user, POINTS_KEEPERS)
+    form = HonourForm(request.POST or None, villages=villages) if villages else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.honour_award(
+                    household=data["household"], kind=data["kind"], year=data["year"],
+                    stars=data["stars"], user=request.user,
+                )  # fmt: skip
+            except services.PointsRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Honour recorded."))
+                return redirect("points:honours")
+    listed = Honour.objects.visible_to(request.user).select_related("household__village")
+    page = Paginator(listed.order_by("-year", "household__village__code", "household__number"),
+                     PAGE).get_page(request.GET.get("page"))  # fmt: skip
+    return render(request, "points/honours.html", {"page": page, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def coop(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, COOP_READERS)
+    clerk_villages = user_villages(request.user, COOP_CLERKS)
+    redeem_form = RedeemForm(
+        request.POST if request.POST.get("form") == "redeem" else None, villages=clerk_villages
+    ) if clerk_villages else None  # fmt: skip
+    good_form = GoodForm(
+        request.POST if request.POST.get("form") == "good" else None, villages=clerk_villages
+    ) if clerk_villages else None  # fmt: skip
+    if request.method == "POST":
+        if not clerk_villages:
+            raise PermissionDenied
+        if request.POST.get("form") == "redeem" and redeem_form.is_valid():
+            data = redeem_form.cleaned_data
+            try:
+                done = services.redeem(
+                    household=data["household"], good=data["good"],
+                    quantity=data["quantity"], clerk=request.user,
+                )  # fmt: skip
+            except services.PointsRefused as exc:
+                redeem_form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Redeemed %(points)d points; %(balance)d left.")
+                    % {"points": done.points, "balance": services.balance_of(done.household_id)},
+                )
+                return redirect("points:coop")
+        elif request.POST.get("form") == "good" and good_form.is_valid():
+            good_form.save()
+            messages.success(request, _("Goods saved."))
+            return redirect("points:coop")
+    lookup = None
+    number = request.GET.get("number", "").strip()
+    if number and clerk_villages:
+        household = Household.objects.filter(village__in=clerk_villages, number=number).first()
+        lookup = {
+            "number": number,
+            "household": household,
+            "balance": services.balance_of(household.pk) if household else None,
+        }
+    goods = (
+        Good.objects.visible_to(request.user)
+        .select_related("village")
+        .order_by("village__code", "name")
+    )
+    recent = Redemption.objects.visible_to(request.user).select_related(
+        "household", "good", "clerk"
+    )[:20]
+    return render(
+        request,
+        "points/coop.html",
+        {"goods": goods, "recent": recent, "redeem_form": redeem_form, "good_form": good_form,
+         "lookup": lookup, "can_redeem": bool(clerk_villages)},
+    )  # fmt: skip
+
+
+def _report_rows(request: HttpRequest, year: int, month: int | None):
+    period = Q(occurred_on__year=year) & (Q(occurred_on__month=month) if month else Q())
+    return (
+        PointEntry.objects.visible_to(request.user)
+        .filter(period, status=EntryStatus.APPROVED)
+        .values(
+            "household_id",
+            "household__number",
+            "household__village__name",
+            "household__village__code",
+        )
+        .annotate(total=Sum("points"))
+        .order_by("-total", "household__village__code", "household__number")
+    )
+
+
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, POINTS_READERS)
+    year, month = _month(request)
+    rows = _report_rows(request, year, month)
+    if request.GET.get("format") == "xlsx":
+        balances = dict(
+            PointAccount.objects.filter(
+                household_id__in=[r["household_id"] for r in rows]
+            ).values_list("household_id", "balance")
+        )
+        content = workbook_bytes(
+            [_("Village"), _("Household number"), _("Points"), _("Balance")],
+            (
+                [
+                    r["household__village__name"],
+                    r["household__number"],
+                    r["total"],
+                    balances.get(r["household_id"], 0),
+                ]
+                for r in rows
+            ),
+            title=_("Points"),
+            widths={0: 18, 1: 12, 2: 10, 3: 10},
+        )
+        label = f"{year}" + (f"-{month:02d}" if month else "")
+        return xlsx_response(content, f"{_('Points')}-{label}.xlsx")
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "points/report.html",
+        {"page": page, "year": year, "month": month,
+         "period": request.GET.get("period", str(year))},
+    )  # fmt: skip
+
+
+@login_not_required
+@require_GET
+def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
+    """比一比: the village's households by this year's points, masked names (public)."""
+    village = get_object_or_404(Region, code=code, level=Level.VILLAGE)
+    year = timezone.localdate().year
+    response = render(
+        request,
+        "points/leaderboard.html",
+        {"village": village, "year": year, "board": selectors.leaderboard(village.pk, year)},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
