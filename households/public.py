@@ -22,20 +22,23 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from common.caching import cache_key, kept
 from common.ratelimit import client_key, exceeded
 from households.masking import mask
 from households.models import Household, PublicInfo, Relation, Resident, ResidentStatus
 from villages.models import Region
-from villages.registry import public_panels
+from villages.registry import portal, public_panels
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,43}")
 # unknown codes a client may ask for in the window before it is answered 429
 MISSES_ALLOWED = 30
 MISS_WINDOW = 15 * 60
+PAGE_SECONDS = 600  # a kept page lives this long at most (its key changes with its data)
 # the page's parts in order; a part no app has registered yet shows as a marked slot
 SLOTS = [
     ("points", _("Moral points and honours")),
@@ -59,29 +62,46 @@ class PublicHousehold:
     group_id: int | None
     group_name: str
     head_name: str
+    slogan: str
+    representative_name: str
+    representative_phone: str
+    # when any of the above last changed (the household, its members, the public
+    # information of its village or group): part of the kept page's key
+    stamp: str
 
     def masked_name(self) -> str:
         return mask(self.head_name, "name")
 
 
 def public_household(token: str) -> PublicHousehold | None:
-    """The household of a plaque's code, with only what its public page shows: one
+    """The household of a plaque's code, with only what its public page shows, in one
     statement (the page is read on every scan; the ORM's building of the same query cost
     more than running it)."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
+    resident, info = Resident._meta.db_table, PublicInfo._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT h.id, h.number, h.motto, h.village_id, v.name, v.code, h.group_id,
                    COALESCE(g.name, ''),
-                   COALESCE((SELECT r.name FROM {Resident._meta.db_table} r
+                   COALESCE((SELECT r.name FROM {resident} r
                              WHERE r.household_id = h.id AND r.relation = %s
                                AND r.status = %s
-                             ORDER BY r.id LIMIT 1), '')
+                             ORDER BY r.id LIMIT 1), ''),
+                   COALESCE(vi.slogan, ''),
+                   CASE WHEN gi.representative_name <> '' THEN gi.representative_name
+                        ELSE COALESCE(vi.representative_name, '') END,
+                   CASE WHEN gi.representative_name <> '' THEN gi.representative_phone
+                        ELSE COALESCE(vi.representative_phone, '') END,
+                   h.updated_at,
+                   (SELECT MAX(r.updated_at) FROM {resident} r WHERE r.household_id = h.id),
+                   vi.updated_at, gi.updated_at
             FROM {Household._meta.db_table} h
             JOIN {Region._meta.db_table} v ON v.id = h.village_id
             LEFT JOIN {Region._meta.db_table} g ON g.id = h.group_id
+            LEFT JOIN {info} vi ON vi.region_id = h.village_id
+            LEFT JOIN {info} gi ON gi.region_id = h.group_id
             WHERE h.public_token = %s
             """,  # noqa: S608 (table names from the models; values are parameters)
             [Relation.HEAD.value, ResidentStatus.LIVING.value, token],
@@ -89,18 +109,7 @@ def public_household(token: str) -> PublicHousehold | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, number, motto, village_id, village_name, village_code, group_id, group_name, head = row
-    return PublicHousehold(
-        pk=pk,
-        number=number,
-        motto=motto,
-        village_id=village_id,
-        village_name=village_name,
-        village_code=village_code,
-        group_id=group_id,
-        group_name=group_name,
-        head_name=head,
-    )
+    return PublicHousehold(*row[:12], stamp=repr(row[12:]))
 
 
 def _too_many(request: HttpRequest, *, miss: bool) -> bool:
@@ -129,31 +138,29 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
         if _too_many(request, miss=True):
             return _refused()
         raise Http404
-    info = {
-        i.region_id: i
-        for i in PublicInfo.objects.filter(
-            region_id__in=[household.village_id, household.group_id]
-        ).only("region_id", "slogan", "representative_name", "representative_phone")
-    }
-    village_info = info.get(household.village_id)
-    group_info = info.get(household.group_id) if household.group_id else None
-    representative = next(
-        (i for i in (group_info, village_info) if i is not None and i.representative_name),
-        None,
+    language = translation.get_language()
+    today = timezone.localdate()  # this month's and year's figures
+    page = request.GET.get("page", "")[:6]
+    versions = [panel.version(household) if panel.version else None
+                for panel in portal.public_panels]  # fmt: skip
+    key = (
+        cache_key("public-household", token, household.stamp, versions, page, today, language)
+        if None not in versions
+        else None  # a part without a version (a form, say) is made on every request
     )
-    panels = public_panels(request, household)
-    slots = [{"key": key, "title": title, "panel": panels.get(key)} for key, title in SLOTS]
-    response = render(
-        request,
-        "households/public_household.html",
-        {
-            "household": household,
-            "masked_name": household.masked_name(),
-            "slogan": village_info.slogan if village_info else "",
-            "representative": representative,
-            "slots": slots,
-        },
-    )
+
+    def make() -> str:
+        panels = public_panels(request, household)
+        slots = [{"key": k, "title": title, "panel": panels.get(k)} for k, title in SLOTS]
+        return render_to_string(
+            "households/public_household.html",
+            {"household": household, "masked_name": household.masked_name(), "slots": slots},
+            request=request,
+        )
+
+    # the page as rendered is kept until something on it changes (its key holds each
+    # part's version): a scan is then one query
+    response = HttpResponse(kept(key, make, seconds=PAGE_SECONDS))
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"  # the code stays out of other sites' logs
     return response

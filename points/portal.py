@@ -107,5 +107,6 @@ def register() -> None:
             template="points/_public_panel.html",
             context=public_panel,
             order=10,
+            version=lambda household: services.public_version(household.village_id),
         )
     )

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -37,6 +39,20 @@ from points.models import (
 
 class PointsRefused(Exception):
     """The request cannot be carried out; str(exc) says why, in the user's language."""
+
+
+def public_version(village_id: int) -> str:
+    """The version of what the village's public pages show of its points (totals, entries,
+    honours, the leaderboard): changed after every approval, revocation and honour in the
+    village. Kept in the cache; a lost value is a new version."""
+    return str(cache.get_or_set(f"points-public:{village_id}", time.time_ns, timeout=None))
+
+
+def _public_changed(village_id: int) -> None:
+    """After the commit: a page kept before it must not be served again."""
+    transaction.on_commit(
+        lambda: cache.set(f"points-public:{village_id}", time.time_ns(), timeout=None)
+    )
 
 
 def _move_balance(household_id: int, points: int) -> None:
@@ -142,6 +158,7 @@ def entry_approve(*, entry: PointEntry, user) -> PointEntry:
         if not done:
             raise PointsRefused(_("This entry is no longer awaiting approval."))
         _move_balance(entry.household_id, entry.points)
+        _public_changed(entry.household.village_id)
     entry.refresh_from_db()
     return entry
 
@@ -163,6 +180,7 @@ def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
         )
         if was == EntryStatus.APPROVED:
             _move_balance(entry.household_id, -entry.points)
+            _public_changed(entry.household.village_id)
     entry.refresh_from_db()
     return entry
 
@@ -181,6 +199,7 @@ def honour_award(
         raise PointsRefused(
             _("The household already has this honour for %(year)s.") % {"year": year}
         )
+    _public_changed(household.village_id)
     return honour
 
 

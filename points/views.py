@@ -12,11 +12,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.caching import cache_key, kept
 from common.xlsx import workbook_bytes, xlsx_response
 from households.models import Household
 from households.roles import REGISTRY_READERS
@@ -352,13 +354,22 @@ def report(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
-    """比一比: the village's households by this year's points, masked names (public)."""
-    village = get_object_or_404(Region, code=code, level=Level.VILLAGE)
+    """比一比: the village's households by this year's points, masked names (public). Kept
+    until the village's points change (services.public_version)."""
+    village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
+                                level=Level.VILLAGE)  # fmt: skip
     year = timezone.localdate().year
-    response = render(
-        request,
-        "points/leaderboard.html",
-        {"village": village, "year": year, "board": selectors.leaderboard(village.pk, year)},
+    key = cache_key("leaderboard", village.pk, services.public_version(village.pk), year,
+                    translation.get_language())  # fmt: skip
+    html = kept(
+        key,
+        lambda: render_to_string(
+            "points/leaderboard.html",
+            {"village": village, "year": year, "board": selectors.leaderboard(village.pk, year)},
+            request=request,
+        ),
+        seconds=600,
     )
+    response = HttpResponse(html)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -67,6 +67,9 @@ class PublicPanel:
     template: str
     context: PanelContext
     order: int = 100
+    # what the panel shows of a household changes with this value (the public page is
+    # kept until a part's version changes); None: the panel is made on every request
+    version: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,16 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
     _entries(household, rule, village_cadre, count, resident=member)
     Honour.objects.create(household=household, kind="star_family", stars=4, year=2026,
                           awarded_by=village_cadre)  # fmt: skip
-    # the household and its village's public information, then the points part: totals,
-    # members, honours, the entries' count and page, the place on the leaderboard (2)
-    with django_assert_num_queries(9):
+    # the household with its village's public information (1), then the points part:
+    # totals, members, honours, the entries' count and page, the place on the
+    # leaderboard (2): 8
+    with django_assert_num_queries(8):
         response = _public(client, household)
     assert response.status_code == 200
     assert "★★★★" in response.content.decode()
+    # kept: the next scan is the household's one query
+    with django_assert_num_queries(1):
+        assert _public(client, household).content == response.content
 
 
 def test_entries_are_paged_newest_first_with_when_where_and_what(
@@ -99,3 +103,33 @@ def test_the_household_place_shows_on_its_page(client, village, rule, village_ca
     page = _public(client, second).content.decode()
     assert "第 2 名" in page
     assert "与全村 2 户比一比" in page
+
+
+def test_the_kept_page_shows_each_change_at_once(
+    client, village, group, rule, village_cadre, plain_cadre, django_capture_on_commit_callbacks
+):
+    from households.models import PublicInfo
+    from households.services import household_update
+    from points.services import entry_approve, entry_record
+
+    household = HouseholdFactory(village=village, group=group, motto="旧家训")
+    ResidentFactory(household=household, relation="head", name="张三力")
+    board = reverse("points:leaderboard", args=[village.code])
+    assert "张*力" not in client.get(board).content.decode()  # no points yet
+    assert "旧家训" in _public(client, household).content.decode()
+    household_update(household=household, user=village_cadre, motto="新家训")
+    assert "新家训" in _public(client, household).content.decode()
+    PublicInfo.objects.create(region=village, slogan="崇德向善")
+    assert "崇德向善" in _public(client, household).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = entry_record(
+            household=household,
+            rule=rule,
+            occurred_on=datetime.date(2026, 11, 2),
+            place="村委会",
+            description="帮扶邻居",
+            user=village_cadre,
+        )
+        entry_approve(entry=entry, user=plain_cadre)
+    assert "帮扶邻居" in _public(client, household).content.decode()
+    assert "张*力" in client.get(board).content.decode()
