@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue bench-public clean
+.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue bench-public lighthouse clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -72,6 +72,11 @@ bench-queue: $(STAMP)
 # data in PostgreSQL; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
 bench-public: $(STAMP)
 	$(PY) bench/public.py
+
+# Lighthouse (npm, Debian's chromium, mobile preset) on the public household page and the
+# village leaderboard: performance and accessibility (docs/benchmarks.md).
+lighthouse: $(STAMP)
+	$(PY) bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -14,9 +14,11 @@ BENCH_PUBLIC_DATABASE_URL, BENCH_SECONDS (wrk duration, 15).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import registry
@@ -27,8 +29,9 @@ DB_URL = os.environ.get(
 ENV = {**registry.ENV, "DATABASE_URL": DB_URL, "CACHE_URL": "redis://127.0.0.1:6379/7"}
 
 
-def main() -> None:
-    registry.ensure_wrk()
+def prepare() -> tuple[str, str]:
+    """The demo data in its database, built once: (the code of the household with the
+    most entries, its village's code)."""
     registry.VAR.mkdir(parents=True, exist_ok=True)
     name = urlparse(DB_URL).path.lstrip("/")
     if registry.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
@@ -48,20 +51,33 @@ def main() -> None:
     ).split("|")
     registry.say(f"household with {entries} entries; village {village}")
     registry.manage("collectstatic", "--noinput", "-v0", env=ENV)
+    return token, village
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[None]:
+    """gunicorn with 2 workers and the production settings, for the block's length."""
     server = subprocess.Popen(
         [registry.PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
         cwd=registry.ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         registry.wait_for_server(server)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    registry.ensure_wrk()
+    token, village = prepare()
+    with serving():
         board_rps, board_p99 = registry.wrk(f"/v/{village}/points/", "")
         registry.say(f"leaderboard: {board_rps:.0f} req/s, p99 {board_p99:.1f} ms")
         page2_rps, page2_p99 = registry.wrk(f"/h/{token}/?page=2", "")
         registry.say(f"household page 2: {page2_rps:.0f} req/s, p99 {page2_p99:.1f} ms")
         rps, p99 = registry.wrk(f"/h/{token}/", "")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(f"req_per_s={rps:.0f} p99_ms={p99:.1f}", flush=True)
 
 

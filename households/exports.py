@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from common.crypto import decrypt, decrypt_stream, encrypt_stream
 from common.xlsx import SheetSpec, XlsxWriter
-from households import services
+from households import plaques, services
 from households.forms import HouseholdFilterForm, ResidentFilterForm
 from households.masking import mask_id_numbers
 from households.models import (
@@ -68,7 +68,15 @@ PROGRESS_EVERY = 5_000
 
 
 def export_queryset(user, kind: str, params: QueryDict) -> QuerySet:
-    """What the list shows this user with these filters, in the list's order."""
+    """What the list shows this user with these filters, in the list's order (plaques:
+    the households of one village the user reads)."""
+    if kind == ExportKind.PLAQUES:
+        village = params.get("village", "")
+        return (
+            Household.objects.visible_to(user)
+            .filter(village_id=int(village) if village.isdigit() else 0)
+            .order_by("number")
+        )
     if kind == ExportKind.HOUSEHOLDS:
         form = HouseholdFilterForm(params or None, user=user)
         qs = Household.objects.visible_to(user)
@@ -288,7 +296,11 @@ def export_region(user) -> Region | None:
 
 def export_record(*, user, kind: str, full: bool, reason: str, rows: int, params: str) -> None:
     """An export leaving the portal: who, when, why, how many rows, which filters."""
-    title = _("households") if kind == ExportKind.HOUSEHOLDS else _("residents")
+    title = {
+        ExportKind.HOUSEHOLDS: _("households"),
+        ExportKind.RESIDENTS: _("residents"),
+        ExportKind.PLAQUES: _("door plaques"),
+    }[ExportKind(kind)]
     services.access_record(
         user=user,
         kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
@@ -337,13 +349,20 @@ def export_run(*, job_id: int) -> None:
             qs = export_queryset(job.created_by, job.kind, QueryDict(job.params))
             total = qs.count()
             ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
-            title, headers, rows = export_table(job.kind, qs, full=job.full)
 
             def progress(done: int) -> None:
                 ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
             with tempfile.TemporaryFile() as plain, tempfile.TemporaryFile() as sealed:
-                written = write_workbook(plain, title, headers, rows, progress)
+                if job.kind == ExportKind.PLAQUES:
+                    village = Region.objects.get(pk=int(QueryDict(job.params)["village"]))
+                    written = plaques.write_pdf(
+                        plain, village.name, plaques.slogan_of(village.pk), plaques.plaques(qs),
+                        progress,
+                    )  # fmt: skip
+                else:
+                    title, headers, rows = export_table(job.kind, qs, full=job.full)
+                    written = write_workbook(plain, title, headers, rows, progress)
                 plain.seek(0)
                 size = encrypt_stream(plain, sealed)
                 sealed.seek(0)

@@ -733,6 +733,7 @@ class ImportJob(models.Model):
 class ExportKind(models.TextChoices):
     HOUSEHOLDS = "households", _("Households")
     RESIDENTS = "residents", _("Residents")
+    PLAQUES = "plaques", _("Door plaques")
 
 
 class ExportStatus(models.TextChoices):

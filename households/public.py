@@ -68,6 +68,7 @@ class PublicHousehold:
     # when any of the above last changed (the household, its members, the public
     # information of its village or group): part of the kept page's key
     stamp: str
+    token: str  # the plaque's code (the page's own address holds it)
 
     def masked_name(self) -> str:
         return mask(self.head_name, "name")
@@ -109,7 +110,7 @@ def public_household(token: str) -> PublicHousehold | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return PublicHousehold(*row[:12], stamp=repr(row[12:]))
+    return PublicHousehold(*row[:12], stamp=repr(row[12:]), token=token)
 
 
 def _too_many(request: HttpRequest, *, miss: bool) -> bool:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.caching import cache_key, kept
 from common.xlsx import XLSX_TYPE, xlsx_response
-from households import exports, services
+from households import exports, plaques, services
 from households.forms import (
     DocumentForm,
     HouseholdFilterForm,
@@ -54,7 +54,7 @@ from households.selectors import (
     looks_like_id_number,
 )
 from households.stats import household_total, reader_scope, village_token
-from villages.models import Region
+from villages.models import Level, Region
 from villages.registry import household_panels
 from villages.scoping import (
     has_role_at,
@@ -284,8 +284,11 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(job.language):
         title = job.get_kind_display()
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(exports.export_chunks(job), content_type=XLSX_TYPE)
-    filename = quote(f"{title}-{stamp}.xlsx")
+    pdf = job.kind == ExportKind.PLAQUES
+    response = StreamingHttpResponse(
+        exports.export_chunks(job), content_type="application/pdf" if pdf else XLSX_TYPE
+    )
+    filename = quote(f"{title}-{stamp}.{'pdf' if pdf else 'xlsx'}")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -408,6 +411,50 @@ def household_qr(request: HttpRequest, pk: int) -> HttpResponse:
         f'inline; filename="qr-{household.village.code}-{household.number}.png"'
     )
     return response
+
+
+PLAQUES_SHOWN = 60  # plaques in one print view (ten A4 pages); a larger village pages on
+
+
+@require_http_methods(["GET", "POST"])
+def plaque_sheet(request: HttpRequest) -> HttpResponse:
+    """A village's door plaques: the print view (a page of them at a time) and the PDF
+    of all of them, written by a task with its progress."""
+    require_role(request.user, REGISTRY_READERS)
+    villages = list(
+        Region.objects.visible_to(request.user, roles=REGISTRY_READERS)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+    )
+    chosen = request.POST.get("village") or request.GET.get("village") or (
+        str(villages[0].pk) if len(villages) == 1 else ""
+    )  # fmt: skip
+    village = next((v for v in villages if str(v.pk) == chosen), None)
+    if chosen and village is None:
+        raise Http404
+    if request.method == "POST":
+        if village is None:
+            raise Http404
+        job = exports.export_submit(
+            user=request.user, kind=ExportKind.PLAQUES, params=f"village={village.pk}",
+            full=False, reason="",
+        )  # fmt: skip
+        return redirect("households:export_job", token=job.token)
+    page = sheet = None
+    if village is not None:
+        households = Household.objects.visible_to(request.user).filter(village=village)
+        page = Paginator(households.order_by("number").values_list("pk", flat=True),
+                         PLAQUES_SHOWN).get_page(request.GET.get("page"))  # fmt: skip
+        shown = households.filter(pk__in=list(page.object_list))
+        sheet = {
+            "plaques": list(plaques.plaques(shown)),
+            "slogan": plaques.slogan_of(village.pk),
+        }
+    return render(
+        request,
+        "households/plaques.html",
+        {"villages": villages, "village": village, "page": page, "sheet": sheet},
+    )
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine, RiskLevel
+from monitoring.public import hardship_panel
 from monitoring.reasons import figure, reasons_text
 from monitoring.roles import (
     CATALOGUE_KEEPERS,
@@ -17,7 +18,7 @@ from monitoring.roles import (
     QUEUE_WORKERS,
     VILLAGE_STEPS,
 )
-from villages.registry import MenuEntry, Panel, portal
+from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
 
@@ -133,5 +134,15 @@ def register() -> None:
             context=household_panel,
             roles=MONITORING_READERS,
             order=20,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="hardship",
+            title=_("Report a hardship"),
+            template="monitoring/_public_hardship.html",
+            context=hardship_panel,
+            order=50,
+            version=lambda household: "1",  # a link: the same for every visit
         )
     )

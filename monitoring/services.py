@@ -171,7 +171,9 @@ def alert_raise(
 
 
 def self_report(*, household: Household, name: str, text: str, causes: Iterable[str] = ()):
-    """A resident's hardship self-report from the public household page (named)."""
+    """A resident's hardship self-report from the public household page (named). An ID
+    number typed into it is kept masked only (DESIGN §5)."""
+    name, text = mask_id_numbers(name.strip())[:40], mask_id_numbers(text.strip())
     reason = {"label": _("Self-report by %(name)s: %(text)s") % {"name": name, "text": text[:200]}}
     return alert_raise(
         household=household,

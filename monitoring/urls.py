@@ -1,10 +1,11 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import public, views
 
 app_name = "monitoring"
 
 urlpatterns = [
+    path("h/<str:token>/hardship/", public.hardship_report, name="hardship"),
     path("monitoring/", views.queue, name="queue"),
     path("monitoring/assign/", views.queue_assign, name="assign"),
     path("monitoring/export/", views.queue_export, name="export"),

@@ -68,6 +68,19 @@ def household_panel(request, household) -> dict:
     }
 
 
+def plaque_lines(household_ids: list[int]) -> dict[int, list[str]]:
+    """A door plaque's honours: the latest three of each household (one query)."""
+    lines: dict[int, list[str]] = {}
+    for honour in Honour.objects.filter(household_id__in=household_ids).order_by(
+        "household_id", "-year", "kind"
+    ):
+        stars = "★" * honour.stars if honour.stars else ""
+        lines.setdefault(honour.household_id, []).append(
+            f"{honour.year} {honour.get_kind_display()}{stars}"
+        )
+    return {pk: found[:3] for pk, found in lines.items()}
+
+
 def register() -> None:
     portal.add_menu(
         MenuEntry(
@@ -110,3 +123,4 @@ def register() -> None:
             version=lambda household: services.public_version(household.village_id),
         )
     )
+    portal.add_plaque_lines(plaque_lines)

@@ -84,6 +84,9 @@ MATRIX = [
     # the door plaque: its QR code for readers, a new code by the village's keepers
     ("/households/{household}/qr.png", READ_OBJ),
     ("POST /households/{household}/public-code/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    # a village's door plaques: whoever reads its registry (public data only)
+    ("/plaques/?village={village}", [LOGIN, 200, 404, 200, 200, 200, 403]),
+    ("POST /plaques/?village={village}", [LOGIN, 302, 404, 302, 302, 302, 403]),
     # monitoring: the queue for county, township and village; the steps by role
     ("/monitoring/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/monitoring/export/", [LOGIN, 200, 200, 200, 200, 403, 403]),

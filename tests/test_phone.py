@@ -93,6 +93,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "points-honours": "/points/honours/",
         "points-report": "/points/report/",
         "coop": "/points/coop/",
+        "plaques": f"/plaques/?village={village.pk}",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)

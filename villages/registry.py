@@ -86,6 +86,8 @@ class Registry:
     home_panels: list[Panel] = field(default_factory=list)
     household_panels: list[Panel] = field(default_factory=list)
     public_panels: list[PublicPanel] = field(default_factory=list)
+    # lines an app adds to the door plaques: f(household ids) → {household id: [line]}
+    plaque_lines: list[Callable[[list[int]], dict[int, list[str]]]] = field(default_factory=list)
     role_sets: list[RoleSet] = field(default_factory=list)
 
     def _add(self, items: list, item) -> None:
@@ -105,6 +107,9 @@ class Registry:
 
     def add_public_panel(self, panel: PublicPanel) -> None:
         self._add(self.public_panels, panel)
+
+    def add_plaque_lines(self, lines: Callable[[list[int]], dict[int, list[str]]]) -> None:
+        self.plaque_lines.append(lines)
 
     def declare_roles(self, app: str, name: str, roles: Iterable[str], does) -> frozenset[str]:
         """Record an app's role set and return it, for the app's views to require."""
@@ -162,6 +167,11 @@ def public_panels(request: HttpRequest, household) -> dict[str, tuple[PublicPane
         if context is not None:
             shown[panel.key] = (panel, context)
     return shown
+
+
+def plaque_lines() -> list[Callable[[list[int]], dict[int, list[str]]]]:
+    """The apps' functions adding lines to door plaques (public data only)."""
+    return list(portal.plaque_lines)
 
 
 def _panels(panels: list[Panel], request, obj, allowed: Callable[[Panel], bool]):
