@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.templatetags.static import static
 
 T = TypeVar("T")
 
@@ -19,6 +20,12 @@ KEPT_SECONDS = 300
 
 def cache_key(prefix: str, *parts: object) -> str:
     return f"{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def page_key(prefix: str, *parts: object) -> str:
+    """The key of a whole kept page: also the stylesheet's address, which names its
+    version (the manifest's hash in production), so a deploy's pages ask for its CSS."""
+    return cache_key(prefix, static("css/portal.css"), *parts)
 
 
 def kept(key: str | None, make: Callable[[], T], seconds: int = KEPT_SECONDS) -> T:

@@ -22,6 +22,7 @@ from households.models import (
     LifeEvent,
     Political,
     PovertyStatus,
+    PublicInfo,
     Relation,
     Resident,
     ResidentStatus,
@@ -403,3 +404,17 @@ class DocumentForm(forms.Form):
     def __init__(self, *args, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resident"].queryset = household.residents.all()
+
+
+class PublicInfoForm(forms.ModelForm):
+    """What the public pages say of a village (its slogan, and the representative of
+    households without a group) or of a villager group (its representative)."""
+
+    class Meta:
+        model = PublicInfo
+        fields = ["slogan", "representative_name", "representative_phone"]
+
+    def __init__(self, *args, group: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if group:
+            del self.fields["slogan"]

@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from common.caching import cache_key, kept
+from common.caching import kept, page_key
 from common.ratelimit import client_key, exceeded
 from households.masking import mask
 from households.models import Household, PublicInfo, Relation, Resident, ResidentStatus
@@ -145,7 +145,7 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
     versions = [panel.version(household) if panel.version else None
                 for panel in portal.public_panels]  # fmt: skip
     key = (
-        cache_key("public-household", token, household.stamp, versions, page, today, language)
+        page_key("public-household", token, household.stamp, versions, page, today, language)
         if None not in versions
         else None  # a part without a version (a form, say) is made on every request
     )

@@ -35,6 +35,7 @@ from households.models import (
     LivingEnvironment,
     Political,
     PovertyStatus,
+    PublicInfo,
     Resident,
     ResidentStatus,
     VillageStats,
@@ -221,6 +222,17 @@ def household_rotate_code(*, household: Household, user) -> str:
     with transaction.atomic():
         _save(household, user, reason="public code rotated")
     return household.public_token
+
+
+def public_info_save(*, region: Region, user, **fields) -> PublicInfo:
+    """Publish what the public pages say of a village or villager group (its change time
+    renews the kept public pages of its households)."""
+    info = PublicInfo.objects.filter(region=region).first() or PublicInfo(region=region)
+    for name, value in fields.items():
+        setattr(info, name, value.strip() if isinstance(value, str) else value)
+    info.full_clean()
+    info.save()
+    return info
 
 
 def monitoring_mirror_set(*, household: Household, category: str, user, reason: str) -> None:

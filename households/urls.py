@@ -17,6 +17,7 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="edit"),
     path("households/<int:pk>/qr.png", views.household_qr, name="qr"),
     path("plaques/", views.plaque_sheet, name="plaques"),
+    path("public-info/", views.public_info, name="public_info"),
     path("households/<int:pk>/public-code/", views.household_rotate_code, name="rotate_code"),
     path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
     path("households/<int:pk>/documents/new/", views.document_upload, name="document_upload"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, Prefetch, When
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +29,7 @@ from households.forms import (
     HouseholdFilterForm,
     HouseholdForm,
     LifeEventForm,
+    PublicInfoForm,
     ResidentFilterForm,
     ResidentForm,
     ResidentMoveForm,
@@ -43,6 +45,7 @@ from households.models import (
     ExportKind,
     ExportStatus,
     Household,
+    PublicInfo,
     Resident,
     ResidentStatus,
 )
@@ -411,6 +414,43 @@ def household_qr(request: HttpRequest, pk: int) -> HttpResponse:
         f'inline; filename="qr-{household.village.code}-{household.number}.png"'
     )
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def public_info(request: HttpRequest) -> HttpResponse:
+    """A village's public information: its slogan and the villager representatives'
+    official phones, by group (the keepers of the village publish them)."""
+    villages = list(
+        Region.objects.visible_to(request.user, roles=REGISTRY_KEEPERS)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+    )
+    if not villages:
+        raise PermissionDenied
+    chosen = request.GET.get("village") or str(villages[0].pk)
+    village = next((v for v in villages if str(v.pk) == chosen), None)
+    if village is None:
+        raise Http404
+    regions = [village, *Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")]
+    existing = {i.region_id: i for i in PublicInfo.objects.filter(region__in=regions)}
+    forms_ = [
+        (region, PublicInfoForm(request.POST or None, instance=existing.get(region.pk),
+                                prefix=f"r{region.pk}", group=region.level == Level.GROUP))
+        for region in regions
+    ]  # fmt: skip
+    if request.method == "POST" and all(form.is_valid() for _r, form in forms_):
+        with transaction.atomic():
+            for region, form in forms_:
+                if form.has_changed():
+                    services.public_info_save(region=region, user=request.user,
+                                              **form.cleaned_data)  # fmt: skip
+        messages.success(request, _("Public information saved."))
+        return redirect(f"{reverse('households:public_info')}?village={village.pk}")
+    return render(
+        request,
+        "households/public_info.html",
+        {"villages": villages, "village": village, "forms": forms_},
+    )
 
 
 PLAQUES_SHOWN = 60  # plaques in one print view (ten A4 pages); a larger village pages on

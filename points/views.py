@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.caching import cache_key, kept
+from common.caching import kept, page_key
 from common.xlsx import workbook_bytes, xlsx_response
 from households.models import Household
 from households.roles import REGISTRY_READERS
@@ -299,6 +299,21 @@ def coop(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+@require_http_methods(["GET", "POST"])
+def good_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Restock, reprice or take off the shelf (the village's co-op clerk)."""
+    good = get_object_or_404(Good.objects.visible_to(request.user).select_related("village"),
+                             pk=pk)  # fmt: skip
+    if not has_role_at(request.user, COOP_CLERKS, good.village.code):
+        raise PermissionDenied
+    form = GoodForm(request.POST or None, instance=good, villages=[good.village])
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Goods saved."))
+        return redirect("points:coop")
+    return render(request, "points/good_form.html", {"form": form, "good": good})
+
+
 def _report_rows(request: HttpRequest, year: int, month: int | None):
     period = Q(occurred_on__year=year) & (Q(occurred_on__month=month) if month else Q())
     return (
@@ -359,7 +374,7 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
     village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
                                 level=Level.VILLAGE)  # fmt: skip
     year = timezone.localdate().year
-    key = cache_key("leaderboard", village.pk, services.public_version(village.pk), year,
+    key = page_key("leaderboard", village.pk, services.public_version(village.pk), year,
                     translation.get_language())  # fmt: skip
     html = kept(
         key,

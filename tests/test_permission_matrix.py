@@ -20,7 +20,7 @@ from households.services import document_upload
 from monitoring.feeds import feed_receive
 from monitoring.models import DataItem, Department, Monitored, RiskRule
 from monitoring.services import alert_raise
-from points.models import PointRule
+from points.models import Good, PointRule
 from points.services import entry_record
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
@@ -87,6 +87,8 @@ MATRIX = [
     # a village's door plaques: whoever reads its registry (public data only)
     ("/plaques/?village={village}", [LOGIN, 200, 404, 200, 200, 200, 403]),
     ("POST /plaques/?village={village}", [LOGIN, 302, 404, 302, 302, 302, 403]),
+    # the village's slogan and representatives: its keepers
+    ("/public-info/?village={village}", [LOGIN, 200, 404, 403, 403, 403, 403]),
     # monitoring: the queue for county, township and village; the steps by role
     ("/monitoring/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/monitoring/export/", [LOGIN, 200, 200, 200, 200, 403, 403]),
@@ -125,6 +127,7 @@ MATRIX = [
         "POST /points/coop/?form=redeem&number=0001&quantity=1",
         [LOGIN, 403, 403, 403, 403, 403, 200],
     ),
+    ("/points/coop/goods/{good}/", [LOGIN, 403, 404, 403, 403, 404, 200]),
     ("/points/report/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
@@ -182,7 +185,9 @@ def objects(
         household=household, rule=point_rule, occurred_on=datetime.date(2026, 11, 1),
         place="村广场", description="义务劳动", user=village_cadre,
     )  # fmt: skip
+    good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
     return {
+        "good": good.pk,
         "point_rule": point_rule.pk,
         "entry": entry.pk,
         "monitored": monitored.pk,

@@ -3,9 +3,11 @@ sees, and what nobody can learn from it (DESIGN §1.4, §5; issue 9)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.http import Http404
@@ -133,3 +135,49 @@ def test_the_qr_code_decodes_to_the_public_pages_address(
     assert decoded == "https://cun.example.gov.cn" + path
     client.logout()
     assert client.get(decoded.removeprefix("https://cun.example.gov.cn")).status_code == 200
+
+
+def test_a_cadre_publishes_the_slogan_and_the_representatives(
+    client, family, village, group, village_cadre
+):
+    client.force_login(village_cadre)
+    url = reverse("households:public_info")
+    page = client.get(url).content.decode()
+    assert group.name in page
+    data = {
+        f"r{village.pk}-slogan": "崇德向善",
+        f"r{village.pk}-representative_name": "",
+        f"r{village.pk}-representative_phone": "",
+        f"r{group.pk}-representative_name": "王代表",
+        f"r{group.pk}-representative_phone": "138 0000",  # not a phone number
+    }
+    page = client.post(url, data).content.decode()
+    assert "请输入电话号码" in page
+    assert "崇德向善" in page  # what was typed stays in the form
+    assert not PublicInfo.objects.exists()  # nothing saved while one part is wrong
+    data[f"r{group.pk}-representative_phone"] = "0791-85712345"
+    assert client.post(url, data).status_code == 302
+    public = _page(client, family.public_token).content.decode()
+    assert "崇德向善" in public
+    assert "王代表" in public
+
+
+def test_public_information_is_the_village_keepers(
+    client, village, other_village, village_cadre, township_officer
+):
+    client.force_login(village_cadre)
+    url = reverse("households:public_info")
+    assert client.get(url, {"village": other_village.pk}).status_code == 404
+    client.force_login(township_officer)
+    assert client.get(url).status_code == 403
+
+
+def test_the_page_is_light_html_and_css_under_60_kb_and_no_script(client, family):
+    from django.contrib.staticfiles import finders
+
+    page = _page(client, family.public_token).content
+    stylesheets = re.findall(rb'<link rel="stylesheet" href="/static/([^"]+)"', page)
+    assert stylesheets == [b"css/portal.css"]
+    css = Path(finders.find("css/portal.css")).stat().st_size
+    assert len(page) + css <= 60 * 1024
+    assert b"<script" not in page

@@ -163,3 +163,16 @@ def test_empty_pages_say_what_is_missing(client, village_cadre, coop_clerk):
     assert "没有已审核的积分" in client.get(reverse("points:report")).content.decode()
     client.force_login(coop_clerk)
     assert "暂无可兑换商品" in client.get(reverse("points:coop")).content.decode()
+
+
+def test_the_clerk_restocks_goods(client, village, coop_clerk):
+    soap = Good.objects.create(village=village, name="肥皂", price=4, stock=0)
+    client.force_login(coop_clerk)
+    url = reverse("points:good_edit", args=[soap.pk])
+    data = {"village": village.pk, "name": "肥皂", "price": 5, "stock": 40, "active": "on"}
+    assert client.post(url, data).status_code == 302
+    soap.refresh_from_db()
+    assert (soap.price, soap.stock) == (5, 40)
+    assert client.post(url, {**data, "stock": -1}).status_code == 200  # refused, kept
+    soap.refresh_from_db()
+    assert soap.stock == 40
