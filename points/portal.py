@@ -56,7 +56,7 @@ def household_panel(request, household) -> dict:
     recent = list(
         PointEntry.objects.filter(household=household)
         .select_related("rule", "resident")
-        .order_by("-recorded_at", "-pk")[:5]
+        .order_by("-occurred_on", "-pk")[:5]
     )
     return {
         "balance": services.balance_of(household.pk),
