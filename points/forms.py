@@ -115,8 +115,23 @@ class BulkForm(VillageForm):
         return data
 
 
-class HonourForm(VillageForm):
+class HouseholdNumberForm(VillageForm):
+    """A form about one household of the village, typed by its number (cleaned_data
+    gets the household)."""
+
     number = forms.CharField(label=_("Household number"), max_length=20)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("village") and data.get("number"):
+            try:
+                data["household"] = self.household(data["number"])
+            except ValidationError as exc:
+                self.add_error("number", exc)
+        return data
+
+
+class HonourForm(HouseholdNumberForm):
     kind = forms.ChoiceField(label=_("Honour"), choices=HonourKind.choices)
     stars = forms.TypedChoiceField(
         label=_("Stars"),
@@ -130,15 +145,6 @@ class HonourForm(VillageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year
-
-    def clean(self):
-        data = super().clean()
-        if data.get("village") and data.get("number"):
-            try:
-                data["household"] = self.household(data["number"])
-            except ValidationError as exc:
-                self.add_error("number", exc)
-        return data
 
 
 class GoodForm(forms.ModelForm):
@@ -154,8 +160,7 @@ class GoodForm(forms.ModelForm):
             self.fields["village"].widget = forms.HiddenInput()
 
 
-class RedeemForm(VillageForm):
-    number = forms.CharField(label=_("Household number"), max_length=20)
+class RedeemForm(HouseholdNumberForm):
     good = forms.ModelChoiceField(queryset=Good.objects.none(), label=_("Goods"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
 
@@ -165,26 +170,6 @@ class RedeemForm(VillageForm):
             village__in=self.villages, active=True
         ).order_by("name")
 
-    def clean(self):
-        data = super().clean()
-        if data.get("village") and data.get("number"):
-            try:
-                data["household"] = self.household(data["number"])
-            except ValidationError as exc:
-                self.add_error("number", exc)
-        return data
 
-
-class LookupForm(VillageForm):
+class LookupForm(HouseholdNumberForm):
     """Find a household by its number, to record points for it."""
-
-    number = forms.CharField(label=_("Household number"), max_length=20)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("village") and data.get("number"):
-            try:
-                data["household"] = self.household(data["number"])
-            except ValidationError as exc:
-                self.add_error("number", exc)
-        return data
