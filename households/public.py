@@ -65,8 +65,9 @@ class PublicHousehold:
     slogan: str
     representative_name: str
     representative_phone: str
-    # when any of the above last changed (the household, its members, the public
-    # information of its village or group): part of the kept page's key
+    # all of the above and when each part last changed (the household, its members, the
+    # public information of its village and group): the kept page's key holds it, so a
+    # head who moves out changes it as much as an edit does
     stamp: str
     token: str  # the plaque's code (the page's own address holds it)
 
@@ -110,7 +111,7 @@ def public_household(token: str) -> PublicHousehold | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return PublicHousehold(*row[:12], stamp=repr(row[12:]), token=token)
+    return PublicHousehold(*row[:12], stamp=repr(row), token=token)
 
 
 def _too_many(request: HttpRequest, *, miss: bool) -> bool:
@@ -141,7 +142,10 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     language = translation.get_language()
     today = timezone.localdate()  # this month's and year's figures
-    page = request.GET.get("page", "")[:6]
+    # the page of entries as a number (any other text is the first page): the kept pages
+    # of a household are as many as its pages, whatever is typed
+    text = request.GET.get("page", "")
+    page = min(int(text), 10_000) if text.isdigit() else 1
     versions = [panel.version(household) if panel.version else None
                 for panel in portal.public_panels]  # fmt: skip
     key = (

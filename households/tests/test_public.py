@@ -181,3 +181,14 @@ def test_the_page_is_light_html_and_css_under_60_kb_and_no_script(client, family
     css = Path(finders.find("css/portal.css")).stat().st_size
     assert len(page) + css <= 60 * 1024
     assert b"<script" not in page
+
+
+def test_the_kept_page_follows_the_head_moving_out(client, family, village, village_cadre):
+    from households.services import resident_move
+
+    assert "张*力家" in _page(client, family.public_token).content.decode()
+    head = family.residents.get(relation="head")
+    resident_move(resident=head, to_household=HouseholdFactory(village=village), user=village_cadre)
+    page = _page(client, family.public_token).content.decode()
+    assert "张*力家" not in page
+    assert "<h1>户号 0042</h1>" in page  # no head: the household is named by its number
