@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("households.urls")),
+    path("", include("grid.urls")),
     path("", include("points.urls")),
     path("", include("monitoring.urls")),
 ]

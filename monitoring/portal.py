@@ -146,3 +146,12 @@ def register() -> None:
             version=lambda household: "1",  # a link: the same for every visit
         )
     )
+    # a grid visit that suspects hardship: an alert of source "visit" (the grid app
+    # announces it; it may not import monitoring)
+    portal.on("grid.hardship_suspected", _visit_flag)
+
+
+def _visit_flag(*, household, user, note: str) -> None:
+    from monitoring.services import visit_flag
+
+    visit_flag(household=household, user=user, note=note)

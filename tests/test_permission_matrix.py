@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from grid.services import grid_create, grid_member_add
 from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
@@ -129,6 +130,15 @@ MATRIX = [
     ),
     ("/points/coop/goods/{good}/", [LOGIN, 403, 404, 403, 403, 404, 200]),
     ("/points/report/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    # grids: read by the village's readers (grid workers included), kept by its cadres
+    ("/grids/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/grids/{grid}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
+    ("/grids/coverage/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/grids/visits/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
+    ("POST /grids/{grid}/members/?role=informant&name=王五", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("POST /grids/{grid}/members/{grid_member}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("POST /grids/{grid}/households/?numbers=0001", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("POST /grids/{grid}/households/{household}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),
@@ -186,7 +196,11 @@ def objects(
         place="村广场", description="义务劳动", user=village_cadre,
     )  # fmt: skip
     good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
+    grid = grid_create(village=village, name="第一网格")
+    grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
     return {
+        "grid": grid.pk,
+        "grid_member": grid_member.pk,
         "good": good.pk,
         "point_rule": point_rule.pk,
         "entry": entry.pk,

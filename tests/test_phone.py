@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from grid.services import grid_create, grid_member_add, households_assign
 from households.exports import export_run, export_submit
 from monitoring.services import alert_raise
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
@@ -72,6 +73,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     reason = {"label": "走访发现：房屋漏雨，家人住院", "type": "flag"}
     alert, _new = alert_raise(household=household, source="visit", level="high", reasons=[reason])
     job = export_submit(user=cadre, kind="households", params="", full=False, reason="")
+    grid = grid_create(village=village, name="第一网格")
+    grid_member_add(grid=grid, role="party_head", name="欧阳党员中心户长", phone="13912345678")
+    households_assign(grid=grid, households=[household])
     export_run(job_id=job.pk)
     pages = {
         "home": "/",
@@ -94,6 +98,10 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "points-report": "/points/report/",
         "coop": "/points/coop/",
         "plaques": f"/plaques/?village={village.pk}",
+        "grids": "/grids/",
+        "grid": f"/grids/{grid.pk}/",
+        "coverage": "/grids/coverage/",
+        "visit": f"/grids/visits/{household.pk}/new/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -106,9 +114,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    # home, households, residents, import, moral points, co-op, alerts, monitored
+    # home, households, residents, import, grids, moral points, co-op, alerts, monitored
     # households, access log
-    assert labels.count() == 9
+    assert labels.count() == 10
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

@@ -89,6 +89,9 @@ class Registry:
     # lines an app adds to the door plaques: f(household ids) → {household id: [line]}
     plaque_lines: list[Callable[[list[int]], dict[int, list[str]]]] = field(default_factory=list)
     role_sets: list[RoleSet] = field(default_factory=list)
+    # handlers of events an app announces for apps above it (an app below may not import
+    # them): event name → [handler(**details)]
+    handlers: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
 
     def _add(self, items: list, item) -> None:
         if any(existing.key == item.key for existing in items):
@@ -107,6 +110,15 @@ class Registry:
 
     def add_public_panel(self, panel: PublicPanel) -> None:
         self._add(self.public_panels, panel)
+
+    def on(self, event: str, handler: Callable[..., Any]) -> None:
+        """Call `handler(**details)` whenever an app announces `event`."""
+        self.handlers.setdefault(event, []).append(handler)
+
+    def announce(self, event: str, **details: Any) -> list[Any]:
+        """Tell the apps that registered for `event` (in the caller's transaction); their
+        answers, in order. No handler: nothing happens (the app above has not come)."""
+        return [handler(**details) for handler in self.handlers.get(event, [])]
 
     def add_plaque_lines(self, lines: Callable[[list[int]], dict[int, list[str]]]) -> None:
         self.plaque_lines.append(lines)

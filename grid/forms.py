@@ -1,0 +1,108 @@
+"""Forms of the grid pages."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.widgets import DateInput
+from grid.models import GridRole, Visit
+from villages.models import Level, Region, StaffAssignment
+
+
+class GridForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Village"))
+    name = forms.CharField(
+        label=_("Grid name"),
+        max_length=40,
+        help_text=_("For example: 第一网格, or the groups it covers."),
+    )
+
+    def __init__(self, *args, villages: list[Region], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+        if len(villages) == 1:
+            self.fields["village"].initial = villages[0].pk
+            self.fields["village"].widget = forms.HiddenInput()
+
+
+class MemberForm(forms.Form):
+    """A person in a role: one of the village's portal users, or a name and a phone."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=GridRole.choices)
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), label=_("Portal user"), required=False,
+        help_text=_("Or give a name and a phone below."),
+    )  # fmt: skip
+    name = forms.CharField(label=_("Name"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args, village: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = StaffAssignment.objects.filter(
+            region__code__in=[village.code, village.parent.code if village.parent else ""]
+        ).values("user")
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(pk__in=users, is_active=True).order_by("username")
+        )
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not (data.get("name") or "").strip():
+            raise forms.ValidationError(_("Choose a portal user or give a name."))
+        return data
+
+
+class AssignForm(forms.Form):
+    """Households into the grid: a villager group's, or typed by their numbers."""
+
+    group = forms.ModelChoiceField(
+        queryset=Region.objects.none(), label=_("Every household of the villager group"),
+        required=False,
+    )  # fmt: skip
+    numbers = forms.CharField(
+        label=_("Household numbers"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Separate them with spaces, commas or new lines."),
+    )  # fmt: skip
+
+    def __init__(self, *args, village: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Region.objects.filter(
+            parent=village, level=Level.GROUP
+        ).order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        data["number_list"] = [
+            n for n in re.split(r"[\s,，、;；]+", data.get("numbers") or "") if n
+        ]
+        if not data.get("group") and not data["number_list"]:
+            raise forms.ValidationError(_("Choose a villager group or type household numbers."))
+        return data
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["visited_on", "kind", "findings", "hardship_suspected", "matter_to_raise"]
+        widgets = {
+            "visited_on": DateInput(),
+            "findings": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visited_on"].initial = timezone.localdate()
+        self.fields["hardship_suspected"].help_text = _(
+            "The village verifies it: an alert goes to the return-to-poverty queue."
+        )
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month"), required=False,
+                             widget=forms.TextInput(attrs={"type": "month"}))  # fmt: skip

@@ -1,0 +1,155 @@
+"""Grids (网格) of a village and their people (一长多员, DESIGN §1.3).
+
+A village is cut into grids of 30-50 households. Each grid has one chief (网格长),
+instructor (指导员), administrator (管理员) and supervisor (监督员), any number of
+informants (信息员) and party-member central household heads (党员中心户长): portal users or
+named people with a phone. A household belongs to one grid at most (GridHousehold).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grid.roles import GRID_READERS
+from households.models import Household
+from villages.models import Region
+from villages.scoping import ScopedQuerySet
+
+
+class GridRole(models.TextChoices):
+    CHIEF = "chief", _("Grid chief (网格长)")
+    INSTRUCTOR = "instructor", _("Instructor (指导员)")
+    ADMINISTRATOR = "administrator", _("Administrator (管理员)")
+    SUPERVISOR = "supervisor", _("Supervisor (监督员)")
+    INFORMANT = "informant", _("Informant (信息员)")
+    PARTY_HEAD = "party_head", _("Party-member central household head (党员中心户长)")
+
+
+#: roles a grid has one of
+SINGLE_ROLES = (GridRole.CHIEF, GridRole.INSTRUCTOR, GridRole.ADMINISTRATOR, GridRole.SUPERVISOR)
+
+
+class GridQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = GRID_READERS
+
+
+class Grid(models.Model):
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("grid"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = GridQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village__code", "name"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="grid_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} {self.name}"
+
+
+class GridMember(models.Model):
+    """A person of a grid in one role: a portal user, or a named person with a phone."""
+
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="members"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=GridRole.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("portal user"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=40)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["grid", "role", "name"]
+        verbose_name = _("grid member")
+        verbose_name_plural = _("grid members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "role"],
+                condition=models.Q(role__in=[r.value for r in SINGLE_ROLES]),
+                name="grid_one_of_each_single_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.name}"
+
+
+class GridHousehold(models.Model):
+    """A household's grid (one at most)."""
+
+    household = models.OneToOneField(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+",
+        primary_key=True,
+    )  # fmt: skip
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="households"
+    )
+
+    class Meta:
+        verbose_name = _("household of a grid")
+        verbose_name_plural = _("households of grids")
+
+    def __str__(self) -> str:
+        return f"{self.grid_id}: {self.household_id}"
+
+
+class VisitKind(models.TextChoices):
+    ROUTINE = "routine", _("Monthly visit (走访)")
+    SAFETY = "safety", _("Safety patrol (安全隐患排查)")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class VisitQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = GRID_READERS
+
+
+class Visit(models.Model):
+    """A grid worker's or cadre's visit to a household: every household is due one each
+    month (DESIGN §1.3)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    # the household's grid when it was visited (the coverage report counts by it)
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="visits",
+    )  # fmt: skip
+    visited_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=VisitKind.choices)
+    findings = models.TextField(_("findings"), max_length=1000)
+    hardship_suspected = models.BooleanField(_("hardship suspected"), default=False)
+    matter_to_raise = models.BooleanField(_("a matter to raise"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("visited by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["grid", "visited_on"], name="visit_grid_month"),
+            models.Index(fields=["household", "-visited_on"], name="visit_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_on}"

@@ -1,0 +1,29 @@
+"""The grid app's role sets (DESIGN §2, §1.3), declared in the portal registry so the staff
+pages can say what each role may do here."""
+
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import Role
+from villages.registry import portal
+
+#: who reads grids, their people and households in their region
+GRID_READERS = portal.declare_roles(
+    "grid",
+    "readers",
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("read the grids of their region, their people and households"),
+)
+#: who cuts the village into grids, names their people and assigns households
+GRID_KEEPERS = portal.declare_roles(
+    "grid",
+    "keepers",
+    {Role.VILLAGE_CADRE},
+    _("cut the village into grids, name their people and assign households"),
+)
+#: who visits households and records the visits (the village's cadres and grid workers)
+VISITORS = portal.declare_roles(
+    "grid",
+    "visitors",
+    {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("visit households and record the visits, safety patrols included"),
+)

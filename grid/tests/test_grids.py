@@ -1,0 +1,107 @@
+"""Grids and their people (issue 10, part 1): a cadre cuts the village into grids, names
+their people and puts households in, by villager group or by number; every reader of the
+village sees them; nobody outside it does."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from grid import services
+from grid.models import Grid, GridHousehold, GridRole
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grid(village):
+    return services.grid_create(village=village, name="第一网格")
+
+
+def test_one_chief_a_grid_and_any_number_of_informants(grid, village_cadre):
+    services.grid_member_add(grid=grid, role=GridRole.CHIEF, user=village_cadre)
+    with pytest.raises(ValidationError):
+        services.grid_member_add(grid=grid, role=GridRole.CHIEF, name="李四", phone="13800001111")
+    for name in ("王五", "赵六"):
+        services.grid_member_add(grid=grid, role=GridRole.INFORMANT, name=name, phone="13800002222")
+    assert grid.members.count() == 3
+    with pytest.raises(ValidationError):
+        services.grid_member_add(grid=grid, role=GridRole.INFORMANT, name="钱七", phone="123")
+
+
+def test_households_go_in_by_group_or_number_and_only_of_the_village(
+    grid, village, group, other_village
+):
+    in_group = [HouseholdFactory(village=village, group=group) for _ in range(3)]
+    loose = HouseholdFactory(village=village, number="0901")
+    assert services.households_assign(grid=grid, households=in_group) == 3
+    numbered = services.households_by_numbers(village, ["0901"])
+    assert services.households_assign(grid=grid, households=numbered) == 1
+    assert services.households_assign(grid=grid, households=in_group) == 0  # already there
+    with pytest.raises(ValidationError, match="9999"):
+        services.households_by_numbers(village, ["0901", "9999"])
+    with pytest.raises(ValidationError):
+        services.households_assign(grid=grid, households=[HouseholdFactory(village=other_village)])
+    second = services.grid_create(village=village, name="第二网格")
+    assert services.households_assign(grid=second, households=[loose]) == 1  # moved
+    assert GridHousehold.objects.get(household=loose).grid == second
+
+
+def test_a_cadre_builds_a_grid_on_its_pages(client, village, group, village_cadre):
+    households = [HouseholdFactory(village=village, group=group) for _ in range(4)]
+    ResidentFactory(household=households[0], relation="head", name="张三力")
+    client.force_login(village_cadre)
+    page = client.get(reverse("grid:list")).content.decode()
+    assert "4 户尚未划入网格" in page
+    response = client.post(reverse("grid:list"), {"village": village.pk, "name": "第一网格"})
+    grid = Grid.objects.get()
+    assert response["Location"] == reverse("grid:detail", args=[grid.pk])
+    client.post(reverse("grid:member_add", args=[grid.pk]),
+                {"role": "chief", "name": "王网格", "phone": "13900001234"})  # fmt: skip
+    client.post(reverse("grid:assign", args=[grid.pk]), {"group": group.pk})
+    page = client.get(reverse("grid:detail", args=[grid.pk])).content.decode()
+    assert "王网格" in page
+    assert 'href="tel:13900001234"' in page
+    assert "张三力" in page
+    assert GridHousehold.objects.filter(grid=grid).count() == 4
+    household_page = client.get(reverse("households:detail", args=[households[0].pk]))
+    assert "第一网格" in household_page.content.decode()
+
+
+def test_a_wrong_phone_is_said_and_nothing_is_added(client, grid, village_cadre):
+    client.force_login(village_cadre)
+    data = {"role": "informant", "name": "王五", "phone": "12"}
+    response = client.post(reverse("grid:member_add", args=[grid.pk]), data, follow=True)
+    assert "请输入11位手机号" in response.content.decode()
+    assert not grid.members.exists()
+
+
+def test_grids_are_read_in_scope_and_written_by_the_villages_cadres(
+    client, grid, grid_worker, township_officer, other_village_cadre
+):
+    client.force_login(grid_worker)
+    assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
+    assert client.post(reverse("grid:member_add", args=[grid.pk]),
+                       {"role": "informant", "name": "x"}).status_code == 403  # fmt: skip
+    client.force_login(township_officer)
+    assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
+    client.force_login(other_village_cadre)
+    assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 404
+
+
+def test_the_grid_pages_do_not_grow_with_the_households(
+    client, grid, village, village_cadre, django_assert_max_num_queries
+):
+    client.force_login(village_cadre)
+    for count in (3, 40):
+        households = [HouseholdFactory(village=village) for _ in range(count)]
+        for household in households:
+            ResidentFactory(household=household, relation="head")
+        services.households_assign(grid=grid, households=households)
+        services.grid_create(village=village, name=f"网格{count}")
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("grid:list")).status_code == 200

@@ -1,0 +1,209 @@
+"""The grid pages: a village's grids with their figures, and a grid's people and
+households (phone-first: a grid worker opens them on a visit). Scoped like every staff
+page: outside the user's region 404, inside without the right 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.charts import bar_chart
+from grid import selectors, services
+from grid.forms import AssignForm, GridForm, MemberForm, MonthForm, VisitForm
+from grid.models import Grid, GridHousehold, GridMember
+from grid.roles import GRID_KEEPERS, GRID_READERS, VISITORS
+from households.models import Household
+from villages.models import Level, Region
+from villages.scoping import has_role_at, require_role
+
+PAGE = 50
+
+
+def _keeper_villages(user) -> list[Region]:
+    return list(
+        Region.objects.visible_to(user, roles=GRID_KEEPERS)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def grid_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, GRID_READERS)
+    villages = _keeper_villages(request.user)
+    form = GridForm(request.POST or None, villages=villages) if villages else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                grid = services.grid_create(
+                    village=form.cleaned_data["village"], name=form.cleaned_data["name"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Grid created."))
+                return redirect("grid:detail", pk=grid.pk)
+    grids = (
+        Grid.objects.visible_to(request.user)
+        .select_related("village")
+        .annotate(
+            household_count=Count("households", distinct=True),
+            member_count=Count("members", distinct=True),
+        )
+        .order_by("village__code", "name")
+    )
+    page = Paginator(grids, PAGE).get_page(request.GET.get("page"))
+    unassigned = (
+        Household.objects.visible_to(request.user)
+        .filter(village__in=villages)
+        .exclude(pk__in=GridHousehold.objects.values("household_id"))
+        .count()
+        if villages
+        else None
+    )
+    return render(request, "grid/grid_list.html",
+                  {"page": page, "form": form, "unassigned": unassigned})  # fmt: skip
+
+
+def _grid_for(request: HttpRequest, pk: int, *, write: bool = False) -> Grid:
+    grid = get_object_or_404(Grid.objects.visible_to(request.user).select_related("village"),
+                             pk=pk)  # fmt: skip
+    if write and not has_role_at(request.user, GRID_KEEPERS, grid.village.code):
+        raise PermissionDenied
+    return grid
+
+
+@require_GET
+def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    grid = _grid_for(request, pk)
+    can_edit = has_role_at(request.user, GRID_KEEPERS, grid.village.code)
+    households = (
+        Household.objects.filter(pk__in=grid.households.values("household_id"))
+        .with_head()
+        .order_by("number")
+    )
+    page = Paginator(households, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grid/grid_detail.html",
+        {
+            "grid": grid,
+            "members": grid.members.select_related("user").order_by("role", "name"),
+            "page": page,
+            "can_edit": can_edit,
+            "member_form": MemberForm(village=grid.village) if can_edit else None,
+            "assign_form": AssignForm(village=grid.village) if can_edit else None,
+        },
+    )
+
+
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    grid = _grid_for(request, pk, write=True)
+    form = MemberForm(request.POST, village=grid.village)
+    if form.is_valid():
+        try:
+            services.grid_member_add(grid=grid, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Person added to the grid."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("grid:detail", pk=grid.pk)
+
+
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+    grid = _grid_for(request, pk, write=True)
+    services.grid_member_remove(member=get_object_or_404(GridMember, grid=grid, pk=member))
+    messages.success(request, _("Person removed from the grid."))
+    return redirect("grid:detail", pk=grid.pk)
+
+
+@require_POST
+def households_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    grid = _grid_for(request, pk, write=True)
+    form = AssignForm(request.POST, village=grid.village)
+    if form.is_valid():
+        try:
+            households = list(
+                Household.objects.filter(group=form.cleaned_data["group"])
+                if form.cleaned_data.get("group")
+                else []
+            ) + services.households_by_numbers(grid.village, form.cleaned_data["number_list"])
+            changed = services.households_assign(grid=grid, households=households)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(n)d households put into the grid.") % {"n": changed})
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("grid:detail", pk=grid.pk)
+
+
+@require_POST
+def household_remove(request: HttpRequest, pk: int, household: int) -> HttpResponse:
+    grid = _grid_for(request, pk, write=True)
+    services.households_unassign(grid=grid, households=Household.objects.filter(pk=household))
+    messages.success(request, _("Household taken out of the grid."))
+    return redirect("grid:detail", pk=grid.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def visit_new(request: HttpRequest, household: int) -> HttpResponse:
+    """The visit form, on a phone at the door (opened from the household or grid page)."""
+    found = get_object_or_404(
+        Household.objects.visible_to(request.user, roles=GRID_READERS).select_related("village"),
+        pk=household,
+    )
+    if not has_role_at(request.user, VISITORS, found.village.code):
+        raise PermissionDenied
+    form = VisitForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.visit_record(household=found, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect("households:detail", pk=found.pk)
+    return render(request, "grid/visit_form.html", {"form": form, "household": found})
+
+
+@require_GET
+def coverage(request: HttpRequest) -> HttpResponse:
+    """Visits per grid and month: households due, visited, overdue, with a chart."""
+    require_role(request.user, GRID_READERS)
+    today = timezone.localdate()
+    form = MonthForm(request.GET or None)
+    text = form.cleaned_data.get("month") if form.is_valid() else ""
+    year, month = (int(text[:4]), int(text[5:])) if text else (today.year, today.month)
+    grids = (
+        Grid.objects.visible_to(request.user)
+        .select_related("village")
+        .order_by("village__code", "name")
+    )
+    rows = selectors.coverage(grids, year, month, today)
+    chart = bar_chart(_("Households visited"), [(str(r.grid), r.visited) for r in rows],
+                      total=sum(r.due for r in rows))  # fmt: skip
+    return render(
+        request,
+        "grid/coverage.html",
+        {"rows": rows, "chart": chart, "form": form, "month": f"{year}-{month:02d}",
+         "totals": {"due": sum(r.due for r in rows), "visited": sum(r.visited for r in rows),
+                    "overdue": sum(r.overdue for r in rows)}},
+    )  # fmt: skip
