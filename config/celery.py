@@ -39,6 +39,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "monitoring.tasks.nightly_screening",
         "schedule": crontab(hour=2, minute=0),
     },
+    # residents' matters past their deadline: to the township, then the county
+    "grid-escalate-overdue": {
+        "task": "grid.tasks.escalate_overdue_task",
+        "schedule": 5 * 60,
+    },
     # feed and import files past UPLOAD_RETENTION_DAYS
     "uploads-purge": {
         "task": "monitoring.tasks.uploads_purge_task",

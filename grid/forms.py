@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.widgets import DateInput
-from grid.models import GridRole, Visit
+from grid.models import GridRole, Matter, MatterCategory, MatterLevel, Visit, VisitKind
 from villages.models import Level, Region, StaffAssignment
 
 
@@ -98,6 +98,8 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visited_on"].initial = timezone.localdate()
+        self.fields["kind"].initial = VisitKind.ROUTINE
+        self.fields["kind"].choices = VisitKind.choices  # no empty choice: most are routine
         self.fields["hardship_suspected"].help_text = _(
             "The village verifies it: an alert goes to the return-to-poverty queue."
         )
@@ -106,3 +108,31 @@ class VisitForm(forms.ModelForm):
 class MonthForm(forms.Form):
     month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month"), required=False,
                              widget=forms.TextInput(attrs={"type": "month"}))  # fmt: skip
+
+
+class MatterForm(forms.ModelForm):
+    class Meta:
+        model = Matter
+        fields = ["source", "category", "urgency", "title", "description", "notify_resident"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class MatterFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("open", _("Open")),
+            ("overdue", _("Overdue")),
+            ("resolved", _("Resolved")),
+            ("all", _("All")),
+        ],
+    )
+    level = forms.ChoiceField(
+        label=_("Handled at"), required=False, choices=[("", _("Any level")), *MatterLevel.choices]
+    )
+    category = forms.ChoiceField(
+        label=_("Kind of matter"),
+        required=False,
+        choices=[("", _("Any category")), *MatterCategory.choices],
+    )

@@ -153,3 +153,146 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.visited_on}"
+
+
+class MatterSource(models.TextChoices):
+    VISIT = "visit", _("A visit")
+    WALK_IN = "walk_in", _("Walk-in")
+    PHONE = "phone", _("Phone call")
+    WECHAT = "wechat", _("WeChat group")
+    FEEDBACK = "feedback", _("Public feedback")
+
+
+class MatterCategory(models.TextChoices):
+    PENSION = "pension", _("Proxy: pension certification")
+    INSURANCE = "insurance", _("Proxy: social-security and medical-insurance payments")
+    UTILITIES = "utilities", _("Proxy: utility bills")
+    CERTIFICATE = "certificate", _("Proxy: certificates")
+    PROBLEM = "problem", _("Problem report")
+    DISPUTE = "dispute", _("Dispute")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+
+
+PROXY_CATEGORIES = (
+    MatterCategory.PENSION, MatterCategory.INSURANCE, MatterCategory.UTILITIES,
+    MatterCategory.CERTIFICATE,
+)  # fmt: skip
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+    ROUTINE = "routine", _("Routine")
+
+
+class MatterLevel(models.TextChoices):
+    VILLAGE = "village", _("Village")
+    TOWNSHIP = "township", _("Township")
+    COUNTY = "county", _("County")
+
+
+class MatterQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = GRID_READERS
+
+    def open(self) -> MatterQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class Matter(models.Model):
+    """A resident's matter (诉求) or a proxy service (代办): handled in the village, or
+    escalated to the township and then the county when its deadline passes (by hand or by
+    the periodic task); each step is a MatterEvent."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    source = models.CharField(_("taken in from"), max_length=10, choices=MatterSource.choices)
+    category = models.CharField(_("kind of matter"), max_length=16, choices=MatterCategory.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    title = models.CharField(_("matter"), max_length=100)
+    description = models.TextField(_("details"), max_length=2000, blank=True)
+    notify_resident = models.BooleanField(_("the resident asked to be told"), default=False)
+    level = models.CharField(
+        _("handled at"), max_length=10, choices=MatterLevel.choices, default=MatterLevel.VILLAGE
+    )
+    due_at = models.DateTimeField(_("due"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    reply = models.TextField(_("reply"), max_length=1000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("taken in by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("taken in at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_on_time = models.BooleanField(_("resolved on time"), null=True, blank=True)
+
+    objects = MatterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at"]
+        verbose_name = _("matter")
+        verbose_name_plural = _("matters")
+        indexes = [
+            # the periodic task's question: open matters past their deadline
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="matter_open_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.category in PROXY_CATEGORIES
+
+
+MATTER_STEPS = {
+    "created": _("taken in"),
+    "assigned": _("assigned"),
+    "escalated": _("sent up by hand"),
+    "escalated_overdue": _("sent up: the deadline passed"),
+    "resolved": _("resolved"),
+}
+
+
+class MatterEvent(models.Model):
+    matter = models.ForeignKey(
+        Matter, verbose_name=_("matter"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("step"), max_length=16)
+    level = models.CharField(_("handled at"), max_length=10, choices=MatterLevel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(_("at"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("matter step")
+        verbose_name_plural = _("matter steps")
+
+    def __str__(self) -> str:
+        return f"{self.matter_id} {self.action}"
+
+    @property
+    def step(self) -> str:
+        return str(MATTER_STEPS.get(self.action, self.action))

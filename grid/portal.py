@@ -3,11 +3,14 @@ menu entry and its panel on the staff household page (the household's grid and p
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grid.models import GridHousehold, Visit
+from grid import services
+from grid.models import PROXY_CATEGORIES, GridHousehold, Matter, Visit
 from grid.roles import GRID_READERS, VISITORS
-from villages.registry import MenuEntry, Panel, portal
+from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
 
@@ -19,9 +22,36 @@ def household_panel(request, household) -> dict:
         "grid": grid,
         "members": list(grid.members.order_by("role", "name")) if grid else [],
         "visits": list(Visit.objects.filter(household=household).select_related("recorded_by")[:5]),
+        "matters": list(Matter.objects.filter(household=household).order_by("-created_at")[:5]),
         "can_visit": has_role_at(request.user, VISITORS, household.village.code),
         "household": household,
     }
+
+
+def public_replies(request, household) -> dict | None:
+    """The replies to the family's matters it asked to be told about (the latest five)."""
+    replies = list(
+        Matter.objects.filter(household_id=household.pk, notify_resident=True,
+                              resolved_at__isnull=False)
+        .only("title", "reply", "resolved_at")
+        .order_by("-resolved_at")[:5]
+    )  # fmt: skip
+    return {"replies": replies}
+
+
+def home_panel(request, region) -> dict:
+    """Matters of the area: open, overdue, and this year's proxy services done (on time)."""
+    matters = Matter.objects.visible_to(request.user)
+    if region is not None:
+        matters = matters.filter(village__code__startswith=region.code)
+    now = timezone.now()
+    proxy = Q(category__in=PROXY_CATEGORIES, resolved_at__year=timezone.localdate().year)
+    return matters.aggregate(
+        open=Count("pk", filter=Q(resolved_at__isnull=True)),
+        overdue=Count("pk", filter=Q(resolved_at__isnull=True, due_at__lt=now)),
+        proxy_done=Count("pk", filter=proxy),
+        proxy_on_time=Count("pk", filter=proxy & Q(resolved_on_time=True)),
+    )  # one query on every home page
 
 
 def register() -> None:
@@ -35,6 +65,25 @@ def register() -> None:
             active_for=("grid:detail",),
         )
     )
+    portal.add_menu(
+        MenuEntry(
+            key="matters",
+            label=_("Matters"),
+            url_name="grid:matters",
+            roles=GRID_READERS,
+            order=36,
+            active_for=("grid:matter", "grid:matter_new"),
+        )
+    )
+    portal.add_home_panel(
+        Panel(
+            key="grid_matters",
+            template="grid/_home_panel.html",
+            context=home_panel,
+            roles=GRID_READERS,
+            order=30,
+        )
+    )
     portal.add_household_panel(
         Panel(
             key="grid_household",
@@ -42,5 +91,15 @@ def register() -> None:
             context=household_panel,
             roles=GRID_READERS,
             order=25,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="replies",
+            title=_("Replies to the family's requests"),
+            template="grid/_public_replies.html",
+            context=public_replies,
+            order=20,
+            version=lambda household: services.public_version(household.village_id),
         )
     )

@@ -27,3 +27,16 @@ VISITORS = portal.declare_roles(
     {Role.VILLAGE_CADRE, Role.GRID_WORKER},
     _("visit households and record the visits, safety patrols included"),
 )
+#: who takes residents' matters in and handles them in the village
+MATTER_TAKERS = portal.declare_roles(
+    "grid",
+    "matters",
+    {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("take in residents' matters and proxy services"),
+)
+#: who handles a matter at each level (resolve, assign, send it up)
+MATTER_HANDLERS = {
+    "village": frozenset({Role.VILLAGE_CADRE}),
+    "township": frozenset({Role.TOWNSHIP_OFFICER}),
+    "county": frozenset({Role.COUNTY_OFFICER}),
+}

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grid.models import SINGLE_ROLES, Grid, GridHousehold, GridMember, Visit
+from grid.models import (
+    SINGLE_ROLES,
+    Grid,
+    GridHousehold,
+    GridMember,
+    Matter,
+    MatterEvent,
+    MatterLevel,
+    Visit,
+)
 from households.models import Household
 from households.phones import clean_phone
 from villages.models import Level, Region
@@ -122,3 +135,120 @@ def visit_record(
         if hardship_suspected:
             portal.announce(HARDSHIP_SUSPECTED, household=household, user=user, note=findings)
     return visit
+
+
+# --- Matters (诉求) and proxy services (代办) ---------------------------------------------
+
+NEXT_LEVEL = {MatterLevel.VILLAGE: MatterLevel.TOWNSHIP, MatterLevel.TOWNSHIP: MatterLevel.COUNTY}
+
+
+def _deadline(urgency: str, start: datetime.datetime) -> datetime.datetime:
+    return start + datetime.timedelta(hours=settings.GRID_MATTER_HOURS[urgency])
+
+
+def _log(matter: Matter, action: str, user=None, note: str = "") -> None:
+    MatterEvent.objects.create(matter=matter, action=action, level=matter.level, user=user,
+                               at=timezone.now(), note=note[:500])  # fmt: skip
+
+
+def matter_create(
+    *,
+    village: Region,
+    user,
+    source: str,
+    category: str,
+    urgency: str,
+    title: str,
+    description: str = "",
+    household: Household | None = None,
+    visit: Visit | None = None,
+    notify_resident: bool = False,
+) -> Matter:
+    """Take a matter in: handled in the village first, due by its urgency's hours."""
+    if household is not None and household.village_id != village.pk:
+        raise ValidationError(_("The household belongs to another village."))
+    if not title.strip():
+        raise ValidationError({"title": _("Say what the matter is.")})
+    now = timezone.now()
+    with transaction.atomic():
+        matter = Matter.objects.create(
+            village=village, household=household, visit=visit, source=source,
+            category=category, urgency=urgency, title=title.strip(),
+            description=description.strip(), notify_resident=notify_resident,
+            due_at=_deadline(urgency, now), created_by=user, created_at=now,
+        )  # fmt: skip
+        _log(matter, "created", user)
+    return matter
+
+
+def matter_assign(*, matter: Matter, user, to) -> Matter:
+    with transaction.atomic():
+        Matter.objects.filter(pk=matter.pk).update(assigned_to=to)
+        matter.assigned_to = to
+        _log(matter, "assigned", user, note=to.get_full_name() or to.username)
+    return matter
+
+
+def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
+    """One level up (village → township → county), with a new deadline from now. The
+    update is conditional on the level it was read at: a hand and the task escalating at
+    once move it one level, not two."""
+    if matter.resolved_at is not None:
+        raise ValidationError(_("The matter is resolved."))
+    target = NEXT_LEVEL.get(MatterLevel(matter.level))
+    if target is None:
+        raise ValidationError(_("The county is the last level."))
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Matter.objects.filter(pk=matter.pk, level=matter.level,
+                                      resolved_at__isnull=True).update(
+            level=target, due_at=_deadline(matter.urgency, now), assigned_to=None
+        )  # fmt: skip
+        if not moved:
+            raise ValidationError(_("The matter has moved on meanwhile."))
+        matter.refresh_from_db()
+        _log(matter, "escalated" if user else "escalated_overdue", user, note)
+    return matter
+
+
+def public_version(village_id: int) -> str:
+    """The version of what the village's public household pages show of matters (the
+    replies): changed after each resolution, after its commit."""
+    return str(cache.get_or_set(f"grid-public:{village_id}", time.time_ns, timeout=None))
+
+
+def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
+    """Resolve with a reply (the resident reads it on the household page if they asked)."""
+    reply = reply.strip()
+    if not reply:
+        raise ValidationError({"reply": _("Write the reply to the resident.")})
+    now = timezone.now()
+    with transaction.atomic():
+        done = Matter.objects.filter(pk=matter.pk, resolved_at__isnull=True).update(
+            reply=reply, resolved_at=now, resolved_on_time=now <= matter.due_at
+        )
+        if not done:
+            raise ValidationError(_("The matter is resolved already."))
+        matter.refresh_from_db()
+        _log(matter, "resolved", user, reply)
+        transaction.on_commit(lambda: cache.set(f"grid-public:{matter.village_id}",
+                                                time.time_ns(), timeout=None))  # fmt: skip
+    return matter
+
+
+def escalate_overdue(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Every open matter past its deadline one level up (the periodic task and
+    `manage.py escalate_overdue`). Run again at once, it finds nothing more: each
+    escalated matter has a new deadline."""
+    now = now or timezone.now()
+    counts = {MatterLevel.TOWNSHIP: 0, MatterLevel.COUNTY: 0}
+    late = Matter.objects.open().filter(
+        due_at__lt=now, level__in=[MatterLevel.VILLAGE, MatterLevel.TOWNSHIP]
+    )
+    for matter in late.order_by("due_at"):
+        try:
+            matter = matter_escalate(matter=matter, note=_("The deadline passed."))
+        except ValidationError:
+            continue  # resolved or moved by hand meanwhile
+        counts[MatterLevel(matter.level)] += 1
+    return {"to_township": counts[MatterLevel.TOWNSHIP], "to_county": counts[MatterLevel.COUNTY]}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grid import views
+from grid import views, views_matters
 
 app_name = "grid"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("grids/", views.grid_list, name="list"),
     path("grids/coverage/", views.coverage, name="coverage"),
     path("grids/visits/<int:household>/new/", views.visit_new, name="visit_new"),
+    path("matters/", views_matters.matter_list, name="matters"),
+    path("matters/households/<int:household>/new/", views_matters.matter_new, name="matter_new"),
+    path("matters/<int:pk>/", views_matters.matter_detail, name="matter"),
+    path("matters/<int:pk>/action/", views_matters.matter_action, name="matter_action"),
     path("grids/<int:pk>/", views.grid_detail, name="detail"),
     path("grids/<int:pk>/members/", views.member_add, name="member_add"),
     path("grids/<int:pk>/members/<int:member>/remove/", views.member_remove, name="member_remove"),

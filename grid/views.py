@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -175,11 +176,13 @@ def visit_new(request: HttpRequest, household: int) -> HttpResponse:
     form = VisitForm(request.POST or None)
     if form.is_valid():
         try:
-            services.visit_record(household=found, user=request.user, **form.cleaned_data)
+            visit = services.visit_record(household=found, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Visit recorded."))
+            if visit.matter_to_raise:  # on to the matter it raised
+                return redirect(f"{reverse('grid:matter_new', args=[found.pk])}?visit={visit.pk}")
             return redirect("households:detail", pk=found.pk)
     return render(request, "grid/visit_form.html", {"form": form, "household": found})
 

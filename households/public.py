@@ -42,6 +42,7 @@ PAGE_SECONDS = 600  # a kept page lives this long at most (its key changes with 
 # the page's parts in order; a part no app has registered yet shows as a marked slot
 SLOTS = [
     ("points", _("Moral points and honours")),
+    ("replies", _("Replies to the family's requests")),
     ("notices", _("Notices and village rules")),
     ("produce", _("Produce for sale")),
     ("voice", _("Voice of the people")),

@@ -41,7 +41,7 @@ class PointRule(models.Model):
     village = models.ForeignKey(
         Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    category = models.CharField(_("points category"), max_length=16, choices=Category.choices)
     name = models.CharField(_("rule"), max_length=80)
     # the points an entry of this rule gives: positive, a deduction's taken off
     points = models.PositiveSmallIntegerField(

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from grid.services import grid_create, grid_member_add
+from grid.services import grid_create, grid_member_add, matter_create
 from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
@@ -135,6 +135,11 @@ MATRIX = [
     ("/grids/{grid}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
     ("/grids/coverage/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("/grids/visits/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
+    # matters: taken in by the village's cadres and grid workers, handled at their level
+    ("/matters/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/matters/households/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
+    ("/matters/{matter}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
+    ("POST /matters/{matter}/action/?action=escalate", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/?role=informant&name=王五", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/{grid_member}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/households/?numbers=0001", [LOGIN, 302, 404, 403, 403, 403, 404]),
@@ -198,7 +203,10 @@ def objects(
     good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
     grid = grid_create(village=village, name="第一网格")
     grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
+    matter = matter_create(village=village, user=village_cadre, source="walk_in",
+                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
     return {
+        "matter": matter.pk,
         "grid": grid.pk,
         "grid_member": grid_member.pk,
         "good": good.pk,

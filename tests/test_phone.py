@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from grid.services import grid_create, grid_member_add, households_assign
+from grid.services import grid_create, grid_member_add, households_assign, matter_create
 from households.exports import export_run, export_submit
 from monitoring.services import alert_raise
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
@@ -76,6 +76,10 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     grid = grid_create(village=village, name="第一网格")
     grid_member_add(grid=grid, role="party_head", name="欧阳党员中心户长", phone="13912345678")
     households_assign(grid=grid, households=[household])
+    matter = matter_create(
+        village=village, user=cadre, source="visit", category="pension", urgency="urgent",
+        title="养老金资格认证", household=household,
+    )  # fmt: skip
     export_run(job_id=job.pk)
     pages = {
         "home": "/",
@@ -102,6 +106,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "grid": f"/grids/{grid.pk}/",
         "coverage": "/grids/coverage/",
         "visit": f"/grids/visits/{household.pk}/new/",
+        "matters": "/matters/",
+        "matter-new": f"/matters/households/{household.pk}/new/",
+        "matter": f"/matters/{matter.pk}/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -114,9 +121,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    # home, households, residents, import, grids, moral points, co-op, alerts, monitored
-    # households, access log
-    assert labels.count() == 10
+    # home, households, residents, import, grids, matters, moral points, co-op, alerts,
+    # monitored households, access log
+    assert labels.count() == 11
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

@@ -271,3 +271,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Grid governance (issue 10) ------------------------------------------------------
+# Hours a residents' matter has at each level (village, then township, then county)
+# before the periodic task escalates it, by urgency.
+GRID_MATTER_HOURS = {
+    "urgent": env.int("GRID_MATTER_HOURS_URGENT", default=6),
+    "normal": env.int("GRID_MATTER_HOURS_NORMAL", default=24),
+    "routine": env.int("GRID_MATTER_HOURS_ROUTINE", default=72),
+}

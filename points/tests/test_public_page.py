@@ -56,8 +56,8 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
                           awarded_by=village_cadre)  # fmt: skip
     # the household with its village's public information (1), then the points part:
     # totals, members, honours, the entries' count and page, the place on the
-    # leaderboard (2): 8
-    with django_assert_num_queries(8):
+    # leaderboard (2), and the replies to the family's requests (1): 9
+    with django_assert_num_queries(9):
         response = _public(client, household)
     assert response.status_code == 200
     assert "★★★★" in response.content.decode()

@@ -8,10 +8,12 @@ group's households in, through grid.services.
 
 from __future__ import annotations
 
+import datetime
 import random
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from grid import services
 from grid.models import Grid, GridRole
@@ -19,6 +21,18 @@ from households.models import Household
 from villages.models import Level, Region, Role, StaffAssignment
 
 SURNAMES = "王李张刘陈杨黄赵吴周"
+FINDINGS = [
+    "家中一切正常",
+    "老人身体尚可，叮嘱按时服药",
+    "房屋屋顶有渗水，已提醒修缮",
+    "外出务工人员已返乡",
+]
+MATTERS = [
+    ("pension", "normal", "养老金资格认证代办"),
+    ("insurance", "routine", "代缴明年城乡居民医保"),
+    ("infrastructure", "urgent", "村道路灯损坏"),
+    ("dispute", "normal", "邻里排水纠纷"),
+]
 
 
 class Command(BaseCommand):
@@ -62,4 +76,26 @@ class Command(BaseCommand):
                         grid=grid, households=Household.objects.filter(group=group)
                     )
                     grids += 1
+            if worker is not None:
+                self._visits_and_matters(worker, rng)
         self.stdout.write(f"grids: {grids} in {len(cadres)} villages")
+
+    def _visits_and_matters(self, worker: StaffAssignment, rng: random.Random) -> None:
+        """A month and a half of the demo grid worker's visits in their village, and a few
+        matters they raised."""
+        today = timezone.localdate()
+        households = list(Household.objects.filter(village=worker.region).order_by("number"))
+        for household in households:
+            for days_ago in (rng.randint(0, today.day - 1), rng.randint(today.day, today.day + 27)):
+                if rng.random() < 0.7:
+                    services.visit_record(
+                        household=household, user=worker.user,
+                        visited_on=today - datetime.timedelta(days=days_ago), kind="routine",
+                        findings=rng.choice(FINDINGS),
+                    )  # fmt: skip
+        for household, (category, urgency, title) in zip(rng.sample(households, 4), MATTERS,
+                                                         strict=False):  # fmt: skip
+            services.matter_create(
+                village=worker.region, household=household, user=worker.user, source="visit",
+                category=category, urgency=urgency, title=title, notify_resident=True,
+            )  # fmt: skip

@@ -1,0 +1,154 @@
+"""Residents' matters (诉求) and proxy services (代办): the queue (a village's, and the
+township's and county's across their villages, with filters and export), taking a
+matter in, and its page with the steps this user may take at its current level."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.xlsx import workbook_bytes, xlsx_response
+from grid import services
+from grid.forms import MatterFilterForm, MatterForm
+from grid.models import Matter, Visit
+from grid.roles import GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS
+from households.models import Household
+from villages.models import StaffAssignment
+from villages.scoping import has_role_at, require_role
+
+PAGE = 50
+
+
+def _filtered(request: HttpRequest):
+    qs = Matter.objects.visible_to(request.user).select_related("village", "household",
+                                                                "assigned_to")  # fmt: skip
+    form = MatterFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status") or "open"
+    if status == "open":
+        qs = qs.open()
+    elif status == "overdue":
+        qs = qs.open().filter(due_at__lt=timezone.now())
+    elif status == "resolved":
+        qs = qs.filter(resolved_at__isnull=False)
+    if data.get("level"):
+        qs = qs.filter(level=data["level"])
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    return form, qs.order_by("resolved_at", "due_at", "pk")
+
+
+@require_GET
+def matter_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, GRID_READERS)
+    form, qs = _filtered(request)
+    if request.GET.get("format") == "xlsx":
+        content = workbook_bytes(
+            [_("Village"), _("Household number"), _("Matter"), _("Kind of matter"), _("Urgency"),
+             _("Handled at"), _("Due"), _("Resolved at")],
+            ([m.village.name, m.household.number if m.household else "", m.title,
+              m.get_category_display(), m.get_urgency_display(), m.get_level_display(),
+              timezone.localtime(m.due_at).strftime("%Y-%m-%d %H:%M"),
+              timezone.localtime(m.resolved_at).strftime("%Y-%m-%d %H:%M")
+              if m.resolved_at else ""] for m in qs.iterator()),
+            title=_("Matters"),
+            widths={0: 14, 2: 30, 3: 20},
+        )  # fmt: skip
+        return xlsx_response(content, f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx")
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    return render(request, "grid/matter_list.html",
+                  {"form": form, "page": page, "now": timezone.now()})  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def matter_new(request: HttpRequest, household: int) -> HttpResponse:
+    """Take a matter in for a household (from its page, or after a visit that raised it)."""
+    found = get_object_or_404(
+        Household.objects.visible_to(request.user, roles=GRID_READERS).select_related("village"),
+        pk=household,
+    )
+    if not has_role_at(request.user, MATTER_TAKERS, found.village.code):
+        raise PermissionDenied
+    visit = Visit.objects.filter(pk=request.GET.get("visit") or 0, household=found).first()
+    form = MatterForm(request.POST or None,
+                      initial={"source": "visit" if visit else "walk_in"})  # fmt: skip
+    if form.is_valid():
+        try:
+            matter = services.matter_create(village=found.village, household=found, visit=visit,
+                                            user=request.user, **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Matter taken in."))
+            return redirect("grid:matter", pk=matter.pk)
+    return render(request, "grid/matter_form.html", {"form": form, "household": found})
+
+
+def _matter_for(request: HttpRequest, pk: int) -> Matter:
+    return get_object_or_404(
+        Matter.objects.visible_to(request.user).select_related("village", "household"), pk=pk
+    )
+
+
+def _may_handle(user, matter: Matter) -> bool:
+    return matter.resolved_at is None and has_role_at(
+        user, MATTER_HANDLERS[matter.level], matter.village.code
+    )
+
+
+@require_GET
+def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = _matter_for(request, pk)
+    may_handle = _may_handle(request.user, matter)
+    people = []
+    if may_handle:
+        people = list(
+            get_user_model()
+            .objects.filter(
+                pk__in=StaffAssignment.objects.filter(
+                    region__code__in=[matter.village.code[:n] for n in (6, 9, 12)]
+                ).values("user"),
+                is_active=True,
+            )
+            .order_by("username")
+        )  # the people of the village, its township and county
+    return render(
+        request,
+        "grid/matter_detail.html",
+        {"matter": matter, "events": matter.events.select_related("user"),
+         "may_handle": may_handle, "people": people, "now": timezone.now()},
+    )  # fmt: skip
+
+
+@require_POST
+def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = _matter_for(request, pk)
+    if not _may_handle(request.user, matter):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    try:
+        if action == "resolve":
+            services.matter_resolve(matter=matter, user=request.user,
+                                    reply=request.POST.get("reply", ""))  # fmt: skip
+            messages.success(request, _("Matter resolved."))
+        elif action == "escalate":
+            services.matter_escalate(matter=matter, user=request.user,
+                                     note=request.POST.get("note", ""))  # fmt: skip
+            messages.success(request, _("Matter sent up a level."))
+        elif action == "assign":
+            to = get_object_or_404(get_user_model(), pk=request.POST.get("user") or 0)
+            services.matter_assign(matter=matter, user=request.user, to=to)
+            messages.success(request, _("Matter assigned."))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("grid:matter", pk=matter.pk)
