@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.widgets import DateInput
-from grid.models import GridRole, Matter, MatterCategory, MatterLevel, Visit, VisitKind
+from grid.models import (
+    GridRole,
+    Hazard,
+    Matter,
+    MatterCategory,
+    MatterLevel,
+    Visit,
+    VisitKind,
+)
+from grid.roles import GRID_READERS
 from villages.models import Level, Region, StaffAssignment
 
 
@@ -136,3 +145,28 @@ class MatterFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any category")), *MatterCategory.choices],
     )
+    village = forms.ModelChoiceField(
+        queryset=Region.objects.none(), label=_("Village"), required=False,
+        empty_label=_("All villages"),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = Region.objects.visible_to(user, roles=GRID_READERS).filter(level=Level.VILLAGE)
+        if villages.count() > 1:
+            self.fields["village"].queryset = villages.order_by("code")
+        else:
+            del self.fields["village"]
+
+
+class HazardForm(forms.ModelForm):
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("Location and camera data are removed from photos before they are stored."),
+    )
+
+    class Meta:
+        model = Hazard
+        fields = ["kind", "description", "deadline"]
+        widgets = {"deadline": DateInput()}

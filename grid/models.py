@@ -8,6 +8,8 @@ named people with a phone. A household belongs to one grid at most (GridHousehol
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -276,7 +278,7 @@ class MatterEvent(models.Model):
     matter = models.ForeignKey(
         Matter, verbose_name=_("matter"), on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(_("step"), max_length=16)
+    action = models.CharField(_("step"), max_length=20)
     level = models.CharField(_("handled at"), max_length=10, choices=MatterLevel.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True,
@@ -296,3 +298,62 @@ class MatterEvent(models.Model):
     @property
     def step(self) -> str:
         return str(MATTER_STEPS.get(self.action, self.action))
+
+
+class HazardKind(models.TextChoices):
+    FIRE = "fire", _("Fire")
+    HOUSING = "housing", _("Housing")
+    ELECTRICITY = "electricity", _("Electricity")
+    GAS = "gas", _("Gas")
+    WATER = "water", _("Water")
+    GEOLOGICAL = "geological", _("Geological")
+    ROAD = "road", _("Road")
+
+
+def hazard_path(instance, filename: str) -> str:
+    return f"hazards/{instance.household_id}/{secrets.token_hex(16)}.jpg"
+
+
+class HazardQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = GRID_READERS
+
+    def open(self) -> HazardQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class Hazard(models.Model):
+    """A hazard found on a safety patrol (安全隐患排查): its photo (EXIF stripped, stored
+    outside the web root like the registry's documents), a deadline to put it right, and
+    its closure with a note."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="hazards"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="hazards",
+    )  # fmt: skip
+    kind = models.CharField(_("hazard"), max_length=12, choices=HazardKind.choices)
+    description = models.CharField(_("what was found"), max_length=300)
+    photo = models.FileField(_("photo"), upload_to=hazard_path, blank=True)
+    deadline = models.DateField(_("put right by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    closing_note = models.CharField(_("how it was put right"), max_length=300, blank=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"

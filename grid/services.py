@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,13 +19,16 @@ from grid.models import (
     Grid,
     GridHousehold,
     GridMember,
+    Hazard,
     Matter,
     MatterEvent,
     MatterLevel,
     Visit,
+    VisitKind,
 )
 from households.models import Household
 from households.phones import clean_phone
+from households.services import MAX_DOCUMENT_BYTES, strip_metadata
 from villages.models import Level, Region
 from villages.registry import portal
 
@@ -252,3 +256,39 @@ def escalate_overdue(now: datetime.datetime | None = None) -> dict[str, int]:
             continue  # resolved or moved by hand meanwhile
         counts[MatterLevel(matter.level)] += 1
     return {"to_township": counts[MatterLevel.TOWNSHIP], "to_county": counts[MatterLevel.COUNTY]}
+
+
+# --- Safety patrols (安全隐患排查) --------------------------------------------------------
+
+
+def hazard_record(
+    *, visit: Visit, kind: str, description: str, deadline: datetime.date, photo=None
+) -> Hazard:
+    """A hazard found on a safety patrol; its photo re-encoded without EXIF, GPS, XMP or
+    comment (households.services.strip_metadata, as the registry's documents)."""
+    if visit.kind != VisitKind.SAFETY:
+        raise ValidationError(_("Hazards are recorded on a safety patrol."))
+    if deadline < visit.visited_on:
+        raise ValidationError({"deadline": _("The deadline is before the patrol.")})
+    hazard = Hazard(visit=visit, household=visit.household, grid=visit.grid, kind=kind,
+                    description=description.strip(), deadline=deadline)  # fmt: skip
+    if photo is not None:
+        if photo.size > MAX_DOCUMENT_BYTES:
+            raise ValidationError(_("The photo is larger than 8 MB."))
+        hazard.photo.save("photo.jpg", ContentFile(strip_metadata(photo.read())), save=False)
+    hazard.full_clean()
+    hazard.save()
+    return hazard
+
+
+def hazard_close(*, hazard: Hazard, user, note: str) -> Hazard:
+    note = note.strip()
+    if not note:
+        raise ValidationError({"closing_note": _("Say how it was put right.")})
+    done = Hazard.objects.filter(pk=hazard.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), closed_by=user, closing_note=note[:300]
+    )
+    if not done:
+        raise ValidationError(_("The hazard is closed already."))
+    hazard.refresh_from_db()
+    return hazard

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.charts import bar_chart
 from grid import selectors, services
-from grid.forms import AssignForm, GridForm, MemberForm, MonthForm, VisitForm
-from grid.models import Grid, GridHousehold, GridMember
+from grid.forms import AssignForm, GridForm, HazardForm, MemberForm, MonthForm, VisitForm
+from grid.models import Grid, GridHousehold, GridMember, Hazard, Visit, VisitKind
 from grid.roles import GRID_KEEPERS, GRID_READERS, VISITORS
 from households.models import Household
 from villages.models import Level, Region
@@ -103,6 +103,9 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "member_form": MemberForm(village=grid.village) if can_edit else None,
             "assign_form": AssignForm(village=grid.village) if can_edit else None,
+            "hazards": grid.hazards.filter(closed_at__isnull=True).select_related("household"),
+            "can_visit": has_role_at(request.user, VISITORS, grid.village.code),
+            "today": timezone.localdate(),
         },
     )
 
@@ -181,6 +184,8 @@ def visit_new(request: HttpRequest, household: int) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Visit recorded."))
+            if visit.kind == VisitKind.SAFETY:  # on to the hazards it found
+                return redirect("grid:hazard_new", visit=visit.pk)
             if visit.matter_to_raise:  # on to the matter it raised
                 return redirect(f"{reverse('grid:matter_new', args=[found.pk])}?visit={visit.pk}")
             return redirect("households:detail", pk=found.pk)
@@ -210,3 +215,60 @@ def coverage(request: HttpRequest) -> HttpResponse:
          "totals": {"due": sum(r.due for r in rows), "visited": sum(r.visited for r in rows),
                     "overdue": sum(r.overdue for r in rows)}},
     )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def hazard_new(request: HttpRequest, visit: int) -> HttpResponse:
+    """Hazards of a safety patrol, one at a time, each with its photo and deadline."""
+    found = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("household__village"), pk=visit
+    )
+    if not has_role_at(request.user, VISITORS, found.household.village.code):
+        raise PermissionDenied
+    form = HazardForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            services.hazard_record(visit=found, photo=form.cleaned_data.pop("photo"),
+                                   **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Hazard recorded. Add another, or finish."))
+            return redirect("grid:hazard_new", visit=found.pk)
+    return render(request, "grid/hazard_form.html",
+                  {"form": form, "visit": found, "hazards": found.hazards.all()})  # fmt: skip
+
+
+def _hazard_for(request: HttpRequest, pk: int) -> Hazard:
+    return get_object_or_404(
+        Hazard.objects.visible_to(request.user).select_related("household__village"), pk=pk
+    )
+
+
+@require_GET
+def hazard_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = _hazard_for(request, pk)
+    if not hazard.photo:
+        raise Http404
+    try:
+        with hazard.photo.open("rb") as handle:
+            photo = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    return HttpResponse(photo, content_type="image/jpeg")
+
+
+@require_POST
+def hazard_close(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = _hazard_for(request, pk)
+    if not has_role_at(request.user, VISITORS, hazard.household.village.code):
+        raise PermissionDenied
+    try:
+        services.hazard_close(hazard=hazard, user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Hazard closed."))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/grids/") else "grid:list")

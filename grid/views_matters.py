@@ -29,7 +29,7 @@ PAGE = 50
 def _filtered(request: HttpRequest):
     qs = Matter.objects.visible_to(request.user).select_related("village", "household",
                                                                 "assigned_to")  # fmt: skip
-    form = MatterFilterForm(request.GET or None)
+    form = MatterFilterForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") or "open"
     if status == "open":
@@ -42,6 +42,8 @@ def _filtered(request: HttpRequest):
         qs = qs.filter(level=data["level"])
     if data.get("category"):
         qs = qs.filter(category=data["category"])
+    if data.get("village"):
+        qs = qs.filter(village=data["village"])
     return form, qs.order_by("resolved_at", "due_at", "pk")
 
 

@@ -110,3 +110,18 @@ def test_matter_pages_do_not_grow_with_the_matters(
     with django_assert_max_num_queries(12):
         assert client.get(reverse("grid:matter", args=[matter.pk])).status_code == 200
     assert matter.level == MatterLevel.VILLAGE
+
+
+def test_the_township_filters_its_villages_matters(
+    client, village, sibling_village, village_cadre, township_officer
+):
+    for where, title in ((village, "渡头村的诉求"), (sibling_village, "邻村的诉求")):
+        services.matter_create(village=where, user=village_cadre, source="phone",
+                               category="problem", urgency="normal", title=title)  # fmt: skip
+    client.force_login(township_officer)
+    everything = client.get(reverse("grid:matters")).content.decode()
+    assert "渡头村的诉求" in everything
+    assert "邻村的诉求" in everything
+    one = client.get(reverse("grid:matters"), {"village": sibling_village.pk}).content.decode()
+    assert "邻村的诉求" in one
+    assert "渡头村的诉求" not in one

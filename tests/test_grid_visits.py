@@ -97,3 +97,21 @@ def test_visits_are_the_villages_cadres_and_grid_workers(
     assert client.get(url).status_code == 403
     client.force_login(other_village_cadre)
     assert client.get(url).status_code == 404
+
+
+def test_the_coverage_and_visit_pages_do_not_grow_with_grids_and_visits(
+    client, village, village_cadre, django_assert_max_num_queries
+):
+    client.force_login(village_cadre)
+    household = HouseholdFactory(village=village)
+    for count in (2, 15):
+        for n in range(count):
+            grid = services.grid_create(village=village, name=f"网格{count}-{n}")
+            homes = [HouseholdFactory(village=village) for _ in range(3)]
+            services.households_assign(grid=grid, households=homes)
+            for home in homes:
+                _visit(home, village_cadre, datetime.date(2026, 11, 2))
+        with django_assert_max_num_queries(10):
+            assert client.get(reverse("grid:coverage")).status_code == 200
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("grid:visit_new", args=[household.pk])).status_code == 200

@@ -14,7 +14,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from grid.services import grid_create, grid_member_add, matter_create
+from grid.services import (
+    grid_create,
+    grid_member_add,
+    hazard_record,
+    matter_create,
+    visit_record,
+)
 from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload
@@ -135,6 +141,9 @@ MATRIX = [
     ("/grids/{grid}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
     ("/grids/coverage/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("/grids/visits/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
+    ("/grids/patrols/{patrol}/hazards/", [LOGIN, 200, 404, 403, 403, 200, 404]),
+    ("/grids/hazards/{hazard}/photo.jpg", [LOGIN, 200, 404, 200, 200, 200, 404]),
+    ("POST /grids/hazards/{hazard}/close/?note=已整改", [LOGIN, 302, 404, 403, 403, 302, 404]),
     # matters: taken in by the village's cadres and grid workers, handled at their level
     ("/matters/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("/matters/households/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
@@ -205,7 +214,13 @@ def objects(
     grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
     matter = matter_create(village=village, user=village_cadre, source="walk_in",
                            category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
+    patrol = visit_record(household=household, user=village_cadre, kind="safety",
+                          visited_on=datetime.date(2026, 11, 20), findings="排查")  # fmt: skip
+    hazard = hazard_record(visit=patrol, kind="fire", description="柴草堆放",
+                           deadline=datetime.date(2026, 11, 30), photo=_jpeg())  # fmt: skip
     return {
+        "patrol": patrol.pk,
+        "hazard": hazard.pk,
         "matter": matter.pk,
         "grid": grid.pk,
         "grid_member": grid_member.pk,

@@ -4,9 +4,18 @@ Screenshots go to test-artifacts/phone-*.png (copies of them are in docs/screens
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from grid.services import grid_create, grid_member_add, households_assign, matter_create
+from grid.services import (
+    grid_create,
+    grid_member_add,
+    hazard_record,
+    households_assign,
+    matter_create,
+    visit_record,
+)
 from households.exports import export_run, export_submit
 from monitoring.services import alert_raise
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
@@ -81,6 +90,10 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         title="养老金资格认证", household=household,
     )  # fmt: skip
     export_run(job_id=job.pk)
+    patrol = visit_record(household=household, user=cadre, kind="safety",
+                          visited_on=datetime.date(2026, 11, 20), findings="排查用电")  # fmt: skip
+    hazard_record(visit=patrol, kind="electricity", description="电线老化裸露，需要更换",
+                  deadline=datetime.date(2026, 11, 30))  # fmt: skip
     pages = {
         "home": "/",
         "households": "/households/",
@@ -109,6 +122,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "matters": "/matters/",
         "matter-new": f"/matters/households/{household.pk}/new/",
         "matter": f"/matters/{matter.pk}/",
+        "hazards": f"/grids/patrols/{patrol.pk}/hazards/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             name='MatterEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=16, verbose_name='step')),
+                ('action', models.CharField(max_length=20, verbose_name='step')),
                 ('level', models.CharField(choices=[('village', 'Village'), ('township', 'Township'), ('county', 'County')], max_length=10, verbose_name='handled at')),
                 ('at', models.DateTimeField(verbose_name='at')),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),

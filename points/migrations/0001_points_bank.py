@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             name='PointRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('good_deeds', 'Good deeds (好人好事)'), ('volunteering', 'Volunteering (志愿服务)'), ('public_virtue', 'Public virtue (公德美德)'), ('filial', 'Filial piety and family care (孝老爱亲)'), ('environment', 'Living environment (人居环境)'), ('deduction', 'Deductions (扣分)')], max_length=16, verbose_name='category')),
+                ('category', models.CharField(choices=[('good_deeds', 'Good deeds (好人好事)'), ('volunteering', 'Volunteering (志愿服务)'), ('public_virtue', 'Public virtue (公德美德)'), ('filial', 'Filial piety and family care (孝老爱亲)'), ('environment', 'Living environment (人居环境)'), ('deduction', 'Deductions (扣分)')], max_length=16, verbose_name='points category')),
                 ('name', models.CharField(max_length=80, verbose_name='rule')),
                 ('points', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='points')),
                 ('active', models.BooleanField(default=True, verbose_name='in use')),
