@@ -99,6 +99,16 @@ def _matter_for(request: HttpRequest, pk: int) -> Matter:
     )
 
 
+def _people(matter: Matter):
+    """Who a matter may be assigned to: the staff of its village, township and county."""
+    return get_user_model().objects.filter(
+        pk__in=StaffAssignment.objects.filter(
+            region__code__in=[matter.village.code[:n] for n in (6, 9, 12)]
+        ).values("user"),
+        is_active=True,
+    )
+
+
 def _may_handle(user, matter: Matter) -> bool:
     return matter.resolved_at is None and has_role_at(
         user, MATTER_HANDLERS[matter.level], matter.village.code
@@ -145,7 +155,9 @@ def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
                                      note=request.POST.get("note", ""))  # fmt: skip
             messages.success(request, _("Matter sent up a level."))
         elif action == "assign":
-            to = get_object_or_404(get_user_model(), pk=request.POST.get("user") or 0)
+            to = _people(matter).filter(pk=request.POST.get("user") or 0).first()
+            if to is None:
+                raise ValidationError(_("Choose someone of the village, township or county."))
             services.matter_assign(matter=matter, user=request.user, to=to)
             messages.success(request, _("Matter assigned."))
         else:

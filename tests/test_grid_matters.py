@@ -14,7 +14,8 @@ from python_calamine import CalamineWorkbook
 
 from grid import services
 from grid.models import Matter, MatterLevel
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+from villages.models import Role, StaffAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,21 @@ def test_the_township_filters_its_villages_matters(
     one = client.get(reverse("grid:matters"), {"village": sibling_village.pk}).content.decode()
     assert "邻村的诉求" in one
     assert "渡头村的诉求" not in one
+
+
+def test_a_matter_is_assigned_only_to_staff_of_its_area(
+    client, village, village_cadre, grid_worker, far_county
+):
+    stranger = UserFactory()
+    StaffAssignment.objects.create(user=stranger, region=far_county, role=Role.COUNTY_OFFICER)
+    matter = services.matter_create(
+        village=village, user=village_cadre, source="phone", category="problem",
+        urgency="normal", title="路灯坏了",
+    )  # fmt: skip
+    client.force_login(village_cadre)
+    url = reverse("grid:matter_action", args=[matter.pk])
+    page = client.post(url, {"action": "assign", "user": stranger.pk}, follow=True)
+    assert "请选择本村、乡镇或县的工作人员" in page.content.decode()
+    client.post(url, {"action": "assign", "user": grid_worker.pk})
+    matter.refresh_from_db()
+    assert matter.assigned_to == grid_worker
