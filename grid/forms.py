@@ -20,6 +20,7 @@ from grid.models import (
     VisitKind,
 )
 from grid.roles import GRID_READERS
+from villages.forms import limit_to_villages
 from villages.models import Level, Region, StaffAssignment
 
 
@@ -33,10 +34,7 @@ class GridForm(forms.Form):
 
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
-        if len(villages) == 1:
-            self.fields["village"].initial = villages[0].pk
-            self.fields["village"].widget = forms.HiddenInput()
+        limit_to_villages(self.fields["village"], villages)
 
 
 class MemberForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from common.widgets import DateInput
 from households.models import Household, ResidentStatus
 from points.models import Good, HonourKind, PointRule
+from villages.forms import limit_to_villages
 from villages.models import Level, Region
 
 
@@ -30,11 +31,7 @@ class VillageForm(forms.Form):
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
         self.villages = villages
-        field = self.fields["village"]
-        field.queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
-        if len(villages) == 1:
-            field.initial = villages[0].pk
-            field.widget = forms.HiddenInput()
+        limit_to_villages(self.fields["village"], villages)
 
     def household(self, number: str) -> Household:
         village = self.cleaned_data.get("village")
@@ -154,10 +151,7 @@ class GoodForm(forms.ModelForm):
 
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
-        if len(villages) == 1:
-            self.fields["village"].initial = villages[0].pk
-            self.fields["village"].widget = forms.HiddenInput()
+        limit_to_villages(self.fields["village"], villages)
 
 
 class RedeemForm(HouseholdNumberForm):

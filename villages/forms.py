@@ -74,3 +74,12 @@ class StaffEditForm(forms.Form):
     is_active = forms.BooleanField(
         label=_("Active"), required=False, help_text=_("An inactive account cannot log in.")
     )
+
+
+def limit_to_villages(field: forms.ModelChoiceField, villages: list[Region]) -> None:
+    """A form's village field offers these villages only, and is hidden when there is
+    one (a cadre of one village is not asked which)."""
+    field.queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+    if len(villages) == 1:
+        field.initial = villages[0].pk
+        field.widget = forms.HiddenInput()
