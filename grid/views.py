@@ -197,9 +197,11 @@ def coverage(request: HttpRequest) -> HttpResponse:
     """Visits per grid and month: households due, visited, overdue, with a chart."""
     require_role(request.user, GRID_READERS)
     today = timezone.localdate()
-    form = MonthForm(request.GET or None)
-    text = form.cleaned_data.get("month") if form.is_valid() else ""
+    bound = MonthForm(request.GET or None)
+    text = bound.cleaned_data.get("month") if bound.is_valid() else ""
     year, month = (int(text[:4]), int(text[5:])) if text else (today.year, today.month)
+    # the month shown, in the picker too
+    form = MonthForm(initial={"month": f"{year}-{month:02d}"})
     grids = (
         Grid.objects.visible_to(request.user)
         .select_related("village")
