@@ -77,14 +77,17 @@ def households_assign(*, grid: Grid, households: Iterable[Household]) -> int:
     households = list(households)
     if any(h.village_id != grid.village_id for h in households):
         raise ValidationError(_("A grid takes households of its own village only."))
-    ids = [h.pk for h in households]
+    ids = list(dict.fromkeys(h.pk for h in households))  # a group and typed numbers may overlap
     current = dict(
         GridHousehold.objects.filter(household_id__in=ids).values_list("household_id", "grid_id")
     )
     new = [pk for pk in ids if pk not in current]
     moved = [pk for pk in ids if pk in current and current[pk] != grid.pk]
     with transaction.atomic():
-        GridHousehold.objects.bulk_create([GridHousehold(household_id=pk, grid=grid) for pk in new])
+        # another cadre placing the same household a moment ago keeps it where they put it
+        GridHousehold.objects.bulk_create(
+            [GridHousehold(household_id=pk, grid=grid) for pk in new], ignore_conflicts=True
+        )
         GridHousehold.objects.filter(household_id__in=moved).update(grid=grid)
     return len(new) + len(moved)
 

@@ -40,6 +40,10 @@ def test_households_go_in_by_group_or_number_and_only_of_the_village(
     numbered = services.households_by_numbers(village, ["0901"])
     assert services.households_assign(grid=grid, households=numbered) == 1
     assert services.households_assign(grid=grid, households=in_group) == 0  # already there
+    both = services.households_assign(grid=services.grid_create(village=village, name="三"),
+                                      households=[*in_group, in_group[0]])  # fmt: skip
+    assert both == 3  # a household named twice (its group and its number) goes in once
+    services.households_assign(grid=grid, households=in_group)
     with pytest.raises(ValidationError, match="9999"):
         services.households_by_numbers(village, ["0901", "9999"])
     with pytest.raises(ValidationError):
