@@ -144,3 +144,17 @@ def test_a_matter_is_assigned_only_to_staff_of_its_area(
     client.post(url, {"action": "assign", "user": grid_worker.pk})
     matter.refresh_from_db()
     assert matter.assigned_to == grid_worker
+
+
+def test_the_matter_form_does_not_grow_with_the_households_matters(
+    client, village, home, village_cadre, django_assert_max_num_queries
+):
+    client.force_login(village_cadre)
+    url = reverse("grid:matter_new", args=[home.pk])
+    for count in (1, 25):
+        for n in range(count):
+            services.matter_create(village=village, user=village_cadre, source="walk_in",
+                                   category="problem", urgency="normal", title=f"反映{n}",
+                                   household=home)  # fmt: skip
+        with django_assert_max_num_queries(7):
+            assert client.get(url).status_code == 200

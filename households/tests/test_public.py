@@ -192,3 +192,17 @@ def test_the_kept_page_follows_the_head_moving_out(client, family, village, vill
     page = _page(client, family.public_token).content.decode()
     assert "张*力家" not in page
     assert "<h1>户号 0042</h1>" in page  # no head: the household is named by its number
+
+
+def test_the_public_information_page_does_not_grow_with_the_groups(
+    client, village, village_cadre, django_assert_max_num_queries
+):
+    from villages.models import Region
+
+    client.force_login(village_cadre)
+    for count in (1, 12):
+        for n in range(count):
+            code = f"{village.code}{len(Region.objects.filter(parent=village)) + 100:03d}"
+            Region.objects.create(code=code, name=f"{n}组", level="group", parent=village)
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("households:public_info")).status_code == 200
