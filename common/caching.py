@@ -5,10 +5,12 @@ backend — and the one way to read one or make and keep it."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 from django.templatetags.static import static
 
 T = TypeVar("T")
@@ -38,3 +40,15 @@ def kept(key: str | None, make: Callable[[], T], seconds: int = KEPT_SECONDS) ->
         value = make()
         cache.set(key, value, seconds)
     return value
+
+
+def version(key: str) -> str:
+    """A version kept in the cache under `key` (a lost value is a new version): part of
+    the keys of fragments that must change when what `key` names changes."""
+    return str(cache.get_or_set(f"version:{key}", time.time_ns, timeout=None))
+
+
+def bump_after_commit(key: str) -> None:
+    """A new version for `key` once the current transaction commits (a fragment made from
+    data read before the commit must not be kept under the new version)."""
+    transaction.on_commit(lambda: cache.set(f"version:{key}", time.time_ns(), timeout=None))

@@ -29,11 +29,14 @@ def household_panel(request, household) -> dict:
 
 
 def public_replies(request, household) -> dict | None:
-    """The replies to the family's matters it asked to be told about (the latest five)."""
+    """The replies to the family's matters it asked to be told about (the latest five):
+    the reply and its date only. The matter's title and kind stay off the public page (a
+    title such as 低保申请 would tell anyone who scans the plaque what DESIGN §5 keeps
+    private); the cadre writes the reply knowing it is public (the form says so)."""
     replies = list(
         Matter.objects.filter(household_id=household.pk, notify_resident=True,
                               resolved_at__isnull=False)
-        .only("title", "reply", "resolved_at")
+        .only("reply", "resolved_at")
         .order_by("-resolved_at")[:5]
     )  # fmt: skip
     return {"replies": replies}

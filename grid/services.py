@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.caching import bump_after_commit, version
 from grid.models import (
     SINGLE_ROLES,
     Grid,
@@ -221,7 +220,7 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
 def public_version(village_id: int) -> str:
     """The version of what the village's public household pages show of matters (the
     replies): changed after each resolution, after its commit."""
-    return str(cache.get_or_set(f"grid-public:{village_id}", time.time_ns, timeout=None))
+    return version(f"grid-public:{village_id}")
 
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
@@ -238,8 +237,7 @@ def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
             raise ValidationError(_("The matter is resolved already."))
         matter.refresh_from_db()
         _log(matter, "resolved", user, reply)
-        transaction.on_commit(lambda: cache.set(f"grid-public:{matter.village_id}",
-                                                time.time_ns(), timeout=None))  # fmt: skip
+        bump_after_commit(f"grid-public:{matter.village_id}")
     return matter
 
 

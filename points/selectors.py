@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from households.masking import mask
-from households.models import Household, Relation, Resident, ResidentStatus
+from households.models import Relation, Resident, ResidentStatus
 from points.models import EntryStatus, PointEntry
 
 APPROVED = Q(status=EntryStatus.APPROVED)
@@ -108,8 +108,4 @@ def place(village_id: int, year: int, points: int) -> tuple[int, int]:
         .values("household_id")
         .annotate(total=Sum("points"))
     )
-    counted = Household.objects.filter(pk__in=totals.values("household_id")).aggregate(
-        n=Count("pk")
-    )["n"]
-    ahead = totals.filter(total__gt=points).count()
-    return ahead + 1, counted
+    return totals.filter(total__gt=points).count() + 1, totals.count()

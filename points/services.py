@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import datetime
 import secrets
-import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.caching import bump_after_commit, version
 from households.models import Household, Resident, ResidentStatus
 from points.models import (
     EntryStatus,
@@ -44,15 +43,12 @@ class PointsRefused(Exception):
 def public_version(village_id: int) -> str:
     """The version of what the village's public pages show of its points (totals, entries,
     honours, the leaderboard): changed after every approval, revocation and honour in the
-    village. Kept in the cache; a lost value is a new version."""
-    return str(cache.get_or_set(f"points-public:{village_id}", time.time_ns, timeout=None))
+    village, once committed."""
+    return version(f"points-public:{village_id}")
 
 
 def _public_changed(village_id: int) -> None:
-    """After the commit: a page kept before it must not be served again."""
-    transaction.on_commit(
-        lambda: cache.set(f"points-public:{village_id}", time.time_ns(), timeout=None)
-    )
+    bump_after_commit(f"points-public:{village_id}")
 
 
 def _move_balance(household_id: int, points: int) -> None:

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from grid.services import matter_create, matter_resolve
 from households.masking import mask
 from households.services import household_update
 from monitoring.models import HouseholdIncome
@@ -63,6 +64,12 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
     )  # fmt: skip
     ResidentFactory(household=household, relation="child", name="欧阳小明")
     _entries(household, rule, village_cadre, 3, resident=head)
+    matter = matter_create(
+        village=village, user=village_cadre, source="walk_in", category="problem",
+        urgency="normal", title="CANARYMATTER低保申请", household=household,
+        notify_resident=True,
+    )  # fmt: skip
+    matter_resolve(matter=matter, user=village_cadre, reply="已办理，请留意短信")
     HouseholdIncome.objects.create(
         household=household,
         year=2026,
@@ -84,6 +91,7 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
     ]  # fmt: skip
     for page in pages:
         assert "欧**花" in page  # the masked name is there …
+        assert "已办理" in pages[0]  # the reply the family asked for, without its matter
         for marker in forbidden:  # … and nothing else of them
             assert marker not in page, marker
         assert not re.search(r"\d{17}[\dX]", page)
