@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
+from common.masking import mask_id_numbers
 from grid.models import (
     SINGLE_ROLES,
     Grid,
@@ -124,7 +125,7 @@ def visit_record(
 ) -> Visit:
     """Record a visit (under the household's grid). A suspected hardship is announced to
     the apps above (monitoring raises an alert of source "visit", in this transaction)."""
-    findings = findings.strip()
+    findings = mask_id_numbers(findings.strip())  # free text: an ID number stays masked
     if not findings:
         raise ValidationError({"findings": _("Say what you found.")})
     if visited_on > timezone.localdate():
@@ -179,8 +180,8 @@ def matter_create(
     with transaction.atomic():
         matter = Matter.objects.create(
             village=village, household=household, visit=visit, source=source,
-            category=category, urgency=urgency, title=title.strip(),
-            description=description.strip(), notify_resident=notify_resident,
+            category=category, urgency=urgency, title=mask_id_numbers(title.strip()),
+            description=mask_id_numbers(description.strip()), notify_resident=notify_resident,
             due_at=_deadline(urgency, now), created_by=user, created_at=now,
         )  # fmt: skip
         _log(matter, "created", user)
@@ -213,7 +214,7 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
         if not moved:
             raise ValidationError(_("The matter has moved on meanwhile."))
         matter.refresh_from_db()
-        _log(matter, "escalated" if user else "escalated_overdue", user, note)
+        _log(matter, "escalated" if user else "escalated_overdue", user, mask_id_numbers(note))
     return matter
 
 
@@ -225,7 +226,7 @@ def public_version(village_id: int) -> str:
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
     """Resolve with a reply (the resident reads it on the household page if they asked)."""
-    reply = reply.strip()
+    reply = mask_id_numbers(reply.strip())
     if not reply:
         raise ValidationError({"reply": _("Write the reply to the resident.")})
     now = timezone.now()
@@ -271,8 +272,9 @@ def hazard_record(
         raise ValidationError(_("Hazards are recorded on a safety patrol."))
     if deadline < visit.visited_on:
         raise ValidationError({"deadline": _("The deadline is before the patrol.")})
+    description = mask_id_numbers(description.strip())
     hazard = Hazard(visit=visit, household=visit.household, grid=visit.grid, kind=kind,
-                    description=description.strip(), deadline=deadline)  # fmt: skip
+                    description=description, deadline=deadline)  # fmt: skip
     if photo is not None:
         if photo.size > MAX_DOCUMENT_BYTES:
             raise ValidationError(_("The photo is larger than 8 MB."))
@@ -283,7 +285,7 @@ def hazard_record(
 
 
 def hazard_close(*, hazard: Hazard, user, note: str) -> Hazard:
-    note = note.strip()
+    note = mask_id_numbers(note.strip())
     if not note:
         raise ValidationError({"closing_note": _("Say how it was put right.")})
     done = Hazard.objects.filter(pk=hazard.pk, closed_at__isnull=True).update(

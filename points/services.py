@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
+from common.masking import mask_id_numbers
 from households.models import Household, Resident, ResidentStatus
 from points.models import (
     EntryStatus,
@@ -89,8 +90,8 @@ def entry_record(
         rule=rule,
         points=rule.signed_points,
         occurred_on=occurred_on,
-        place=place.strip(),
-        description=description.strip(),
+        place=mask_id_numbers(place.strip()),
+        description=mask_id_numbers(description.strip()),  # free text: no full ID number
         event=event,
         recorded_by=user,
     )

@@ -158,3 +158,19 @@ def test_the_matter_form_does_not_grow_with_the_households_matters(
                                    household=home)  # fmt: skip
         with django_assert_max_num_queries(7):
             assert client.get(url).status_code == 200
+
+
+def test_an_id_number_typed_into_a_matter_or_visit_is_kept_masked(village, home, grid_worker):
+    from tests.factories import make_id_number
+
+    number = make_id_number()
+    matter = services.matter_create(
+        village=village, user=grid_worker, source="walk_in", category="certificate",
+        urgency="normal", title=f"为{number}开证明", description=f"身份证 {number}", household=home,
+    )  # fmt: skip
+    visit = services.visit_record(household=home, user=grid_worker,
+                                  visited_on=datetime.date(2026, 11, 20), kind="routine",
+                                  findings=f"核对身份证 {number}")  # fmt: skip
+    for text in (matter.title, matter.description, visit.findings):
+        assert number not in text
+        assert number[:4] in text
