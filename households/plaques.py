@@ -140,10 +140,19 @@ def _draw(pdf, plaque: Plaque, x, y, w, h, village_name: str, slogan: str, cm) -
     module = size / len(matrix)
     qx, qy = x + 0.5 * cm, y + h - 1.6 * cm - size
     for row, cells in enumerate(matrix):
-        for col, dark in enumerate(cells):
-            if dark:
-                pdf.rect(qx + col * module, qy + size - (row + 1) * module, module, module,
-                         stroke=0, fill=1)  # fmt: skip
+        # each run of dark modules of a row as one rectangle: squares drawn one by one
+        # leave hairline seams when rasterised, which a scanner can misread
+        col = 0
+        while col < len(cells):
+            if not cells[col]:
+                col += 1
+                continue
+            end = col
+            while end < len(cells) and cells[end]:
+                end += 1
+            pdf.rect(qx + col * module, qy + size - (row + 1) * module, (end - col) * module,
+                     module * 1.02, stroke=0, fill=1)  # fmt: skip
+            col = end
     tx = qx + size + 0.4 * cm
     pdf.setFont(FONT, 20)
     pdf.drawString(tx, y + h - 2.4 * cm, plaque.name)

@@ -86,7 +86,7 @@ def test_the_pdfs_qr_codes_decode_to_the_households_addresses(
         client.post(reverse("households:plaques"), {"village": village.pk})
     pdf = tmp_path / "plaques.pdf"
     pdf.write_bytes(b"".join(export_chunks(ExportJob.objects.get())))
-    subprocess.run([tools[0], "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run([tools[0], "-r", "200", "-png", str(pdf), str(tmp_path / "page")], check=True)
     decoded = set()
     for image in sorted(tmp_path.glob("page*.png")):
         out = subprocess.run([tools[1], "--quiet", "--raw", str(image)],
