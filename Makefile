@@ -26,6 +26,7 @@ run: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_screening --if-empty
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_points --if-empty --force
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_grids --if-empty
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py demo_notices --if-empty --force
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)

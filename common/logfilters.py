@@ -30,3 +30,21 @@ class MaskIdNumbers(logging.Filter):
             # Tracebacks quote values (a ValueError about a cell, say): masked too.
             record.exc_text = mask_id_numbers(_FORMATTER.formatException(record.exc_info))
         return True
+
+
+# Public pages where a resident writes (the household page's forms, an anonymous
+# receipt, a listing's close code): their request lines keep no client address, so an
+# access log cannot tie an anonymous message to who sent it (decision 50).
+PUBLIC_PREFIXES = ("/h/", "/v/", "/voice/r/", "/market/close/")
+ADDRESS_ATOMS = {"h", "{x-forwarded-for}i", "{x-real-ip}i", "{remote_addr}e"}
+
+
+class ForgetPublicClients(logging.Filter):
+    """gunicorn's access records carry the request's atoms as a dict: for a public path
+    the client's address (and any forwarded one) is replaced by "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args
+        if isinstance(atoms, dict) and str(atoms.get("U", "")).startswith(PUBLIC_PREFIXES):
+            record.args = {k: ("-" if k in ADDRESS_ATOMS else v) for k, v in atoms.items()}
+        return True

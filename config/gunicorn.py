@@ -15,13 +15,16 @@ errorlog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "common.logfilters.MaskIdNumbers"}},
+    "filters": {
+        "mask_ids": {"()": "common.logfilters.MaskIdNumbers"},
+        "forget_public": {"()": "common.logfilters.ForgetPublicClients"},
+    },
     "formatters": {"generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "generic",
-            "filters": ["mask_ids"],
+            "filters": ["forget_public", "mask_ids"],
             "stream": "ext://sys.stdout",
         },
         "error_console": {

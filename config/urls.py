@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("households.urls")),
     path("", include("grid.urls")),
     path("", include("points.urls")),
+    path("", include("notices.urls")),
     path("", include("monitoring.urls")),
 ]

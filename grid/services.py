@@ -196,6 +196,10 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
     return matter
 
 
+#: announced when a matter is sent up a level (by hand or by the deadline task)
+MATTER_ESCALATED = "grid.matter_escalated"
+
+
 def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
     """One level up (village → township → county), with a new deadline from now. The
     update is conditional on the level it was read at: a hand and the task escalating at
@@ -215,6 +219,8 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
             raise ValidationError(_("The matter has moved on meanwhile."))
         matter.refresh_from_db()
         _log(matter, "escalated" if user else "escalated_overdue", user, mask_id_numbers(note))
+        # the apps above (notices) tell the officers of the new level
+        portal.announce(MATTER_ESCALATED, matter=matter)
     return matter
 
 

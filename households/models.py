@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from households.idnumbers import decrypt, encrypt
 from households.masking import mask
-from households.roles import REGISTRY_READERS
+from households.roles import PRODUCE_READERS, REGISTRY_READERS
 from villages.models import Region
 from villages.scoping import ScopedQuerySet
 
@@ -784,3 +785,85 @@ class ExportJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status in EXPORT_RUNNING
+
+
+# --- The produce market (我家有农货) -------------------------------------------------------
+
+
+class ListingKind(models.TextChoices):
+    SELL = "sell", _("For sale")
+    BUY = "buy", _("Wanted")
+
+
+class ListingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    PUBLISHED = "published", _("Published")
+    REFUSED = "refused", _("Refused")
+    CLOSED = "closed", _("Closed")
+
+
+def product_key(product: str) -> str:
+    """A product's name as listings are matched by: no spaces, full-width letters and
+    digits narrowed, lower case (赣南脐橙 and 赣南 脐橙 are the same product)."""
+    return "".join(unicodedata.normalize("NFKC", product).split()).lower()[:30]
+
+
+class ListingQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = PRODUCE_READERS
+
+    def showing(self, on: datetime.date | None = None) -> ListingQuerySet:
+        """Published and not expired (the expiry day is the last day it shows)."""
+        on = on or timezone.localdate()
+        return self.filter(status=ListingStatus.PUBLISHED, expires_on__gte=on)
+
+
+class Listing(models.Model):
+    """What a household sells or wants to buy, posted from its public page; shown once a
+    cadre of the village approved it, until it expires or is closed."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="listings"
+    )
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("sell or buy"), max_length=4, choices=ListingKind.choices)
+    product = models.CharField(_("product"), max_length=30)
+    product_key = models.CharField(max_length=30, editable=False, db_index=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    # None: price to be agreed (面议)
+    price = models.DecimalField(
+        _("price (yuan per unit)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    expires_on = models.DateField(_("shown until"))
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved or refused by"),
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    moderated_at = models.DateTimeField(_("approved or refused at"), null=True, blank=True)
+    refusal = models.CharField(_("reason for refusal"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # the poster closes the listing with this (shown once, after posting); 128 bits
+    close_code = models.CharField(max_length=32, unique=True, editable=False)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("produce listing")
+        verbose_name_plural = _("produce listings")
+        indexes = [models.Index(fields=["village", "status", "expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.product}"

@@ -1,5 +1,5 @@
-"""What the registry brings to the shared pages: its menu entries and its home panel
-(registered from HouseholdsConfig.ready)."""
+"""What the registry brings to the shared pages: its menu entries, its home panel and
+the produce part of the public household page (registered from HouseholdsConfig.ready)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
+from households.roles import AUDITORS, PRODUCE_READERS, REGISTRY_KEEPERS, REGISTRY_READERS
+from households.services import market_version
 from households.stats import overview_cached, reader_scope
+from households.views_market import produce_panel
 from villages.models import Level, Region
-from villages.registry import MenuEntry, Panel, portal
+from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import holds_role
 
 
@@ -75,6 +77,25 @@ def register() -> None:
             url_name="households:access_log",
             roles=AUDITORS,
             order=80,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="market",
+            label=_("Produce market"),
+            url_name="households:market_queue",
+            roles=PRODUCE_READERS,
+            order=60,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="produce",
+            title=_("Produce for sale"),
+            template="households/_public_produce.html",
+            context=produce_panel,
+            order=40,
+            version=lambda household: market_version(household.village_id),
         )
     )
     portal.add_home_panel(

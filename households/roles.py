@@ -27,3 +27,17 @@ AUDITORS = portal.declare_roles(
     {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE},
     _("read who saw or exported residents' data in their region"),
 )
+#: who sees the produce market's listings (我家有农货) of their region
+PRODUCE_READERS = portal.declare_roles(
+    "households",
+    "produce readers",
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("see the produce listings of their region"),
+)
+#: who approves, refuses and closes the village's produce listings
+PRODUCE_MODERATORS = portal.declare_roles(
+    "households",
+    "produce moderators",
+    {Role.VILLAGE_CADRE},
+    _("approve, refuse and close the village's produce listings"),
+)

@@ -6,7 +6,9 @@ passed explicitly (`_history_user`) so commands and imports are attributed too.
 
 from __future__ import annotations
 
+import datetime
 import io
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -16,11 +18,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from common.bulk import insert_with_history
+from common.caching import bump_after_commit, version
+from common.masking import mask_id_numbers
 from households.idnumbers import IdCheck, id_hash, validate_id_number
 from households.models import (
     STATUS_AFTER_EVENT,
@@ -32,6 +37,8 @@ from households.models import (
     Household,
     LifeEvent,
     LifeEventKind,
+    Listing,
+    ListingStatus,
     LivingEnvironment,
     Political,
     PovertyStatus,
@@ -40,8 +47,10 @@ from households.models import (
     ResidentStatus,
     VillageStats,
     new_public_token,
+    product_key,
 )
 from villages.models import Region
+from villages.registry import portal
 
 
 class _Keep:
@@ -569,3 +578,81 @@ def document_upload(
         document.save()
         stats_mark_stale([household.village_id])  # the household page lists it
     return document
+
+
+# --- The produce market (我家有农货) -------------------------------------------------------
+
+#: days a listing shows once approved (then it expires; the household posts it again)
+LISTING_DAYS = 30
+#: announced when a household posts a listing: the apps above tell the village's cadres
+LISTING_POSTED = "households.listing_posted"
+
+
+def market_version(village_id: int) -> str:
+    """The version of what public pages show of a village's listings."""
+    return version(f"market-public:{village_id}")
+
+
+def listing_post(
+    *,
+    household: Household,
+    kind: str,
+    product: str,
+    quantity: Decimal | None = None,
+    unit: str = "",
+    price: Decimal | None = None,
+    note: str = "",
+) -> Listing:
+    """A listing from a household's public page: waits for a cadre's approval. Its close
+    code is shown once to the poster, who closes it with that."""
+    listing = Listing(
+        household=household, village_id=household.village_id, kind=kind,
+        product=mask_id_numbers(product.strip()), quantity=quantity,
+        unit=mask_id_numbers(unit.strip()), price=price, note=mask_id_numbers(note.strip()),
+        expires_on=timezone.localdate() + datetime.timedelta(days=LISTING_DAYS),
+        close_code=secrets.token_urlsafe(16),
+    )  # fmt: skip
+    listing.product_key = product_key(listing.product)
+    if not listing.product_key:
+        raise ValidationError({"product": _("Say what the product is.")})
+    listing.full_clean()
+    with transaction.atomic():
+        listing.save()
+        portal.announce(LISTING_POSTED, listing=listing)
+    return listing
+
+
+def _listing_moved(listing: Listing, expected: list[str], **changes) -> Listing:
+    done = Listing.objects.filter(pk=listing.pk, status__in=expected).update(**changes)
+    if not done:
+        raise ValidationError(_("The listing has changed meanwhile."))
+    listing.refresh_from_db()
+    bump_after_commit(f"market-public:{listing.village_id}")
+    return listing
+
+
+def listing_approve(listing: Listing, *, user) -> Listing:
+    """Published from today for LISTING_DAYS days."""
+    return _listing_moved(
+        listing, [ListingStatus.PENDING], status=ListingStatus.PUBLISHED, moderated_by=user,
+        moderated_at=timezone.now(),
+        expires_on=timezone.localdate() + datetime.timedelta(days=LISTING_DAYS),
+    )  # fmt: skip
+
+
+def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
+    reason = mask_id_numbers(reason.strip())
+    if not reason:
+        raise ValidationError({"refusal": _("Say why the listing is refused.")})
+    return _listing_moved(
+        listing, [ListingStatus.PENDING], status=ListingStatus.REFUSED, moderated_by=user,
+        moderated_at=timezone.now(), refusal=reason[:200],
+    )  # fmt: skip
+
+
+def listing_close(listing: Listing) -> Listing:
+    """Closed by the poster (with the close code) or by a cadre: sold, bought, withdrawn."""
+    return _listing_moved(
+        listing, [ListingStatus.PENDING, ListingStatus.PUBLISHED], status=ListingStatus.CLOSED,
+        closed_at=timezone.now(),
+    )  # fmt: skip

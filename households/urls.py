@@ -1,11 +1,16 @@
 from django.urls import path
 
-from households import public, views, views_import
+from households import public, views, views_import, views_market
 
 app_name = "households"
 
 urlpatterns = [
     path("h/<str:token>/", public.household_page, name="public"),
+    path("h/<str:token>/produce/", views_market.listing_new, name="listing_new"),
+    path("market/close/<str:code>/", views_market.listing_close_public, name="listing_close"),
+    path("v/<str:code>/market/", views_market.market, name="market"),
+    path("market/", views_market.market_queue, name="market_queue"),
+    path("market/<int:pk>/action/", views_market.market_action, name="market_action"),
     path("households/", views.household_list, name="list"),
     path("households/groups/", views.group_options, name="group_options"),
     path("households/export/", views.household_export, name="export"),

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ from monitoring.models import (
     Stage,
 )
 from monitoring.roles import COUNTY_STEPS, QUEUE_WORKERS, TOWNSHIP_STEPS, VILLAGE_STEPS
+from notices.services import tell_new_alerts
 from villages.models import Role, StaffAssignment
 from villages.scoping import has_role_at
 
@@ -167,6 +169,7 @@ def alert_raise(
                 reasons=reasons, causes=causes, campaign=campaign, note=note,
             )  # fmt: skip
         _log(alert, "raised", user, note, source=source)
+        tell_new_alerts({alert.village_id: 1}, link=reverse("monitoring:alert", args=[alert.pk]))
     return alert, True
 
 

@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NoticesConfig(AppConfig):
-    # Built by its own issue; empty until then (DESIGN §2).
     name = "notices"
     verbose_name = _("Notices")
+
+    def ready(self) -> None:
+        from notices import portal
+
+        portal.register()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,10 +24,12 @@ from grid.services import (
 )
 from households.exports import export_run, export_submit
 from households.imports import import_submit
-from households.services import document_upload
+from households.services import document_upload, listing_post
 from monitoring.feeds import feed_receive
 from monitoring.models import DataItem, Department, Monitored, RiskRule
 from monitoring.services import alert_raise
+from notices.models import Notice
+from notices.services import attachment_add, feedback_receive, finance_line_add, notice_save
 from points.models import Good, PointRule
 from points.services import entry_record
 
@@ -153,6 +156,34 @@ MATRIX = [
     ("POST /grids/{grid}/members/{grid_member}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/households/?numbers=0001", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/households/{household}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    # notices: read by the region's staff, written by the keepers of the notice's own region
+    ("/notices/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/notices/new/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/notices/{notice}/", [LOGIN, 200, 404, 200, 200, 200, 403]),
+    ("/notices/{notice}/edit/", [LOGIN, 200, 404, 403, 403, 403, 403]),
+    ("POST /notices/{notice}/action/?action=pin", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    (
+        "POST /notices/{notice}/lines/?month=2026-10&direction=income&item=租金&amount=100",
+        [LOGIN, 302, 404, 403, 403, 403, 404],
+    ),
+    ("POST /notices/lines/{line}/delete/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("POST /notices/{notice}/files/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("/notices/files/{attachment}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
+    ("POST /notices/files/{attachment}/delete/", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    # the voice of the people: read by county, township and cadres, handled in the village
+    # and the township; the sender's phone under the reveal rule
+    ("/voice/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/voice/{feedback}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    ("POST /voice/{feedback}/action/?action=take", [LOGIN, 302, 404, 302, 403, 404, 404]),
+    ("/voice/{feedback}/phone/", [LOGIN, 200, 404, 403, 200, 404, 404]),
+    # everyone's own inbox; broadcasts by county, township and cadres
+    ("/inbox/", [LOGIN, 200, 200, 200, 200, 200, 200]),
+    ("POST /inbox/read/", [LOGIN, 302, 302, 302, 302, 302, 302]),
+    ("POST /inbox/text/?phone=13907911111", [LOGIN, 302, 302, 302, 302, 302, 302]),
+    ("/broadcast/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    # the produce market's queue: read by the registry's readers, moderated by the cadres
+    ("/market/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("POST /market/{listing}/action/?action=close", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),
@@ -218,7 +249,20 @@ def objects(
                           visited_on=datetime.date(2026, 11, 20), findings="排查")  # fmt: skip
     hazard = hazard_record(visit=patrol, kind="fire", description="柴草堆放",
                            deadline=datetime.date(2026, 11, 30), photo=_jpeg())  # fmt: skip
+    notice = notice_save(Notice(region=village, category="finance", title="财务公开"),
+                         user=village_cadre)  # fmt: skip
+    line = finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
+                            item="租金", amount=Decimal(100))  # fmt: skip
+    attachment = attachment_add(notice, SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"))
+    feedback = feedback_receive(household=household, topic="question", text="医保怎么交？",
+                                anonymous=False, name="王五", phone="13907912345")  # fmt: skip
+    listing = listing_post(household=household, kind="sell", product="脐橙")
     return {
+        "notice": notice.pk,
+        "line": line.pk,
+        "attachment": attachment.pk,
+        "feedback": feedback.pk,
+        "listing": listing.pk,
         "patrol": patrol.pk,
         "hazard": hazard.pk,
         "matter": matter.pk,
@@ -276,7 +320,9 @@ def test_every_staff_url_is_in_the_matrix():
     from django.urls import get_resolver
 
     # h/ and v/: the public household page and village pages (their own tests)
-    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "h/", "v/")
+    # and the two public codes' pages: a listing's close code, an anonymous receipt
+    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "h/", "v/",
+              "market/close/", "voice/r/")  # fmt: skip
 
     def walk(patterns, prefix=""):
         for p in patterns:

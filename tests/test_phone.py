@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/phone-*.png (copies of them are in docs/screens
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -17,7 +18,10 @@ from grid.services import (
     visit_record,
 )
 from households.exports import export_run, export_submit
+from households.services import listing_post
 from monitoring.services import alert_raise
+from notices.models import Notice
+from notices.services import feedback_receive, finance_line_add, notice_save
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
 from villages.models import Role, StaffAssignment
@@ -94,6 +98,18 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
                           visited_on=datetime.date(2026, 11, 20), findings="排查用电")  # fmt: skip
     hazard_record(visit=patrol, kind="electricity", description="电线老化裸露，需要更换",
                   deadline=datetime.date(2026, 11, 30))  # fmt: skip
+    notice = notice_save(Notice(region=village, category="finance", title="第三季度财务公开",
+                                body="村集体收支情况如下"), user=cadre)  # fmt: skip
+    for item, amount in [("上级转移支付", "52000"), ("集体资产租金", "18600.50")]:
+        finance_line_add(notice, month=datetime.date(2026, 9, 1), direction="income", item=item,
+                         amount=Decimal(amount))  # fmt: skip
+    finance_line_add(notice, month=datetime.date(2026, 9, 1), direction="expense",
+                     item="道路维修（村东头至三组）", amount=Decimal("12800"))  # fmt: skip
+    feedback = feedback_receive(household=household, topic="complaint", anonymous=False,
+                                text="村口路灯坏了两盏，晚上走路不安全，建议尽快修理。" * 3,
+                                name="张大叔", phone="13907911234")  # fmt: skip
+    listing_post(household=household, kind="sell", product="赣南脐橙", quantity=Decimal(500),
+                 unit="斤", price=Decimal("3.5"), note="自家果园，现摘现发")  # fmt: skip
     pages = {
         "home": "/",
         "households": "/households/",
@@ -123,6 +139,14 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "matter-new": f"/matters/households/{household.pk}/new/",
         "matter": f"/matters/{matter.pk}/",
         "hazards": f"/grids/patrols/{patrol.pk}/hazards/",
+        "notices": "/notices/",
+        "notice-new": "/notices/new/",
+        "notice": f"/notices/{notice.pk}/",
+        "voice": "/voice/",
+        "voice-message": f"/voice/{feedback.pk}/",
+        "inbox": "/inbox/",
+        "broadcast": "/broadcast/",
+        "market": "/market/",
     }
     for name, path in pages.items():
         phone.goto(live_server.url + path)
@@ -135,9 +159,10 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    # home, households, residents, import, grids, matters, moral points, co-op, alerts,
-    # monitored households, access log
-    assert labels.count() == 11
+    # home, households, residents, import, grids, matters, moral points, co-op, notices,
+    # voice of the people, produce market, alerts, monitored households, access log,
+    # messages
+    assert labels.count() == 15
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

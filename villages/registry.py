@@ -39,6 +39,8 @@ class MenuEntry:
     order: int = 100
     #: url names (namespace:name) for which this entry is the current one
     active_for: tuple[str, ...] = ()
+    #: a number shown beside the label (unread messages, say): f(user) → count; 0 hides it
+    badge: Callable[[Any], int] | None = None
 
     @property
     def url(self) -> str:
@@ -145,7 +147,12 @@ def role_descriptions() -> list[tuple[Any, list[Any]]]:
 def menu_for(user, view_name: str = "") -> list[dict[str, Any]]:
     """The menu entries whose pages the user may open, the current one marked."""
     return [
-        {"label": entry.label, "url": entry.url, "active": entry.is_active(view_name)}
+        {
+            "label": entry.label,
+            "url": entry.url,
+            "active": entry.is_active(view_name),
+            "badge": entry.badge(user) if entry.badge else 0,
+        }
         for entry in portal.menu
         if holds_role(user, entry.roles)
     ]

@@ -280,3 +280,16 @@ GRID_MATTER_HOURS = {
     "normal": env.int("GRID_MATTER_HOURS_NORMAL", default=24),
     "routine": env.int("GRID_MATTER_HOURS_ROUTINE", default=72),
 }
+
+# --- Notices and notifications (issue 11) ---------------------------------------------
+# Text messages: the console backend writes them to the log (number masked); a gateway
+# is plugged in with notices.sms.HttpGatewayBackend (or a subclass for a provider's API).
+SMS_BACKEND = env("SMS_BACKEND", default="notices.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", default="")
+SMS_SIGNATURE = env("SMS_SIGNATURE", default="数字乡村")
+# Public forms of the household page: messages (群众之声) and produce listings a day
+VOICE_PER_CONNECTION = env.int("VOICE_PER_CONNECTION", default=5)
+VOICE_PER_HOUSEHOLD = env.int("VOICE_PER_HOUSEHOLD", default=10)
+PRODUCE_PER_CONNECTION = env.int("PRODUCE_PER_CONNECTION", default=5)
+PRODUCE_PER_HOUSEHOLD = env.int("PRODUCE_PER_HOUSEHOLD", default=5)

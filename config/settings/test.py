@@ -14,3 +14,4 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
 # Lockout is tested explicitly; keep its cache-less database handler.
 AXES_FAILURE_LIMIT = 5
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+SMS_BACKEND = "notices.sms.MemoryBackend"

@@ -78,5 +78,6 @@ def test_detail_queries_same_for_10_and_1000_households_and_any_household_size(
     # documents, the village figures' freshness token under which the page is kept (12),
     # and the other apps' panels' own queries (monitoring: the household's alerts and its
     # latest income; points: its recent entries, balance, totals and honours; grid: its
-    # grid, latest visits and matters, and the grid's people when it has one): 21
-    assert large <= 21
+    # grid, latest visits and matters, and the grid's people when it has one): 21; with
+    # the cache emptied, the menu's unread count is read once more (kept from login on): 22
+    assert large <= 22

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household
@@ -28,6 +30,7 @@ from monitoring.models import (
     Stage,
     level_rank_sql,
 )
+from notices.services import tell_new_alerts
 from villages.models import Region
 
 A = Alert._meta.db_table
@@ -49,6 +52,7 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
     }
     rank = level_rank_sql("a.level")
     with transaction.atomic(), connection.cursor() as cursor:
+        before = Alert.objects.aggregate(last=Max("pk"))["last"] or 0
         # The households are chosen first (the CTEs), then inserted, and each exclusion
         # is read once as a set (NOT IN, a hashed subplan; the columns are never null)
         # rather than probed per household: while the alerts' statistics still said
@@ -103,6 +107,13 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             """,  # noqa: S608
             params,
         )
+        if new:
+            # each village's cadres are told how many alerts it got (one message a village)
+            counts = dict(
+                Alert.objects.filter(pk__gt=before, village__code__startswith=county.code)
+                .order_by().values_list("village_id").annotate(n=Count("pk"))
+            )  # fmt: skip
+            tell_new_alerts(counts, link=reverse("monitoring:queue"))
     return new
 
 

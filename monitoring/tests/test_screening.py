@@ -131,3 +131,13 @@ def test_the_nightly_job_collects_the_feeds_inbox(tmp_path, settings, county, pe
     assert totals["batches"] == 1
     assert totals["alerts_new"] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["QQ_2026-10.csv", "notes.txt"]
+
+
+def test_the_screening_tells_each_village_with_new_alerts_once(feeds_of_october, village_cadre):
+    from notices.models import Kind, Notification
+
+    _screen()
+    told = Notification.objects.get(recipient=village_cadre, kind=Kind.ALERT)
+    assert "1" in told.title  # one new alert in the village
+    _screen()  # a rerun raises nothing and tells nobody again
+    assert Notification.objects.filter(kind=Kind.ALERT).count() == 1

@@ -56,8 +56,9 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
                           awarded_by=village_cadre)  # fmt: skip
     # the household with its village's public information (1), then the points part:
     # totals, members, honours, the entries' count and page, the place on the
-    # leaderboard (2), and the replies to the family's requests (1): 9
-    with django_assert_num_queries(9):
+    # leaderboard (2), the replies to the family's requests (1), the village's notices
+    # (1), the family's produce listings (1) and the village's public replies to it (1): 12
+    with django_assert_num_queries(12):
         response = _public(client, household)
     assert response.status_code == 200
     assert "★★★★" in response.content.decode()

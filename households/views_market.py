@@ -1,0 +1,289 @@
+"""The produce market (我家有农货, DESIGN §1.4): a household posts what it sells or wants
+to buy from its public page; the village's cadres approve or refuse it in their queue;
+published listings show on the village's market page and on the household's page until
+they expire or are closed (by a cadre, or by the poster with the code shown once).
+
+Public pages show a listing's household as its masked head name and number (DESIGN §5);
+buyers reach sellers through the village's representative, whose official phone the
+market page shows, not through a resident's own number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.caching import kept, page_key
+from common.ratelimit import client_key, exceeded
+from households import services
+from households.masking import mask
+from households.models import (
+    Household,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    PublicInfo,
+    Relation,
+    Resident,
+    ResidentStatus,
+    product_key,
+)
+from households.public import public_household
+from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
+from villages.models import Level, Region
+from villages.scoping import has_role_at, require_role
+
+DAY = 24 * 3600
+MARKET_PAGE = 30
+QUEUE_PAGE = 30
+PANEL_LISTINGS = 5
+
+
+class ListingForm(forms.Form):
+    """The public form; `website` is a honeypot: hidden from people, filled by bots."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("I want to"), choices=ListingKind.choices,
+                             widget=forms.RadioSelect, initial=ListingKind.SELL)  # fmt: skip
+    product = forms.CharField(
+        label=gettext_lazy("Product"), max_length=30,
+        help_text=gettext_lazy("For example: 脐橙, 土鸡蛋, 稻谷."),
+    )  # fmt: skip
+    quantity = forms.DecimalField(label=gettext_lazy("Quantity"), required=False, min_value=0,
+                                  max_digits=10, decimal_places=2)  # fmt: skip
+    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=10, required=False,
+                           help_text=gettext_lazy("斤, 箱, 只 …"))  # fmt: skip
+    price = forms.DecimalField(
+        label=gettext_lazy("Price per unit (yuan)"), required=False, min_value=0,
+        max_digits=10, decimal_places=2,
+        help_text=gettext_lazy("Leave empty for a price to be agreed (面议)."),
+    )  # fmt: skip
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    website = forms.CharField(label=gettext_lazy("Leave this empty"), required=False)
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.data.get("website") or "").strip())
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # same-origin, not no-referrer: the code stays out of other sites' logs, and a POST
+    # keeps its Origin (Chromium sends "null" under no-referrer and CSRF refuses it)
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _limited(request: HttpRequest, household_pk: int) -> bool:
+    return exceeded(
+        "produce-client", client_key(request), limit=settings.PRODUCE_PER_CONNECTION, window=DAY
+    ) or exceeded(
+        "produce-household", str(household_pk), limit=settings.PRODUCE_PER_HOUSEHOLD, window=DAY
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def listing_new(request: HttpRequest, token: str) -> HttpResponse:
+    household = public_household(token)
+    if household is None:
+        raise Http404
+    form = ListingForm(request.POST or None)
+    context = {"household": household, "form": form, "token": token}
+    refused = False
+    if request.method == "POST":
+        if form.is_bot:  # answered like a success; nothing kept, nothing counted
+            return _public(render(request, "households/public_listing_done.html", context))
+        if form.is_valid():
+            if _limited(request, household.pk):
+                refused = True
+                form.add_error(None, _("Too many listings today. Please try again tomorrow."))
+            else:
+                data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+                try:
+                    listing = services.listing_post(
+                        household=Household.objects.get(pk=household.pk), **data
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    context["listing"] = listing
+                    return _public(render(request, "households/public_listing_done.html", context))
+    return _public(render(request, "households/public_listing.html", context,
+                          status=429 if refused else 200))  # fmt: skip
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
+    """The poster closes their listing with the code they were shown (sold, bought)."""
+    who = client_key(request)
+    if exceeded("public-code", who, limit=30, window=15 * 60, count=False):
+        return HttpResponse(_("Too many unknown codes from this connection. Try again in a "
+                              "quarter of an hour."), status=429)  # fmt: skip
+    listing = (
+        Listing.objects.filter(close_code=code).select_related("village").first()
+        if len(code) <= 32
+        else None
+    )
+    if listing is None:
+        exceeded("public-code", who, limit=30, window=15 * 60)
+        raise Http404
+    closed = listing.status == ListingStatus.CLOSED
+    if request.method == "POST" and not closed:
+        with contextlib.suppress(ValidationError):  # closed by a cadre a moment ago
+            services.listing_close(listing)
+        closed = True
+    return _public(render(request, "households/public_listing_close.html",
+                          {"listing": listing, "closed": closed}))  # fmt: skip
+
+
+def with_head_name(qs):
+    """The listing's household head's name, for the masked name (one query)."""
+    head = Resident.objects.filter(
+        household=OuterRef("household_id"),
+        relation=Relation.HEAD,
+        status=ResidentStatus.LIVING,
+    ).order_by("pk")
+    return qs.annotate(head_name=Subquery(head.values("name")[:1]))
+
+
+def _shown(listings) -> list[dict]:
+    return [
+        {"listing": item, "who": mask(item.head_name, "name") if item.head_name else "",
+         "number": item.household.number}
+        for item in listings
+    ]  # fmt: skip
+
+
+@login_not_required
+@require_GET
+def market(request: HttpRequest, code: str) -> HttpResponse:
+    """The village's market: what households sell and want, newest first; ?product= shows
+    the sellers and buyers of one product. Kept until a listing of the village changes."""
+    village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
+                                level=Level.VILLAGE)  # fmt: skip
+    wanted = product_key(request.GET.get("product", ""))
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ListingKind.values else ""
+    text = request.GET.get("page", "")
+    page_number = min(int(text), 10_000) if text.isdigit() else 1
+    key = page_key("market", village.pk, services.market_version(village.pk), wanted, kind,
+                   page_number, timezone.localdate(), translation.get_language())  # fmt: skip
+
+    def make() -> str:
+        qs = with_head_name(
+            Listing.objects.showing().filter(village=village).select_related("household")
+            .only("pk", "kind", "product", "product_key", "quantity", "unit", "price", "note",
+                  "created_at", "household__number")
+        ).order_by("-moderated_at", "-pk")  # fmt: skip
+        if wanted:
+            qs = qs.filter(product_key=wanted)
+        if kind:
+            qs = qs.filter(kind=kind)
+        page = Paginator(qs, MARKET_PAGE).get_page(page_number)
+        info = PublicInfo.objects.filter(region=village).only(
+            "representative_name", "representative_phone"
+        ).first()  # fmt: skip
+        return render_to_string(
+            "households/public_market.html",
+            {"village": village, "page": page, "listings": _shown(page.object_list),
+             "product": request.GET.get("product", "").strip()[:30] if wanted else "",
+             "kind": kind, "info": info},
+            request=request,
+        )  # fmt: skip
+
+    return _public(HttpResponse(kept(key, make, seconds=600)))
+
+
+def produce_panel(request, household) -> dict:
+    """The household's listings on its public page (one query) and the way to post."""
+    listings = list(
+        Listing.objects.showing()
+        .filter(household_id=household.pk)
+        .only("pk", "kind", "product", "product_key", "quantity", "unit", "price", "note")
+        .order_by("-moderated_at", "-pk")[:PANEL_LISTINGS]
+    )
+    return {
+        "listings": listings,
+        "post_url": reverse("households:listing_new", args=[household.token]),
+        "market_url": reverse("households:market", args=[household.village_code]),
+    }
+
+
+# --- Staff: the moderation queue ---------------------------------------------------------------
+
+
+@require_GET
+def market_queue(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, PRODUCE_READERS)
+    scoped = Listing.objects.visible_to(request.user)
+    status = request.GET.get("status", ListingStatus.PENDING)
+    status = status if status in ListingStatus.values else ListingStatus.PENDING
+    qs = with_head_name(
+        scoped.filter(status=status).select_related("village", "household")
+    ).order_by("created_at" if status == ListingStatus.PENDING else "-pk")
+    counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
+    page = Paginator(qs, QUEUE_PAGE).get_page(request.GET.get("page"))
+    moderated = {
+        v.code for v in Region.objects.visible_to(request.user, roles=PRODUCE_MODERATORS)
+        .filter(level=Level.VILLAGE).only("code")
+    }  # fmt: skip
+    return render(
+        request,
+        "households/market_queue.html",
+        {
+            "page": page,
+            "rows": [
+                {"listing": item, "who": mask(item.head_name or "", "name"),
+                 "moderates": item.village.code in moderated or request.user.is_superuser}
+                for item in page.object_list
+            ],
+            "status": status,
+            "statuses": [(v, label, counts.get(v, 0)) for v, label in ListingStatus.choices],
+            "today": timezone.localdate(),
+        },
+    )  # fmt: skip
+
+
+@require_POST
+def market_action(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(
+        Listing.objects.visible_to(request.user).select_related("village"), pk=pk
+    )
+    if not has_role_at(request.user, PRODUCE_MODERATORS, listing.village.code):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            services.listing_approve(listing, user=request.user)
+            messages.success(request, _("Listing approved: it shows on the market page."))
+        elif action == "refuse":
+            services.listing_refuse(listing, user=request.user,
+                                    reason=request.POST.get("reason", ""))  # fmt: skip
+            messages.success(request, _("Listing refused."))
+        elif action == "close":
+            services.listing_close(listing)
+            messages.success(request, _("Listing closed."))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    back = request.POST.get("status", "")
+    return redirect(reverse("households:market_queue")
+                    + (f"?status={back}" if back in ListingStatus.values else ""))  # fmt: skip

@@ -1,0 +1,40 @@
+"""Monitoring tells the village's cadres of new alerts through the notices app's
+notification service (issue 11): an alert raised by hand tells them once (the
+screening's: monitoring/tests/test_screening.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitoring.services import alert_raise
+from notices.models import Kind, Notification
+from tests.factories import HouseholdFactory, UserFactory
+from villages.models import Role, StaffAssignment
+
+pytestmark = pytest.mark.django_db
+
+
+def inbox_of(user) -> list[str]:
+    return list(Notification.objects.filter(recipient=user).values_list("title", flat=True))
+
+
+@pytest.fixture
+def people(village, sibling_village, other_village, village_cadre):
+    def staff(region):
+        user = UserFactory()
+        StaffAssignment.objects.create(user=user, region=region, role=Role.VILLAGE_CADRE)
+        return user
+
+    return {"cadre": village_cadre, "sibling_cadre": staff(sibling_village),
+            "far_cadre": staff(other_village)}  # fmt: skip
+
+
+def test_a_new_alert_tells_the_villages_cadres(people, village, group, monitoring_catalogue):
+    household = HouseholdFactory(village=village, group=group)
+    _alert, created = alert_raise(household=household, source="visit", user=people["cadre"])
+    assert created
+    assert Notification.objects.filter(recipient=people["cadre"], kind=Kind.ALERT).count() == 1
+    assert inbox_of(people["far_cadre"]) == []
+    assert inbox_of(people["sibling_cadre"]) == []
+    alert_raise(household=household, source="visit", user=people["cadre"])  # the same alert
+    assert Notification.objects.filter(recipient=people["cadre"], kind=Kind.ALERT).count() == 1

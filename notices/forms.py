@@ -1,0 +1,210 @@
+"""Forms of the notices app: notices and their lines and files, the voice of the people
+(the public form and the staff's answers), broadcasts and the inbox's settings."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from common.widgets import DateInput
+from grid.models import MatterCategory, Urgency
+from notices.models import (
+    Audience,
+    Category,
+    Direction,
+    Notice,
+    NoticeStatus,
+    Topic,
+    VoiceStatus,
+)
+from notices.roles import BROADCASTERS, NOTICE_KEEPERS
+from villages.models import Level, Region
+
+LEVELS = [Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
+
+
+def keeper_regions(user):
+    """The regions the user publishes notices for: where they hold a keeper's role (a
+    county officer the county, a township officer the township, a cadre the village)."""
+    qs = Region.objects.filter(level__in=LEVELS)
+    if user.is_superuser:
+        return qs.order_by("code")
+    return qs.filter(
+        assignments__user=user, assignments__role__in=list(NOTICE_KEEPERS)
+    ).distinct().order_by("code")  # fmt: skip
+
+
+def _region_label(region: Region) -> str:
+    return f"{region.name}（{region.get_level_display()}）"
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["region", "category", "title", "body", "pinned", "publish_on", "expires_on"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 10}),
+            "publish_on": DateInput(),
+            "expires_on": DateInput(),
+        }
+        help_texts = {
+            "expires_on": _("Leave empty to show it until it is archived."),
+            "body": _("For a financial disclosure, an introduction; its lines come next."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = keeper_regions(user)
+        self.fields["region"].queryset = regions
+        self.fields["region"].label_from_instance = _region_label
+        if self.instance.pk:  # where a notice was published for stays
+            self.fields["region"].disabled = True
+            self.fields["region"].queryset = Region.objects.filter(pk=self.instance.region_id)
+        elif len(regions) == 1:
+            self.fields["region"].initial = regions[0].pk
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("publish_on"), data.get("expires_on")
+        if start and end and end < start:
+            self.add_error("expires_on", _("The last day is before the first."))
+        return data
+
+
+class NoticeFilterForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Notice category"), choices=[("", _("All categories")), *Category.choices],
+        required=False,
+    )  # fmt: skip
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *NoticeStatus.choices], required=False
+    )
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (the browser's month picker gives that)."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"})
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        try:
+            year, month = (int(p) for p in text.replace("/", "-").split("-")[:2])
+            return datetime.date(year, month, 1)
+        except ValueError as exc:
+            raise ValidationError(_("Enter a month as 2026-11.")) from exc
+
+
+class FinanceLineForm(forms.Form):
+    month = MonthField(label=_("Month"))
+    direction = forms.ChoiceField(label=_("Income or expense"), choices=Direction.choices)
+    item = forms.CharField(label=_("Item"), max_length=60)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=0.01, max_digits=12, decimal_places=2
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A PDF file or a picture (JPEG, PNG, GIF), at most 8 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,image/jpeg,image/png,image/gif"}),
+    )
+
+
+# --- The voice of the people ---------------------------------------------------------------
+
+
+class VoiceForm(forms.Form):
+    """The public form. `website` is a honeypot: hidden from people, filled by bots."""
+
+    topic = forms.ChoiceField(label=_("About"), choices=Topic.choices, initial=Topic.SUGGESTION)
+    text = forms.CharField(
+        label=_("Your message"), min_length=5, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )  # fmt: skip
+    anonymous = forms.BooleanField(
+        label=_("Send it anonymously"),
+        required=False,
+        help_text=_("Nothing about you is kept: not your name, not your phone, not even "
+                    "this household. You get a receipt link to read the reply."),
+    )  # fmt: skip
+    name = forms.CharField(label=_("Your name"), max_length=40, required=False)
+    phone = forms.CharField(
+        label=_("Phone (optional)"), max_length=20, required=False,
+        help_text=_("Only the village committee sees it, to call you back."),
+    )  # fmt: skip
+    publish_reply = forms.BooleanField(
+        label=_("The reply may be shown on this page"), required=False
+    )
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("anonymous") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Give your name, or send the message anonymously."))
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.data.get("website") or "").strip())
+
+
+class VoiceFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Open (new or being handled)")), *VoiceStatus.choices,
+                                    ("all", _("All"))],
+        required=False,
+    )  # fmt: skip
+    topic = forms.ChoiceField(
+        label=_("About"), choices=[("", _("Any topic")), *Topic.choices], required=False
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Reply"), max_length=1000,
+                            widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+
+
+class ToMatterForm(forms.Form):
+    category = forms.ChoiceField(label=_("Kind of matter"), choices=MatterCategory.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices,
+                                initial=Urgency.NORMAL)  # fmt: skip
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+class BroadcastForm(forms.Form):
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("To the staff of"))
+    audience = forms.ChoiceField(label=_("Who"), choices=Audience.choices, initial=Audience.ALL)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    body = forms.CharField(label=_("Text"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    by_text = forms.BooleanField(
+        label=_("Also by text message"),
+        required=False,
+        help_text=_("To those who gave a mobile number; the message says to read the portal."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        field.queryset = (
+            Region.objects.visible_to(user, roles=BROADCASTERS)
+            .filter(level__in=LEVELS)
+            .order_by("code")
+        )
+        field.label_from_instance = _region_label
+
+
+class TextContactForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number for text messages"), max_length=20, required=False,
+        help_text=_("Leave empty to take no text messages."),
+    )  # fmt: skip

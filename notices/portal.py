@@ -1,0 +1,72 @@
+"""What the notices app brings to the shared pages (registered from NoticesConfig.ready):
+menu entries (notices, the voice inbox, messages with their unread count), the notices
+and voice parts of the public household page, and its answer to the grid's
+announcement that a matter was sent up a level."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext_lazy as _
+
+from grid.services import MATTER_ESCALATED
+from households.services import LISTING_POSTED
+from notices import public, services
+from notices.roles import INBOX_HOLDERS, NOTICE_READERS, VOICE_READERS
+from villages.registry import MenuEntry, PublicPanel, portal
+
+
+def register() -> None:
+    portal.add_menu(
+        MenuEntry(
+            key="notices",
+            label=_("Notices"),
+            url_name="notices:list",
+            roles=NOTICE_READERS,
+            order=50,
+            active_for=("notices:new", "notices:detail", "notices:edit"),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="voice",
+            label=_("Voice of the people"),
+            url_name="notices:voice",
+            roles=VOICE_READERS,
+            order=55,
+            active_for=("notices:voice_detail", "notices:voice_phone"),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="inbox",
+            label=_("Messages"),
+            url_name="notices:inbox",
+            roles=INBOX_HOLDERS,
+            order=90,
+            active_for=("notices:broadcast",),
+            badge=services.unread_count,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="notices",
+            title=_("Notices and village rules"),
+            template="notices/_public_notices.html",
+            context=public.notices_panel,
+            order=30,
+            version=lambda household: services.public_version(household.village_code),
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="voice",
+            title=_("Voice of the people"),
+            template="notices/_public_voice.html",
+            context=public.voice_panel,
+            order=50,
+            version=lambda household: services.voice_version(household.pk),
+        )
+    )
+    portal.on(MATTER_ESCALATED, services.tell_matter_escalated)
+    portal.on(LISTING_POSTED, services.tell_listing_posted)
+    user_logged_in.connect(services.count_at_login, dispatch_uid="notices-unread-count")

@@ -1,0 +1,216 @@
+"""Public pages of the notices app, phone-first like the household page (no script, one
+stylesheet, kept out of search engines):
+
+- /v/<village code>/: the village board (its own, its township's and its county's
+  published notices between their dates, pinned first), kept until a notice of the
+  county changes or the day turns;
+- /v/<village code>/notices/<pk>/: one notice, a financial disclosure as a table, its
+  files;
+- /h/<code>/voice/: the voice of the people (群众之声), named or anonymous, behind CSRF,
+  a honeypot and limits per connection and per household;
+- /voice/r/<receipt>/: an anonymous sender's receipt, where the reply shows.
+
+And the two panels of the household page: its village's latest notices, and the voice
+box with the replies the family allowed to be shown.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from common.caching import kept, page_key
+from common.ratelimit import client_key, exceeded
+from households.models import Household
+from households.public import public_household
+from notices import services
+from notices.forms import VoiceForm
+from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
+from notices.views import serve_attachment
+from villages.models import Level, Region
+
+BOARD_PAGE = 20
+PANEL_NOTICES = 5
+PANEL_REPLIES = 5
+DAY = 24 * 3600
+RECEIPT_MISSES = 30  # unknown receipts a connection may try in a quarter of an hour
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # same-origin, not no-referrer: the code stays out of other sites' logs, and a POST
+    # keeps its Origin (Chromium sends "null" under no-referrer and CSRF refuses it)
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _village(code: str) -> Region:
+    return get_object_or_404(
+        Region.objects.select_related("parent__parent").only(
+            "pk", "name", "code", "parent__name", "parent__parent__name"
+        ),
+        code=code,
+        level=Level.VILLAGE,
+    )
+
+
+@login_not_required
+@require_GET
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    village = _village(code)
+    category = request.GET.get("category", "")
+    category = category if category in Category.values else ""
+    text = request.GET.get("page", "")
+    page_number = min(int(text), 10_000) if text.isdigit() else 1
+    key = page_key("village-board", village.pk, services.public_version(village.code), category,
+                   page_number, timezone.localdate(), translation.get_language())  # fmt: skip
+
+    def make() -> str:
+        qs = Notice.objects.for_board(village.code).select_related("region").only(
+            "pk", "title", "category", "pinned", "publish_on", "region__code", "region__level",
+            "region__name",
+        )  # fmt: skip
+        if category:
+            qs = qs.filter(category=category)
+        page = Paginator(qs.board_order(), BOARD_PAGE).get_page(page_number)
+        return render_to_string(
+            "notices/public_board.html",
+            {"village": village, "page": page, "category": category,
+             "categories": Category.choices},
+            request=request,
+        )  # fmt: skip
+
+    return _public(HttpResponse(kept(key, make, seconds=600)))
+
+
+@login_not_required
+@require_GET
+def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    village = _village(code)
+    notice = get_object_or_404(Notice.objects.for_board(village.code).select_related("region"),
+                               pk=pk)  # fmt: skip
+    lines = list(notice.lines.all()) if notice.is_finance else []
+    return _public(
+        render(
+            request,
+            "notices/public_notice.html",
+            {
+                "village": village,
+                "notice": notice,
+                "table": services.finance_table(lines) if notice.is_finance else None,
+                "attachments": list(notice.attachments.all()),
+            },
+        )
+    )
+
+
+@login_not_required
+@require_GET
+def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResponse:
+    """A file of a notice the village's board shows (an expired or draft one's: 404)."""
+    village = _village(code)
+    notice = get_object_or_404(Notice.objects.for_board(village.code), pk=pk)
+    attachment = get_object_or_404(Attachment, pk=file, notice=notice)
+    return _public(serve_attachment(attachment))
+
+
+# --- The voice of the people ---------------------------------------------------------------
+
+
+def _limited(request: HttpRequest, household_pk: int) -> bool:
+    """A message counts against the connection's and the household's day."""
+    return exceeded(
+        "voice-client", client_key(request), limit=settings.VOICE_PER_CONNECTION, window=DAY
+    ) or exceeded(
+        "voice-household", str(household_pk), limit=settings.VOICE_PER_HOUSEHOLD, window=DAY
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def voice_form(request: HttpRequest, token: str) -> HttpResponse:
+    household = public_household(token)
+    if household is None:
+        raise Http404
+    form = VoiceForm(request.POST or None)
+    context = {"household": household, "form": form, "token": token}
+    refused = False
+    if request.method == "POST":
+        if form.is_bot:
+            # a honeypot filled in: answered like a success, nothing kept, nothing counted
+            return _public(render(request, "notices/public_voice_done.html", context))
+        if form.is_valid():
+            if _limited(request, household.pk):
+                refused = True
+                form.add_error(None, _("Too many messages today. Please try again tomorrow, "
+                                       "or call the village committee."))  # fmt: skip
+            else:
+                data = form.cleaned_data
+                feedback = services.feedback_receive(
+                    household=Household.objects.get(pk=household.pk), topic=data["topic"],
+                    text=data["text"], anonymous=data["anonymous"], name=data["name"],
+                    phone=data["phone"], publish_reply=data["publish_reply"],
+                )  # fmt: skip
+                context["feedback"] = feedback
+                return _public(render(request, "notices/public_voice_done.html", context))
+    return _public(render(request, "notices/public_voice.html", context,
+                          status=429 if refused else 200))  # fmt: skip
+
+
+@login_not_required
+@require_GET
+def voice_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
+    """An anonymous sender reads the answer here; unknown receipts count like unknown
+    household codes (they cannot be guessed by trying)."""
+    who = client_key(request)
+    if exceeded("public-code", who, limit=RECEIPT_MISSES, window=15 * 60, count=False):
+        return HttpResponse(_("Too many unknown codes from this connection. Try again in a "
+                              "quarter of an hour."), status=429)  # fmt: skip
+    feedback = (
+        Feedback.objects.filter(receipt=receipt, anonymous=True).select_related("village").first()
+        if len(receipt) <= 32
+        else None
+    )
+    if feedback is None:
+        exceeded("public-code", who, limit=RECEIPT_MISSES, window=15 * 60)
+        raise Http404
+    return _public(render(request, "notices/public_receipt.html", {"feedback": feedback}))
+
+
+# --- Panels of the public household page -----------------------------------------------------
+
+
+def notices_panel(request, household) -> dict:
+    """Two queries: the village's latest notices and whether there are more."""
+    notices = list(
+        Notice.objects.for_board(household.village_code)
+        .only("pk", "title", "category", "pinned", "publish_on")
+        .board_order()[: PANEL_NOTICES + 1]
+    )
+    return {
+        "notices": notices[:PANEL_NOTICES],
+        "more": len(notices) > PANEL_NOTICES,
+        "village_code": household.village_code,
+    }
+
+
+def voice_panel(request, household) -> dict:
+    replies = list(
+        Feedback.objects.filter(
+            household_id=household.pk,
+            publish_reply=True,
+            status__in=[VoiceStatus.REPLIED, VoiceStatus.CLOSED],
+        )
+        .exclude(reply="")
+        .only("topic", "reply", "replied_at")
+        .order_by("-replied_at")[:PANEL_REPLIES]
+    )
+    return {"replies": replies, "url": reverse("notices:voice_form", args=[household.token])}

@@ -1,0 +1,519 @@
+"""The one way into notices, the voice of the people and notifications: pages, the demo
+and other apps call these (DESIGN §2: who owns a fact owns its writes)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.caching import bump_after_commit, version
+from common.crypto import encrypt
+from common.masking import mask_id_numbers
+from households.masking import mask
+from households.models import Household
+from households.phones import clean_phone
+from households.services import strip_metadata
+from notices.models import (
+    Attachment,
+    AttachmentKind,
+    Broadcast,
+    Category,
+    Direction,
+    Feedback,
+    FinanceLine,
+    Kind,
+    Notice,
+    NoticeStatus,
+    Notification,
+    TextContact,
+    VoiceStatus,
+)
+from villages.models import Level, Region, Role, StaffAssignment
+
+MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+MAX_FINANCE_LINES = 200
+PDF_MAGIC = b"%PDF-"
+IMAGE_MAGICS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+# --- Notices ---------------------------------------------------------------------------------
+
+
+def public_version(village_code: str) -> str:
+    """The version of what public pages show of a county's notices: a village's board and
+    household pages show its county's, township's and own, so one version per county."""
+    return version(f"notices-public:{village_code[:6]}")
+
+
+def _changed(notice: Notice) -> None:
+    bump_after_commit(f"notices-public:{notice.region.code[:6]}")
+
+
+def notice_save(notice: Notice, *, user) -> Notice:
+    """Create or change a notice. A financial disclosure's text and lines are fixed once
+    published (a correction is a new disclosure; the old one is archived)."""
+    if notice.pk and notice.category == Category.FINANCE:
+        before = Notice.objects.get(pk=notice.pk)
+        if before.status != NoticeStatus.DRAFT:
+            raise ValidationError(
+                _("A published financial disclosure cannot be changed; archive it and "
+                  "publish a corrected one.")
+            )  # fmt: skip
+    if notice.region.level not in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
+        raise ValidationError(_("A notice is published for a county, a township or a village."))
+    notice.title = mask_id_numbers(notice.title.strip())
+    notice.body = mask_id_numbers(notice.body.strip())
+    if notice.pk is None:
+        notice.created_by = user
+    notice.full_clean()
+    with transaction.atomic():
+        notice.save()
+        _changed(notice)
+    return notice
+
+
+def notice_publish(notice: Notice, *, user) -> Notice:
+    if notice.status == NoticeStatus.PUBLISHED:
+        raise ValidationError(_("The notice is published already."))
+    if notice.category == Category.FINANCE and not notice.lines.exists():
+        raise ValidationError(_("Add the disclosure's income and expense lines first."))
+    if notice.category != Category.FINANCE and not notice.body and not notice.attachments.exists():
+        raise ValidationError(_("Write the notice's text or attach a file first."))
+    with transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(
+            status=NoticeStatus.PUBLISHED, published_at=timezone.now(), updated_at=timezone.now()
+        )
+        notice.refresh_from_db()
+        _changed(notice)
+    return notice
+
+
+def notice_archive(notice: Notice, *, user) -> Notice:
+    if notice.status == NoticeStatus.ARCHIVED:
+        raise ValidationError(_("The notice is archived already."))
+    with transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(
+            status=NoticeStatus.ARCHIVED, pinned=False, updated_at=timezone.now()
+        )
+        notice.refresh_from_db()
+        _changed(notice)
+    return notice
+
+
+def notice_pin(notice: Notice, *, pinned: bool) -> Notice:
+    with transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(pinned=pinned)
+        notice.pinned = pinned
+        _changed(notice)
+    return notice
+
+
+def _draft_finance(notice: Notice) -> None:
+    if notice.category != Category.FINANCE:
+        raise ValidationError(_("Only a financial disclosure has income and expense lines."))
+    if notice.status != NoticeStatus.DRAFT:
+        raise ValidationError(_("The disclosure is published; its lines are fixed."))
+
+
+def finance_line_add(
+    notice: Notice, *, month: datetime.date, direction: str, item: str, amount: Decimal
+) -> FinanceLine:
+    _draft_finance(notice)
+    if notice.lines.count() >= MAX_FINANCE_LINES:
+        raise ValidationError(
+            _("A disclosure holds at most %(n)d lines.") % {"n": MAX_FINANCE_LINES}
+        )
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
+    if direction not in Direction.values:
+        raise ValidationError({"direction": _("Choose income or expense.")})
+    with transaction.atomic():
+        line = FinanceLine.objects.create(
+            notice=notice, month=month.replace(day=1), direction=direction,
+            item=mask_id_numbers(item.strip()), amount=amount,
+        )  # fmt: skip
+        _changed(notice)
+    return line
+
+
+def finance_line_delete(line: FinanceLine) -> None:
+    _draft_finance(line.notice)
+    line.delete()
+
+
+def finance_table(lines: Iterable[FinanceLine]) -> dict:
+    """The disclosure as a table: per month its income and expense lines with their
+    totals and the month's balance, and the totals of the whole period."""
+    months: dict[datetime.date, dict] = {}
+    for line in lines:
+        month = months.setdefault(
+            line.month, {"month": line.month, "income": [], "expense": [],
+                         "income_total": Decimal(0), "expense_total": Decimal(0)}
+        )  # fmt: skip
+        month[line.direction].append(line)
+        month[f"{line.direction}_total"] += line.amount
+    rows = []
+    for month in sorted(months.values(), key=lambda m: m["month"]):
+        month["balance"] = month["income_total"] - month["expense_total"]
+        rows.append(month)
+    income = sum((m["income_total"] for m in rows), Decimal(0))
+    expense = sum((m["expense_total"] for m in rows), Decimal(0))
+    return {"months": rows, "income": income, "expense": expense, "balance": income - expense}
+
+
+def attachment_add(notice: Notice, upload) -> Attachment:
+    """A PDF or a picture (JPEG, PNG, GIF) of at most 8 MB, known by its first bytes, not
+    by its name; a picture is re-encoded without its metadata (GPS position, camera)."""
+    if notice.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError(_("A notice holds at most %(n)d files.") % {"n": MAX_ATTACHMENTS})
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(_("The file is larger than 8 MB."))
+    data = upload.read(MAX_ATTACHMENT_BYTES + 1)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(_("The file is larger than 8 MB."))
+    if data.startswith(PDF_MAGIC):
+        kind = AttachmentKind.PDF
+        if b"%%EOF" not in data[-1024:]:
+            raise ValidationError(_("The PDF file is incomplete or damaged."))
+    elif data.startswith(IMAGE_MAGICS):
+        kind = AttachmentKind.IMAGE
+        data = strip_metadata(data)
+    else:
+        raise ValidationError(_("Attach a PDF file or a picture (JPEG, PNG or GIF)."))
+    name = mask_id_numbers((upload.name or "").rsplit("/", 1)[-1].strip())[:80] or _("File")
+    attachment = Attachment(notice=notice, kind=kind, name=name, size=len(data))
+    with transaction.atomic():
+        attachment.file.save("upload", ContentFile(data), save=False)
+        attachment.save()
+        _changed(notice)
+    return attachment
+
+
+def attachment_delete(attachment: Attachment) -> None:
+    with transaction.atomic():
+        attachment.file.delete(save=False)
+        attachment.delete()
+        _changed(attachment.notice)
+
+
+# --- The voice of the people ---------------------------------------------------------------
+
+
+def voice_version(household_id: int) -> str:
+    """The version of the replies a household's public page shows."""
+    return version(f"voice-public:{household_id}")
+
+
+def feedback_receive(
+    *,
+    household: Household,
+    topic: str,
+    text: str,
+    anonymous: bool,
+    name: str = "",
+    phone: str = "",
+    publish_reply: bool = False,
+) -> Feedback:
+    """A message from a household's public page. Anonymous: nothing of the sender is
+    kept, not even the household (only its village)."""
+    text = mask_id_numbers(text.strip())
+    if len(text) < 5:
+        raise ValidationError({"text": _("Write at least a few words.")})
+    if anonymous:
+        feedback = Feedback(village_id=household.village_id, topic=topic, text=text,
+                            anonymous=True, publish_reply=publish_reply)  # fmt: skip
+    else:
+        name = mask_id_numbers(name.strip())
+        if not name:
+            raise ValidationError({"name": _("Give your name, or send the message anonymously.")})
+        phone = clean_phone(phone)
+        feedback = Feedback(
+            village_id=household.village_id, household=household, topic=topic, text=text,
+            name=name, phone_cipher=encrypt(phone), phone_masked=mask(phone, "phone") if phone
+            else "", publish_reply=publish_reply,
+        )  # fmt: skip
+    feedback.full_clean(exclude=["receipt"])
+    with transaction.atomic():
+        feedback.save()
+        village = Region.objects.only("code").get(pk=household.village_id)
+        notify(
+            users_over(village.code, {Role.VILLAGE_CADRE}),
+            kind=Kind.VOICE,
+            title=_("A new message from the voice of the people"),
+            body=feedback.get_topic_display(),
+            link=reverse("notices:voice_detail", args=[feedback.pk]),
+        )
+    return feedback
+
+
+def _moved(feedback: Feedback, expected: Iterable[str], **changes) -> Feedback:
+    done = Feedback.objects.filter(pk=feedback.pk, status__in=list(expected)).update(**changes)
+    if not done:
+        raise ValidationError(_("The message has moved on meanwhile."))
+    feedback.refresh_from_db()
+    return feedback
+
+
+def feedback_take(feedback: Feedback, *, user) -> Feedback:
+    return _moved(feedback, [VoiceStatus.NEW], status=VoiceStatus.HANDLING, handled_by=user)
+
+
+def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
+    reply = mask_id_numbers(reply.strip())
+    if not reply:
+        raise ValidationError({"reply": _("Write the reply.")})
+    with transaction.atomic():
+        _moved(
+            feedback, [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
+            status=VoiceStatus.REPLIED, reply=reply, replied_at=timezone.now(), handled_by=user,
+        )  # fmt: skip
+        if feedback.household_id:
+            bump_after_commit(f"voice-public:{feedback.household_id}")
+    return feedback
+
+
+def feedback_close(feedback: Feedback, *, user) -> Feedback:
+    return _moved(
+        feedback, [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
+        status=VoiceStatus.CLOSED, closed_at=timezone.now(), handled_by=user,
+    )  # fmt: skip
+
+
+def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str):
+    """Turn a message into a grid matter (source "feedback"), handled and escalated with
+    the grid's deadlines; the message is then being handled and links to it."""
+    from grid.models import MatterSource
+    from grid.services import matter_create
+
+    if feedback.matter_id:
+        raise ValidationError(_("The message is a matter already."))
+    if feedback.status == VoiceStatus.CLOSED:
+        raise ValidationError(_("The message is closed."))
+    title = feedback.text.splitlines()[0][:60]
+    with transaction.atomic():
+        matter = matter_create(
+            village=feedback.village, user=user, source=MatterSource.FEEDBACK, category=category,
+            urgency=urgency, title=f"{feedback.get_topic_display()}：{title}",
+            description=feedback.text, household=feedback.household,
+            notify_resident=bool(feedback.household_id and feedback.publish_reply),
+        )  # fmt: skip
+        Feedback.objects.filter(pk=feedback.pk).update(
+            matter=matter, status=VoiceStatus.HANDLING, handled_by=user
+        )
+        feedback.refresh_from_db()
+    return matter
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+AUDIENCE_ROLES = {
+    "cadres": {Role.VILLAGE_CADRE},
+    "grid": {Role.GRID_WORKER},
+    "all": {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+}
+
+
+def users_within(region: Region, roles: Iterable[str]):
+    """Active users holding one of these roles at the region or anywhere below it."""
+    ids = StaffAssignment.objects.filter(
+        region__code__startswith=region.code, role__in=list(roles)
+    ).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True)
+
+
+def users_over(code: str, roles: Iterable[str]):
+    """Active users holding one of these roles at the region of `code` or above it: the
+    people who look after it (a village's cadres, its township's officers)."""
+    codes = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
+    ids = StaffAssignment.objects.filter(region__code__in=codes, role__in=list(roles)).values(
+        "user_id"
+    )
+    return get_user_model().objects.filter(pk__in=ids, is_active=True)
+
+
+def _unread_key(user_id: int) -> str:
+    return f"inbox-unread:{user_id}"
+
+
+def _count_changed(user_ids: Iterable[int], by: int) -> None:
+    """After the commit, the kept unread counts move by `by` (a count not kept is read
+    from the table on the next page); a large broadcast forgets them instead."""
+    keys = [_unread_key(pk) for pk in user_ids]
+
+    def apply() -> None:
+        if len(keys) > 100:
+            cache.delete_many(keys)
+            return
+        for key in keys:
+            try:
+                if cache.incr(key, by) < 0:
+                    cache.delete(key)
+            except ValueError:  # not kept: read afresh when next shown
+                pass
+
+    transaction.on_commit(apply)
+
+
+def unread_count(user) -> int:
+    """The user's unread notifications: kept in the cache from login on and moved by
+    each arrival and reading, so a staff page reads no table for its menu badge."""
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, None)
+    return count
+
+
+def count_at_login(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the count is read once at login (not on the first page)."""
+    cache.set(
+        _unread_key(user.pk),
+        Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+        None,
+    )
+
+
+def notify(
+    users,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    broadcast: Broadcast | None = None,
+    by_text: bool = False,
+) -> int:
+    """A notification in the inbox of each of these users (and a text message to those
+    who gave a number, when `by_text`); how many were told. In the caller's transaction."""
+    now = timezone.now()
+    user_ids = sorted(set(users.values_list("pk", flat=True)) if hasattr(users, "values_list")
+                      else {u.pk for u in users})  # fmt: skip
+    made = Notification.objects.bulk_create(
+        [
+            Notification(recipient_id=pk, kind=kind, title=mask_id_numbers(title)[:120],
+                         body=mask_id_numbers(body)[:1000], link=link[:200],
+                         broadcast=broadcast, created_at=now)
+            for pk in user_ids
+        ],
+        batch_size=500,
+    )  # fmt: skip
+    _count_changed(user_ids, 1)
+    if by_text and made:
+        from notices.tasks import send_texts
+
+        ids = [n.pk for n in made] if made[0].pk else list(
+            Notification.objects.filter(created_at=now, recipient_id__in=user_ids, kind=kind)
+            .values_list("pk", flat=True)
+        )  # fmt: skip
+        # the task takes the notifications' ids: no phone number in a task's arguments
+        transaction.on_commit(lambda: send_texts.delay(ids))
+    return len(made)
+
+
+def broadcast_send(
+    *, sender, region: Region, audience: str, title: str, body: str = "", by_text: bool = False
+) -> Broadcast:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the message a title.")})
+    with transaction.atomic():
+        broadcast = Broadcast.objects.create(
+            sender=sender, region=region, audience=audience, title=mask_id_numbers(title),
+            body=mask_id_numbers(body.strip()), by_text=by_text,
+        )  # fmt: skip
+        recipients = users_within(region, AUDIENCE_ROLES[audience]).exclude(pk=sender.pk)
+        broadcast.recipients = notify(
+            recipients, kind=Kind.MESSAGE, title=broadcast.title, body=broadcast.body,
+            link=reverse("notices:inbox"), broadcast=broadcast, by_text=by_text,
+        )  # fmt: skip
+        Broadcast.objects.filter(pk=broadcast.pk).update(recipients=broadcast.recipients)
+    return broadcast
+
+
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (these, or all); how many changed."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    with transaction.atomic():
+        done = qs.update(read_at=timezone.now())
+        if done:
+            _count_changed([user.pk], -done)
+    return done
+
+
+def text_contact_set(user, phone: str) -> TextContact | None:
+    """The user's number for text messages (empty: none). Mobile numbers only."""
+    phone = clean_phone(phone)
+    if not phone:
+        TextContact.objects.filter(user=user).delete()
+        return None
+    if not phone.startswith("1"):
+        raise ValidationError({"phone": _("Text messages go to a mobile number.")})
+    contact, _created = TextContact.objects.update_or_create(
+        user=user, defaults={"phone_cipher": encrypt(phone), "phone_masked": mask(phone, "phone")}
+    )
+    return contact
+
+
+def text_of(notification: Notification) -> str:
+    """A text message's words: the title and where to read the rest (never a resident's
+    data: titles are written for the inbox, which is the staff's)."""
+    return _("%(title)s (read it in the portal's inbox)") % {"title": notification.title[:60]}
+
+
+# --- What other apps tell through this service ------------------------------------------------
+
+
+def tell_new_alerts(counts: dict[int, int], *, link: str) -> int:
+    """Tell each village's cadres how many new alerts it got ({village id: count})."""
+    told = 0
+    for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
+        told += notify(
+            users_over(village.code, {Role.VILLAGE_CADRE}),
+            kind=Kind.ALERT,
+            title=_("%(village)s: %(n)d new return-to-poverty alert(s) to verify")
+            % {"village": village.name, "n": counts[village.pk]},
+            link=link,
+        )
+    return told
+
+
+LEVEL_ROLES = {"township": {Role.TOWNSHIP_OFFICER}, "county": {Role.COUNTY_OFFICER}}
+
+
+def tell_matter_escalated(*, matter, **details) -> int:
+    """The officers of the level a matter was sent up to (a grid announcement)."""
+    roles = LEVEL_ROLES.get(matter.level)
+    if not roles:
+        return 0
+    return notify(
+        users_over(matter.village.code, roles),
+        kind=Kind.MATTER,
+        title=_("A matter from %(village)s was sent up to you: %(title)s")
+        % {"village": matter.village.name, "title": matter.title[:40]},
+        link=reverse("grid:matter", args=[matter.pk]),
+    )
+
+
+def tell_listing_posted(*, listing, **details) -> int:
+    """The village's cadres: a produce listing waits for their approval."""
+    village = Region.objects.only("code").get(pk=listing.village_id)
+    return notify(
+        users_over(village.code, {Role.VILLAGE_CADRE}),
+        kind=Kind.PRODUCE,
+        title=_("A produce listing waits for approval: %(product)s") % {"product": listing.product},
+        link=reverse("households:market_queue"),
+    )

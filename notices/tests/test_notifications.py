@@ -1,0 +1,164 @@
+"""Notifications (天音 and SMS, issue 11): staff push a message to the cadres and grid
+workers of a region; each user's inbox counts the unread; a text message goes through the
+configured backend to those who gave a number, its task taking ids only; other apps tell
+the right people through the same service (a village's new alerts, an escalated matter,
+a listing waiting for approval)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from grid.models import MatterLevel
+from grid.services import matter_create, matter_escalate
+from households import services as registry
+from notices import services, sms
+from notices.models import Kind, Notification
+from notices.tasks import send_texts
+from tests.factories import HouseholdFactory, UserFactory
+from villages.models import Role, StaffAssignment
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(role, region):
+    user = UserFactory()
+    StaffAssignment.objects.create(user=user, region=region, role=role)
+    return user
+
+
+@pytest.fixture
+def people(village, sibling_village, other_village, township, village_cadre, grid_worker,
+           township_officer):  # fmt: skip
+    return {
+        "cadre": village_cadre,
+        "grid": grid_worker,
+        "sibling_cadre": _staff(Role.VILLAGE_CADRE, sibling_village),
+        "far_cadre": _staff(Role.VILLAGE_CADRE, other_village),
+        "clerk": _staff(Role.COOP_CLERK, village),
+        "officer": township_officer,
+    }
+
+
+def inbox_of(user) -> list[str]:
+    return list(Notification.objects.filter(recipient=user).values_list("title", flat=True))
+
+
+def test_a_broadcast_reaches_the_cadres_and_grid_workers_of_the_region_only(
+    client, people, township
+):
+    client.force_login(people["officer"])
+    response = client.post(reverse("notices:broadcast"), {
+        "region": township.pk, "audience": "all", "title": "周五前完成入户核查", "body": "逐户核实",
+    })  # fmt: skip
+    assert response.status_code == 302
+    for told in ("cadre", "grid", "sibling_cadre"):
+        assert inbox_of(people[told]) == ["周五前完成入户核查"]
+    for untold in ("far_cadre", "clerk", "officer"):
+        assert inbox_of(people[untold]) == []
+
+
+def test_a_broadcast_to_grid_workers_skips_the_cadres(people, village):
+    services.broadcast_send(sender=people["officer"], region=village, audience="grid",
+                            title="网格员培训")  # fmt: skip
+    assert inbox_of(people["grid"]) == ["网格员培训"]
+    assert inbox_of(people["cadre"]) == []
+
+
+def test_a_cadre_cannot_broadcast_beyond_their_village(client, people, township):
+    client.force_login(people["cadre"])
+    response = client.post(reverse("notices:broadcast"), {
+        "region": township.pk, "audience": "all", "title": "越权",
+    })  # fmt: skip
+    assert response.status_code == 200  # the form says the choice is not one of theirs
+    assert not Notification.objects.exists()
+
+
+def test_the_menu_counts_the_unread_and_reading_clears_it(
+    client, people, village, django_capture_on_commit_callbacks
+):
+    client.force_login(people["cadre"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.broadcast_send(sender=people["officer"], region=village, audience="all",
+                                title="第一条")  # fmt: skip
+        services.broadcast_send(sender=people["officer"], region=village, audience="all",
+                                title="第二条")  # fmt: skip
+    home = client.get("/").content.decode()
+    assert '<span class="count" title="' in home
+    assert ">2</span>" in home
+    first = Notification.objects.filter(recipient=people["cadre"]).order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("notices:inbox_read"), {"notification": first.pk})
+    assert ">1</span>" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("notices:inbox_read"))
+    assert 'class="count"' not in client.get("/").content.decode()
+    assert not Notification.objects.filter(recipient=people["cadre"], read_at__isnull=True)
+
+
+def test_one_cannot_read_or_mark_anothers_notifications(client, people, village):
+    services.broadcast_send(sender=people["officer"], region=village, audience="cadres",
+                            title="给村干部")  # fmt: skip
+    theirs = Notification.objects.get(recipient=people["cadre"])
+    client.force_login(people["grid"])
+    assert "给村干部" not in client.get(reverse("notices:inbox")).content.decode()
+    client.post(reverse("notices:inbox_read"), {"notification": theirs.pk})
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_text_messages_go_to_those_who_gave_a_number_by_id(
+    people, village, django_capture_on_commit_callbacks, monkeypatch
+):
+    sms.MemoryBackend.outbox.clear()
+    services.text_contact_set(people["cadre"], "139 0791 5678")
+    calls = []
+    monkeypatch.setattr(send_texts, "delay", lambda ids: calls.append(ids) or send_texts(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.broadcast_send(sender=people["officer"], region=village, audience="all",
+                                title="防汛紧急通知", by_text=True)  # fmt: skip
+    assert [m.to for m in sms.MemoryBackend.outbox] == ["13907915678"]
+    assert "防汛紧急通知" in sms.MemoryBackend.outbox[0].text
+    # the task's argument: notification ids, no number
+    assert all(isinstance(pk, int) for pk in calls[0])
+    assert "13907915678" not in repr(calls)
+    # run again (a retry): nobody is texted twice
+    send_texts(calls[0])
+    assert len(sms.MemoryBackend.outbox) == 1
+    assert "13907915678" not in people["cadre"].text_contact.phone_cipher
+
+
+def test_the_console_backend_logs_a_masked_number(caplog):
+    with caplog.at_level("INFO", logger="notices.sms"):
+        sms.ConsoleBackend().send([sms.TextMessage(to="13907915678", text="测试")])
+    assert "139****5678" in caplog.text
+    assert "13907915678" not in caplog.text
+
+
+def test_a_text_number_must_be_a_mobile(people):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.text_contact_set(people["cadre"], "0791-88888888")
+    assert services.text_contact_set(people["cadre"], "") is None
+
+
+def test_an_escalated_matter_tells_the_officers_of_its_new_level(people, village):
+    matter = matter_create(village=village, user=people["cadre"], source="walk_in",
+                           category="problem", urgency="urgent", title="桥断了")  # fmt: skip
+    matter_escalate(matter=matter, note="超时")
+    assert matter.level == MatterLevel.TOWNSHIP
+    told = Notification.objects.get(recipient=people["officer"])
+    assert told.kind == Kind.MATTER
+    assert "桥断了" in told.title
+    assert told.link == reverse("grid:matter", args=[matter.pk])
+    assert inbox_of(people["cadre"]) == []
+
+
+def test_a_posted_listing_tells_the_villages_cadres(people, village, group):
+    household = HouseholdFactory(village=village, group=group)
+    registry.listing_post(household=household, kind="sell", product="脐橙")
+    told = Notification.objects.get(recipient=people["cadre"])
+    assert told.kind == Kind.PRODUCE
+    assert "脐橙" in told.title
+    assert inbox_of(people["grid"]) == []

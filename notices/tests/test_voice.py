@@ -1,0 +1,244 @@
+"""The voice of the people (群众之声, issue 11): anonymous means it (the row keeps no
+name, phone, address or household, and no log line holds them); a burst from one
+address stores no more than the limit; the honeypot drops bots; CSRF is enforced; the
+staff inbox moves a message through its states; a reply shows on the household page
+only when the sender allowed it; a message becomes a grid matter."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from grid.models import Matter, MatterSource
+from households.models import AccessEvent
+from notices import services
+from notices.models import Feedback, VoiceStatus
+from tests.factories import HouseholdFactory, ResidentFactory
+from tests.leaks import CAPTURED
+
+pytestmark = pytest.mark.django_db
+
+SENDER_IP = "203.0.113.77"
+PHONE = "13907915678"
+
+
+@pytest.fixture
+def home(village, group):
+    household = HouseholdFactory(village=village, group=group, number="0042")
+    ResidentFactory(household=household, relation="head", name="王大成")
+    return household
+
+
+def _url(household) -> str:
+    return reverse("notices:voice_form", args=[household.public_token])
+
+
+def _post(client, household, ip=SENDER_IP, **data):
+    message = {"topic": "complaint", "text": "村干部分配救助款不公开，请查一查。", **data}
+    return client.post(_url(household), message, REMOTE_ADDR=ip)
+
+
+def test_an_anonymous_message_leaves_no_personal_data_anywhere(client, home, caplog):
+    caplog.set_level(logging.DEBUG)
+    lines_before = len(CAPTURED.lines)
+    # a sender who ticks "anonymous" but also typed a name and a phone: neither is kept
+    response = _post(client, home, anonymous="on", name="王小明", phone=PHONE,
+                     HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0")  # fmt: skip
+    assert response.status_code == 200
+    feedback = Feedback.objects.get()
+    assert feedback.anonymous
+    assert feedback.household_id is None
+    assert (feedback.name, feedback.phone_cipher, feedback.phone_masked) == ("", "", "")
+    assert feedback.village_id == home.village_id
+    row = repr(list(Feedback.objects.values().get().values()))
+    for personal in ["王小明", PHONE, PHONE[-4:], SENDER_IP, home.public_token,
+                     "MicroMessenger"]:  # fmt: skip
+        assert personal not in row
+    # nor in any log line written while it was received (the portal's and the captured
+    # request lines of the whole suite)
+    logged = "\n".join([r.getMessage() for r in caplog.records] + CAPTURED.lines[lines_before:])
+    for personal in ["王小明", PHONE, SENDER_IP]:
+        assert personal not in logged
+    # the sender got a receipt to read the reply; no time of day is kept
+    page = response.content.decode()
+    assert reverse("notices:voice_receipt", args=[feedback.receipt]) in page
+    assert not hasattr(feedback, "created_at")
+
+
+def test_a_named_message_keeps_its_sender_with_the_phone_encrypted(client, home):
+    _post(client, home, name="王小明", phone=PHONE, publish_reply="on")
+    feedback = Feedback.objects.get()
+    assert not feedback.anonymous
+    assert feedback.household_id == home.pk
+    assert feedback.name == "王小明"
+    assert PHONE not in feedback.phone_cipher
+    assert feedback.phone == PHONE
+    assert feedback.phone_masked == "139****5678"
+
+
+def test_a_named_message_needs_a_name(client, home):
+    response = _post(client, home, name="")
+    assert response.status_code == 200
+    assert not Feedback.objects.exists()
+
+
+def test_a_burst_of_100_posts_from_one_address_stores_no_more_than_the_limit(client, home):
+    statuses = [
+        _post(client, home, anonymous="on", text=f"第{n}条意见：路灯坏了").status_code
+        for n in range(100)
+    ]
+    limit = settings.VOICE_PER_CONNECTION
+    assert Feedback.objects.count() == limit
+    assert statuses[:limit] == [200] * limit
+    assert set(statuses[limit:]) == {429}
+
+
+def test_the_household_limit_holds_across_addresses(client, home):
+    for n in range(settings.VOICE_PER_HOUSEHOLD + 5):
+        _post(client, home, ip=f"198.51.100.{n}", anonymous="on")
+    assert Feedback.objects.count() == settings.VOICE_PER_HOUSEHOLD
+
+
+def test_the_honeypot_drops_bots_and_their_posts_do_not_count(client, home):
+    for _n in range(20):
+        response = _post(client, home, anonymous="on", website="http://spam.example")
+        assert response.status_code == 200  # a bot learns nothing
+    assert not Feedback.objects.exists()
+    assert _post(client, home, anonymous="on").status_code == 200  # a person still may
+    assert Feedback.objects.count() == 1
+
+
+def test_a_post_without_the_csrf_token_is_refused(home):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(_url(home), {"topic": "question", "text": "请问医保怎么交？",
+                                        "anonymous": "on"})  # fmt: skip
+    assert response.status_code == 403
+    assert not Feedback.objects.exists()
+
+
+def test_an_unknown_code_has_no_voice_form(client):
+    assert client.get(reverse("notices:voice_form", args=["x" * 32])).status_code == 404
+
+
+def test_the_inbox_moves_a_message_through_its_states(cadre_client, client, home, village_cadre):
+    _post(client, home, name="王小明", publish_reply="on")
+    feedback = Feedback.objects.get()
+    listing = cadre_client.get(reverse("notices:voice")).content.decode()
+    assert reverse("notices:voice_detail", args=[feedback.pk]) in listing
+    action = reverse("notices:voice_action", args=[feedback.pk])
+    cadre_client.post(action, {"action": "take"})
+    feedback.refresh_from_db()
+    assert feedback.status == VoiceStatus.HANDLING
+    assert feedback.handled_by == village_cadre
+    cadre_client.post(action, {"action": "reply", "reply": "已安排专人核查，下周公示结果。"})
+    feedback.refresh_from_db()
+    assert feedback.status == VoiceStatus.REPLIED
+    cadre_client.post(action, {"action": "close"})
+    feedback.refresh_from_db()
+    assert feedback.status == VoiceStatus.CLOSED
+    assert feedback.closed_at
+    # closed: no longer in the open list, in the closed one
+    assert "王小明" not in cadre_client.get(reverse("notices:voice")).content.decode()
+    closed = cadre_client.get(reverse("notices:voice"), {"status": "closed"}).content.decode()
+    assert "王小明" in closed
+
+
+def test_a_reply_shows_on_the_household_page_only_when_the_sender_allowed_it(
+    client, home, village_cadre, django_capture_on_commit_callbacks
+):
+    page_url = reverse("households:public", args=[home.public_token])
+    client.get(page_url)  # the page is kept before the replies
+    allowed = services.feedback_receive(
+        household=home,
+        topic="suggestion",
+        text="路灯坏了两盏",
+        anonymous=False,
+        name="王小明",
+        publish_reply=True,
+    )
+    private = services.feedback_receive(
+        household=home,
+        topic="question",
+        text="低保怎么申请？",
+        anonymous=False,
+        name="王小明",
+        publish_reply=False,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.feedback_reply(allowed, user=village_cadre, reply="REPLYPUBLIC本周修好")
+        services.feedback_reply(private, user=village_cadre, reply="REPLYPRIVATE请带材料来")
+    page = client.get(page_url).content.decode()
+    assert "REPLYPUBLIC本周修好" in page
+    assert "REPLYPRIVATE" not in page
+    assert "低保" not in page
+    assert "路灯坏了" not in page
+
+
+def test_an_anonymous_sender_reads_the_reply_with_the_receipt(client, home, village_cadre):
+    _post(client, home, anonymous="on")
+    feedback = Feedback.objects.get()
+    services.feedback_reply(feedback, user=village_cadre, reply="已转交镇纪委核查。")
+    page = client.get(reverse("notices:voice_receipt", args=[feedback.receipt]))
+    assert page.status_code == 200
+    assert "已转交镇纪委核查。" in page.content.decode()
+    assert client.get(reverse("notices:voice_receipt", args=["a" * 22])).status_code == 404
+
+
+def test_a_message_becomes_a_grid_matter(cadre_client, client, home):
+    _post(
+        client, home, name="王小明", publish_reply="on", text="村东头的桥栏杆断了，孩子上学危险。"
+    )
+    feedback = Feedback.objects.get()
+    response = cadre_client.post(reverse("notices:voice_action", args=[feedback.pk]),
+                                 {"action": "matter", "category": "infrastructure",
+                                  "urgency": "urgent"})  # fmt: skip
+    matter = Matter.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/matters/{matter.pk}/")
+    assert matter.source == MatterSource.FEEDBACK
+    assert matter.household_id == home.pk
+    assert matter.notify_resident
+    assert "桥栏杆断了" in matter.description
+    feedback.refresh_from_db()
+    assert feedback.matter_id == matter.pk
+    assert feedback.status == VoiceStatus.HANDLING
+    # twice: refused, still one matter
+    cadre_client.post(
+        reverse("notices:voice_action", args=[feedback.pk]),
+        {"action": "matter", "category": "infrastructure", "urgency": "urgent"},
+    )
+    assert Matter.objects.count() == 1
+
+
+def test_an_anonymous_matter_has_no_household(cadre_client, client, home):
+    _post(client, home, anonymous="on")
+    feedback = Feedback.objects.get()
+    cadre_client.post(
+        reverse("notices:voice_action", args=[feedback.pk]),
+        {"action": "matter", "category": "problem", "urgency": "normal"},
+    )
+    assert Matter.objects.get().household_id is None
+
+
+def test_the_senders_phone_is_revealed_with_a_reason_and_recorded(
+    client, home, village_cadre, plain_cadre
+):
+    _post(client, home, name="王小明", phone=PHONE)
+    feedback = Feedback.objects.get()
+    url = reverse("notices:voice_phone", args=[feedback.pk])
+    client.force_login(village_cadre)
+    detail = client.get(reverse("notices:voice_detail", args=[feedback.pk])).content.decode()
+    assert "139****5678" in detail
+    assert PHONE not in detail
+    assert PHONE not in client.get(url).content.decode()  # the reason form first
+    revealed = client.post(url, {"reason": "回电核实反映的问题"})
+    assert PHONE in revealed.content.decode()
+    event = AccessEvent.objects.get()
+    assert event.user == village_cadre
+    assert event.reason == "回电核实反映的问题"
+    client.force_login(plain_cadre)  # a cadre without the right
+    assert client.get(url).status_code == 403
