@@ -3,11 +3,13 @@
 Installs the npm package `lighthouse` into var/node once (the npm registry), serves the
 demo data as `make bench-public` does (gunicorn, production settings) and runs Lighthouse's
 mobile preset (its default: a mid-range phone, a slow 4G network) with Debian's chromium
-on the public household page and the village leaderboard, performance and accessibility.
-Ends with one line:
+on the public household page, the village leaderboard, the village's notice board and its
+produce market (issue 11), performance and accessibility. Ends with one line:
 
     household_performance=<x> household_accessibility=<x>
-    leaderboard_performance=<x> leaderboard_accessibility=<x>   (on one line)
+    leaderboard_performance=<x> leaderboard_accessibility=<x>
+    board_performance=<x> board_accessibility=<x>
+    market_performance=<x> market_accessibility=<x>   (on one line)
 
 Target: 0.95 each. Results go in docs/benchmarks.md with the machine and the date.
 """
@@ -59,9 +61,13 @@ def main() -> None:
     with public.serving():
         house = scores(binary, f"{base}/h/{token}/")
         board = scores(binary, f"{base}/v/{village}/points/")
+        notices = scores(binary, f"{base}/v/{village}/")
+        market = scores(binary, f"{base}/v/{village}/market/")
     print(
         f"household_performance={house[0]:.2f} household_accessibility={house[1]:.2f} "
-        f"leaderboard_performance={board[0]:.2f} leaderboard_accessibility={board[1]:.2f}",
+        f"leaderboard_performance={board[0]:.2f} leaderboard_accessibility={board[1]:.2f} "
+        f"board_performance={notices[0]:.2f} board_accessibility={notices[1]:.2f} "
+        f"market_performance={market[0]:.2f} market_accessibility={market[1]:.2f}",
         flush=True,
     )
 

@@ -41,6 +41,9 @@ def prepare() -> tuple[str, str]:
         registry.say("seeding the demo (seed_demo, demo_points)")
         registry.manage("seed_demo", "--force", "-v0", env=ENV)
         registry.manage("demo_points", "--force", env=ENV)
+    if registry.psql(name, "SELECT count(*) FROM notices_notice") == "0":
+        registry.say("adding the demo notices, messages and listings (demo_notices)")
+        registry.manage("demo_notices", "--force", env=ENV)
     registry.psql(name, "VACUUM ANALYZE")
     token, village, entries = registry.psql(
         name,

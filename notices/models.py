@@ -74,7 +74,7 @@ class Notice(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("published for"), on_delete=models.PROTECT, related_name="+"
     )
-    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    category = models.CharField(_("notice category"), max_length=12, choices=Category.choices)
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("text"), max_length=5000, blank=True)
     status = models.CharField(
@@ -160,7 +160,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=6, choices=AttachmentKind.choices)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("file name"), max_length=100)
     # MEDIA_ROOT has no URL: the attachment view serves a published notice's files to
     # anyone and a draft's to the staff who see its region
     file = models.FileField(_("file"), upload_to=attachment_path)

@@ -42,6 +42,7 @@ def test_a_resident_posts_produce_a_cadre_approves_it_and_it_shows_on_the_market
     phone.get_by_label("说明").fill("自家果园，现摘现发")
     phone.screenshot(path=str(ARTIFACTS / "market-post.png"), full_page=True)
     phone.get_by_role("button", name="发布").click()
+    phone.wait_for_load_state("load")  # the stylesheet too, before the width is measured
     assert "信息已提交" in phone.content()
     assert phone.locator("#close-link").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

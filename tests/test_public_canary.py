@@ -1,7 +1,7 @@
-"""Canary (issue 9): a household with a unique marker in every sensitive field (DESIGN §5:
+"""Canary (issues 9, 11): a household with a unique marker in every sensitive field (DESIGN §5:
 ID number, phone, health, disability, religion, income, 低保 and 特困 status, full names,
-address, notes). Its public page and the village leaderboard show none of them, in any
-form: not whole, not in part, not masked where the mask would still say something."""
+address, notes, a message to the village). Its public page, the village leaderboard,
+market and board show none of them, in any form: not whole, not in part, not masked where the mask would still say something."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from grid.services import matter_create, matter_resolve
 from households.masking import mask
-from households.services import household_update
+from households.services import household_update, listing_approve, listing_post
 from monitoring.models import HouseholdIncome
+from notices.services import feedback_receive, feedback_reply
 from points.models import Category, EntryStatus, PointEntry, PointRule
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 
@@ -78,9 +79,24 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
         medical=55555,
         members=2,
     )
+    # a message to the village (named, reply allowed) and a listing of the family: the
+    # household page shows the reply, the market the listing; neither the message, nor
+    # the sender's name or phone
+    feedback = feedback_receive(
+        household=household, topic="question", text="CANARYVOICE低保申请为什么没批？",
+        anonymous=False, name="欧阳金花", phone="13912345678", publish_reply=True,
+    )  # fmt: skip
+    feedback_reply(feedback, user=village_cadre, reply="已转村里核实，请留意")
+    listing_approve(listing_post(household=household, kind="sell", product="土鸡蛋",
+                                 note="自家散养"), user=village_cadre)  # fmt: skip
     pages = [
         _public(client, household).content.decode(),
         client.get(reverse("points:leaderboard", args=[village.code])).content.decode(),
+        client.get(reverse("households:market", args=[village.code])).content.decode(),
+        client.get(
+            reverse("households:market", args=[village.code]), {"product": "土鸡蛋"}
+        ).content.decode(),  # fmt: skip
+        client.get(reverse("notices:board", args=[village.code])).content.decode(),
     ]
     forbidden = [
         number, number[:10], number[6:14], number[-6:], mask(number, "id"), "13912345678",
@@ -89,8 +105,12 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
         "幸福路", "serious", "physical", "残疾", "重病", "income", "收入", "98765", "98,765",
         "4321", "4,321", "55555", "55,555", "CANARY",
     ]  # fmt: skip
-    for page in pages:
+    assert "已转村里核实" in pages[0]  # the village's reply the family allowed
+    assert "土鸡蛋" in pages[0]
+    assert "土鸡蛋" in pages[2]
+    for page in pages[:4]:
         assert "欧**花" in page  # the masked name is there …
+    for page in pages:
         assert "已办理" in pages[0]  # the reply the family asked for, without its matter
         for marker in forbidden:  # … and nothing else of them
             assert marker not in page, marker

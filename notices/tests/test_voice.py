@@ -6,17 +6,20 @@ only when the sender allowed it; a message becomes a grid matter."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from grid.models import Matter, MatterSource
 from households.models import AccessEvent
 from notices import services
-from notices.models import Feedback, VoiceStatus
+from notices.models import Feedback, Notification, VoiceStatus
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.leaks import CAPTURED
 
@@ -31,6 +34,17 @@ def home(village, group):
     household = HouseholdFactory(village=village, group=group, number="0042")
     ResidentFactory(household=household, relation="head", name="王大成")
     return household
+
+
+def _tables_holding(markers: list[str]) -> list[str]:
+    """The tables with a value containing one of the markers (every column, every row)."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            text = repr(cursor.fetchall())
+            found += [f"{table}: {m}" for m in markers if m in text]
+    return found
 
 
 def _url(household) -> str:
@@ -58,6 +72,11 @@ def test_an_anonymous_message_leaves_no_personal_data_anywhere(client, home, cap
     for personal in ["王小明", PHONE, PHONE[-4:], SENDER_IP, home.public_token,
                      "MicroMessenger"]:  # fmt: skip
         assert personal not in row
+    # nor in the cadres' notification of it, nor in any other table
+    told = repr(list(Notification.objects.values()))
+    for personal in ["王小明", PHONE, SENDER_IP]:
+        assert personal not in told
+    assert not list(_tables_holding(["王小明", PHONE, SENDER_IP]))
     # nor in any log line written while it was received (the portal's and the captured
     # request lines of the whole suite)
     logged = "\n".join([r.getMessage() for r in caplog.records] + CAPTURED.lines[lines_before:])
@@ -242,3 +261,20 @@ def test_the_senders_phone_is_revealed_with_a_reason_and_recorded(
     assert event.reason == "回电核实反映的问题"
     client.force_login(plain_cadre)  # a cadre without the right
     assert client.get(url).status_code == 403
+
+
+def test_the_inbox_exports_the_messages_shown_as_text(cadre_client, client, home):
+    _post(client, home, name="王小明", phone=PHONE, text='=HYPERLINK("http://x")路灯坏了')
+    _post(client, home, anonymous="on", text="垃圾清运不及时")
+    response = cadre_client.get(reverse("notices:voice"), {"format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = list(sheet.iter_rows(min_row=2))
+    rows = [[c.value for c in row] for row in cells]
+    assert len(rows) == 2
+    typed = {row[3].value: row[3].data_type for row in cells}
+    assert typed['=HYPERLINK("http://x")路灯坏了'] == "s"  # text as text, not a formula
+    senders = {row[4] for row in rows}
+    assert senders == {"王小明", "匿名"}
+    assert PHONE not in repr(rows)
+    assert "139****5678" not in repr(rows)
