@@ -1,7 +1,8 @@
-"""Canary (issues 9, 11): a household with a unique marker in every sensitive field (DESIGN §5:
-ID number, phone, health, disability, religion, income, 低保 and 特困 status, full names,
-address, notes, a message to the village). Its public page, the village leaderboard,
-market and board show none of them, in any form: not whole, not in part, not masked where the mask would still say something."""
+"""Canary (issues 9, 11): a household with a unique marker in every sensitive field
+(DESIGN §5: ID number, phone, health, disability, religion, income, 低保 and 特困 status,
+full names, address, notes, a message to the village). Its public page, the village
+leaderboard, market and board show none of them, in any form: not whole, not in part,
+not masked where the mask would still say something."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
         client.get(reverse("households:market", args=[village.code])).content.decode(),
         client.get(
             reverse("households:market", args=[village.code]), {"product": "土鸡蛋"}
-        ).content.decode(),  # fmt: skip
+        ).content.decode(),
         client.get(reverse("notices:board", args=[village.code])).content.decode(),
     ]
     forbidden = [
