@@ -34,3 +34,15 @@ def exceeded(purpose: str, who: str, *, limit: int, window: int, count: bool = T
         cache.add(key, 1, timeout=window)
         used = 1
     return used > limit
+
+
+DAY = 24 * 3600
+
+
+def daily_limited(request: HttpRequest, purpose: str, household: object, *,
+                  per_connection: int, per_household: int) -> bool:  # fmt: skip
+    """A public form's day: whether this post from the connection or for the household
+    goes over its limit (a post counts against both)."""
+    return exceeded(
+        f"{purpose}-client", client_key(request), limit=per_connection, window=DAY
+    ) or exceeded(f"{purpose}-household", str(household), limit=per_household, window=DAY)

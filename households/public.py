@@ -166,7 +166,16 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
 
     # the page as rendered is kept until something on it changes (its key holds each
     # part's version): a scan is then one query
-    response = HttpResponse(kept(key, make, seconds=PAGE_SECONDS))
+    # no-referrer: the code stays out of other sites' logs (the page has no form)
+    return public_response(HttpResponse(kept(key, make, seconds=PAGE_SECONDS)),
+                           referrer="no-referrer")  # fmt: skip
+
+
+def public_response(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
+    """A public page's headers: out of search engines, its address (a household's or a
+    receipt's code) not sent to other sites. A page with a form says same-origin, not
+    no-referrer: Chromium sends "Origin: null" from a no-referrer page and CSRF refuses
+    the POST."""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"  # the code stays out of other sites' logs
+    response["Referrer-Policy"] = referrer
     return response

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.caching import kept, page_key
-from common.ratelimit import client_key, exceeded
+from common.ratelimit import client_key, daily_limited, exceeded
 from households import services
 from households.masking import mask
 from households.models import (
@@ -43,12 +43,11 @@ from households.models import (
     ResidentStatus,
     product_key,
 )
-from households.public import public_household
+from households.public import public_household, public_response
 from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
 from villages.models import Level, Region
 from villages.scoping import has_role_at, require_role
 
-DAY = 24 * 3600
 MARKET_PAGE = 30
 QUEUE_PAGE = 30
 PANEL_LISTINGS = 5
@@ -81,22 +80,6 @@ class ListingForm(forms.Form):
         return bool((self.data.get("website") or "").strip())
 
 
-def _public(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # same-origin, not no-referrer: the code stays out of other sites' logs, and a POST
-    # keeps its Origin (Chromium sends "null" under no-referrer and CSRF refuses it)
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _limited(request: HttpRequest, household_pk: int) -> bool:
-    return exceeded(
-        "produce-client", client_key(request), limit=settings.PRODUCE_PER_CONNECTION, window=DAY
-    ) or exceeded(
-        "produce-household", str(household_pk), limit=settings.PRODUCE_PER_HOUSEHOLD, window=DAY
-    )
-
-
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def listing_new(request: HttpRequest, token: str) -> HttpResponse:
@@ -108,9 +91,15 @@ def listing_new(request: HttpRequest, token: str) -> HttpResponse:
     refused = False
     if request.method == "POST":
         if form.is_bot:  # answered like a success; nothing kept, nothing counted
-            return _public(render(request, "households/public_listing_done.html", context))
+            return public_response(render(request, "households/public_listing_done.html", context))
         if form.is_valid():
-            if _limited(request, household.pk):
+            if daily_limited(
+                request,
+                "produce",
+                household.pk,
+                per_connection=settings.PRODUCE_PER_CONNECTION,
+                per_household=settings.PRODUCE_PER_HOUSEHOLD,
+            ):
                 refused = True
                 form.add_error(None, _("Too many listings today. Please try again tomorrow."))
             else:
@@ -123,8 +112,10 @@ def listing_new(request: HttpRequest, token: str) -> HttpResponse:
                     form.add_error(None, exc)
                 else:
                     context["listing"] = listing
-                    return _public(render(request, "households/public_listing_done.html", context))
-    return _public(render(request, "households/public_listing.html", context,
+                    return public_response(
+                        render(request, "households/public_listing_done.html", context)
+                    )
+    return public_response(render(request, "households/public_listing.html", context,
                           status=429 if refused else 200))  # fmt: skip
 
 
@@ -149,7 +140,7 @@ def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
         with contextlib.suppress(ValidationError):  # closed by a cadre a moment ago
             services.listing_close(listing)
         closed = True
-    return _public(render(request, "households/public_listing_close.html",
+    return public_response(render(request, "households/public_listing_close.html",
                           {"listing": listing, "closed": closed}))  # fmt: skip
 
 
@@ -208,7 +199,7 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
             request=request,
         )  # fmt: skip
 
-    return _public(HttpResponse(kept(key, make, seconds=600)))
+    return public_response(HttpResponse(kept(key, make, seconds=600)))
 
 
 def produce_panel(request, household) -> dict:

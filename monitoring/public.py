@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from common.ratelimit import client_key, exceeded
+from common.ratelimit import daily_limited
 from households.models import Household
 from households.public import public_household
 from monitoring import services
@@ -27,7 +27,6 @@ from monitoring.models import Cause
 
 REPORTS_PER_CONNECTION = 5  # in a day
 REPORTS_PER_HOUSEHOLD = 3  # in a day
-DAY = 24 * 3600
 
 
 class HardshipForm(forms.Form):
@@ -59,10 +58,8 @@ def hardship_report(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     form = HardshipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        who = client_key(request)
-        if exceeded("hardship-client", who, limit=REPORTS_PER_CONNECTION, window=DAY) or exceeded(
-            "hardship-household", str(household.pk), limit=REPORTS_PER_HOUSEHOLD, window=DAY
-        ):
+        if daily_limited(request, "hardship", household.pk, per_connection=REPORTS_PER_CONNECTION,
+                         per_household=REPORTS_PER_HOUSEHOLD):  # fmt: skip
             form.add_error(
                 None, _("Too many reports today. Please call the village committee instead.")
             )

@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.caching import kept, page_key
-from common.ratelimit import client_key, exceeded
+from common.ratelimit import client_key, daily_limited, exceeded
 from households.models import Household
-from households.public import public_household
+from households.public import public_household, public_response
 from notices import services
 from notices.forms import VoiceForm
 from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
@@ -40,16 +40,7 @@ from villages.models import Level, Region
 BOARD_PAGE = 20
 PANEL_NOTICES = 5
 PANEL_REPLIES = 5
-DAY = 24 * 3600
 RECEIPT_MISSES = 30  # unknown receipts a connection may try in a quarter of an hour
-
-
-def _public(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    # same-origin, not no-referrer: the code stays out of other sites' logs, and a POST
-    # keeps its Origin (Chromium sends "null" under no-referrer and CSRF refuses it)
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _village(code: str) -> Region:
@@ -88,7 +79,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
             request=request,
         )  # fmt: skip
 
-    return _public(HttpResponse(kept(key, make, seconds=600)))
+    return public_response(HttpResponse(kept(key, make, seconds=600)))
 
 
 @login_not_required
@@ -98,7 +89,7 @@ def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     notice = get_object_or_404(Notice.objects.for_board(village.code).select_related("region"),
                                pk=pk)  # fmt: skip
     lines = list(notice.lines.all()) if notice.is_finance else []
-    return _public(
+    return public_response(
         render(
             request,
             "notices/public_notice.html",
@@ -119,19 +110,10 @@ def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResp
     village = _village(code)
     notice = get_object_or_404(Notice.objects.for_board(village.code), pk=pk)
     attachment = get_object_or_404(Attachment, pk=file, notice=notice)
-    return _public(serve_attachment(attachment))
+    return public_response(serve_attachment(attachment))
 
 
 # --- The voice of the people ---------------------------------------------------------------
-
-
-def _limited(request: HttpRequest, household_pk: int) -> bool:
-    """A message counts against the connection's and the household's day."""
-    return exceeded(
-        "voice-client", client_key(request), limit=settings.VOICE_PER_CONNECTION, window=DAY
-    ) or exceeded(
-        "voice-household", str(household_pk), limit=settings.VOICE_PER_HOUSEHOLD, window=DAY
-    )
 
 
 @login_not_required
@@ -146,9 +128,15 @@ def voice_form(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_bot:
             # a honeypot filled in: answered like a success, nothing kept, nothing counted
-            return _public(render(request, "notices/public_voice_done.html", context))
+            return public_response(render(request, "notices/public_voice_done.html", context))
         if form.is_valid():
-            if _limited(request, household.pk):
+            if daily_limited(
+                request,
+                "voice",
+                household.pk,
+                per_connection=settings.VOICE_PER_CONNECTION,
+                per_household=settings.VOICE_PER_HOUSEHOLD,
+            ):
                 refused = True
                 form.add_error(None, _("Too many messages today. Please try again tomorrow, "
                                        "or call the village committee."))  # fmt: skip
@@ -160,8 +148,8 @@ def voice_form(request: HttpRequest, token: str) -> HttpResponse:
                     phone=data["phone"], publish_reply=data["publish_reply"],
                 )  # fmt: skip
                 context["feedback"] = feedback
-                return _public(render(request, "notices/public_voice_done.html", context))
-    return _public(render(request, "notices/public_voice.html", context,
+                return public_response(render(request, "notices/public_voice_done.html", context))
+    return public_response(render(request, "notices/public_voice.html", context,
                           status=429 if refused else 200))  # fmt: skip
 
 
@@ -182,7 +170,7 @@ def voice_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
     if feedback is None:
         exceeded("public-code", who, limit=RECEIPT_MISSES, window=15 * 60)
         raise Http404
-    return _public(render(request, "notices/public_receipt.html", {"feedback": feedback}))
+    return public_response(render(request, "notices/public_receipt.html", {"feedback": feedback}))
 
 
 # --- Panels of the public household page -----------------------------------------------------
