@@ -198,6 +198,8 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
 
 #: announced when a matter is sent up a level (by hand or by the deadline task)
 MATTER_ESCALATED = "grid.matter_escalated"
+#: announced when a matter is resolved with its reply
+MATTER_RESOLVED = "grid.matter_resolved"
 
 
 def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
@@ -245,6 +247,8 @@ def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
         matter.refresh_from_db()
         _log(matter, "resolved", user, reply)
         bump_after_commit(f"grid-public:{matter.village_id}")
+        # the apps above (notices: a message that became this matter gets its reply)
+        portal.announce(MATTER_RESOLVED, matter=matter)
     return matter
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
-from grid.services import MATTER_ESCALATED
+from grid.services import MATTER_ESCALATED, MATTER_RESOLVED
 from households.services import LISTING_POSTED
 from notices import public, services
 from notices.roles import INBOX_HOLDERS, NOTICE_READERS, VOICE_READERS
@@ -68,5 +68,6 @@ def register() -> None:
         )
     )
     portal.on(MATTER_ESCALATED, services.tell_matter_escalated)
+    portal.on(MATTER_RESOLVED, services.reply_from_matter)
     portal.on(LISTING_POSTED, services.tell_listing_posted)
     user_logged_in.connect(services.count_at_login, dispatch_uid="notices-unread-count")

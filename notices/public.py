@@ -198,6 +198,7 @@ def voice_panel(request, household) -> dict:
             status__in=[VoiceStatus.REPLIED, VoiceStatus.CLOSED],
         )
         .exclude(reply="")
+        .filter(matter__isnull=True)  # a matter's reply shows among the grid's replies
         .only("topic", "reply", "replied_at")
         .order_by("-replied_at")[:PANEL_REPLIES]
     )

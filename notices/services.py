@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from common.caching import bump_after_commit, version
 from common.crypto import encrypt
 from common.masking import mask_id_numbers
+from grid.models import MatterSource
+from grid.services import matter_create
 from households.masking import mask
 from households.models import Household
 from households.phones import clean_phone
@@ -293,9 +295,6 @@ def feedback_close(feedback: Feedback, *, user) -> Feedback:
 def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str):
     """Turn a message into a grid matter (source "feedback"), handled and escalated with
     the grid's deadlines; the message is then being handled and links to it."""
-    from grid.models import MatterSource
-    from grid.services import matter_create
-
     if feedback.matter_id:
         raise ValidationError(_("The message is a matter already."))
     if feedback.status == VoiceStatus.CLOSED:
@@ -313,6 +312,17 @@ def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str)
         )
         feedback.refresh_from_db()
     return matter
+
+
+def reply_from_matter(*, matter, **details) -> int:
+    """A grid announcement: the matter a message became is resolved; the message gets
+    its reply (an anonymous sender reads it with the receipt). Its public reply, when
+    the sender allowed one, is the matter's, among the grid's replies."""
+    return (
+        Feedback.objects.filter(matter=matter)
+        .exclude(status=VoiceStatus.CLOSED)
+        .update(reply=matter.reply, replied_at=matter.resolved_at, status=VoiceStatus.REPLIED)
+    )
 
 
 # --- Notifications -----------------------------------------------------------------------------

@@ -278,3 +278,28 @@ def test_the_inbox_exports_the_messages_shown_as_text(cadre_client, client, home
     assert senders == {"王小明", "匿名"}
     assert PHONE not in repr(rows)
     assert "139****5678" not in repr(rows)
+
+
+def test_a_resolved_matter_answers_the_message_it_came_from_once(
+    cadre_client, client, home, village_cadre, django_capture_on_commit_callbacks
+):
+    from grid.services import matter_resolve
+
+    _post(client, home, name="王小明", publish_reply="on", text="桥栏杆断了，孩子上学危险。")
+    _post(client, home, ip="198.51.100.9", anonymous="on", text="村口的路灯坏了一个月了")
+    named, anonymous = Feedback.objects.order_by("pk")
+    for feedback in (named, anonymous):
+        services.feedback_to_matter(feedback, user=village_cadre, category="infrastructure",
+                                    urgency="normal")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        for matter in Matter.objects.order_by("pk"):
+            matter_resolve(matter=matter, user=village_cadre, reply=f"REPLY{matter.pk}已修好")
+    named.refresh_from_db()
+    anonymous.refresh_from_db()
+    assert named.status == anonymous.status == VoiceStatus.REPLIED
+    assert anonymous.reply == f"REPLY{anonymous.matter_id}已修好"
+    receipt = client.get(reverse("notices:voice_receipt", args=[anonymous.receipt]))
+    assert anonymous.reply in receipt.content.decode()
+    page = client.get(reverse("households:public", args=[home.public_token])).content.decode()
+    assert page.count(named.reply) == 1  # among the grid's replies, not twice
+    assert anonymous.reply not in page
