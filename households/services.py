@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from common.bulk import insert_with_history
 from common.caching import bump_after_commit, version
 from common.masking import mask_id_numbers
-from households.idnumbers import IdCheck, id_hash, validate_id_number
+from households.idnumbers import IdCheck, id_hash, normalize, validate_id_number
 from households.models import (
     STATUS_AFTER_EVENT,
     AccessEvent,
@@ -582,6 +583,8 @@ def document_upload(
 
 # --- The produce market (我家有农货) -------------------------------------------------------
 
+#: a mobile number inside a text (digits only, full-width narrowed, dashes and spaces gone)
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 #: days a listing shows once approved (then it expires; the household posts it again)
 LISTING_DAYS = 30
 #: announced when a household posts a listing: the apps above tell the village's cadres
@@ -613,6 +616,13 @@ def listing_post(
         close_code=secrets.token_urlsafe(16),
     )  # fmt: skip
     listing.product_key = product_key(listing.product)
+    typed = normalize(f"{product} {unit} {note}").replace("-", "").replace(" ", "")
+    if MOBILE_IN_TEXT.search(typed):
+        # the public pages show no resident's phone (DESIGN §5): buyers ask the village
+        raise ValidationError(
+            {"note": _("Do not write a phone number: buyers reach you through the village "
+                       "committee.")}
+        )  # fmt: skip
     if not listing.product_key:
         raise ValidationError({"product": _("Say what the product is.")})
     listing.full_clean()

@@ -6,6 +6,7 @@ product in the village only; the form is limited and has a honeypot."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -179,3 +180,14 @@ def test_the_market_pages_queries_do_not_grow(client, village, village_cadre,
     # the village, the listings' count and page (head names a subquery), the public info
     with django_assert_max_num_queries(4):
         market(client, village)
+
+
+def test_a_phone_number_in_a_listing_is_refused_with_a_sentence(client, home):
+    for note in ["联系 13907915678", "电话：139-0791-5678", "１３９０７９１５６７８"]:
+        response = post(client, home, note=note)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert re.search(r'<ul class="errorlist[^"]*"[^>]*>\s*<li>[^<]*电话号码', html), note
+    assert not Listing.objects.exists()
+    post(client, home, note="500斤起批，2026年新果")  # numbers that are no phone
+    assert Listing.objects.count() == 1
