@@ -115,13 +115,15 @@ def public_household(token: str) -> PublicHousehold | None:
     return PublicHousehold(*row[:12], stamp=repr(row), token=token)
 
 
-def _too_many(request: HttpRequest, *, miss: bool) -> bool:
+def guessing(request: HttpRequest, *, miss: bool) -> bool:
+    """Has this client asked for too many unknown public codes (a household's, an
+    anonymous receipt's, a listing's close code)? Counts this miss when `miss`."""
     return exceeded(
         "public-code", client_key(request), limit=MISSES_ALLOWED, window=MISS_WINDOW, count=miss
     )
 
 
-def _refused() -> HttpResponse:
+def refused() -> HttpResponse:
     response = HttpResponse(
         _("Too many unknown codes from this connection. Try again in a quarter of an hour."),
         status=429,
@@ -134,12 +136,12 @@ def _refused() -> HttpResponse:
 @login_not_required
 @require_GET
 def household_page(request: HttpRequest, token: str) -> HttpResponse:
-    if _too_many(request, miss=False):
-        return _refused()
+    if guessing(request, miss=False):
+        return refused()
     household = public_household(token)
     if household is None:
-        if _too_many(request, miss=True):
-            return _refused()
+        if guessing(request, miss=True):
+            return refused()
         raise Http404
     language = translation.get_language()
     today = timezone.localdate()  # this month's and year's figures

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.caching import kept, page_key
-from common.ratelimit import client_key, daily_limited, exceeded
+from common.ratelimit import daily_limited
 from households import services
 from households.masking import mask
 from households.models import (
@@ -43,7 +43,7 @@ from households.models import (
     ResidentStatus,
     product_key,
 )
-from households.public import public_household, public_response
+from households.public import guessing, public_household, public_response, refused
 from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
 from villages.models import Level, Region
 from villages.scoping import has_role_at, require_role
@@ -123,17 +123,16 @@ def listing_new(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
     """The poster closes their listing with the code they were shown (sold, bought)."""
-    who = client_key(request)
-    if exceeded("public-code", who, limit=30, window=15 * 60, count=False):
-        return HttpResponse(_("Too many unknown codes from this connection. Try again in a "
-                              "quarter of an hour."), status=429)  # fmt: skip
+    if guessing(request, miss=False):
+        return refused()
     listing = (
         Listing.objects.filter(close_code=code).select_related("village").first()
         if len(code) <= 32
         else None
     )
     if listing is None:
-        exceeded("public-code", who, limit=30, window=15 * 60)
+        if guessing(request, miss=True):
+            return refused()
         raise Http404
     closed = listing.status == ListingStatus.CLOSED
     if request.method == "POST" and not closed:

@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.caching import kept, page_key
-from common.ratelimit import client_key, daily_limited, exceeded
+from common.ratelimit import daily_limited
 from households.models import Household
-from households.public import public_household, public_response
+from households.public import guessing, public_household, public_response, refused
 from notices import services
 from notices.forms import VoiceForm
 from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
@@ -40,7 +40,6 @@ from villages.models import Level, Region
 BOARD_PAGE = 20
 PANEL_NOTICES = 5
 PANEL_REPLIES = 5
-RECEIPT_MISSES = 30  # unknown receipts a connection may try in a quarter of an hour
 
 
 def _village(code: str) -> Region:
@@ -158,17 +157,16 @@ def voice_form(request: HttpRequest, token: str) -> HttpResponse:
 def voice_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
     """An anonymous sender reads the answer here; unknown receipts count like unknown
     household codes (they cannot be guessed by trying)."""
-    who = client_key(request)
-    if exceeded("public-code", who, limit=RECEIPT_MISSES, window=15 * 60, count=False):
-        return HttpResponse(_("Too many unknown codes from this connection. Try again in a "
-                              "quarter of an hour."), status=429)  # fmt: skip
+    if guessing(request, miss=False):
+        return refused()
     feedback = (
         Feedback.objects.filter(receipt=receipt, anonymous=True).select_related("village").first()
         if len(receipt) <= 32
         else None
     )
     if feedback is None:
-        exceeded("public-code", who, limit=RECEIPT_MISSES, window=15 * 60)
+        if guessing(request, miss=True):
+            return refused()
         raise Http404
     return public_response(render(request, "notices/public_receipt.html", {"feedback": feedback}))
 

@@ -24,7 +24,7 @@ from grid.services import matter_create
 from households.masking import mask
 from households.models import Household
 from households.phones import clean_phone
-from households.services import strip_metadata
+from households.services import MAX_DOCUMENT_BYTES, strip_metadata
 from notices.models import (
     Attachment,
     AttachmentKind,
@@ -39,10 +39,12 @@ from notices.models import (
     Notification,
     TextContact,
     VoiceStatus,
+    ancestor_codes,
 )
+from notices.tasks import send_texts
 from villages.models import Level, Region, Role, StaffAssignment
 
-MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_DOCUMENT_BYTES  # 8 MB, as the registry's documents
 MAX_ATTACHMENTS = 10
 MAX_FINANCE_LINES = 200
 PDF_MAGIC = b"%PDF-"
@@ -52,14 +54,19 @@ IMAGE_MAGICS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 # --- Notices ---------------------------------------------------------------------------------
 
 
+def _public_key(code: str) -> str:
+    # a village's board and household pages show its county's, township's and own
+    # notices: one version per county
+    return f"notices-public:{code[:6]}"
+
+
 def public_version(village_code: str) -> str:
-    """The version of what public pages show of a county's notices: a village's board and
-    household pages show its county's, township's and own, so one version per county."""
-    return version(f"notices-public:{village_code[:6]}")
+    """The version of what public pages show of the village's county's notices."""
+    return version(_public_key(village_code))
 
 
 def _changed(notice: Notice) -> None:
-    bump_after_commit(f"notices-public:{notice.region.code[:6]}")
+    bump_after_commit(_public_key(notice.region.code))
 
 
 def notice_save(notice: Notice, *, user) -> Notice:
@@ -345,10 +352,9 @@ def users_within(region: Region, roles: Iterable[str]):
 def users_over(code: str, roles: Iterable[str]):
     """Active users holding one of these roles at the region of `code` or above it: the
     people who look after it (a village's cadres, its township's officers)."""
-    codes = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
-    ids = StaffAssignment.objects.filter(region__code__in=codes, role__in=list(roles)).values(
-        "user_id"
-    )
+    ids = StaffAssignment.objects.filter(
+        region__code__in=ancestor_codes(code), role__in=list(roles)
+    ).values("user_id")
     return get_user_model().objects.filter(pk__in=ids, is_active=True)
 
 
@@ -405,11 +411,11 @@ def notify(
     broadcast: Broadcast | None = None,
     by_text: bool = False,
 ) -> int:
-    """A notification in the inbox of each of these users (and a text message to those
-    who gave a number, when `by_text`); how many were told. In the caller's transaction."""
+    """A notification in the inbox of each of these users (a queryset; and a text message
+    to those who gave a number, when `by_text`); how many were told. In the caller's
+    transaction."""
     now = timezone.now()
-    user_ids = sorted(set(users.values_list("pk", flat=True)) if hasattr(users, "values_list")
-                      else {u.pk for u in users})  # fmt: skip
+    user_ids = sorted(set(users.values_list("pk", flat=True)))
     made = Notification.objects.bulk_create(
         [
             Notification(recipient_id=pk, kind=kind, title=mask_id_numbers(title)[:120],
@@ -421,13 +427,9 @@ def notify(
     )  # fmt: skip
     _count_changed(user_ids, 1)
     if by_text and made:
-        from notices.tasks import send_texts
-
-        ids = [n.pk for n in made] if made[0].pk else list(
-            Notification.objects.filter(created_at=now, recipient_id__in=user_ids, kind=kind)
-            .values_list("pk", flat=True)
-        )  # fmt: skip
-        # the task takes the notifications' ids: no phone number in a task's arguments
+        # bulk_create gives the ids on PostgreSQL and SQLite alike; the task takes them,
+        # never a phone number
+        ids = [n.pk for n in made]
         transaction.on_commit(lambda: send_texts.delay(ids))
     return len(made)
 
@@ -476,12 +478,6 @@ def text_contact_set(user, phone: str) -> TextContact | None:
         user=user, defaults={"phone_cipher": encrypt(phone), "phone_masked": mask(phone, "phone")}
     )
     return contact
-
-
-def text_of(notification: Notification) -> str:
-    """A text message's words: the title and where to read the rest (never a resident's
-    data: titles are written for the inbox, which is the staff's)."""
-    return _("%(title)s (read it in the portal's inbox)") % {"title": notification.title[:60]}
 
 
 # --- What other apps tell through this service ------------------------------------------------

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notices import sms
 from notices.models import Notification, TextContact
-from notices.services import text_of
+
+
+def text_of(notification: Notification) -> str:
+    """A text message's words: the title and where to read the rest (never a resident's
+    data: titles are written for the inbox, which is the staff's)."""
+    return _("%(title)s (read it in the portal's inbox)") % {"title": notification.title[:60]}
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)

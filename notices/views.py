@@ -39,6 +39,11 @@ def _notice_for(request: HttpRequest, pk: int) -> Notice:
     )
 
 
+def _of_visible_notices(request: HttpRequest, model):
+    """A notice's lines or files, through the notices the user sees (the one scoping)."""
+    return model.objects.filter(notice__in=Notice.objects.visible_to(request.user))
+
+
 def _kept_notice(request: HttpRequest, pk: int) -> Notice:
     notice = _notice_for(request, pk)
     if not may_keep(request.user, notice):
@@ -148,7 +153,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def line_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    line = get_object_or_404(FinanceLine.objects.select_related("notice__region"), pk=pk)
+    line = get_object_or_404(_of_visible_notices(request, FinanceLine), pk=pk)
     notice = _kept_notice(request, line.notice_id)
     try:
         services.finance_line_delete(line)
@@ -177,7 +182,7 @@ def file_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = get_object_or_404(Attachment, pk=pk)
+    attachment = get_object_or_404(_of_visible_notices(request, Attachment), pk=pk)
     notice = _kept_notice(request, attachment.notice_id)
     services.attachment_delete(attachment)
     messages.success(request, _("File removed."))
@@ -203,6 +208,4 @@ def serve_attachment(attachment: Attachment) -> HttpResponse:
 @require_GET
 def file_staff(request: HttpRequest, pk: int) -> HttpResponse:
     """A file of a notice the user sees (a draft's too)."""
-    attachment = get_object_or_404(Attachment, pk=pk)
-    _notice_for(request, attachment.notice_id)
-    return serve_attachment(attachment)
+    return serve_attachment(get_object_or_404(_of_visible_notices(request, Attachment), pk=pk))

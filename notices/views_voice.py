@@ -108,10 +108,13 @@ def voice_action(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 raise ValidationError(_("Write the reply."))
             services.feedback_reply(feedback, user=request.user, reply=form.cleaned_data["reply"])
-            messages.success(request, _("Reply saved.") + " " + (
-                _("It shows on the household's public page.") if feedback.household_id
-                and feedback.publish_reply else _("The sender reads it with their receipt.")
-                if feedback.anonymous else _("It is not shown publicly.")))  # fmt: skip
+            if feedback.anonymous:
+                where = _("The sender reads it with their receipt.")
+            elif feedback.publish_reply:
+                where = _("It shows on the household's public page.")
+            else:
+                where = _("It is not shown publicly.")
+            messages.success(request, f"{_('Reply saved.')} {where}")
         elif action == "close":
             services.feedback_close(feedback, user=request.user)
             messages.success(request, _("Message closed."))

@@ -162,3 +162,39 @@ def test_a_posted_listing_tells_the_villages_cadres(people, village, group):
     assert told.kind == Kind.PRODUCE
     assert "脐橙" in told.title
     assert inbox_of(people["grid"]) == []
+
+
+def test_the_http_gateway_posts_each_message_signed_with_the_key(settings):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Authorization"], json.loads(body)))
+            self.send_response(200 if len(received) == 1 else 503)
+            self.end_headers()
+
+        def log_message(self, *args):  # the test's output stays quiet
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
+    settings.SMS_GATEWAY_KEY = "gateway-key"
+    settings.SMS_SIGNATURE = "数字乡村"
+    try:
+        backend = sms.HttpGatewayBackend()
+        assert backend.send([sms.TextMessage(to="13907915678", text="防汛通知")]) == 1
+        assert received == [
+            ("Bearer gateway-key", {"to": "13907915678", "text": "【数字乡村】防汛通知"})
+        ]
+        # a gateway that answers an error raises, so the task tries again later
+        with pytest.raises(OSError, match="503"):
+            backend.send([sms.TextMessage(to="13907915678", text="第二条")])
+    finally:
+        server.shutdown()
+        server.server_close()

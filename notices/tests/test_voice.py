@@ -303,3 +303,19 @@ def test_a_resolved_matter_answers_the_message_it_came_from_once(
     page = client.get(reverse("households:public", args=[home.public_token])).content.decode()
     assert page.count(named.reply) == 1  # among the grid's replies, not twice
     assert anonymous.reply not in page
+
+
+def test_guessing_receipts_is_refused_like_guessing_household_codes(client, home):
+    from households.public import MISSES_ALLOWED
+
+    answers = [
+        client.get(reverse("notices:voice_receipt", args=[f"guess{n:04d}"]),
+                   REMOTE_ADDR="192.0.2.50").status_code
+        for n in range(MISSES_ALLOWED + 3)
+    ]  # fmt: skip
+    assert answers[:MISSES_ALLOWED] == [404] * MISSES_ALLOWED
+    assert set(answers[MISSES_ALLOWED:]) == {429}
+    # the same connection is refused a household page too: one count for all codes
+    page = client.get(reverse("households:public", args=[home.public_token]),
+                      REMOTE_ADDR="192.0.2.50")  # fmt: skip
+    assert page.status_code == 429
