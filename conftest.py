@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
+import subprocess
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -115,6 +116,26 @@ def require_service():
         pytest.skip(message)
 
     return check
+
+
+# --- Hostile files -------------------------------------------------------------------
+
+
+@pytest.fixture
+def ghostscript_calls(monkeypatch):
+    """As if Ghostscript were installed: every process Pillow would start is recorded."""
+    calls = []
+
+    def record(*args, **kwargs):
+        calls.append(args)
+        raise OSError("no process may be started")
+
+    from PIL import EpsImagePlugin
+
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", "gs")
+    monkeypatch.setattr(subprocess, "check_call", record)
+    monkeypatch.setattr(subprocess, "Popen", record)
+    return calls
 
 
 # --- Regions ----------------------------------------------------------------------------

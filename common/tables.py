@@ -96,12 +96,49 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:
     if sheet_size > CALAMINE_MAX_SHEET_XML:
         rows: Iterator[list[Any]] = _streamed_rows(archive, sheet_part, limits)
     else:
-        rows = _calamine_rows(data, limits)
+        rows = _calamine_rows(_checked_for_calamine(archive, sheet_part, limits), limits)
     for row in rows:
         # numbers come as floats; 9001.0 is the household number 9001
         yield [
             int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v for v in row
         ]
+
+
+# The parts calamine needs to read the first sheet's cells as values.
+_CALAMINE_PARTS = (
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+)
+
+
+def _checked_for_calamine(archive: zipfile.ZipFile, sheet_part: str, limits: TableLimits) -> bytes:
+    """The workbook as calamine may see it: its first sheet's cells found within the
+    limits from the cells themselves (calamine allocates the whole used range before
+    anyone could look at its size), and nothing but that sheet and the parts that
+    describe it, so calamine cannot be handed a sheet other than the one checked (its
+    own reading of the relationships decides which part is "the first sheet")."""
+    try:
+        xlsx_stream.check_used_range(
+            archive,
+            sheet_part,
+            max_rows=limits.max_rows + limits.header_search_rows,
+            max_columns=limits.max_columns,
+        )
+    except xlsx_stream.TooLarge as exc:
+        _check_size(rows=exc.rows, columns=exc.columns, limits=limits)
+    except (xlsx_stream.NotASheet, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise TableError(_("This is not a readable .xlsx workbook.")) from exc
+    names = set(archive.namelist())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as checked:
+        for name in (*_CALAMINE_PARTS, sheet_part):
+            if name in names:
+                checked.writestr(name, archive.read(name))
+    return out.getvalue()
 
 
 def _calamine_rows(data: bytes, limits: TableLimits) -> Iterator[list[Any]]:

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from common.downloads import XLSX_TYPE, file_response
+
 # Written as Excel numbers and dates; everything else (bool included) as text.
 NATIVE_TYPES = (int, float, Decimal, datetime.date, datetime.time)
 # XML 1.0 cannot hold these (openpyxl's ILLEGAL_CHARACTERS_RE, the same set)
@@ -337,9 +337,7 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """The download: never cached, since workbooks carry personal data."""
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+def xlsx_response(content: bytes, filename: str) -> HttpResponse | StreamingHttpResponse:
+    """A workbook that holds nothing personal (a template). Personal data goes out
+    through households.downloads.personal_download, which records it."""
+    return file_response(content, filename=filename, content_type=XLSX_TYPE)

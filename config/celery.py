@@ -39,6 +39,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "monitoring.tasks.nightly_screening",
         "schedule": crontab(hour=2, minute=0),
     },
+    # background jobs whose process died: failed with a sentence, never running for ever
+    "monitoring-feeds-reap": {
+        "task": "monitoring.tasks.feeds_reap_task",
+        "schedule": 5 * 60,
+    },
+    "registry-jobs-reap": {
+        "task": "households.tasks.jobs_reap_task",
+        "schedule": 5 * 60,
+    },
     # residents' matters past their deadline: to the township, then the county
     "grid-escalate-overdue": {
         "task": "grid.tasks.escalate_overdue_task",

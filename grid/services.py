@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
+from common.images import clean_photo
 from common.masking import mask_id_numbers
 from grid.models import (
     SINGLE_ROLES,
@@ -28,7 +29,7 @@ from grid.models import (
 )
 from households.models import Household
 from households.phones import clean_phone
-from households.services import MAX_DOCUMENT_BYTES, strip_metadata
+from households.services import MAX_DOCUMENT_BYTES
 from villages.models import Level, Region
 from villages.registry import portal
 
@@ -277,7 +278,7 @@ def hazard_record(
     *, visit: Visit, kind: str, description: str, deadline: datetime.date, photo=None
 ) -> Hazard:
     """A hazard found on a safety patrol; its photo re-encoded without EXIF, GPS, XMP or
-    comment (households.services.strip_metadata, as the registry's documents)."""
+    comment (common.images.clean_photo, as the registry's documents)."""
     if visit.kind != VisitKind.SAFETY:
         raise ValidationError(_("Hazards are recorded on a safety patrol."))
     if deadline < visit.visited_on:
@@ -288,7 +289,7 @@ def hazard_record(
     if photo is not None:
         if photo.size > MAX_DOCUMENT_BYTES:
             raise ValidationError(_("The photo is larger than 8 MB."))
-        hazard.photo.save("photo.jpg", ContentFile(strip_metadata(photo.read())), save=False)
+        hazard.photo.save("photo.jpg", ContentFile(clean_photo(photo.read())), save=False)
     hazard.full_clean()
     hazard.save()
     return hazard

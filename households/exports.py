@@ -31,6 +31,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import leases
 from common.crypto import decrypt, decrypt_stream, encrypt_stream
 from common.xlsx import SheetSpec, XlsxWriter
 from households import plaques, services
@@ -65,6 +66,11 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 2_000
 PROGRESS_EVERY = 5_000
+# The export task's limits (households.tasks); a county's 700,000 residents take about a
+# minute. A job still "writing" past its hard limit has lost its process (common.leases).
+EXPORT_SOFT_LIMIT = 30 * 60
+EXPORT_TIME_LIMIT = EXPORT_SOFT_LIMIT + 60
+EXPORT_LEASE = EXPORT_TIME_LIMIT + 60
 
 
 def export_queryset(user, kind: str, params: QueryDict) -> QuerySet:
@@ -338,9 +344,10 @@ def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> E
 
 def export_run(*, job_id: int) -> None:
     """The task's work: write, encrypt, keep. A failure leaves a failed job, not a file."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING
-    )
+    claimed = leases.claim(
+        ExportJob.objects, job_id, among=[ExportStatus.QUEUED], seconds=EXPORT_LEASE,
+        status=ExportStatus.RUNNING,
+    )  # fmt: skip
     if not claimed:
         return  # delivered twice (acks_late): another delivery owns it
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
@@ -369,18 +376,31 @@ def export_run(*, job_id: int) -> None:
                 job.file.save(f"{job.token}.bin", File(sealed), save=False)
     except (SoftTimeLimitExceeded, Exception):
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED, finished_at=timezone.now()
+        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now(), lease_until=None
         )
         return
-    ExportJob.objects.filter(pk=job.pk).update(
+    # conditional: a job reaped as stopped stays as the reaper left it
+    ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE,
+        lease_until=None,
         file=job.file.name,
         size=size,
         rows_total=written,
         rows_done=written,
         finished_at=timezone.now(),
     )
+
+
+def exports_reap() -> int:
+    """Exports whose task died (still writing past the task's hard limit) are failed; the
+    export page offers them again. Says how many."""
+    return len(
+        leases.reap(
+            ExportJob.objects, running=[ExportStatus.RUNNING], status=ExportStatus.FAILED,
+            finished_at=timezone.now(),
+        )
+    )  # fmt: skip
 
 
 def export_chunks(job: ExportJob) -> Iterator[bytes]:

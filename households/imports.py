@@ -33,6 +33,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import leases
 from common.crypto import decrypt_bytes, encrypt_bytes
 from common.masking import mask, mask_id_numbers
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
@@ -112,6 +113,11 @@ TEXT_COLUMNS = [
     ALL_COLUMNS.index(COL_PHONE),
 ]
 PROGRESS_EVERY = 500  # rows between progress updates
+# The tasks' limits (households.tasks): a job still "running" past its hard limit has
+# lost its process (common.leases).
+IMPORT_SOFT_LIMIT = 15 * 60
+IMPORT_TIME_LIMIT = IMPORT_SOFT_LIMIT + 60
+IMPORT_LEASE = IMPORT_TIME_LIMIT + 60
 TRUE_WORDS = {"是", "有", "1", "Y", "YES", "TRUE", "√", "✓"}
 FALSE_WORDS = {"", "否", "无", "0", "N", "NO", "FALSE"}
 
@@ -653,20 +659,47 @@ def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
         "totals": outcome["totals"],
         "errors": outcome["errors"],
         "failed_rows": outcome.get("failed_rows", b""),
+        "lease_until": None,
     }
     if not dry_run:
         fields["imported_at"] = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    # conditional: a job reaped as stopped stays as the reaper left it
+    ImportJob.objects.filter(pk=job.pk, status__in=IMPORT_RUNNING).update(**fields)
 
 
 def import_check(*, job_id: int) -> None:
     """The dry run. Claimed with a conditional UPDATE so two workers never run it twice."""
-    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.CHECKING
-    ):
+    if not leases.claim(
+        ImportJob.objects, job_id, among=[ImportStatus.QUEUED], seconds=IMPORT_LEASE,
+        status=ImportStatus.CHECKING,
+    ):  # fmt: skip
         return
     job = ImportJob.objects.select_related("village", "created_by").get(pk=job_id)
     _run_job(job, user=job.created_by, dry_run=True, done=ImportStatus.CHECKED)
+
+
+def imports_reap() -> int:
+    """Imports whose task died (past the task's hard limit, still checking or
+    importing) are failed with a sentence; nothing of them was saved (the import is one
+    transaction). Says how many."""
+    count = 0
+    for language in ImportJob.objects.filter(status__in=IMPORT_RUNNING).values_list(
+        "language", flat=True
+    ).distinct():  # fmt: skip
+        with translation.override(language):
+            message = _(
+                "The work on this file stopped part-way (the process handling it ended); "
+                "nothing was saved. Upload the file again."
+            )
+        count += len(
+            leases.reap(
+                ImportJob.objects.filter(language=language),
+                running=IMPORT_RUNNING,
+                status=ImportStatus.FAILED,
+                errors=[{"line": 0, "messages": [message]}],
+            )
+        )
+    return count
 
 
 def import_confirm(*, job: ImportJob, user) -> None:
@@ -684,12 +717,15 @@ def import_confirm(*, job: ImportJob, user) -> None:
 
 
 def import_apply(*, job_id: int) -> None:
-    """The real import. Not claimed a second time: a worker killed mid-way rolled its
-    transaction back, and the redelivered task must be able to run it again (rows are
-    matched by ID hash, so a rerun updates rather than duplicates)."""
+    """The real import, claimed by the first delivery (its lease). A worker killed
+    mid-way rolled its transaction back; once the lease ends the job reads failed and is
+    uploaded again (rows are matched by ID hash, so a rerun updates, never duplicates)."""
+    if not ImportJob.objects.filter(
+        pk=job_id, status=ImportStatus.IMPORTING, lease_until__isnull=True
+    ).update(lease_until=leases.lease_end(IMPORT_LEASE)):
+        return  # another delivery has it, or it was reaped as stopped
     job = ImportJob.objects.select_related("village", "confirmed_by").get(pk=job_id)
-    if job.status == ImportStatus.IMPORTING:
-        _run_job(job, user=job.confirmed_by, dry_run=False, done=ImportStatus.IMPORTED)
+    _run_job(job, user=job.confirmed_by, dry_run=False, done=ImportStatus.IMPORTED)
 
 
 def template_bytes() -> bytes:

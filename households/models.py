@@ -715,6 +715,8 @@ class ImportJob(models.Model):
     failed_rows = models.BinaryField(_("failed rows"), blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # while a task reads it: as long as the task's hard time limit (common.leases)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -773,6 +775,8 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"))
+    # while a task writes it: as long as the task's hard time limit (common.leases)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

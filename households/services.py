@@ -7,7 +7,6 @@ passed explicitly (`_history_user`) so commands and imports are attributed too.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 import secrets
 from collections.abc import Iterable
@@ -22,10 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from common.bulk import insert_with_history
 from common.caching import bump_after_commit, version
+from common.images import clean_photo
 from common.masking import mask_id_numbers
 from households.idnumbers import IdCheck, id_hash, normalize, validate_id_number
 from households.models import (
@@ -541,29 +540,6 @@ def access_record(
 
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
-MAX_DOCUMENT_PIXELS = 40_000_000
-
-
-def strip_metadata(data: bytes) -> bytes:
-    """Re-encode a photo as JPEG with nothing but its pixels: no EXIF (GPS position, camera,
-    time), no XMP, no ICC profile, no comment.
-
-    Pillow carries `info` (comment, XMP, ICC) from the opened image into a saved copy, so
-    the pixels are copied into a new image that has no info at all. The EXIF orientation
-    is applied first, so a phone photo stays upright without its EXIF."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_DOCUMENT_PIXELS:
-                raise ValidationError(_("The photo is too large."))
-            image.load()
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("Please upload a JPEG or PNG photo.")) from exc
-    clean = Image.new("RGB", upright.size)
-    clean.paste(upright)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=88)
-    return out.getvalue()
 
 
 def document_upload(
@@ -571,7 +547,7 @@ def document_upload(
 ) -> Document:
     if upload.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(_("The photo is larger than 8 MB."))
-    data = strip_metadata(upload.read())
+    data = clean_photo(upload.read())
     with transaction.atomic():
         document = Document(household=household, resident=resident, kind=kind, uploaded_by=user)
         document.file.save("photo.jpg", ContentFile(data), save=False)

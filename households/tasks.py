@@ -10,8 +10,8 @@ from celery import shared_task
 
 from households import exports, imports, stats
 
-IMPORT_SOFT_LIMIT = 15 * 60
-IMPORT_LIMIT = IMPORT_SOFT_LIMIT + 60
+IMPORT_SOFT_LIMIT = imports.IMPORT_SOFT_LIMIT
+IMPORT_LIMIT = imports.IMPORT_TIME_LIMIT
 
 
 @shared_task(acks_late=True, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_LIMIT)
@@ -36,10 +36,12 @@ def stats_refresh_all_task() -> int:
     return stats.stats_refresh()
 
 
-EXPORT_SOFT_LIMIT = 30 * 60  # a county's 700,000 residents take about a minute
+EXPORT_SOFT_LIMIT = exports.EXPORT_SOFT_LIMIT
 
 
-@shared_task(acks_late=True, soft_time_limit=EXPORT_SOFT_LIMIT, time_limit=EXPORT_SOFT_LIMIT + 60)
+@shared_task(
+    acks_late=True, soft_time_limit=EXPORT_SOFT_LIMIT, time_limit=exports.EXPORT_TIME_LIMIT
+)
 def export_task(job_id: int) -> None:
     exports.export_run(job_id=job_id)
 
@@ -48,3 +50,9 @@ def export_task(job_id: int) -> None:
 def exports_purge_task() -> int:
     """Hourly: expired exports lose their files."""
     return exports.exports_purge()
+
+
+@shared_task
+def jobs_reap_task() -> int:
+    """Every five minutes: imports and exports whose process died are marked failed."""
+    return imports.imports_reap() + exports.exports_reap()

@@ -24,11 +24,19 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import leases
 from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
-from monitoring.models import BatchStatus, DataItem, Department, FeedBatch, FeedRejection
+from monitoring.models import (
+    BatchStatus,
+    DataItem,
+    Department,
+    FeedBatch,
+    FeedRejection,
+    FeedValue,
+)
 from monitoring.screening import columns, load, match, read
 from villages.models import Level, Region
 
@@ -128,17 +136,30 @@ def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
 
 
 def _progress(batch_id: int, rows: int) -> None:
-    """`rows` more rows of the batch were read."""
-    FeedBatch.objects.filter(pk=batch_id).update(rows_done=F("rows_done") + rows)
+    """`rows` more rows of the batch were read; the loader is alive (its lease renewed)."""
+    leases.renew(
+        FeedBatch.objects,
+        batch_id,
+        seconds=settings.FEED_LEASE_SECONDS,
+        rows_done=F("rows_done") + rows,
+    )
 
 
 def load_batch(batch_id: int) -> FeedBatch:
-    """Load and match a batch (restartable: a half-done load is removed and done again).
-    A loaded batch is left as it is. A file that cannot be read ends the batch as failed
-    with the reason; a crash leaves it loading, for the task's retry or the nightly job."""
-    claimed = FeedBatch.objects.filter(
-        pk=batch_id, status__in=(BatchStatus.QUEUED, BatchStatus.LOADING)
-    ).update(status=BatchStatus.LOADING, rows_done=0, message="")
+    """Load and match a waiting batch. A loaded, failed or taken batch is left as it is:
+    the loader holds a lease (common.leases) that its progress renews, and a load whose
+    process died is marked failed by `feeds_reap` once the lease ends, never loaded again
+    behind the county's back (a file that kills its reader would kill every night's run).
+    A file that cannot be read ends the batch as failed with the reason."""
+    claimed = leases.claim(
+        FeedBatch.objects,
+        batch_id,
+        among=[BatchStatus.QUEUED],
+        seconds=settings.FEED_LEASE_SECONDS,
+        status=BatchStatus.LOADING,
+        rows_done=0,
+        message="",
+    )
     batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
     if not claimed:
         return batch
@@ -185,16 +206,19 @@ def load_batch(batch_id: int) -> FeedBatch:
         except TableError as exc:
             batch.values.all().delete()
             batch.rejections.all().delete()
-            FeedBatch.objects.filter(pk=batch_id).update(
+            FeedBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADING).update(
                 status=BatchStatus.FAILED,
                 message=mask_id_numbers(str(exc))[:300],
                 loaded=0,
                 rejected=0,
+                lease_until=None,
             )
             batch.refresh_from_db()
             return batch
-    FeedBatch.objects.filter(pk=batch_id).update(
+    # conditional: a load that lost its lease (reaped as stopped) does not come back
+    FeedBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADING).update(
         status=BatchStatus.LOADED,
+        lease_until=None,
         loaded=loaded,
         rejected=rejected,
         rows_done=F("rows_total"),
@@ -203,6 +227,47 @@ def load_batch(batch_id: int) -> FeedBatch:
     logger.info("feed batch %s loaded: %s values, %s lines rejected", batch_id, loaded, rejected)
     batch.refresh_from_db()
     return batch
+
+
+def feeds_reap() -> int:
+    """Batches whose loader died (its lease ended with no progress) are marked failed
+    with a sentence, and what they half wrote is removed; says how many. The nightly
+    job calls this first, so it runs on with the batches that did load."""
+    reaped = []
+    for language in FeedBatch.objects.filter(status=BatchStatus.LOADING).values_list(
+        "language", flat=True
+    ).distinct():  # fmt: skip
+        with translation.override(language):
+            message = _(
+                "Loading stopped part-way: the process reading the file ended (it was "
+                "stopped, or the file was too much for it). Nothing of it is used. Load "
+                "it again, or ask the department for a corrected file."
+            )
+        reaped += leases.reap(
+            FeedBatch.objects.filter(language=language), running=[BatchStatus.LOADING],
+            status=BatchStatus.FAILED, message=message, loaded=0, rejected=0,
+        )  # fmt: skip
+    for batch_id in reaped:
+        FeedValue.objects.filter(batch_id=batch_id).delete()
+        FeedRejection.objects.filter(batch_id=batch_id).delete()
+        logger.warning("feed batch %s: its load stopped part-way; marked failed", batch_id)
+    return len(reaped)
+
+
+def feed_retry(*, batch: FeedBatch, user) -> bool:
+    """Load a failed batch again (its file still kept), for a county officer who has
+    seen why it failed. False when it is not failed or its file is gone."""
+    if not batch.file:
+        return False
+    queued = FeedBatch.objects.filter(pk=batch.pk, status=BatchStatus.FAILED).update(
+        status=BatchStatus.QUEUED, message="", rows_done=0, loaded=0, rejected=0
+    )
+    if queued:
+        logger.info("feed batch %s queued again by user %s", batch.pk, user.pk)
+        from monitoring.tasks import load_batch_task
+
+        transaction.on_commit(lambda: load_batch_task.delay(batch.pk))
+    return bool(queued)
 
 
 @contextlib.contextmanager

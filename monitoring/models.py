@@ -169,6 +169,8 @@ class FeedBatch(models.Model):
     )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     loaded_at = models.DateTimeField(_("loaded at"), null=True, blank=True)
+    # while loading: the loader's lease, renewed by its progress (common.leases)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = FeedBatchQuerySet.as_manager()
 

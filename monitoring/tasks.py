@@ -21,6 +21,12 @@ def load_batch_task(batch_id: int) -> None:
 
 
 @shared_task
+def feeds_reap_task() -> int:
+    """Every five minutes: loads whose process died are marked failed (common.leases)."""
+    return feeds.feeds_reap()
+
+
+@shared_task
 def uploads_purge_task() -> int:
     """Nightly: feed files and registry import files past their retention."""
     from households.imports import imports_purge

@@ -19,6 +19,7 @@ urlpatterns = [
     path("monitoring/portrait/export/", views.portrait_export, name="portrait_export"),
     path("monitoring/feeds/", views.feed_list, name="feeds"),
     path("monitoring/feeds/<int:pk>/rejections/", views.feed_rejections, name="rejections"),
+    path("monitoring/feeds/<int:pk>/retry/", views.feed_retry, name="feed_retry"),
     path("monitoring/catalogue/", views.catalogue, name="catalogue"),
     path("monitoring/catalogue/new/", views.item_edit, name="item_new"),
     path("monitoring/catalogue/items/<int:pk>/", views.item_edit, name="item_edit"),

@@ -378,6 +378,21 @@ def feed_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
+def feed_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Load a failed batch again (its file still kept): after a stopped load, or once a
+    fault on the portal's side is mended."""
+    require_role(request.user, CATALOGUE_KEEPERS)
+    batch = get_object_or_404(
+        FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
+    )
+    if feeds.feed_retry(batch=batch, user=request.user):
+        messages.success(request, _("The file is loading again."))
+    else:
+        messages.error(request, _("Only a failed file that is still kept can be loaded again."))
+    return redirect("monitoring:feeds")
+
+
 def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, CATALOGUE_KEEPERS)
     batch = get_object_or_404(

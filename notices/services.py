@@ -18,13 +18,15 @@ from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
 from common.crypto import encrypt
+from common.images import clean_photo
 from common.masking import mask_id_numbers
+from common.pdfs import PdfRefused, check_pdf
 from grid.models import MatterSource
 from grid.services import matter_create
 from households.masking import mask
 from households.models import Household
 from households.phones import clean_phone
-from households.services import MAX_DOCUMENT_BYTES, strip_metadata
+from households.services import MAX_DOCUMENT_BYTES
 from notices.models import (
     Attachment,
     AttachmentKind,
@@ -195,9 +197,13 @@ def attachment_add(notice: Notice, upload) -> Attachment:
         kind = AttachmentKind.PDF
         if b"%%EOF" not in data[-1024:]:
             raise ValidationError(_("The PDF file is incomplete or damaged."))
+        try:
+            check_pdf(data)  # public once published: no script, action or embedded file
+        except PdfRefused as exc:
+            raise ValidationError(str(exc)) from exc
     elif data.startswith(IMAGE_MAGICS):
         kind = AttachmentKind.IMAGE
-        data = strip_metadata(data)
+        data = clean_photo(data, formats=("JPEG", "PNG", "GIF"))
     else:
         raise ValidationError(_("Attach a PDF file or a picture (JPEG, PNG or GIF)."))
     name = mask_id_numbers((upload.name or "").rsplit("/", 1)[-1].strip())[:80] or _("File")

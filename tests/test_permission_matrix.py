@@ -114,6 +114,7 @@ MATRIX = [
     ("/monitoring/portrait/export/", QUEUE),
     ("/monitoring/feeds/", COUNTY_ONLY),
     ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
+    ("POST /monitoring/feeds/{batch}/retry/", [LOGIN, 403, 403, 403, 302, 403, 403]),
     ("/monitoring/catalogue/", COUNTY_ONLY),
     ("/monitoring/catalogue/{department}/template/", COUNTY_ONLY),
     ("/monitoring/catalogue/new/", COUNTY_ONLY),

@@ -46,6 +46,23 @@ def dimension_bomb() -> bytes:
     return _rewrite(write)
 
 
+def cell_bomb(*, positional: bool = False) -> bytes:
+    """A few KB whose sheet has real cells at A1 and XFD1048576 (not only a claimed
+    dimension): calamine allocates the whole grid, about 512 GB, and the process aborts.
+    `positional`: the far cells carry no `r` attribute, only their place (a row numbered
+    1048576 with 16,384 cells)."""
+
+    def write(xml: bytes, handle) -> None:
+        head, tail = xml.split(b"</sheetData>")
+        if positional:
+            far = b'<row r="1048576">' + b"<c><v>1</v></c>" * 16_384 + b"</row>"
+        else:
+            far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+        handle.write(head + far + b"</sheetData>" + tail)
+
+    return _rewrite(write)
+
+
 def zip_bomb(unpacked_mb: int = 348) -> bytes:
     """About a megabyte that unpacks to `unpacked_mb` MB of sheet XML."""
 

@@ -89,8 +89,16 @@ def test_a_sheet_claiming_a_huge_dimension_reads_its_two_rows():
         (bombs.dimension_bomb, "dim.xlsx", "read 1"),
         (bombs.zip_bomb, "bomb.xlsx", "refused"),
         (bombs.long_cell_csv, "long.csv", "refused"),
+        (bombs.cell_bomb, "cells.xlsx", "refused"),
+        (lambda: bombs.cell_bomb(positional=True), "cells.xlsx", "refused"),
     ],
-    ids=["xlsx-A1:XFD1048576", "xlsx-zip-bomb-348MB", "csv-200kb-field"],
+    ids=[
+        "xlsx-A1:XFD1048576",
+        "xlsx-zip-bomb-348MB",
+        "csv-200kb-field",
+        "xlsx-cells-at-A1-and-XFD1048576",
+        "xlsx-16384-cells-in-row-1048576",
+    ],
 )
 def test_bombs_are_handled_in_bounded_memory(tmp_path, make, name, expect):
     """With the import's limits, in a fresh interpreter (as a worker would): read or

@@ -229,6 +229,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
 }
 
+# A feed load renews its lease with every block of rows it reads (seconds apart); one
+# that renewed nothing for this long died with its process and is marked failed.
+FEED_LEASE_SECONDS = env.int("FEED_LEASE_SECONDS", default=5 * 60)
+
 # --- Import / export --------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 

@@ -1,10 +1,11 @@
 """The nightly screening job (DESIGN §3): collect → load → match → score → alerts.
 
 `monitoring.tasks.nightly_screening` (beat, 02:00 Asia/Shanghai) and `manage.py
-run_screening` call run(). Every step is idempotent and restartable: a batch half
-loaded is loaded again from its start, scoring upserts only what changed, alerts are
-raised once per household and period. Killed at any point and run again, the job ends
-where one clean run ends.
+run_screening` call run(). Every step is idempotent and restartable: a batch whose
+load was killed is marked failed once its lease ends (and loads again only when a county
+officer asks), scoring upserts only what changed, alerts are raised once per household
+and period. Killed at any point and run again, the job ends where one clean run ends
+with the batches that loaded.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ def run(period: str | None = None) -> dict[str, int]:
     """One run for a period (default: last month, the one departments deliver)."""
     period = period or previous_period(timezone.localdate())
     collect_inbox()
-    for batch_id in FeedBatch.objects.filter(
-        status__in=(BatchStatus.QUEUED, BatchStatus.LOADING)
-    ).values_list("pk", flat=True):
+    # a load whose process died (killed, or aborted by its file) is failed, not retried:
+    # the job goes on with the batches that load
+    feeds.feeds_reap()
+    for batch_id in FeedBatch.objects.filter(status=BatchStatus.QUEUED).values_list(
+        "pk", flat=True
+    ):
         feeds.load_batch(batch_id)
     totals = {"batches": 0, "households_scored": 0, "alerts_new": 0, "alerts_open": 0}
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
