@@ -3,11 +3,12 @@ program. A notice's PDF is public once published; one with a script, an action r
 opening, a launched program or an embedded file is refused with a sentence.
 
 PDF names can be spelt with escapes (`/J#61vaScript` is `/JavaScript`) and objects can
-sit inside compressed object streams, so the check reads the names after undoing the
-escapes, in the file's bytes and in every Flate stream inflated (within a budget, so a
-small PDF cannot inflate to gigabytes here). What it cannot read through (an encrypted
-PDF, a stream in an old text or LZW encoding that could hide objects) is refused too: a
-village's notice is printed from Word or WPS, which write none of those.
+sit inside compressed object streams (`/Type /ObjStm`), so the check reads the names
+after undoing the escapes, in the file's bytes and in every object stream inflated
+(within a budget, so a small PDF cannot inflate to gigabytes here). Other streams (page
+contents, pictures, fonts) hold no objects and are not opened. What it cannot read
+through (an encrypted PDF, an object stream in another encoding) is refused too: Word,
+WPS and ReportLab write none of those.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ ACTIVE = frozenset(
     {"JavaScript", "JS", "OpenAction", "Launch", "EmbeddedFile", "EmbeddedFiles",
      "RichMedia", "XFA", "AA"}
 )  # fmt: skip
-#: filters that could hide objects from this check (Flate is inflated and read)
-OPAQUE_FILTERS = frozenset(
-    {"LZWDecode", "LZW", "ASCII85Decode", "A85", "ASCIIHexDecode", "AHx", "RunLengthDecode",
-     "RL", "Crypt"}
-)  # fmt: skip
+#: the one encoding of object streams this check reads (as writers use it)
+FLATE = frozenset({"FlateDecode", "Fl"})
 INFLATE_BUDGET = 64 * 1024 * 1024
+#: every standard filter name, long and short (PDF 32000-1 §7.4)
+_FILTERS = frozenset(
+    {"FlateDecode", "Fl", "LZWDecode", "LZW", "ASCII85Decode", "A85", "ASCIIHexDecode",
+     "AHx", "RunLengthDecode", "RL", "CCITTFaxDecode", "CCF", "DCTDecode", "DCT",
+     "JBIG2Decode", "JPXDecode", "Crypt"}
+)  # fmt: skip
 
 _NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM = re.compile(rb"stream\r?\n")
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 
 
 class PdfRefused(ValueError):
@@ -47,16 +51,27 @@ def _names(data: bytes) -> set[str]:
     return found
 
 
-def _inflated_streams(data: bytes):
-    """Each stream that inflates as Flate, within the budget (PdfRefused past it)."""
+def _object_streams(data: bytes):
+    """The inflated contents of each object stream, within the budget; PdfRefused for
+    one that cannot be read through."""
     budget = INFLATE_BUDGET
     view = memoryview(data)
     for match in _STREAM.finditer(data):
+        # the stream's dictionary: from its object's "obj" keyword to "stream"
+        head = _names(data[data.rfind(b"obj", 0, match.start()) : match.start()])
+        if "ObjStm" not in head:
+            continue
+        if head & _FILTERS - FLATE:
+            raise PdfRefused(
+                _("The PDF file uses an encoding that cannot be checked; print it to PDF again.")
+            )
         inflater = zlib.decompressobj()
         try:
             out = inflater.decompress(view[match.end() :], budget + 1)
-        except zlib.error:
-            continue  # not Flate (a JPEG, a font in another filter): no objects in it
+        except zlib.error as exc:
+            raise PdfRefused(
+                _("The PDF file uses an encoding that cannot be checked; print it to PDF again.")
+            ) from exc
         if len(out) > budget:
             raise PdfRefused(_("The PDF file unpacks to too much data to be checked."))
         budget -= len(out)
@@ -68,11 +83,7 @@ def check_pdf(data: bytes) -> None:
     names = _names(data)
     if "Encrypt" in names:
         raise PdfRefused(_("The PDF file has a password; save it again without one."))
-    if names & OPAQUE_FILTERS:
-        raise PdfRefused(
-            _("The PDF file uses an old encoding that cannot be checked; print it to PDF again.")
-        )
-    for inflated in _inflated_streams(data):
+    for inflated in _object_streams(data):
         names |= _names(inflated)
     active = names & ACTIVE
     if active:

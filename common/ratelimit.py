@@ -1,7 +1,7 @@
 """A counter per client and purpose in the cache, for the public pages' limits.
 
-The client is kept only as a keyed hash of its address (common.proxy.client_ip behind
-the documented proxy), so the cache holds no address; the counter expires with its
+The client is kept only as a keyed hash of its address (common.proxy.client_key_ip
+behind the configured proxies), so the cache holds no address; the counter expires with its
 window. With the local-memory cache (the embedded default) each worker process counts
 on its own; production sets CACHE_URL to Redis, where the workers share the count.
 """
@@ -12,12 +12,13 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from common.crypto import keyed_hash
-from common.proxy import client_ip
+from common.proxy import client_key_ip
 
 
 def client_key(request: HttpRequest) -> str:
-    """The client as the limits know it: a keyed hash of its address."""
-    return keyed_hash("client:" + (client_ip(request) or "-"))[:32]
+    """The client as the limits know it: a keyed hash of its address (an IPv6 client's
+    /64)."""
+    return keyed_hash("client:" + (client_key_ip(request) or "-"))[:32]
 
 
 def exceeded(purpose: str, who: str, *, limit: int, window: int, count: bool = True) -> bool:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.charts import bar_chart
+from common.downloads import file_response
 from grid import selectors, services
 from grid.forms import AssignForm, GridForm, HazardForm, MemberForm, MonthForm, VisitForm
 from grid.models import Grid, GridHousehold, GridMember, Hazard, Visit, VisitKind
@@ -257,7 +258,8 @@ def hazard_photo(request: HttpRequest, pk: int) -> HttpResponse:
             photo = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    return HttpResponse(photo, content_type="image/jpeg")
+    return file_response(photo, filename=f"hazard-{hazard.pk}.jpg", content_type="image/jpeg",
+                         inline=True)  # fmt: skip
 
 
 @require_POST

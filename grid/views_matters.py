@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import workbook_bytes
 from grid import services
 from grid.forms import MatterFilterForm, MatterForm
 from grid.models import Matter, Visit
 from grid.roles import GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS
+from households.downloads import personal_download
 from households.models import Household
 from villages.models import StaffAssignment
 from villages.scoping import has_role_at, require_role
@@ -52,18 +53,21 @@ def matter_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, GRID_READERS)
     form, qs = _filtered(request)
     if request.GET.get("format") == "xlsx":
-        content = workbook_bytes(
-            [_("Village"), _("Household number"), _("Matter"), _("Kind of matter"), _("Urgency"),
-             _("Handled at"), _("Due"), _("Resolved at")],
-            ([m.village.name, m.household.number if m.household else "", m.title,
+        table = [[m.village.name, m.household.number if m.household else "", m.title,
               m.get_category_display(), m.get_urgency_display(), m.get_level_display(),
               timezone.localtime(m.due_at).strftime("%Y-%m-%d %H:%M"),
               timezone.localtime(m.resolved_at).strftime("%Y-%m-%d %H:%M")
-              if m.resolved_at else ""] for m in qs.iterator()),
-            title=_("Matters"),
-            widths={0: 14, 2: 30, 3: 20},
+              if m.resolved_at else ""] for m in qs.iterator()]  # fmt: skip
+        content = workbook_bytes(
+            [_("Village"), _("Household number"), _("Matter"), _("Kind of matter"), _("Urgency"),
+             _("Handled at"), _("Due"), _("Resolved at")], table,
+            title=_("Matters"), widths={0: 14, 2: 30, 3: 20},
         )  # fmt: skip
-        return xlsx_response(content, f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx")
+        return personal_download(
+            user=request.user, what=_("Matters"), rows=len(table), content=content,
+            filename=f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
+            filters=request.GET.urlencode(),
+        )  # fmt: skip
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     return render(request, "grid/matter_list.html",
                   {"form": form, "page": page, "now": timezone.now()})  # fmt: skip

@@ -20,7 +20,6 @@ import logging
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
-from urllib.parse import unquote_plus
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -34,11 +33,9 @@ from django.utils.translation import gettext as _
 from common import leases
 from common.crypto import decrypt, decrypt_stream, encrypt_stream
 from common.xlsx import SheetSpec, XlsxWriter
-from households import plaques, services
+from households import plaques
 from households.forms import HouseholdFilterForm, ResidentFilterForm
-from households.masking import mask_id_numbers
 from households.models import (
-    AccessKind,
     DisabilityGrade,
     Education,
     Employment,
@@ -57,10 +54,8 @@ from households.models import (
     ResidentStatus,
     Sex,
 )
-from households.roles import REGISTRY_READERS
 from households.selectors import filter_households, filter_residents
 from villages.models import Level, Region
-from villages.scoping import common_region_code, region_codes
 
 logger = logging.getLogger(__name__)
 
@@ -293,32 +288,13 @@ def write_workbook(target, title: str, headers: list[str], rows: Iterable, progr
     return count
 
 
-def export_region(user) -> Region | None:
-    """The narrowest region holding everything the user may export, for the access log:
-    their region, or for several regions the one they share (a county, a township)."""
-    code = common_region_code(region_codes(user, REGISTRY_READERS))
-    return Region.objects.filter(code=code).first() if code else None
-
-
-def export_record(*, user, kind: str, full: bool, reason: str, rows: int, params: str) -> None:
-    """An export leaving the portal: who, when, why, how many rows, which filters."""
-    title = {
+def export_title(kind: str) -> str:
+    """The list's name for the access log."""
+    return {
         ExportKind.HOUSEHOLDS: _("households"),
         ExportKind.RESIDENTS: _("residents"),
         ExportKind.PLAQUES: _("door plaques"),
     }[ExportKind(kind)]
-    services.access_record(
-        user=user,
-        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
-        region=export_region(user),
-        reason=reason,
-        detail=_("%(what)s: %(count)d rows; filters: %(filters)s")
-        % {
-            "what": title,
-            "count": rows,
-            "filters": mask_id_numbers(unquote_plus(params))[:200] or "-",
-        },
-    )
 
 
 # --- Jobs -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote, urlencode
+from urllib.parse import unquote_plus, urlencode
 
 import qrcode
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Prefetch, When
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.caching import cache_key, kept
-from common.xlsx import XLSX_TYPE, xlsx_response
+from common.downloads import file_response
+from common.xlsx import XLSX_TYPE
 from households import exports, plaques, services
+from households.downloads import personal_download
 from households.forms import (
     DocumentForm,
     HouseholdFilterForm,
@@ -234,11 +236,12 @@ def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
     title, headers, rows = exports.export_table(kind, qs, full=full)
     buffer = io.BytesIO()
     count = exports.write_workbook(buffer, title, headers, rows)
-    exports.export_record(
-        user=request.user, kind=kind, full=full, reason=reason, rows=count, params=params
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(buffer.getvalue(), f"{title}-{stamp}.xlsx")
+    return personal_download(
+        user=request.user, what=exports.export_title(kind), rows=count,
+        content=buffer.getvalue(), filename=f"{title}-{stamp}.xlsx",
+        roles=REGISTRY_READERS, full=full, reason=reason, filters=unquote_plus(params),
+    )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -276,25 +279,16 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     job = _export_job_for(request, token)
     if job.status != ExportStatus.DONE or job.expires_at <= timezone.now() or not job.file:
         return redirect("households:export_job", token=job.token)
-    exports.export_record(
-        user=request.user,
-        kind=job.kind,
-        full=job.full,
-        reason=job.reason,
-        rows=job.rows_total,
-        params=job.params,
-    )
     with translation.override(job.language):
         title = job.get_kind_display()
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     pdf = job.kind == ExportKind.PLAQUES
-    response = StreamingHttpResponse(
-        exports.export_chunks(job), content_type="application/pdf" if pdf else XLSX_TYPE
-    )
-    filename = quote(f"{title}-{stamp}.{'pdf' if pdf else 'xlsx'}")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return personal_download(
+        user=request.user, what=exports.export_title(job.kind), rows=job.rows_total,
+        content=exports.export_chunks(job), filename=f"{title}-{stamp}.{'pdf' if pdf else 'xlsx'}",
+        content_type="application/pdf" if pdf else XLSX_TYPE, roles=REGISTRY_READERS,
+        full=job.full, reason=job.reason, filters=unquote_plus(job.params),
+    )  # fmt: skip
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -409,11 +403,12 @@ def qr_png(url: str, *, box: int = 10) -> bytes:
 def household_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The household's QR code, the absolute address of its public page."""
     household = _household_for(request, pk)
-    response = HttpResponse(qr_png(household.public_url()), content_type="image/png")
-    response["Content-Disposition"] = (
-        f'inline; filename="qr-{household.village.code}-{household.number}.png"'
+    return file_response(
+        qr_png(household.public_url()),
+        filename=f"qr-{household.village.code}-{household.number}.png",
+        content_type="image/png",
+        inline=True,
     )
-    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -567,7 +562,8 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         reason=reason,
         detail=f"{document.get_kind_display()} · {document.household.number}",
     )
-    return HttpResponse(photo, content_type="image/jpeg")
+    return file_response(photo, filename=f"{document.pk}.jpg", content_type="image/jpeg",
+                         inline=True)  # fmt: skip
 
 
 # --- Residents --------------------------------------------------------------------------

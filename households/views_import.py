@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.tables import TableError
 from common.xlsx import workbook_bytes, xlsx_response
+from households.downloads import personal_download
 from households.forms import RevealForm
 from households.imports import (
     error_workbook,
@@ -22,9 +23,8 @@ from households.imports import (
     import_submit,
     template_bytes,
 )
-from households.models import IMPORT_RUNNING, AccessKind, ImportJob
+from households.models import IMPORT_RUNNING, ImportJob
 from households.roles import REGISTRY_KEEPERS
-from households.services import access_record
 from villages.models import Level, Region
 from villages.scoping import may_see_identity, require_role
 
@@ -118,17 +118,15 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
     if workbook is None:  # the file never passed the reader: its errors are on the page
         raise Http404
     headers, rows = workbook
-    access_record(
+    return personal_download(
         user=request.user,
-        kind=AccessKind.EXPORT_FULL if full else AccessKind.EXPORT_MASKED,
+        what=_("Error workbook of %(file)s") % {"file": job.original_name},
+        rows=len(rows),
+        content=workbook_bytes(headers, rows, title=_("Errors")),
+        filename=f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx",
         region=job.village,
+        full=full,
         reason=reason,
-        detail=_("Error workbook of %(file)s: %(count)d rows")
-        % {"file": job.original_name, "count": len(rows)},
-    )
-    content = workbook_bytes(headers, rows, title=_("Errors"))
-    return xlsx_response(
-        content, f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx"
     )
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.caching import cache_key, kept
 from common.charts import bar_chart
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
+from households.downloads import personal_download
 from households.models import Household, MonitoringCategory, ResidentStatus
 from households.roles import REGISTRY_READERS
 from monitoring import feeds, portraits, services
@@ -230,7 +231,11 @@ def queue_export(request: HttpRequest) -> HttpResponse:
                     a.due_date.isoformat(), _("Yes") if a.overdue else "",
                 ])  # fmt: skip
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(buffer.getvalue(), f"{_('Alerts')}-{stamp}.xlsx")
+    return personal_download(
+        user=request.user, what=_("Alerts"), rows=total, content=buffer.getvalue(),
+        filename=f"{_('Alerts')}-{stamp}.xlsx", roles=QUEUE_WORKERS,
+        filters=request.GET.urlencode(),
+    )  # fmt: skip
 
 
 def _alert_for(request: HttpRequest, pk: int) -> Alert:
@@ -399,7 +404,11 @@ def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
         FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
     )
     name = f"{batch.department.code}_{batch.period}_{_('rejected')}.xlsx"
-    return xlsx_response(feeds.rejections_workbook(batch), name)
+    return personal_download(
+        user=request.user, what=_("Rejected rows of %(file)s") % {"file": batch.original_name},
+        rows=batch.rejected, content=feeds.rejections_workbook(batch), filename=name,
+        region=batch.county,
+    )  # fmt: skip
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -490,7 +499,11 @@ def portrait_export(request: HttpRequest) -> HttpResponse:
             writer.append([w.village.name, w.name, w.steps, w.on_time,
                            "" if w.on_time_rate is None else w.on_time_rate,
                            w.assigned_open, w.assigned_overdue])  # fmt: skip
-    return xlsx_response(buffer.getvalue(), f"{_('Portraits')}-{year}.xlsx")
+    return personal_download(
+        user=request.user, what=_("Portraits"), rows=sum(1 + len(t.villages) for t in townships),
+        content=buffer.getvalue(), filename=f"{_('Portraits')}-{year}.xlsx", roles=QUEUE_WORKERS,
+        filters=f"year={year}",
+    )  # fmt: skip
 
 
 # --- The county's rules -----------------------------------------------------------------

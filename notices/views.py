@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.downloads import file_response
 from notices import services
 from notices.forms import (
     AttachmentForm,
@@ -197,12 +197,14 @@ def serve_attachment(attachment: Attachment) -> HttpResponse:
     except FileNotFoundError as exc:
         raise Http404 from exc
     pdf = attachment.kind == AttachmentKind.PDF
-    response = HttpResponse(data, content_type="application/pdf" if pdf else "image/jpeg")
-    name = attachment.name if pdf else f"{attachment.pk}.jpg"
-    response["Content-Disposition"] = content_disposition_header(False, name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"  # a PDF's script runs nowhere
-    return response
+    # a PDF is downloaded (a PDF viewer in the portal's origin would be the page), a
+    # picture shown; both sandboxed
+    return file_response(
+        data,
+        filename=attachment.name if pdf else f"{attachment.pk}.jpg",
+        content_type="application/pdf" if pdf else "image/jpeg",
+        inline=not pdf,
+    )
 
 
 @require_GET

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import workbook_bytes
 from grid.roles import MATTER_TAKERS
+from households.downloads import personal_download
 from households.forms import RevealForm
 from households.models import AccessKind
 from households.services import access_record
@@ -45,17 +46,19 @@ def voice_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(topic=data["topic"])
     if request.GET.get("format") == "xlsx":
         # the sender's name, not the phone (masked or not: a callback goes through the page)
+        table = [[f.received_on.isoformat(), f.village.name, f.get_topic_display(), f.text,
+                  _("Anonymous") if f.anonymous else f.name, f.get_status_display(), f.reply]
+                 for f in qs.order_by("-pk").iterator()]  # fmt: skip
         content = workbook_bytes(
             [_("Received on"), _("Village"), _("About"), _("Message text"), _("From"),
-             _("Status"), _("Reply")],
-            ([f.received_on.isoformat(), f.village.name, f.get_topic_display(), f.text,
-              _("Anonymous") if f.anonymous else f.name, f.get_status_display(), f.reply]
-             for f in qs.order_by("-pk").iterator()),
-            title=_("Voice of the people"),
-            widths={0: 12, 1: 14, 3: 50, 6: 40},
+             _("Status"), _("Reply")], table,
+            title=_("Voice of the people"), widths={0: 12, 1: 14, 3: 50, 6: 40},
         )  # fmt: skip
-        name = f"{_('Voice of the people')}-{timezone.localdate():%Y%m%d}.xlsx"
-        return xlsx_response(content, name)
+        return personal_download(
+            user=request.user, what=_("Voice of the people"), rows=len(table), content=content,
+            filename=f"{_('Voice of the people')}-{timezone.localdate():%Y%m%d}.xlsx",
+            roles=VOICE_READERS, filters=request.GET.urlencode(),
+        )  # fmt: skip
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
     page = Paginator(qs.order_by("-pk"), PAGE).get_page(request.GET.get("page"))
     statuses = [(v, label, counts.get(v, 0)) for v, label in VoiceStatus.choices]

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.caching import kept, page_key
-from common.xlsx import workbook_bytes, xlsx_response
+from common.xlsx import workbook_bytes
+from households.downloads import personal_download
 from households.models import Household
 from households.roles import REGISTRY_READERS
 from points import selectors, services
@@ -341,22 +342,26 @@ def report(request: HttpRequest) -> HttpResponse:
                 household_id__in=[r["household_id"] for r in rows]
             ).values_list("household_id", "balance")
         )
+        table = [
+            [
+                r["household__village__name"],
+                r["household__number"],
+                r["total"],
+                balances.get(r["household_id"], 0),
+            ]
+            for r in rows
+        ]
         content = workbook_bytes(
             [_("Village"), _("Household number"), _("Points"), _("Balance")],
-            (
-                [
-                    r["household__village__name"],
-                    r["household__number"],
-                    r["total"],
-                    balances.get(r["household_id"], 0),
-                ]
-                for r in rows
-            ),
+            table,
             title=_("Points"),
             widths={0: 18, 1: 12, 2: 10, 3: 10},
         )
         label = f"{year}" + (f"-{month:02d}" if month else "")
-        return xlsx_response(content, f"{_('Points')}-{label}.xlsx")
+        return personal_download(
+            user=request.user, what=_("Points"), rows=len(table), content=content,
+            filename=f"{_('Points')}-{label}.xlsx", roles=POINTS_READERS, filters=label,
+        )  # fmt: skip
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 
 from conftest import IN_CI
@@ -122,14 +123,16 @@ def test_docker_compose_config_is_valid(tmp_path):
         [*compose, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    services = subprocess.run(
-        [*compose, "config", "--services"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    rendered = yaml.safe_load(result.stdout or subprocess.run(
+        [*compose, "config"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout)  # fmt: skip
+    services = rendered["services"]
+    assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis"}
+    # the proxy alone is published; the application is reached through it only
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    proxy_address = services["proxy"]["networks"]["portal"]["ipv4_address"]
+    assert services["web"]["environment"]["DJANGO_TRUSTED_PROXIES"] == f"{proxy_address}/32"
 
 
 def test_env_example_documents_every_variable_the_settings_read():

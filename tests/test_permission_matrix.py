@@ -6,32 +6,9 @@ Objects belong to village A (渡头村). Outside the user's region the answer is
 
 from __future__ import annotations
 
-import datetime
-import io
 import re
-from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-
-from grid.services import (
-    grid_create,
-    grid_member_add,
-    hazard_record,
-    matter_create,
-    visit_record,
-)
-from households.exports import export_run, export_submit
-from households.imports import import_submit
-from households.services import document_upload, listing_post
-from monitoring.feeds import feed_receive
-from monitoring.models import DataItem, Department, Monitored, RiskRule
-from monitoring.services import alert_raise
-from notices.models import Notice
-from notices.services import attachment_add, feedback_receive, finance_line_add, notice_save
-from points.models import Good, PointRule
-from points.services import entry_record
 
 ANON, CADRE, OTHER, TOWNSHIP, COUNTY, GRID, COOP = range(7)
 PERSONAS = [
@@ -193,102 +170,6 @@ MATRIX = [
     ("POST /staff/{two_county}/?action=grant", STAFF_CHANGE_OUTSIDE),
     ("POST /staff/{two_county}/?action=unlock", STAFF_CHANGE_OUTSIDE),
 ]
-
-
-def _jpeg() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20), "red").save(buffer, format="JPEG")
-    return SimpleUploadedFile("id.jpg", buffer.getvalue(), content_type="image/jpeg")
-
-
-@pytest.fixture
-def objects(
-    monitoring_catalogue,
-    household,
-    resident,
-    village_cadre,
-    village,
-    two_county_account,
-    django_capture_on_commit_callbacks,
-):
-    document = document_upload(
-        household=household, user=village_cadre, kind="id_card", upload=_jpeg()
-    )
-    other_document = document_upload(
-        household=household, user=village_cadre, kind="other", upload=_jpeg()
-    )
-    csv = "户编号,姓名,身份证号,与户主关系,劳动能力,就业状况\n"
-    csv += "9001,李四,11010519491231002X,户主,普通劳动力,务农\n"
-    csv += "9002,王五,110105194912310021,户主,普通劳动力,务农\n"  # wrong check digit
-    upload = SimpleUploadedFile("a.csv", csv.encode())
-    with django_capture_on_commit_callbacks(execute=True):
-        job = import_submit(user=village_cadre, village=village, upload=upload, language="zh-hans")
-    export = export_submit(user=village_cadre, kind="households", params="", full=False, reason="")
-    export_run(job_id=export.pk)
-    alert, _new = alert_raise(household=household, source="visit", level="high")
-    batch, _new = feed_receive(
-        county=village.parent.parent, department=Department.objects.get(code="YB"),
-        period="2026-10", name="yb.csv", data=b"id_number,item_code,value,period\r\n",
-    )  # fmt: skip
-    monitored = Monitored.objects.create(
-        household=household, alert=alert, category="sudden", causes=["illness"],
-        enrolled_on=datetime.date(2026, 11, 1), approved_by=village_cadre,
-    )  # fmt: skip
-    point_rule = PointRule.objects.create(
-        village=village, category="volunteering", name="志愿服务", points=3
-    )
-    entry = entry_record(
-        household=household, rule=point_rule, occurred_on=datetime.date(2026, 11, 1),
-        place="村广场", description="义务劳动", user=village_cadre,
-    )  # fmt: skip
-    good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
-    grid = grid_create(village=village, name="第一网格")
-    grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
-    matter = matter_create(village=village, user=village_cadre, source="walk_in",
-                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
-    patrol = visit_record(household=household, user=village_cadre, kind="safety",
-                          visited_on=datetime.date(2026, 11, 20), findings="排查")  # fmt: skip
-    hazard = hazard_record(visit=patrol, kind="fire", description="柴草堆放",
-                           deadline=datetime.date(2026, 11, 30), photo=_jpeg())  # fmt: skip
-    notice = notice_save(Notice(region=village, category="finance", title="财务公开"),
-                         user=village_cadre)  # fmt: skip
-    line = finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
-                            item="租金", amount=Decimal(100))  # fmt: skip
-    attachment = attachment_add(notice, SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"))
-    feedback = feedback_receive(household=household, topic="question", text="医保怎么交？",
-                                anonymous=False, name="王五", phone="13907912345")  # fmt: skip
-    listing = listing_post(household=household, kind="sell", product="脐橙")
-    return {
-        "notice": notice.pk,
-        "line": line.pk,
-        "attachment": attachment.pk,
-        "feedback": feedback.pk,
-        "listing": listing.pk,
-        "patrol": patrol.pk,
-        "hazard": hazard.pk,
-        "matter": matter.pk,
-        "grid": grid.pk,
-        "grid_member": grid_member.pk,
-        "good": good.pk,
-        "point_rule": point_rule.pk,
-        "entry": entry.pk,
-        "monitored": monitored.pk,
-        "alert": alert.pk,
-        "batch": batch.pk,
-        "department": "YB",
-        "item": DataItem.objects.get(code="YB02").pk,
-        "rule": RiskRule.objects.first().pk,
-        "export": export.token,
-        "household": household.pk,
-        "village": household.village_id,
-        "resident": resident.pk,
-        "document": document.pk,
-        "other_document": other_document.pk,
-        "two_county": two_county_account.pk,
-        "two_county_grid": two_county_account.assignments.get(region=village).pk,
-        "job": job.token,
-        "staff": village_cadre.pk,
-    }
 
 
 @pytest.mark.parametrize(("url", "expected"), MATRIX, ids=[m[0] for m in MATRIX])

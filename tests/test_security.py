@@ -249,7 +249,7 @@ def _can_log_in(address_chain: str, username: str, password: str) -> bool:
 
 def test_lockout_behind_the_proxy_is_per_user_and_client(settings, plain_cadre):
     """Behind nginx every request comes from 10.0.0.2; the client is nginx's entry."""
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     plain_cadre.set_password("Right-pass-2026")
     plain_cadre.save()
     _fail_logins("203.0.113.7", plain_cadre.username)
@@ -345,3 +345,15 @@ def test_pages_have_a_main_landmark_and_a_description(cadre_client, path):
     page = (Client() if path == "/login/" else cadre_client).get(path).content.decode()
     assert page.count("<main") == 1
     assert '<meta name="description" content="' in page
+
+
+@pytest.mark.parametrize(("addresses", "locked"), [(19, False), (20, True)])
+def test_many_addresses_guessing_one_account_lock_it(settings, plain_cadre, addresses, locked):
+    """One failure from each of many addresses never meets the lock of one address; the
+    account's failures together do (AXES_USERNAME_FAILURE_LIMIT)."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    plain_cadre.set_password("Right-pass-2026")
+    plain_cadre.save()
+    for n in range(addresses):
+        _fail_logins(f"203.0.113.{n + 1}", plain_cadre.username, times=1)
+    assert _can_log_in("198.51.100.20", plain_cadre.username, "Right-pass-2026") is not locked

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from villages.models import STAFF_MANAGERS, Level, Region, Role
+from villages.services import username_locked
 
 SEES_IDENTITY_LABEL = _("May see full ID and phone numbers here (with a reason, recorded)")
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, refusing an account whose failed logins from many addresses
+    together reached the limit (villages.services.username_locked) before the password
+    is even tried."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and username_locked(username):
+            raise ValidationError(
+                _(
+                    "Too many failed log-in attempts for this account. Please wait 30 "
+                    "minutes and try again, or ask your county administrator to unlock it."
+                ),
+                code="locked",
+            )
+        return super().clean()
 
 
 class RegionField(forms.ModelChoiceField):

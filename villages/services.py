@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from villages.models import (
@@ -247,11 +249,25 @@ def password_set(*, actor, user, password: str) -> None:
         _audit(actor=actor, target=user, action=StaffAction.PASSWORD_SET)
 
 
+def username_locked(username: str) -> bool:
+    """Have failed logins from many addresses together used up the account's limit
+    (AXES_USERNAME_FAILURE_LIMIT within the cool-off)? django-axes locks a username at
+    one address; spread over many, a guesser would never meet that lock."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    failures = AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+        n=Sum("failures_since_start")
+    )["n"]
+    return (failures or 0) >= settings.AXES_USERNAME_FAILURE_LIMIT
+
+
 def lockout_active(*, user) -> bool:
-    """Is the account locked by too many failed logins (from any address)?"""
-    return AccessAttempt.objects.filter(
-        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    ).exists()
+    """Is the account locked by too many failed logins (at one address, or in all)?"""
+    return (
+        username_locked(user.username)
+        or AccessAttempt.objects.filter(
+            username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).exists()
+    )
 
 
 def lockout_lift(*, actor, user) -> int:

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # bodies past their path's limit (413) and NUL bytes (400), after the user is known
+    "config.middleware.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -140,12 +142,17 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# …and an account whose failed logins from all addresses together reach this (many
+# addresses guessing one account) is refused at the login form (villages.forms.LoginForm)
+AXES_USERNAME_FAILURE_LIMIT = 20
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# The client address behind the reverse proxy (common/proxy.py): 0 when the portal is
-# reached directly (the embedded default), 1 behind the documented nginx.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "common.proxy.client_ip"
+# The networks of the reverse proxies in front of the portal (common/proxy.py): only a
+# request from one of them has its X-Forwarded-For read. None when the portal is reached
+# directly (the embedded default); the compose file's proxy network behind nginx.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+# the lockout counts an IPv4 address or an IPv6 /64, as the public limits do
+AXES_CLIENT_IP_CALLABLE = "common.proxy.client_key_ip"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------------
 # Everything is served by the portal itself: no inline script or style, no other origin.
@@ -193,6 +200,13 @@ FILE_UPLOAD_HANDLERS = [
     "common.uploads.SealedUploadHandler",
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest request body a path takes (config.middleware.RequestGuardMiddleware, 413
+# past it): anonymous requests are text forms; staff send photos (8 MB) and registry
+# sheets (20 MB); the feeds page takes a department's file (256 MB). The proxy's
+# client_max_body_size (deploy/nginx.conf) is the feeds' figure.
+REQUEST_MAX_BYTES_ANONYMOUS = 64 * 1024
+REQUEST_MAX_BYTES = 25 * 1024 * 1024
+REQUEST_MAX_BYTES_PATHS = {"/monitoring/feeds/": 260 * 1024 * 1024}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -30,8 +30,9 @@ if FIELD_ENCRYPTION_KEY == DEMO_FIELD_ENCRYPTION_KEY or not valid_fernet_key(FIE
         "FIELD_ENCRYPTION_KEY is the demo key or not a Fernet key; generate one with "
         "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
     )
-# Behind the documented nginx (README): one proxy appends the client's address.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
+# Behind the compose file's nginx: its network (docker-compose.yml) is the one proxy whose
+# X-Forwarded-For is read; a request from anywhere else counts as its own address.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 # --- Database ---------------------------------------------------------------
