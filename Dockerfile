@@ -20,7 +20,8 @@ COPY monitoring ./monitoring
 COPY grid ./grid
 COPY points ./points
 COPY notices ./notices
-RUN pip install .
+RUN pip install . \
+    && if command -v gs >/dev/null; then echo "Ghostscript must not be in the image (common/images.py)" >&2; exit 1; fi
 COPY . .
 # collectstatic needs settings that import; these build-time values never reach a container.
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \

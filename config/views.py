@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.i18n import set_language as django_set_language
 
+from common import parse
 from common.caching import cache_key, kept
 from common.widgets import FastSelect
 from villages.models import Level, Region
@@ -28,8 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The user's area at a glance, or one region in it, with each app's panel."""
     regions = Region.objects.visible_to(request.user)
     selected = None
-    code = request.GET.get("region", "")
-    if code:
+    if code := parse.region_code(request.GET.get("region")):
         selected = regions.filter(code=code).first()
     top = list(Region.objects.filter(code__in=region_codes(request.user)).order_by("code"))
     # The picker's options change when regions are loaded or added (rare, by the county):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.xlsx import workbook_bytes
 from grid import services
 from grid.forms import MatterFilterForm, MatterForm
@@ -82,7 +83,8 @@ def matter_new(request: HttpRequest, household: int) -> HttpResponse:
     )
     if not has_role_at(request.user, MATTER_TAKERS, found.village.code):
         raise PermissionDenied
-    visit = Visit.objects.filter(pk=request.GET.get("visit") or 0, household=found).first()
+    visit = Visit.objects.filter(pk=parse.object_id(request.GET.get("visit")) or 0,
+                                 household=found).first()  # fmt: skip
     form = MatterForm(request.POST or None,
                       initial={"source": "visit" if visit else "walk_in"})  # fmt: skip
     if form.is_valid():
@@ -159,7 +161,7 @@ def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
                                      note=request.POST.get("note", ""))  # fmt: skip
             messages.success(request, _("Matter sent up a level."))
         elif action == "assign":
-            to = _people(matter).filter(pk=request.POST.get("user") or 0).first()
+            to = _people(matter).filter(pk=parse.object_id(request.POST.get("user")) or 0).first()
             if to is None:
                 raise ValidationError(_("Choose someone of the village, township or county."))
             services.matter_assign(matter=matter, user=request.user, to=to)

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from common import parse
 from common.caching import kept, page_key
 from common.ratelimit import client_key, exceeded
 from households.masking import mask
@@ -147,8 +148,7 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
     today = timezone.localdate()  # this month's and year's figures
     # the page of entries as a number (any other text is the first page): the kept pages
     # of a household are as many as its pages, whatever is typed
-    text = request.GET.get("page", "")
-    page = min(int(text), 10_000) if text.isdigit() else 1
+    page = parse.page(request.GET.get("page"))
     versions = [panel.version(household) if panel.version else None
                 for panel in portal.public_panels]  # fmt: skip
     key = (

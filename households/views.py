@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.caching import cache_key, kept
 from common.downloads import file_response
 from common.xlsx import XLSX_TYPE
@@ -422,8 +423,8 @@ def public_info(request: HttpRequest) -> HttpResponse:
     )
     if not villages:
         raise PermissionDenied
-    chosen = request.GET.get("village") or str(villages[0].pk)
-    village = next((v for v in villages if str(v.pk) == chosen), None)
+    chosen = parse.object_id(request.GET.get("village")) or villages[0].pk
+    village = next((v for v in villages if v.pk == chosen), None)
     if village is None:
         raise Http404
     regions = [village, *Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")]
@@ -461,11 +462,11 @@ def plaque_sheet(request: HttpRequest) -> HttpResponse:
         .filter(level=Level.VILLAGE)
         .order_by("code")
     )
-    chosen = request.POST.get("village") or request.GET.get("village") or (
-        str(villages[0].pk) if len(villages) == 1 else ""
-    )  # fmt: skip
-    village = next((v for v in villages if str(v.pk) == chosen), None)
-    if chosen and village is None:
+    asked = request.POST.get("village") or request.GET.get("village")
+    only = villages[0].pk if len(villages) == 1 and not asked else None
+    chosen = parse.object_id(asked) or only
+    village = next((v for v in villages if v.pk == chosen), None)
+    if asked and village is None:
         raise Http404
     if request.method == "POST":
         if village is None:
@@ -772,11 +773,12 @@ def group_options(request: HttpRequest) -> HttpResponse:
     forms (portal.js swaps them in when the village changes)."""
     require_role(request.user, REGISTRY_READERS)
     groups = Region.objects.none()
-    if village := request.GET.get("village", ""):
+    if request.GET.get("village"):
+        village = parse.object_id(request.GET["village"])
         villages = Region.objects.visible_to(request.user, roles=REGISTRY_READERS).filter(
             level="village"
         )
-        if not village.isdigit() or not villages.filter(pk=village).exists():
+        if village is None or not villages.filter(pk=village).exists():
             raise Http404
         groups = Region.objects.filter(level="group", parent_id=village)
     return render(request, "households/_group_options.html", {"groups": groups})

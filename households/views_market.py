@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.caching import kept, page_key
 from common.ratelimit import daily_limited
 from households import services
@@ -169,10 +170,8 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
     village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
                                 level=Level.VILLAGE)  # fmt: skip
     wanted = product_key(request.GET.get("product", ""))
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in ListingKind.values else ""
-    text = request.GET.get("page", "")
-    page_number = min(int(text), 10_000) if text.isdigit() else 1
+    kind = parse.choice(request.GET.get("kind"), ListingKind.values)
+    page_number = parse.page(request.GET.get("page"))
     key = page_key("market", village.pk, services.market_version(village.pk), wanted, kind,
                    page_number, timezone.localdate(), translation.get_language())  # fmt: skip
 

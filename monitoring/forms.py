@@ -260,15 +260,19 @@ class DataItemForm(forms.ModelForm):
         use_fast_selects(self)
 
     def clean_code(self):
-        code = self.cleaned_data["code"].strip().upper()
-        department = self.data.get("department")
-        dept = Department.objects.filter(pk=department).first() if department else None
-        if dept is not None and not code.startswith(dept.code):
-            raise forms.ValidationError(
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean(self):
+        # the department as its field cleaned it (the raw POST value is anyone's text)
+        cleaned = super().clean()
+        code, dept = cleaned.get("code"), cleaned.get("department")
+        if code and dept is not None and not code.startswith(dept.code):
+            self.add_error(
+                "code",
                 _("A code of %(department)s starts with %(code)s.")
-                % {"department": dept.name, "code": dept.code}
+                % {"department": dept.name, "code": dept.code},
             )
-        return code
+        return cleaned
 
 
 class IncomeForm(forms.ModelForm):

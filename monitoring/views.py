@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common import parse
 from common.caching import cache_key, kept
 from common.charts import bar_chart
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
@@ -179,7 +180,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def queue_assign(request: HttpRequest) -> HttpResponse:
     require_role(request.user, QUEUE_WORKERS)
-    ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()]
+    ids = parse.object_ids(request.POST.getlist("alert"))
     alerts = list(Alert.objects.visible_to(request.user).filter(pk__in=ids))
     back = f"{reverse('monitoring:queue')}?{request.GET.urlencode()}"
     if not alerts:
@@ -432,11 +433,7 @@ def _portrait_scope(request: HttpRequest):
         level=Level.VILLAGE
     )
     this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
-    year = min(max(year, 2020), this_year)
+    year = parse.year(request.GET.get("year"), first=2020, last=this_year) or this_year
     return villages, year, list(range(this_year, 2019, -1))
 
 
@@ -589,11 +586,7 @@ def income_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not has_role_at(request.user, VILLAGE_STEPS, household.village.code):
         raise PermissionDenied
-    this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
+    year = parse.year(request.GET.get("year")) or timezone.localdate().year
     existing = HouseholdIncome.objects.filter(household=household, year=year).first()
     members = household.residents.filter(status=ResidentStatus.LIVING).count() or 1
     form = IncomeForm(
@@ -616,8 +609,7 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
         .annotate(measure_count=Count("measures"))
         .order_by("household__village__code", "household__number")
     )
-    category = request.GET.get("category", "")
-    if category in MonitoringCategory.values and category:
+    if category := parse.choice(request.GET.get("category"), MonitoringCategory.values):
         qs = qs.filter(category=category)
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "monitoring/monitored_list.html", {

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common import parse
 from common.caching import kept, page_key
 from common.ratelimit import daily_limited
 from households.models import Household
@@ -56,10 +57,8 @@ def _village(code: str) -> Region:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     village = _village(code)
-    category = request.GET.get("category", "")
-    category = category if category in Category.values else ""
-    text = request.GET.get("page", "")
-    page_number = min(int(text), 10_000) if text.isdigit() else 1
+    category = parse.choice(request.GET.get("category"), Category.values)
+    page_number = parse.page(request.GET.get("page"))
     key = page_key("village-board", village.pk, services.public_version(village.code), category,
                    page_number, timezone.localdate(), translation.get_language())  # fmt: skip
 

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from notices import services
 from notices.forms import BroadcastForm, TextContactForm
 from notices.models import Broadcast, Notification, TextContact
@@ -47,10 +48,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read and follow its link, or mark them all read."""
     require_role(request.user, INBOX_HOLDERS)
-    pk = request.POST.get("notification", "")
-    if pk.isdigit():
-        services.mark_read(request.user, [int(pk)])
-        found = Notification.objects.filter(pk=int(pk), recipient=request.user).first()
+    if pk := parse.object_id(request.POST.get("notification")):
+        services.mark_read(request.user, [pk])
+        found = Notification.objects.filter(pk=pk, recipient=request.user).first()
         link = found.link if found else ""
         if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
             return redirect(link)

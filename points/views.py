@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.caching import kept, page_key
 from common.xlsx import workbook_bytes
 from households.downloads import personal_download
@@ -53,15 +54,9 @@ PAGE = 50
 def _month(request: HttpRequest) -> tuple[int, int | None]:
     """(year, month or None) from ?period=YYYY or YYYY-MM (default: this year)."""
     text = request.GET.get("period", "")
-    today = timezone.localdate()
-    try:
-        if len(text) == 7:
-            return int(text[:4]), int(text[5:7]) if 1 <= int(text[5:7]) <= 12 else None
-        if len(text) == 4:
-            return int(text), None
-    except ValueError:
-        pass
-    return today.year, None
+    if (year_month := parse.month(text)) is not None:
+        return year_month
+    return parse.year(text) or timezone.localdate().year, None
 
 
 @require_GET
@@ -72,8 +67,7 @@ def entries(request: HttpRequest) -> HttpResponse:
         .select_related("household__village", "rule", "resident", "recorded_by")
         .order_by("-recorded_at", "-pk")
     )
-    status = request.GET.get("status", "")
-    if status in EntryStatus.values:
+    if status := parse.choice(request.GET.get("status"), EntryStatus.values):
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     keeper_villages = user_villages(request.user, POINTS_KEEPERS)
@@ -276,7 +270,7 @@ def coop(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Goods saved."))
             return redirect("points:coop")
     lookup = None
-    number = request.GET.get("number", "").strip()
+    number = parse.text(request.GET.get("number"), max_length=20)
     if number and clerk_villages:
         household = Household.objects.filter(village__in=clerk_villages, number=number).first()
         lookup = {

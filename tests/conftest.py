@@ -124,3 +124,21 @@ def objects(
         "job": job.token,
         "staff": village_cadre.pk,
     }
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz test's figures (issue 21 asks for them in CI's output)."""
+    from django.db import connection
+
+    from tests.test_fuzz import SENT, _patterns
+
+    if SENT["requests"]:
+        from django.urls import get_resolver
+
+        patterns = sum(1 for _p in _patterns(get_resolver().url_patterns))
+        terminalreporter.write_line(
+            f"fuzz ({connection.vendor}): {SENT['requests']} requests, "
+            f"{len(SENT['personas'])} personas (every role and anonymous), "
+            f"{len(SENT['urls'])} URLs from {patterns} URL patterns, "
+            f"{SENT['server_errors']} answers >= 500"
+        )

@@ -21,6 +21,11 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username")
+        longest = get_user_model()._meta.get_field("username").max_length or 150
+        if username and len(username) > longest:
+            # Django sets the field's max_length without its validator: such a name
+            # would reach the lockout's records (varchar 255) and fail there
+            raise self.get_invalid_login_error()
         if username and username_locked(username):
             raise ValidationError(
                 _(

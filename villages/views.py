@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common import parse
 from villages import services
 from villages.forms import AssignmentForm, StaffCreateForm, StaffEditForm
 from villages.models import STAFF_MANAGERS, StaffAssignment, StaffAuditEvent
@@ -42,7 +43,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("assignments", queryset=visible, to_attr="visible_assignments"))
         .order_by("-is_active", "username")
     )
-    query = request.GET.get("q", "").strip()
+    query = parse.text(request.GET.get("q"), max_length=50)
     if query:
         users = users.filter(Q(username__icontains=query) | Q(first_name__contains=query))
     page = Paginator(users, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -88,12 +89,13 @@ def _staff_action(request: HttpRequest, staff, action: str, forms_: dict) -> boo
         services.assignment_create(actor=request.user, user=staff, **forms_["assign"].cleaned_data)
         messages.success(request, _("Assignment added."))
     elif action == "remove":
-        assignment = get_object_or_404(visible, pk=request.POST.get("assignment"))
+        assignment = get_object_or_404(visible, pk=parse.object_id(request.POST.get("assignment")))
         services.assignment_remove(actor=request.user, assignment=assignment)
         messages.success(request, _("Assignment removed."))
     elif action in ("grant", "revoke"):
         assignment = get_object_or_404(
-            visible.select_related("region", "user"), pk=request.POST.get("assignment")
+            visible.select_related("region", "user"),
+            pk=parse.object_id(request.POST.get("assignment")),
         )
         services.identity_set(
             actor=request.user, assignment=assignment, sees_identity=action == "grant"
