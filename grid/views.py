@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.charts import bar_chart
 from common.downloads import file_response
 from grid import selectors, services
@@ -63,7 +64,7 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("village__code", "name")
     )
-    page = Paginator(grids, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(grids, PAGE).get_page(parse.page(request.GET.get("page")))
     unassigned = (
         Household.objects.visible_to(request.user)
         .filter(village__in=villages)
@@ -93,7 +94,7 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .with_head()
         .order_by("number")
     )
-    page = Paginator(households, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(households, PAGE).get_page(parse.page(request.GET.get("page")))
     return render(
         request,
         "grid/grid_detail.html",

@@ -69,7 +69,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
             filename=f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
             filters=request.GET.urlencode(),
         )  # fmt: skip
-    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
     return render(request, "grid/matter_list.html",
                   {"form": form, "page": page, "now": timezone.now()})  # fmt: skip
 

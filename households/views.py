@@ -99,11 +99,13 @@ def _page(request: HttpRequest, qs, per_page: int | None = None, *, rows=None, c
     computing the derived columns of 45,000 skipped rows to computing them for 50
     (docs/benchmarks.md)."""
     if rows is None:
-        return Paginator(qs, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        return Paginator(qs, per_page or settings.PAGE_SIZE).get_page(
+            parse.page(request.GET.get("page"))
+        )
     paginator = Paginator(qs.values_list("pk", flat=True), per_page or settings.PAGE_SIZE)
     if count is not None:
         paginator.count = count  # known without a COUNT
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(parse.page(request.GET.get("page")))
     ids = list(page.object_list)
     found = {obj.pk: obj for obj in rows(ids)}
     page.object_list = [found[pk] for pk in ids if pk in found]
@@ -480,7 +482,7 @@ def plaque_sheet(request: HttpRequest) -> HttpResponse:
     if village is not None:
         households = Household.objects.visible_to(request.user).filter(village=village)
         page = Paginator(households.order_by("number").values_list("pk", flat=True),
-                         PLAQUES_SHOWN).get_page(request.GET.get("page"))  # fmt: skip
+                         PLAQUES_SHOWN).get_page(parse.page(request.GET.get("page")))  # fmt: skip
         shown = households.filter(pk__in=list(page.object_list))
         sheet = {
             "plaques": list(plaques.plaques(shown)),
@@ -693,8 +695,8 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     # An ID number typed in the search leaves the address bar as its keyed hash.
     if request.method == "GET" and (params := _search_params(request.GET)) is not None:
         return redirect(f"{request.path}?{params.urlencode()}")
-    query = request.GET.get("q", "")[:50]
-    idh = request.GET.get("idh", "")[:64]
+    query = parse.text(request.GET.get("q"), max_length=50)
+    idh = parse.text(request.GET.get("idh"), max_length=64)
     return render(
         request,
         "households/resident_move.html",

@@ -169,7 +169,8 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
     the sellers and buyers of one product. Kept until a listing of the village changes."""
     village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
                                 level=Level.VILLAGE)  # fmt: skip
-    wanted = product_key(request.GET.get("product", ""))
+    product = parse.text(request.GET.get("product"), max_length=30)
+    wanted = product_key(product)
     kind = parse.choice(request.GET.get("kind"), ListingKind.values)
     page_number = parse.page(request.GET.get("page"))
     key = page_key("market", village.pk, services.market_version(village.pk), wanted, kind,
@@ -192,7 +193,7 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
         return render_to_string(
             "households/public_market.html",
             {"village": village, "page": page, "listings": _shown(page.object_list),
-             "product": request.GET.get("product", "").strip()[:30] if wanted else "",
+             "product": product if wanted else "",
              "kind": kind, "info": info},
             request=request,
         )  # fmt: skip
@@ -222,13 +223,12 @@ def produce_panel(request, household) -> dict:
 def market_queue(request: HttpRequest) -> HttpResponse:
     require_role(request.user, PRODUCE_READERS)
     scoped = Listing.objects.visible_to(request.user)
-    status = request.GET.get("status", ListingStatus.PENDING)
-    status = status if status in ListingStatus.values else ListingStatus.PENDING
+    status = parse.choice(request.GET.get("status"), ListingStatus.values, ListingStatus.PENDING)
     qs = with_head_name(
         scoped.filter(status=status).select_related("village", "household")
     ).order_by("created_at" if status == ListingStatus.PENDING else "-pk")
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
-    page = Paginator(qs, QUEUE_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs, QUEUE_PAGE).get_page(parse.page(request.GET.get("page")))
     moderated = {
         v.code for v in Region.objects.visible_to(request.user, roles=PRODUCE_MODERATORS)
         .filter(level=Level.VILLAGE).only("code")
@@ -273,6 +273,5 @@ def market_action(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationError(_("Unknown action."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    back = request.POST.get("status", "")
-    return redirect(reverse("households:market_queue")
-                    + (f"?status={back}" if back in ListingStatus.values else ""))  # fmt: skip
+    back = parse.choice(request.POST.get("status"), ListingStatus.values)
+    return redirect(reverse("households:market_queue") + (f"?status={back}" if back else ""))

@@ -140,7 +140,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         _form, qs = _queue(request, form)
         page = Paginator(
             qs.select_related("village__parent", "assignee", "household"), settings.PAGE_SIZE
-        ).get_page(request.GET.get("page"))
+        ).get_page(parse.page(request.GET.get("page")))
         page.object_list = _rows(list(page.object_list))
         assign_form = None
         if can_assign and page.object_list:
@@ -375,7 +375,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
     batches = FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS).select_related(
         "department", "uploaded_by"
     )
-    page = Paginator(batches, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(batches, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
     running = any(b.running for b in page.object_list)
     return render(
         request,
@@ -611,7 +611,7 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
     )
     if category := parse.choice(request.GET.get("category"), MonitoringCategory.values):
         qs = qs.filter(category=category)
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
     return render(request, "monitoring/monitored_list.html", {
         "page": page, "categories": MonitoringCategory.choices[1:], "category": category,
     })  # fmt: skip
@@ -727,5 +727,5 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(listed, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(listed, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
     return render(request, "monitoring/campaigns.html", {"form": form, "page": page})

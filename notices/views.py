@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.downloads import file_response
 from notices import services
 from notices.forms import (
@@ -62,7 +63,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["status"]:
             qs = qs.filter(status=form.cleaned_data["status"])
     page = Paginator(qs.order_by("status", "-pinned", "-publish_on", "-pk"), PAGE).get_page(
-        request.GET.get("page")
+        parse.page(request.GET.get("page"))
     )
     regions = list(keeper_regions(request.user)[:50])
     return render(request, "notices/notice_list.html",

@@ -29,7 +29,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs.order_by("-pk"), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-pk"), PAGE).get_page(parse.page(request.GET.get("page")))
     contact = TextContact.objects.filter(user=request.user).first()
     return render(
         request,
@@ -94,5 +94,5 @@ def broadcast(request: HttpRequest) -> HttpResponse:
             return redirect("notices:broadcast")
     sent = Paginator(
         Broadcast.objects.visible_to(request.user).select_related("region", "sender"), PAGE
-    ).get_page(request.GET.get("page"))
+    ).get_page(parse.page(request.GET.get("page")))
     return render(request, "notices/broadcast.html", {"form": form, "page": sent})

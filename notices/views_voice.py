@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import parse
 from common.xlsx import workbook_bytes
 from grid.roles import MATTER_TAKERS
 from households.downloads import personal_download
@@ -60,7 +61,7 @@ def voice_list(request: HttpRequest) -> HttpResponse:
             roles=VOICE_READERS, filters=request.GET.urlencode(),
         )  # fmt: skip
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
-    page = Paginator(qs.order_by("-pk"), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-pk"), PAGE).get_page(parse.page(request.GET.get("page")))
     statuses = [(v, label, counts.get(v, 0)) for v, label in VoiceStatus.choices]
     return render(request, "notices/voice_list.html",
                   {"form": form, "page": page, "statuses": statuses})  # fmt: skip

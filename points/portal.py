@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import parse
 from households.masking import mask
 from points import selectors, services
 from points.models import EntryStatus, Honour, PointEntry
@@ -29,7 +30,7 @@ def public_panel(request, household) -> dict:
         .only("occurred_on", "place", "description", "points", "resident__name")
         .order_by("-occurred_on", "-pk")
     )
-    page = Paginator(entries, PUBLIC_ENTRIES).get_page(request.GET.get("page"))
+    page = Paginator(entries, PUBLIC_ENTRIES).get_page(parse.page(request.GET.get("page")))
     rank, ranked = selectors.place(household.village_id, today.year, totals["year"])
     return {
         "totals": totals,

@@ -69,7 +69,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     )
     if status := parse.choice(request.GET.get("status"), EntryStatus.values):
         qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
     keeper_villages = user_villages(request.user, POINTS_KEEPERS)
     return render(
         request,
@@ -232,7 +232,7 @@ def honours(request: HttpRequest) -> HttpResponse:
                 return redirect("points:honours")
     listed = Honour.objects.visible_to(request.user).select_related("household__village")
     page = Paginator(listed.order_by("-year", "household__village__code", "household__number"),
-                     PAGE).get_page(request.GET.get("page"))  # fmt: skip
+                     PAGE).get_page(parse.page(request.GET.get("page")))  # fmt: skip
     return render(request, "points/honours.html", {"page": page, "form": form})
 
 
@@ -356,7 +356,7 @@ def report(request: HttpRequest) -> HttpResponse:
             user=request.user, what=_("Points"), rows=len(table), content=content,
             filename=f"{_('Points')}-{label}.xlsx", roles=POINTS_READERS, filters=label,
         )  # fmt: skip
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE).get_page(parse.page(request.GET.get("page")))
     return render(
         request,
         "points/report.html",

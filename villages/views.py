@@ -46,7 +46,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     query = parse.text(request.GET.get("q"), max_length=50)
     if query:
         users = users.filter(Q(username__icontains=query) | Q(first_name__contains=query))
-    page = Paginator(users, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(users, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
     changes = StaffAuditEvent.objects.visible_to(request.user).select_related(
         "actor", "target", "region"
     )[:20]
