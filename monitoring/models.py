@@ -687,6 +687,15 @@ class Monitored(models.Model):
     )  # fmt: skip
     elimination_proposed_on = models.DateField(_("elimination proposed on"), null=True, blank=True)
     elimination_note = models.CharField(_("why the risk is gone"), max_length=500, blank=True)
+    # who proposed it: the one person who may not confirm it
+    elimination_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("elimination proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     eliminated_at = models.DateTimeField(_("risk eliminated at"), null=True, blank=True)
     eliminated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

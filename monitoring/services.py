@@ -62,17 +62,47 @@ ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 
+# Separation of duties (DESIGN §5): who took these earlier steps on an alert may not take
+# this one. A township review is not the verifier's or the appraiser's; the county's
+# decision is no one's who verified, appraised or reviewed it. A reviewer who returned an
+# alert may review it again once the village has verified it anew.
+EARLIER_HANDS: dict[str, frozenset[str]] = {
+    "review": frozenset({"verified", "appraised", "notice_ended"}),
+    "decide": frozenset(
+        {"verified", "appraised", "notice_ended", "review_approve", "review_return"}
+    ),
+}
+
+
+def conflict(user, alert: Alert, action: str) -> str | None:
+    """Why this user may not take `action` on this alert although their role could (they
+    took an earlier step of it), or None."""
+    earlier = EARLIER_HANDS.get(action)
+    if not earlier or not alert.events.filter(user=user, action__in=earlier).exists():
+        return None
+    if action == "review":
+        return _(
+            "You verified or appraised this alert: another officer of the township reviews it."
+        )
+    return _("You took an earlier step of this alert: another county officer decides it.")
+
+
 def allowed_actions(user, alert: Alert) -> list[str]:
     """The steps this user may take on this alert now."""
     code = alert.village.code
     return [
         action
         for action, (roles, stages) in ACTIONS.items()
-        if alert.stage in stages and has_role_at(user, roles, code)
+        if alert.stage in stages
+        and has_role_at(user, roles, code)
+        and conflict(user, alert, action) is None
     ]
 
 
 def _require(user, alert: Alert, action: str) -> None:
+    """Refuse a step the user may not take; a refusal for an earlier hand says so."""
+    if (reason := conflict(user, alert, action)) is not None:
+        raise PermissionDenied(reason)
     if action not in allowed_actions(user, alert):
         raise PermissionDenied
 
@@ -387,7 +417,10 @@ def elimination_propose(*, monitored: Monitored, user, note: str) -> Monitored:
         raise ValidationError({"note": _("Say why the risk is gone.")})
     monitored.elimination_proposed_on = timezone.localdate()
     monitored.elimination_note = note[:500]
-    monitored.save(update_fields=["elimination_proposed_on", "elimination_note"])
+    monitored.elimination_proposed_by = user
+    monitored.save(
+        update_fields=["elimination_proposed_on", "elimination_note", "elimination_proposed_by"]
+    )
     return monitored
 
 
@@ -398,6 +431,10 @@ def elimination_review(*, monitored: Monitored, user, confirm: bool) -> Monitore
         raise PermissionDenied
     if monitored.elimination_proposed_on is None or monitored.eliminated_at is not None:
         raise ValidationError(_("No elimination is waiting for review."))
+    if monitored.elimination_proposed_by_id == user.pk:
+        raise PermissionDenied(
+            _("You proposed ending this household's risk: another officer confirms it.")
+        )
     with transaction.atomic():
         if confirm:
             monitored.eliminated_at = timezone.now()

@@ -275,9 +275,17 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert_for(request, pk)
     actions = services.allowed_actions(request.user, alert)
     forms = {a: STEP_FORMS[a]() for a in actions if a in STEP_FORMS}
+    # a step the user's role takes now but their earlier hand in it does not allow
+    held_back = [
+        reason
+        for action, (_roles, stages) in services.ACTIONS.items()
+        if alert.stage in stages and (reason := services.conflict(request.user, alert, action))
+    ]
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action not in forms:
+            if reason := services.conflict(request.user, alert, action):
+                raise PermissionDenied(reason)
             raise PermissionDenied
         form = STEP_FORMS[action](request.POST)
         forms[action] = form
@@ -306,6 +314,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "earlier": earlier,
             "events": alert.events.select_related("user"),
             "forms": forms,
+            "held_back": held_back,
             "can_open_household": has_role_at(request.user, REGISTRY_READERS, alert.village.code),
             "overdue": alert.is_overdue(timezone.localdate()),
         },

@@ -162,6 +162,7 @@ MATRIX = [
     # the produce market's queue: read by the registry's readers, moderated by the cadres
     ("/market/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("POST /market/{listing}/action/?action=close", [LOGIN, 302, 404, 403, 403, 403, 404]),
+    ("/account/password/", [LOGIN, 200, 200, 200, 200, 200, 200]),
     ("/staff/", STAFF),
     ("/staff/new/", STAFF),
     ("/staff/{staff}/", STAFF),

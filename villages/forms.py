@@ -19,6 +19,8 @@ class LoginForm(AuthenticationForm):
     together reached the limit (villages.services.username_locked) before the password
     is even tried."""
 
+    locked = False  # the page says why, rather than "wrong name or password"
+
     def clean(self):
         username = self.cleaned_data.get("username")
         longest = get_user_model()._meta.get_field("username").max_length or 150
@@ -27,6 +29,7 @@ class LoginForm(AuthenticationForm):
             # would reach the lockout's records (varchar 255) and fail there
             raise self.get_invalid_login_error()
         if username and username_locked(username):
+            self.locked = True
             raise ValidationError(
                 _(
                     "Too many failed log-in attempts for this account. Please wait 30 "

@@ -179,6 +179,7 @@ class StaffAction(models.TextChoices):
     IDENTITY_GRANTED = "identity_granted", _("Full-identity viewing granted")
     IDENTITY_REVOKED = "identity_revoked", _("Full-identity viewing revoked")
     PASSWORD_SET = "password_set", _("Password reset")
+    PASSWORD_CHANGED = "password_changed", _("Password changed by its holder")
     UNLOCKED = "unlocked", _("Login lockout lifted")
 
 

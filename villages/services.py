@@ -113,7 +113,10 @@ def regions_load(*, data: bytes) -> RegionLoadResult:
 
 
 def staff_manageable(*, manager, account) -> bool:
-    if account.is_superuser or not manager.is_active:
+    """May `manager` change `account` (its name, state, assignments, rights, password)?
+    Never their own: a county officer who could give themselves a township and a village
+    role could take an alert through every step alone."""
+    if account.pk == manager.pk or account.is_superuser or not manager.is_active:
         return False
     if manager.is_superuser:
         return True
@@ -124,9 +127,16 @@ def staff_manageable(*, manager, account) -> bool:
     return all(any(code.startswith(c) for c in codes) for code in own)
 
 
-def _require_manageable(manager, account) -> None:
+def require_manageable(manager, account) -> None:
+    """Refuse (PermissionDenied with a sentence) a change `manager` may not make."""
+    if account.pk == manager.pk:
+        raise PermissionDenied(
+            _("Nobody manages their own account: ask another county officer to change it.")
+        )
     if not staff_manageable(manager=manager, account=account):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("This account has assignments outside your area; its county manages it.")
+        )
 
 
 def _account_region(account) -> Region | None:
@@ -154,7 +164,7 @@ def _require_region_in_scope(manager, region: Region) -> None:
 def assignment_create(
     *, actor, user, region: Region, role: Role | str, sees_identity: bool = False
 ) -> StaffAssignment:
-    _require_manageable(actor, user)
+    require_manageable(actor, user)
     _require_region_in_scope(actor, region)
     with transaction.atomic():
         assignment = StaffAssignment(
@@ -202,9 +212,7 @@ def staff_create(
 
 
 def staff_update(*, actor, user, full_name: str, is_active: bool) -> None:
-    _require_manageable(actor, user)
-    if user == actor and not is_active:
-        raise ValidationError(_("You cannot deactivate your own account."))
+    require_manageable(actor, user)
     with transaction.atomic():
         if user.first_name != full_name:
             _audit(
@@ -224,7 +232,7 @@ def staff_update(*, actor, user, full_name: str, is_active: bool) -> None:
 
 def identity_set(*, actor, assignment: StaffAssignment, sees_identity: bool) -> None:
     """Grant or revoke full-identity viewing on one assignment, recorded."""
-    _require_manageable(actor, assignment.user)
+    require_manageable(actor, assignment.user)
     _require_region_in_scope(actor, assignment.region)
     if assignment.sees_identity == sees_identity:
         return
@@ -242,11 +250,20 @@ def identity_set(*, actor, assignment: StaffAssignment, sees_identity: bool) -> 
 
 def password_set(*, actor, user, password: str) -> None:
     """A new password chosen by the officer (validated by the form), recorded."""
-    _require_manageable(actor, user)
+    require_manageable(actor, user)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         _audit(actor=actor, target=user, action=StaffAction.PASSWORD_SET)
+
+
+def password_change(*, user, password: str) -> None:
+    """The account holder's own new password (their old one checked by the form), recorded.
+    Not "managing" the account: nothing else of it changes."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        _audit(actor=user, target=user, action=StaffAction.PASSWORD_CHANGED)
 
 
 def username_locked(username: str) -> bool:
@@ -272,7 +289,7 @@ def lockout_active(*, user) -> bool:
 
 def lockout_lift(*, actor, user) -> int:
     """Lift the login lockout of an account (the lockout page tells people to ask)."""
-    _require_manageable(actor, user)
+    require_manageable(actor, user)
     with transaction.atomic():
         removed, _by_model = AccessAttempt.objects.filter(username=user.username).delete()
         _audit(actor=actor, target=user, action=StaffAction.UNLOCKED)
@@ -280,7 +297,7 @@ def lockout_lift(*, actor, user) -> int:
 
 
 def assignment_remove(*, actor, assignment: StaffAssignment) -> None:
-    _require_manageable(actor, assignment.user)
+    require_manageable(actor, assignment.user)
     _require_region_in_scope(actor, assignment.region)
     with transaction.atomic():
         if assignment.user.assignments.count() <= 1:

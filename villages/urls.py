@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
+    path("account/password/", views.password_change, name="password_change"),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -124,8 +124,8 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # are. The account's existence is no secret to this officer, so a refusal is a 403.
     manageable = services.staff_manageable(manager=request.user, account=staff)
     action = request.POST.get("action") if request.method == "POST" else None
-    if action and not manageable:
-        raise PermissionDenied
+    if action:
+        services.require_manageable(request.user, staff)  # 403 with the reason
     forms_ = {
         "edit": StaffEditForm(
             request.POST if action == "edit" else None,
@@ -163,3 +163,15 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": role_descriptions(),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Every member of staff changes their own password (the old one first)."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if form.is_valid():
+        services.password_change(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)  # stay logged in here
+        messages.success(request, _("Your password was changed."))
+        return redirect("home")
+    return render(request, "villages/password_change.html", {"form": form})
