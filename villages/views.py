@@ -168,10 +168,12 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Every member of staff changes their own password (the old one first)."""
-    form = PasswordChangeForm(request.user, request.POST or None)
+    user = request.user
+    assert isinstance(user, get_user_model())  # noqa: S101 (LoginRequiredMiddleware)
+    form = PasswordChangeForm(user, request.POST or None)
     if form.is_valid():
-        services.password_change(user=request.user, password=form.cleaned_data["new_password1"])
-        update_session_auth_hash(request, request.user)  # stay logged in here
+        services.password_change(user=user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)  # stay logged in here
         messages.success(request, _("Your password was changed."))
         return redirect("home")
     return render(request, "villages/password_change.html", {"form": form})
