@@ -43,6 +43,9 @@ class NoticeStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
     ARCHIVED = "archived", _("Archived")
+    # a published notice is never rewritten: its correction is a new notice, and this
+    # one stays readable, marked as replaced (DESIGN §5)
+    REPLACED = "replaced", _("Replaced by a correction")
 
 
 def ancestor_codes(code: str) -> list[str]:
@@ -65,6 +68,14 @@ class NoticeQuerySet(ScopedQuerySet):
     def for_board(self, village_code: str) -> NoticeQuerySet:
         """The notices a village's board shows: its own, its township's and its county's."""
         return self.showing().filter(region__code__in=ancestor_codes(village_code[:12]))
+
+    def readable_on_board(self, village_code: str) -> NoticeQuerySet:
+        """What a village's board page opens: what it shows, and the replaced versions
+        of those (a correction keeps the old text readable, marked as replaced)."""
+        return self.filter(
+            Q(pk__in=self.for_board(village_code).values("pk"))
+            | Q(status=NoticeStatus.REPLACED, region__code__in=ancestor_codes(village_code[:12]))
+        )
 
     def board_order(self) -> NoticeQuerySet:
         return self.order_by("-pinned", "-publish_on", "-pk")
@@ -90,6 +101,15 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # the published notice this one corrects (it is marked replaced when this is published)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
 
     objects = NoticeQuerySet.as_manager()
 

@@ -84,8 +84,8 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     village = _village(code)
-    notice = get_object_or_404(Notice.objects.for_board(village.code).select_related("region"),
-                               pk=pk)  # fmt: skip
+    notice = get_object_or_404(Notice.objects.readable_on_board(village.code)
+                               .select_related("region", "replaced_by"), pk=pk)  # fmt: skip
     lines = list(notice.lines.all()) if notice.is_finance else []
     return public_response(
         render(
@@ -106,7 +106,7 @@ def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResponse:
     """A file of a notice the village's board shows (an expired or draft one's: 404)."""
     village = _village(code)
-    notice = get_object_or_404(Notice.objects.for_board(village.code), pk=pk)
+    notice = get_object_or_404(Notice.objects.readable_on_board(village.code), pk=pk)
     attachment = get_object_or_404(Attachment, pk=file, notice=notice)
     return public_response(serve_attachment(attachment))
 

@@ -71,16 +71,24 @@ def _changed(notice: Notice) -> None:
     bump_after_commit(_public_key(notice.region.code))
 
 
+def _require_draft(notice: Notice) -> None:
+    """Only a draft is written to. Judged on the stored notice, never on what a form
+    sends (a form could claim another category or status)."""
+    stored = Notice.objects.filter(pk=notice.pk).values_list("status", flat=True).first()
+    if stored is not None and stored != NoticeStatus.DRAFT:
+        raise ValidationError(
+            _(
+                "A published notice is not changed: write a correction. It is published as "
+                "a new version, and this one stays readable, marked as replaced."
+            )
+        )
+
+
 def notice_save(notice: Notice, *, user) -> Notice:
-    """Create or change a notice. A financial disclosure's text and lines are fixed once
-    published (a correction is a new disclosure; the old one is archived)."""
-    if notice.pk and notice.category == Category.FINANCE:
-        before = Notice.objects.get(pk=notice.pk)
-        if before.status != NoticeStatus.DRAFT:
-            raise ValidationError(
-                _("A published financial disclosure cannot be changed; archive it and "
-                  "publish a corrected one.")
-            )  # fmt: skip
+    """Create or change a draft notice. A published one is fixed: its correction is a new
+    version (notice_correct)."""
+    if notice.pk:
+        _require_draft(notice)
     if notice.region.level not in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
         raise ValidationError(_("A notice is published for a county, a township or a village."))
     notice.title = mask_id_numbers(notice.title.strip())
@@ -94,14 +102,47 @@ def notice_save(notice: Notice, *, user) -> Notice:
     return notice
 
 
+def notice_correct(notice: Notice, *, user) -> Notice:
+    """A draft correction of a published notice: its text, lines and files copied, to be
+    changed and published in its place (the published one stays until then)."""
+    if notice.status != NoticeStatus.PUBLISHED:
+        raise ValidationError(_("Only a published notice is corrected."))
+    existing = Notice.objects.filter(replaces=notice).first()
+    if existing is not None:
+        return existing  # one correction at a time: the draft already begun
+    with transaction.atomic():
+        draft = Notice.objects.create(
+            region=notice.region, category=notice.category, title=notice.title,
+            body=notice.body, pinned=notice.pinned, publish_on=timezone.localdate(),
+            expires_on=notice.expires_on, created_by=user, replaces=notice,
+        )  # fmt: skip
+        FinanceLine.objects.bulk_create(
+            FinanceLine(notice=draft, month=line.month, direction=line.direction,
+                        item=line.item, amount=line.amount)
+            for line in notice.lines.all()
+        )  # fmt: skip
+        for attachment in notice.attachments.all():
+            with attachment.file.open("rb") as handle:
+                data = handle.read()
+            copy = Attachment(notice=draft, kind=attachment.kind, name=attachment.name,
+                              size=attachment.size)  # fmt: skip
+            copy.file.save("upload", ContentFile(data), save=False)
+            copy.save()
+    return draft
+
+
 def notice_publish(notice: Notice, *, user) -> Notice:
-    if notice.status == NoticeStatus.PUBLISHED:
+    if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("The notice is published already."))
     if notice.category == Category.FINANCE and not notice.lines.exists():
         raise ValidationError(_("Add the disclosure's income and expense lines first."))
     if notice.category != Category.FINANCE and not notice.body and not notice.attachments.exists():
         raise ValidationError(_("Write the notice's text or attach a file first."))
     with transaction.atomic():
+        if notice.replaces_id:  # the corrected notice steps down, readable, in the same step
+            Notice.objects.filter(pk=notice.replaces_id).update(
+                status=NoticeStatus.REPLACED, pinned=False, updated_at=timezone.now()
+            )
         Notice.objects.filter(pk=notice.pk).update(
             status=NoticeStatus.PUBLISHED, published_at=timezone.now(), updated_at=timezone.now()
         )
@@ -111,7 +152,7 @@ def notice_publish(notice: Notice, *, user) -> Notice:
 
 
 def notice_archive(notice: Notice, *, user) -> Notice:
-    if notice.status == NoticeStatus.ARCHIVED:
+    if notice.status in (NoticeStatus.ARCHIVED, NoticeStatus.REPLACED):
         raise ValidationError(_("The notice is archived already."))
     with transaction.atomic():
         Notice.objects.filter(pk=notice.pk).update(
@@ -133,8 +174,7 @@ def notice_pin(notice: Notice, *, pinned: bool) -> Notice:
 def _draft_finance(notice: Notice) -> None:
     if notice.category != Category.FINANCE:
         raise ValidationError(_("Only a financial disclosure has income and expense lines."))
-    if notice.status != NoticeStatus.DRAFT:
-        raise ValidationError(_("The disclosure is published; its lines are fixed."))
+    _require_draft(notice)
 
 
 def finance_line_add(
@@ -186,6 +226,7 @@ def finance_table(lines: Iterable[FinanceLine]) -> dict:
 def attachment_add(notice: Notice, upload) -> Attachment:
     """A PDF or a picture (JPEG, PNG, GIF) of at most 8 MB, known by its first bytes, not
     by its name; a picture is re-encoded without its metadata (GPS position, camera)."""
+    _require_draft(notice)
     if notice.attachments.count() >= MAX_ATTACHMENTS:
         raise ValidationError(_("A notice holds at most %(n)d files.") % {"n": MAX_ATTACHMENTS})
     if upload.size > MAX_ATTACHMENT_BYTES:
@@ -216,6 +257,7 @@ def attachment_add(notice: Notice, upload) -> Attachment:
 
 
 def attachment_delete(attachment: Attachment) -> None:
+    _require_draft(attachment.notice)
     with transaction.atomic():
         attachment.file.delete(save=False)
         attachment.delete()

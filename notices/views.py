@@ -104,8 +104,9 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "table": services.finance_table(lines) if notice.is_finance else None,
             "line_form": FinanceLineForm() if editable_lines else None,
             "attachments": list(notice.attachments.all()),
-            "file_form": AttachmentForm() if keeps and notice.status != NoticeStatus.ARCHIVED
+            "file_form": AttachmentForm() if keeps and notice.status == NoticeStatus.DRAFT
             else None,
+            "replaced_by": Notice.objects.filter(replaces=notice).first(),
             "board_code": notice.region.code if len(notice.region.code) == 12 else "",
         },
     )  # fmt: skip
@@ -123,6 +124,14 @@ def notice_action(request: HttpRequest, pk: int) -> HttpResponse:
         "pin": (lambda: services.notice_pin(notice, pinned=True), _("Pinned to the top.")),
         "unpin": (lambda: services.notice_pin(notice, pinned=False), _("No longer pinned.")),
     }  # fmt: skip
+    if action == "correct":
+        try:
+            draft = services.notice_correct(notice, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("notices:detail", pk=notice.pk)
+        messages.success(request, _("A correction is drafted: change it and publish it."))
+        return redirect("notices:detail", pk=draft.pk)
     if action not in steps:
         messages.error(request, _("Unknown action."))
         return redirect("notices:detail", pk=notice.pk)
