@@ -1,11 +1,11 @@
 """The moral-points bank (道德积分, DESIGN §1.4): a village's rule catalogue, the points
 ledger of its households, honours, and the co-op's goods and redemptions.
 
-Entries are never deleted: a wrong one is revoked (who, when, why). An entry counts
-once a second cadre has approved it. A household's balance (PointAccount) is what its
-approved entries gave less what it redeemed; the database refuses a balance below zero,
-and a redemption takes its points in one conditional UPDATE, so two clerks redeeming at
-once cannot overdraw it (points.services).
+The ledger is append-only: a booked entry is never rewritten or deleted; a wrong one is
+revoked by an equal and opposite entry (who, when, why). An entry counts once a second
+cadre has approved it. A household's balance (PointAccount) is the sum of its approved
+entries less what it redeemed, always; a redemption takes its points in one conditional
+UPDATE, so two clerks redeeming at once cannot overdraw it (points.services).
 """
 
 from __future__ import annotations
@@ -121,6 +121,16 @@ class PointEntry(models.Model):
     )  # fmt: skip
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    # A booked entry is never rewritten: it is revoked by an equal and opposite entry that
+    # points at it (approved, like any entry, by a cadre other than its maker).
+    reverses = models.ForeignKey(
+        "self",
+        verbose_name=_("revokes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+    )
 
     objects = EntryQuerySet.as_manager()
 
@@ -132,14 +142,26 @@ class PointEntry(models.Model):
             # a household's entries, newest first (its public page, its staff panel)
             models.Index(fields=["household", "status", "-occurred_on"], name="entry_household"),
         ]
+        constraints = [
+            # one revocation of an entry stands (pending or approved); a refused one does
+            # not stop another
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=~models.Q(status="revoked"),
+                name="entry_one_standing_reversal",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.points:+d} {self.description}"
 
 
 class PointAccount(models.Model):
-    """A household's points balance: approved entries less redemptions. Written only by
-    points.services, in the same transaction as the entry or redemption that moves it."""
+    """A household's points balance: the sum of its approved entries (revocations are
+    entries of the opposite sign) less its redemptions. Written only by points.services,
+    in the same transaction as the entry or redemption that moves it. A deduction can take
+    it below zero (the household earns points back before it redeems); a redemption never
+    does (it takes points only from a balance that holds them)."""
 
     household = models.OneToOneField(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+",
@@ -150,11 +172,6 @@ class PointAccount(models.Model):
     class Meta:
         verbose_name = _("points account")
         verbose_name_plural = _("points accounts")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(balance__gte=0), name="point_balance_not_negative"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.balance}"

@@ -1,13 +1,13 @@
 """The one way into the points bank: every page, import and the demo call these.
 
-- An entry is recorded by a village cadre and counts once a second cadre approves it;
-  a wrong one is revoked with a reason, never deleted.
-- A household's balance moves with each approval, revocation and redemption, in the
-  same transaction. A deduction or a revocation lowers the balance to zero at most (the
-  entry keeps its points in the totals and the leaderboard); a redemption takes its
-  points in one conditional UPDATE (balance >= cost), so two clerks redeeming at once
-  cannot take more than the household has (PostgreSQL re-reads the row the first one
-  changed), and the database refuses a negative balance whatever the code does.
+- An entry is recorded by a village cadre and counts once a second cadre approves it.
+  A pending one is revoked (refused) with a reason; an approved one is revoked by an
+  equal and opposite entry, approved like any other: the ledger is append-only.
+- A household's balance is the sum of its approved entries less its redemptions, moved
+  in the transaction of each approval and redemption (decision 54). A deduction may take
+  it below zero; a redemption takes its points in one conditional UPDATE (balance >=
+  cost), so two clerks redeeming at once cannot take more than the household has
+  (PostgreSQL re-reads the row the first one changed).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,11 +52,11 @@ def _public_changed(village_id: int) -> None:
 
 
 def _move_balance(household_id: int, points: int) -> None:
-    """Add (or take, at most down to zero) points to the household's balance."""
+    """Add (or take) an approved entry's points to the household's balance, all of them:
+    a floor at zero here would make a later revocation of the deduction add points that
+    were never taken."""
     PointAccount.objects.get_or_create(household_id=household_id)
-    PointAccount.objects.filter(household_id=household_id).update(
-        balance=Greatest(F("balance") + points, Value(0))
-    )
+    PointAccount.objects.filter(household_id=household_id).update(balance=F("balance") + points)
 
 
 def _check_entry(household: Household, rule: PointRule, resident: Resident | None) -> None:
@@ -161,25 +160,41 @@ def entry_approve(*, entry: PointEntry, user) -> PointEntry:
 
 
 def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
-    """Revoke a pending or approved entry (kept, with who, when and why)."""
-    reason = reason.strip()
+    """Revoke an entry, with the reason. A pending one is refused (it never counted); an
+    approved one gets its reversal: an entry of the opposite points that points at it,
+    awaiting a second cadre's approval like any entry. Returns the entry that records the
+    revocation (the refused entry, or the reversal)."""
+    reason = mask_id_numbers(reason.strip())[:200]
     if not reason:
         raise PointsRefused(_("Say why the entry is revoked."))
     with transaction.atomic():
-        was = PointEntry.objects.select_for_update().get(pk=entry.pk).status
-        if was == EntryStatus.REVOKED:
+        entry = PointEntry.objects.select_for_update().get(pk=entry.pk)
+        standing = entry.reversals.exclude(status=EntryStatus.REVOKED).exists()
+        if entry.status == EntryStatus.REVOKED or standing:
             raise PointsRefused(_("This entry is already revoked."))
-        PointEntry.objects.filter(pk=entry.pk).update(
-            status=EntryStatus.REVOKED,
-            revoked_by=user,
-            revoked_at=timezone.now(),
-            revoke_reason=reason[:200],
+        if entry.reverses_id is not None and entry.status == EntryStatus.APPROVED:
+            raise PointsRefused(
+                _("A revocation stands once approved; if the entry was right, record it again.")
+            )
+        if entry.status == EntryStatus.PENDING:
+            PointEntry.objects.filter(pk=entry.pk).update(
+                status=EntryStatus.REVOKED, revoked_by=user, revoked_at=timezone.now(),
+                revoke_reason=reason,
+            )  # fmt: skip
+            entry.refresh_from_db()
+            return entry
+        return PointEntry.objects.create(
+            household_id=entry.household_id,
+            resident_id=entry.resident_id,
+            rule_id=entry.rule_id,
+            points=-entry.points,
+            occurred_on=entry.occurred_on,  # it takes back the points of that day
+            place=entry.place,
+            description=(_("Revoked: %(reason)s") % {"reason": reason})[:200],
+            recorded_by=user,
+            revoke_reason=reason,
+            reverses=entry,
         )
-        if was == EntryStatus.APPROVED:
-            _move_balance(entry.household_id, -entry.points)
-            _public_changed(entry.household.village_id)
-    entry.refresh_from_db()
-    return entry
 
 
 def honour_award(

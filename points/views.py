@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -62,9 +62,16 @@ def _month(request: HttpRequest) -> tuple[int, int | None]:
 @require_GET
 def entries(request: HttpRequest) -> HttpResponse:
     require_role(request.user, POINTS_READERS)
+    # the state of an entry's standing revocation (pending or approved), in the same query
+    standing = (
+        PointEntry.objects.filter(reverses=OuterRef("pk"))
+        .exclude(status=EntryStatus.REVOKED)
+        .values("status")[:1]
+    )
     qs = (
         PointEntry.objects.visible_to(request.user)
         .select_related("household__village", "rule", "resident", "recorded_by")
+        .annotate(reversal_status=Subquery(standing))
         .order_by("-recorded_at", "-pk")
     )
     if status := parse.choice(request.GET.get("status"), EntryStatus.values):
@@ -162,10 +169,17 @@ def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
             services.entry_approve(entry=entry, user=request.user)
             messages.success(request, _("Entry approved."))
         elif request.POST.get("action") == "revoke":
-            services.entry_revoke(
+            done = services.entry_revoke(
                 entry=entry, user=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, _("Entry revoked."))
+            if done.pk == entry.pk:
+                messages.success(request, _("Entry revoked."))
+            else:
+                messages.success(
+                    request,
+                    _("The revocation is recorded as an entry of %(points)+d; it counts once "
+                      "another cadre approves it.") % {"points": done.points},
+                )  # fmt: skip
         else:
             raise Http404
     except services.PointsRefused as exc:

@@ -1,5 +1,7 @@
-"""The points bank's rules (issue 9): approval by a second cadre, revocation kept, the
-balance never below zero — not even with two clerks redeeming at once on PostgreSQL."""
+"""The points bank's rules (issues 9 and 21): approval by a second cadre, an append-only
+ledger (a revocation is an equal and opposite entry), the balance the sum of approved
+entries less redemptions, and no redemption past it — not even with two clerks redeeming
+at once on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -68,26 +70,77 @@ def test_an_entry_counts_once_a_second_cadre_approves_it(home, rules, village_ca
 
 
 @pytest.mark.django_db
-def test_a_revoked_entry_is_kept_and_no_longer_counts(home, rules, village_cadre, plain_cadre):
+def test_an_approved_entry_is_revoked_by_an_equal_and_opposite_entry(
+    home, rules, village_cadre, plain_cadre
+):
     entry = _approved(home, rules["clean"], village_cadre, plain_cadre)
     with pytest.raises(services.PointsRefused):
         services.entry_revoke(entry=entry, user=plain_cadre, reason="  ")
-    services.entry_revoke(entry=entry, user=plain_cadre, reason="重复登记")
+    reversal = services.entry_revoke(entry=entry, user=plain_cadre, reason="重复登记")
+    assert (reversal.points, reversal.reverses, reversal.status) == (
+        -10,
+        entry,
+        EntryStatus.PENDING,
+    )
+    assert services.balance_of(home.pk) == 10  # counts once a second cadre approves it
+    with pytest.raises(services.PointsRefused):
+        services.entry_approve(entry=reversal, user=plain_cadre)  # not its own maker
+    services.entry_approve(entry=reversal, user=village_cadre)
     entry.refresh_from_db()
-    assert entry.status == EntryStatus.REVOKED
-    assert entry.revoke_reason == "重复登记"
-    assert entry.revoked_by == plain_cadre
-    assert PointEntry.objects.filter(pk=entry.pk).exists()
+    assert (entry.status, entry.points) == (EntryStatus.APPROVED, 10)  # never rewritten
     assert services.balance_of(home.pk) == 0
     assert selectors.household_totals(home.pk, DAY)["year"] == 0
+    with pytest.raises(services.PointsRefused):
+        services.entry_revoke(entry=entry, user=plain_cadre, reason="再撤一次")
 
 
 @pytest.mark.django_db
-def test_a_deduction_lowers_the_balance_to_zero_at_most(home, rules, village_cadre, plain_cadre):
+def test_a_pending_entry_is_refused_and_never_counts(home, rules, village_cadre, plain_cadre):
+    entry = services.entry_record(household=home, rule=rules["clean"], occurred_on=DAY,
+                                  place="家中", description="庭院", user=village_cadre)  # fmt: skip
+    refused = services.entry_revoke(entry=entry, user=plain_cadre, reason="不属实")
+    assert (refused.pk, refused.status, refused.revoked_by) == (
+        entry.pk,
+        EntryStatus.REVOKED,
+        plain_cadre,
+    )
+    assert services.balance_of(home.pk) == 0
+
+
+@pytest.mark.django_db
+def test_revoking_a_deduction_at_zero_makes_no_points_from_nothing(
+    home, rules, village_cadre, plain_cadre
+):
+    """Issue 21: the deduction floored the balance at zero, then its revocation added
+    the full 8 back: 8 points from nothing."""
+    deduction = _approved(home, rules["litter"], village_cadre, plain_cadre)  # -8 at 0
+    assert services.balance_of(home.pk) == -8
+    reversal = services.entry_revoke(entry=deduction, user=plain_cadre, reason="误扣")
+    services.entry_approve(entry=reversal, user=village_cadre)
+    assert services.balance_of(home.pk) == 0
+
+
+@pytest.mark.django_db
+def test_a_deduction_below_zero_waits_for_points_before_a_redemption(
+    village, home, rules, village_cadre, plain_cadre, coop_clerk
+):
     _approved(home, rules["help"], village_cadre, plain_cadre)  # +5
     _approved(home, rules["litter"], village_cadre, plain_cadre)  # -8
+    assert services.balance_of(home.pk) == -3
+    assert selectors.household_totals(home.pk, DAY)["year"] == -3
+    soap = Good.objects.create(village=village, name="肥皂", price=1, stock=5)
+    with pytest.raises(services.PointsRefused):
+        services.redeem(household=home, good=soap, quantity=1, clerk=coop_clerk)
+
+
+@pytest.mark.django_db
+def test_a_refused_revocation_leaves_the_entry_revocable(home, rules, village_cadre, plain_cadre):
+    entry = _approved(home, rules["clean"], village_cadre, plain_cadre)
+    first = services.entry_revoke(entry=entry, user=plain_cadre, reason="重复")
+    services.entry_revoke(entry=first, user=village_cadre, reason="并不重复")  # refused
+    second = services.entry_revoke(entry=entry, user=plain_cadre, reason="确实重复")
+    services.entry_approve(entry=second, user=village_cadre)
     assert services.balance_of(home.pk) == 0
-    assert selectors.household_totals(home.pk, DAY)["year"] == -3  # the ledger keeps both
 
 
 @pytest.mark.django_db
