@@ -24,6 +24,17 @@ def cache_key(prefix: str, *parts: object) -> str:
     return f"{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+# Public pages keep their first pages only: every other ?page= (or a typed product) is
+# made each time, so anyone's variants of an address cannot fill the cache (issue 21).
+KEPT_PAGES = 3
+
+
+def public_page_key(prefix: str, *parts: object, page: int, keep: bool = True) -> str | None:
+    """The key of a kept public page, or None (made each time) past KEPT_PAGES or when
+    `keep` is False (a filter anyone can type)."""
+    return page_key(prefix, *parts, page) if keep and page <= KEPT_PAGES else None
+
+
 def page_key(prefix: str, *parts: object) -> str:
     """The key of a whole kept page: also the stylesheet's address, which names its
     version (the manifest's hash in production), so a deploy's pages ask for its CSS."""

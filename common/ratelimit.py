@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 
 from common.crypto import keyed_hash
 from common.proxy import client_key_ip
@@ -38,12 +39,27 @@ def exceeded(purpose: str, who: str, *, limit: int, window: int, count: bool = T
 
 
 DAY = 24 * 3600
+#: posts one connection may make for one household in a day, whatever the form's limits:
+#: a stranger cannot use up a household's day alone
+PER_SENDER_AND_HOUSEHOLD = 3
 
 
 def daily_limited(request: HttpRequest, purpose: str, household: object, *,
                   per_connection: int, per_household: int) -> bool:  # fmt: skip
-    """A public form's day: whether this post from the connection or for the household
-    goes over its limit (a post counts against both)."""
-    return exceeded(
-        f"{purpose}-client", client_key(request), limit=per_connection, window=DAY
-    ) or exceeded(f"{purpose}-household", str(household), limit=per_household, window=DAY)
+    """A public form's day: whether this post goes over the connection's limit, the
+    connection's limit for this household, or the household's. A refused post counts
+    against no later limit, so a refused stranger uses up nothing of the household's.
+
+    No stored key names the household (decision 50): a message sent anonymously from a
+    household's plaque would otherwise leave, in Redis, a counter named after the
+    household and started at the second it was sent. The household's counters are keyed
+    by a keyed hash of (purpose, household, day), which changes every day."""
+    sender = client_key(request)
+    day = timezone.localdate().isoformat()
+    place = keyed_hash(f"limit:{purpose}:{household}:{day}")[:32]
+    pair = keyed_hash(f"limit:{purpose}:{sender}:{household}:{day}")[:32]
+    return (
+        exceeded(f"{purpose}-client", sender, limit=per_connection, window=DAY)
+        or exceeded(f"{purpose}-pair", pair, limit=PER_SENDER_AND_HOUSEHOLD, window=DAY)
+        or exceeded(f"{purpose}-place", place, limit=per_household, window=DAY)
+    )

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from common import parse
-from common.caching import kept, page_key
+from common.caching import kept, public_page_key
 from common.ratelimit import client_key, exceeded
 from households.masking import mask
 from households.models import Household, PublicInfo, Relation, Resident, ResidentStatus
@@ -134,6 +134,21 @@ def refused() -> HttpResponse:
     return response
 
 
+def household_or_refusal(request: HttpRequest, token: str) -> PublicHousehold | HttpResponse:
+    """The household behind a public code, or the answer to a client guessing codes: a
+    refusal (429) once it has asked for too many unknown ones, a 404 for this one. Every
+    page and form under /h/<code>/ comes through here, so none of them is a way to try
+    codes faster than the household page."""
+    if guessing(request, miss=False):
+        return refused()
+    household = public_household(token)
+    if household is None:
+        if guessing(request, miss=True):
+            return refused()
+        raise Http404
+    return household
+
+
 @login_not_required
 @require_GET
 def household_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -151,11 +166,9 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
     page = parse.page(request.GET.get("page"))
     versions = [panel.version(household) if panel.version else None
                 for panel in portal.public_panels]  # fmt: skip
-    key = (
-        page_key("public-household", token, household.stamp, versions, page, today, language)
-        if None not in versions
-        else None  # a part without a version (a form, say) is made on every request
-    )
+    # a part without a version (a form, say) makes the page on every request
+    key = public_page_key("public-household", token, household.stamp, versions, today,
+                          language, page=page, keep=None not in versions)  # fmt: skip
 
     def make() -> str:
         panels = public_panels(request, household)

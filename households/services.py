@@ -7,7 +7,6 @@ passed explicitly (`_history_user`) so commands and imports are attributed too.
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from django.utils.translation import gettext_lazy
 from common.bulk import insert_with_history
 from common.caching import bump_after_commit, version
 from common.images import clean_photo
-from common.masking import mask_id_numbers
-from households.idnumbers import IdCheck, id_hash, normalize, validate_id_number
+from common.masking import has_mobile_number, mask_id_numbers
+from households.idnumbers import IdCheck, id_hash, validate_id_number
 from households.models import (
     STATUS_AFTER_EVENT,
     AccessEvent,
@@ -559,8 +558,9 @@ def document_upload(
 
 # --- The produce market (我家有农货) -------------------------------------------------------
 
-#: a mobile number inside a text (digits only, full-width narrowed, dashes and spaces gone)
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+NO_PHONE_IN_LISTING = gettext_lazy(
+    "Do not write a phone number: buyers reach you through the village committee."
+)
 #: days a listing shows once approved (then it expires; the household posts it again)
 LISTING_DAYS = 30
 #: announced when a household posts a listing: the apps above tell the village's cadres
@@ -592,13 +592,9 @@ def listing_post(
         close_code=secrets.token_urlsafe(16),
     )  # fmt: skip
     listing.product_key = product_key(listing.product)
-    typed = normalize(f"{product} {unit} {note}").replace("-", "").replace(" ", "")
-    if MOBILE_IN_TEXT.search(typed):
+    if has_mobile_number(f"{product} {unit} {note}"):
         # the public pages show no resident's phone (DESIGN §5): buyers ask the village
-        raise ValidationError(
-            {"note": _("Do not write a phone number: buyers reach you through the village "
-                       "committee.")}
-        )  # fmt: skip
+        raise ValidationError({"note": NO_PHONE_IN_LISTING})
     if not listing.product_key:
         raise ValidationError({"product": _("Say what the product is.")})
     listing.full_clean()

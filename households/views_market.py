@@ -29,7 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
-from common.caching import kept, page_key
+from common.caching import kept, public_page_key
+from common.masking import has_mobile_number
 from common.ratelimit import daily_limited
 from households import services
 from households.masking import mask
@@ -44,7 +45,12 @@ from households.models import (
     ResidentStatus,
     product_key,
 )
-from households.public import guessing, public_household, public_response, refused
+from households.public import (
+    guessing,
+    household_or_refusal,
+    public_response,
+    refused,
+)
 from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
 from villages.models import Level, Region
 from villages.scoping import has_role_at, require_role
@@ -76,6 +82,14 @@ class ListingForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
     website = forms.CharField(label=gettext_lazy("Leave this empty"), required=False)
 
+    def clean(self):
+        # the service's rule, met before the post counts against the day's limits
+        cleaned = super().clean()
+        typed = " ".join(str(cleaned.get(f) or "") for f in ("product", "unit", "note"))
+        if has_mobile_number(typed):
+            self.add_error("note", services.NO_PHONE_IN_LISTING)
+        return cleaned
+
     @property
     def is_bot(self) -> bool:
         return bool((self.data.get("website") or "").strip())
@@ -84,9 +98,9 @@ class ListingForm(forms.Form):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def listing_new(request: HttpRequest, token: str) -> HttpResponse:
-    household = public_household(token)
-    if household is None:
-        raise Http404
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
     form = ListingForm(request.POST or None)
     context = {"household": household, "form": form, "token": token}
     refused = False
@@ -173,8 +187,10 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
     wanted = product_key(product)
     kind = parse.choice(request.GET.get("kind"), ListingKind.values)
     page_number = parse.page(request.GET.get("page"))
-    key = page_key("market", village.pk, services.market_version(village.pk), wanted, kind,
-                   page_number, timezone.localdate(), translation.get_language())  # fmt: skip
+    # a typed product is anyone's text: its pages are made, not kept
+    key = public_page_key("market", village.pk, services.market_version(village.pk), kind,
+                          timezone.localdate(), translation.get_language(), page=page_number,
+                          keep=not wanted)  # fmt: skip
 
     def make() -> str:
         qs = with_head_name(

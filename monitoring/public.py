@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.ratelimit import daily_limited
 from households.models import Household
-from households.public import public_household
+from households.public import household_or_refusal
 from monitoring import services
 from monitoring.models import Cause
 
@@ -53,9 +53,9 @@ def hardship_panel(request, household) -> dict:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def hardship_report(request: HttpRequest, token: str) -> HttpResponse:
-    household = public_household(token)
-    if household is None:
-        raise Http404
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
     form = HardshipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if daily_limited(request, "hardship", household.pk, per_connection=REPORTS_PER_CONNECTION,

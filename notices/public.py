@@ -28,10 +28,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common import parse
-from common.caching import kept, page_key
+from common.caching import kept, public_page_key
 from common.ratelimit import daily_limited
 from households.models import Household
-from households.public import guessing, public_household, public_response, refused
+from households.public import (
+    guessing,
+    household_or_refusal,
+    public_response,
+    refused,
+)
 from notices import services
 from notices.forms import VoiceForm
 from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
@@ -59,8 +64,9 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     village = _village(code)
     category = parse.choice(request.GET.get("category"), Category.values)
     page_number = parse.page(request.GET.get("page"))
-    key = page_key("village-board", village.pk, services.public_version(village.code), category,
-                   page_number, timezone.localdate(), translation.get_language())  # fmt: skip
+    key = public_page_key("village-board", village.pk, services.public_version(village.code),
+                          category, timezone.localdate(), translation.get_language(),
+                          page=page_number)  # fmt: skip
 
     def make() -> str:
         qs = Notice.objects.for_board(village.code).select_related("region").only(
@@ -117,9 +123,9 @@ def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResp
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def voice_form(request: HttpRequest, token: str) -> HttpResponse:
-    household = public_household(token)
-    if household is None:
-        raise Http404
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
     form = VoiceForm(request.POST or None)
     context = {"household": household, "form": form, "token": token}
     refused = False

@@ -310,8 +310,15 @@ def feedback_receive(
             title=_("A new message from the voice of the people"),
             body=feedback.get_topic_display(),
             link=reverse("notices:voice_detail", args=[feedback.pk]),
+            # an anonymous message's notification keeps the day, as the message does: an
+            # exact time would match a request line of that second (decision 50)
+            at=_start_of_today() if anonymous else None,
         )
     return feedback
+
+
+def _start_of_today() -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
 
 
 def _moved(feedback: Feedback, expected: Iterable[str], **changes) -> Feedback:
@@ -458,11 +465,13 @@ def notify(
     link: str = "",
     broadcast: Broadcast | None = None,
     by_text: bool = False,
+    at: datetime.datetime | None = None,
 ) -> int:
     """A notification in the inbox of each of these users (a queryset; and a text message
     to those who gave a number, when `by_text`); how many were told. In the caller's
-    transaction."""
-    now = timezone.now()
+    transaction. `at` stands for the time when the exact one must not be kept (an
+    anonymous message's)."""
+    now = at or timezone.now()
     user_ids = sorted(set(users.values_list("pk", flat=True)))
     made = Notification.objects.bulk_create(
         [

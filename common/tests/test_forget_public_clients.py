@@ -1,5 +1,6 @@
-"""The access log of the public pages keeps no client address (decision 50): an
-anonymous message to the village cannot be tied to who sent it through the log."""
+"""The access log of the public pages keeps no client address, browser, referer or public
+code (decision 50, issue 21): an anonymous message to the village cannot be tied to who
+sent it, or from which household's plaque, through the log."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 import runpy
 from pathlib import Path
 
+import pytest
+
 from common.logfilters import ForgetPublicClients
 
-ACCESS_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s "%({x-forwarded-for}i)s"'
+ACCESS_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s "%(f)s" "%(a)s" "%({x-forwarded-for}i)s"'
 
 
 def _line(path: str) -> str:
@@ -26,7 +29,8 @@ def _line(path: str) -> str:
         module, _dot, cls = dotted.rpartition(".")
         handler.addFilter(getattr(__import__(module, fromlist=[cls]), cls)())
     atoms = {"h": "203.0.113.77", "t": "[06/Dec/2026:10:00:00 +0800]", "U": path,
-             "r": f"POST {path} HTTP/1.1", "s": "200",
+             "r": f"POST {path} HTTP/1.1", "s": "200", "f": f"https://portal{path}",
+             "a": "Mozilla/5.0 MicroMessenger/8.0.50",
              "{x-forwarded-for}i": "203.0.113.77"}  # fmt: skip
     record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, ACCESS_FORMAT,
                                (atoms,), None)  # fmt: skip
@@ -34,12 +38,21 @@ def _line(path: str) -> str:
     return stream.getvalue()
 
 
-def test_a_public_forms_request_line_keeps_no_address():
-    for path in ("/h/abcDEF123456789012345/voice/", "/v/360121104201/market/",
-                 "/voice/r/abcdef/", "/market/close/abcdef/"):  # fmt: skip
-        line = _line(path)
-        assert path in line
-        assert "203.0.113.77" not in line
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/h/abcDEF123456789012345/voice/", "/h/-/voice/"),
+        ("/v/360121104201/market/", "/v/360121104201/market/"),
+        ("/voice/r/abcdef/", "/voice/r/-/"),
+        ("/market/close/abcdef/", "/market/close/-/"),
+    ],
+)
+def test_a_public_forms_request_line_keeps_no_address_browser_referer_or_code(path, logged):
+    line = _line(path)
+    assert f"POST {logged} HTTP/1.1" in line
+    assert "203.0.113.77" not in line
+    assert "MicroMessenger" not in line
+    assert "abcdef" not in line.lower()
 
 
 def test_a_staff_pages_request_line_keeps_the_address():

@@ -305,6 +305,8 @@ GRID_MATTER_HOURS = {
 SMS_BACKEND = env("SMS_BACKEND", default="notices.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", default="")
+# the CA bundle that signed an intranet gateway's certificate (empty: the system's)
+SMS_GATEWAY_CA = env("SMS_GATEWAY_CA", default="")
 SMS_SIGNATURE = env("SMS_SIGNATURE", default="数字乡村")
 # Public forms of the household page: messages (群众之声) and produce listings a day
 VOICE_PER_CONNECTION = env.int("VOICE_PER_CONNECTION", default=5)

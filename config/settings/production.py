@@ -10,7 +10,15 @@ from django.core.exceptions import ImproperlyConfigured
 from common.crypto import valid_fernet_key
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEMO_FIELD_ENCRYPTION_KEY, DEMO_ID_HASH_KEY, database_tuned, env
+from .base import (
+    DATABASES,
+    DEMO_FIELD_ENCRYPTION_KEY,
+    DEMO_ID_HASH_KEY,
+    SMS_BACKEND,
+    SMS_GATEWAY_URL,
+    database_tuned,
+    env,
+)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -30,6 +38,10 @@ if FIELD_ENCRYPTION_KEY == DEMO_FIELD_ENCRYPTION_KEY or not valid_fernet_key(FIE
         "FIELD_ENCRYPTION_KEY is the demo key or not a Fernet key; generate one with "
         "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
     )
+# The text-message gateway carries phone numbers: https only (notices.sms refuses other
+# addresses too; here the boot stops on it)
+if SMS_BACKEND == "notices.sms.HttpGatewayBackend" and not SMS_GATEWAY_URL.startswith("https://"):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an https address.")
 # Behind the compose file's nginx: its network (docker-compose.yml) is the one proxy whose
 # X-Forwarded-For is read; a request from anywhere else counts as its own address.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])

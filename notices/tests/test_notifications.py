@@ -7,6 +7,7 @@ a listing waiting for approval)."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from grid.models import MatterLevel
@@ -164,8 +165,48 @@ def test_a_posted_listing_tells_the_villages_cadres(people, village, group):
     assert inbox_of(people["grid"]) == []
 
 
-def test_the_http_gateway_posts_each_message_signed_with_the_key(settings):
+def _self_signed(folder):
+    """A certificate for 127.0.0.1 signed by itself (a county's own authority)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sms-gateway")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        # a wide window: OpenSSL checks it on the machine's clock, not the tests' pinned one
+        .not_valid_before(now - dt.timedelta(days=400))
+        .not_valid_after(now + dt.timedelta(days=400))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(
+            "127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = folder / "gateway.pem", folder / "gateway.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("url", ["http://sms.example.gov.cn/send", "ftp://x/", "sms.example/send"])
+def test_the_gateway_must_be_https(settings, url):
+    settings.SMS_GATEWAY_URL = url
+    with pytest.raises(ImproperlyConfigured):
+        sms.HttpGatewayBackend()
+
+
+def test_the_http_gateway_posts_each_message_signed_with_the_key(settings, tmp_path):
     import json
+    import ssl
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -182,8 +223,13 @@ def test_the_http_gateway_posts_each_message_signed_with_the_key(settings):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Gateway)
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
+    settings.SMS_GATEWAY_URL = f"https://127.0.0.1:{server.server_port}/send"
+    settings.SMS_GATEWAY_CA = str(cert)  # the intranet gateway's own authority
     settings.SMS_GATEWAY_KEY = "gateway-key"
     settings.SMS_SIGNATURE = "数字乡村"
     try:

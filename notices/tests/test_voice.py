@@ -6,6 +6,7 @@ only when the sender allowed it; a message becomes a grid matter."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from common.ratelimit import PER_SENDER_AND_HOUSEHOLD
 from grid.models import Matter, MatterSource
 from households.models import AccessEvent
 from notices import services
@@ -88,6 +90,41 @@ def test_an_anonymous_message_leaves_no_personal_data_anywhere(client, home, cap
     assert not hasattr(feedback, "created_at")
 
 
+def test_an_anonymous_message_cannot_be_tied_to_its_household(client, home, village_cadre):
+    """Issue 21: the access log (its path at the same second), the notification's exact
+    time and the rate limiter's key named in Redis each tied the message to its plaque."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    lines_before = len(CAPTURED.lines)
+    response = _post(client, home, anonymous="on", HTTP_USER_AGENT="MicroMessenger/8.0",
+                     HTTP_REFERER=f"https://portal{_url(home)}")  # fmt: skip
+    assert response.status_code == 200
+    # no log line the portal's handlers write holds the code, the address or the browser
+    written = "\n".join(CAPTURED.lines[lines_before:])
+    assert "/h/-/voice/" in written
+    for trace in [home.public_token, SENDER_IP, "MicroMessenger"]:
+        assert trace not in written
+    # the cadre is told, with the day, not the second
+    told = Notification.objects.get(recipient=village_cadre)
+    local = timezone.localtime(told.created_at)
+    assert (local.date(), local.time()) == (timezone.localdate(), datetime.time.min)
+    # the limits' counters are named by keyed hashes that change with the day
+    keys = [k for k in cache._cache if "ratelimit" in k]  # locmem's own keys
+    assert keys
+    assert not [k for k in keys if str(home.pk) == k.rsplit(":", 1)[-1] or "household" in k]
+
+
+def test_a_named_message_s_notification_keeps_its_time(client, home, village_cadre):
+    _post(client, home, name="王小明")
+    told = Notification.objects.get(recipient=village_cadre)
+    assert timezone_seconds(told.created_at) != 0
+
+
+def timezone_seconds(moment) -> int:
+    return moment.second + moment.minute * 60 + moment.microsecond
+
+
 def test_a_named_message_keeps_its_sender_with_the_phone_encrypted(client, home):
     _post(client, home, name="王小明", phone=PHONE, publish_reply="on")
     feedback = Feedback.objects.get()
@@ -105,15 +142,30 @@ def test_a_named_message_needs_a_name(client, home):
     assert not Feedback.objects.exists()
 
 
-def test_a_burst_of_100_posts_from_one_address_stores_no_more_than_the_limit(client, home):
+def test_a_burst_of_100_posts_from_one_address_stores_no_more_than_the_limit(client, home, village):
+    """To one household: its per-sender limit; spread over households: the address's."""
     statuses = [
         _post(client, home, anonymous="on", text=f"第{n}条意见：路灯坏了").status_code
         for n in range(100)
     ]
-    limit = settings.VOICE_PER_CONNECTION
+    limit = PER_SENDER_AND_HOUSEHOLD
     assert Feedback.objects.count() == limit
     assert statuses[:limit] == [200] * limit
     assert set(statuses[limit:]) == {429}
+    # from another address, spread over households: the address's own limit
+    others = [HouseholdFactory(village=village) for _n in range(10)]
+    for n in range(100):
+        _post(client, others[n % 10], ip="198.51.100.8", anonymous="on", text=f"第{n}条：路灯")
+    assert Feedback.objects.count() == limit + settings.VOICE_PER_CONNECTION
+
+
+def test_a_stranger_cannot_use_up_a_household_s_day(client, home):
+    """Issue 21: five posts from each of two addresses used up the household's ten."""
+    for ip in ("198.51.100.1", "198.51.100.2"):
+        for _n in range(5):
+            _post(client, home, ip=ip, anonymous="on")
+    assert Feedback.objects.count() == 2 * PER_SENDER_AND_HOUSEHOLD
+    assert _post(client, home, ip="203.0.113.9", anonymous="on").status_code == 200
 
 
 def test_the_household_limit_holds_across_addresses(client, home):
