@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages bench bench-registry bench-screening bench-queue bench-public lighthouse clean
+.PHONY: run test install lint typecheck format messages mutation bench bench-registry bench-screening bench-queue bench-public lighthouse clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -51,6 +51,11 @@ format: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs --ignore="*/tests/*"
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Mutation testing of scoping, masking, scoring and the points ledger (docs/testing.md);
+# about an hour. It rewrites the modules while it runs: start it on a clean tree.
+mutation: $(STAMP)
+	$(PY) tools/mutation.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

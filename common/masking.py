@@ -16,21 +16,18 @@ from typing import Literal
 
 Kind = Literal["name", "id", "phone"]
 
-# 18 characters: 17 digits and a digit or X, not part of a longer run of digits or letters
-# (a hash or a cipher text), as a number sits in a query string or a log line.
-ID_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 # What people put between groups of digits: spaces (ideographic too), dashes of every
 # width, dots, slashes, underscores, the middle dot.
 SEPARATOR = r"[\s\-‐‑‒–—―－_.．。·・/／]"
 _DIGIT = "0-9０-９"
 _X = "XxＸｘ"
-# A run of digit groups (a group may end in an X) joined by one or two separators, not
+# A run of digit groups (a group may end in an X, or be the X) joined by separators, not
 # followed by a letter or digit (the end of a hash or a cipher text is no number).
 _DIGIT_RUN = re.compile(
     rf"(?<![{_DIGIT}])[{_DIGIT}]+[{_X}]?"
-    rf"(?:{SEPARATOR}{{1,3}}[{_DIGIT}]+[{_X}]?)*(?![{_DIGIT}A-Za-zＡ-Ｚａ-ｚ])"
+    rf"(?:{SEPARATOR}{{1,3}}(?:[{_DIGIT}]+[{_X}]?|[{_X}]))*(?![{_DIGIT}A-Za-zＡ-Ｚａ-ｚ])"
 )
-_GROUP = re.compile(rf"[{_DIGIT}]+[{_X}]?")
+_GROUP = re.compile(rf"[{_DIGIT}]+[{_X}]?|[{_X}]")  # the check character may stand apart
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 

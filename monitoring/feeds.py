@@ -202,6 +202,8 @@ def load_batch(batch_id: int) -> FeedBatch:
                     progress=lambda n: _progress(batch_id, n),
                 )
             del checker  # the county's map: no longer needed
+            repeats = load.reject_repeats(batch_id)
+            loaded, rejected = loaded - repeats, rejected + repeats
             load.analyze()
         except TableError as exc:
             batch.values.all().delete()

@@ -37,7 +37,18 @@ def _jpeg() -> SimpleUploadedFile:
 
 
 @pytest.fixture
+def objects_elsewhere(other_household, other_village, other_village_cadre):
+    """Objects of 塔城村, a village of the sibling township in the same county."""
+    alert, _new = alert_raise(household=other_household, source="visit", level="high")
+    matter = matter_create(village=other_village, user=other_village_cadre, source="walk_in",
+                           category="problem", urgency="normal", title="水渠堵了")  # fmt: skip
+    return {"other_household": other_household.pk, "other_alert": alert.pk,
+            "other_matter": matter.pk}  # fmt: skip
+
+
+@pytest.fixture
 def objects(
+    objects_elsewhere,
     monitoring_catalogue,
     household,
     resident,
@@ -94,6 +105,7 @@ def objects(
                                 anonymous=False, name="王五", phone="13907912345")  # fmt: skip
     listing = listing_post(household=household, kind="sell", product="脐橙")
     return {
+        **objects_elsewhere,
         "notice": notice.pk,
         "line": line.pk,
         "attachment": attachment.pk,

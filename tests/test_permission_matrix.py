@@ -50,6 +50,11 @@ MATRIX = [
     ("/exports/{export}/", OWN_JOB),
     ("/exports/{export}/download/", OWN_JOB),
     ("/households/{household}/", READ_OBJ),
+    # objects of the sibling township (塔城乡, same county): a township officer's scope
+    # widened to the county shows here (issue 21)
+    ("/households/{other_household}/", [LOGIN, 404, 200, 404, 200, 404, 404]),
+    ("/monitoring/alerts/{other_alert}/", [LOGIN, 404, 200, 404, 200, 403, 403]),
+    ("/matters/{other_matter}/", [LOGIN, 404, 200, 404, 200, 404, 404]),
     ("/households/{household}/edit/", WRITE_OBJ),
     ("/households/{household}/residents/new/", WRITE_OBJ),
     ("/residents/", READ_LIST),

@@ -50,6 +50,9 @@ ID_MEMO_MAX = 1_000_000
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
 CENTS = decimal.Decimal("0.01")
 PLAIN_NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+# A comma is a thousands separator only between groups of three digits: "48,200" is
+# 48200, "1,2,3" is no number (departments' exports write both)
+GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 PERIOD_TEXT = re.compile(r"^(\d{4})\D?(\d{1,2})(?:\D.*)?$")
 
 
@@ -131,7 +134,14 @@ class Checker:
             number = decimal.Decimal(str(cell))
         else:
             text = "".join(unicodedata.normalize("NFKC", str(cell or "")).split())
-            text = text.replace(",", "").removesuffix(item.unit or "\0")
+            text = text.removesuffix(item.unit or "\0")
+            if "," in text:
+                if not GROUPED_NUMBER.fullmatch(text):
+                    raise ValueError(
+                        _("“%(value)s” is not a number (%(item)s): a comma separates "
+                          "thousands only.") % {"value": str(cell)[:30], "item": item.code}
+                    )  # fmt: skip
+                text = text.replace(",", "")
             if item.type == ItemType.FLAG and text in ("是", "否"):
                 text = "1" if text == "是" else "0"
             try:
@@ -333,6 +343,56 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {FeedValue._meta.db_table}")
+
+
+def reject_repeats(batch_id: int) -> int:
+    """A resident's item given twice in one file (one period) is the department's
+    mistake, not twice the amount: the first line is kept and each later one becomes a
+    rejection naming it (scoring would have summed them). Set-based, whatever the file's
+    size: one grouping query finds the repeats, then one statement writes their
+    rejections and one removes their values. Returns how many lines were rejected."""
+    from households.models import Resident
+
+    quote = connection.ops.quote_name
+    values, residents = quote(FeedValue._meta.db_table), quote(Resident._meta.db_table)
+    rejections = quote(FeedRejection._meta.db_table)
+    # the sentence in the batch's language, cut around the line number SQL writes in
+    marker = 987654321
+    reason = _("The same ID number, item and period as line %(line)d: only the first is kept.")
+    before, after = (reason % {"line": marker}).split(str(marker))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS feed_repeats")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE feed_repeats AS
+            SELECT v.line, v.item_id, v.resident_id, f.first_line
+            FROM {values} v
+            JOIN (SELECT resident_id, item_id, MIN(line) AS first_line FROM {values}
+                  WHERE batch_id = %s GROUP BY resident_id, item_id HAVING COUNT(*) > 1) f
+              ON f.resident_id = v.resident_id AND f.item_id = v.item_id
+            WHERE v.batch_id = %s AND v.line > f.first_line
+            """,  # noqa: S608 (table names from the models)
+            [batch_id, batch_id],
+        )
+        cursor.execute("SELECT COUNT(*) FROM feed_repeats")
+        (count,) = cursor.fetchone()
+        if count:
+            cursor.execute(
+                f"""
+                INSERT INTO {rejections} (batch_id, line, id_masked, reason)
+                SELECT %s, p.line, r.id_masked, %s || CAST(p.first_line AS TEXT) || %s
+                FROM feed_repeats p JOIN {residents} r ON r.id = p.resident_id
+                """,  # noqa: S608
+                [batch_id, before, after],
+            )
+            # the repeated item only: a line of a wide file holds other items too
+            cursor.execute(
+                f"""DELETE FROM {values} WHERE batch_id = %s
+                    AND (line, item_id) IN (SELECT line, item_id FROM feed_repeats)""",  # noqa: S608
+                [batch_id],
+            )
+        cursor.execute("DROP TABLE feed_repeats")
+    return count
 
 
 def write_rejections(batch_id: int, rows: list[tuple]) -> None:

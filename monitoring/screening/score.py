@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from households.models import Household, Resident
 from monitoring.models import (
+    COMPARISON_SQL,
     Assessment,
     BatchStatus,
     DataItem,
@@ -97,13 +98,15 @@ def _fold_sql() -> str:
 def _hits_sql() -> str:
     """(household_id, rule_id, weight, cause, label, value, unit, type, line) of every
     rule a household of the county matches in the period."""
-    comparison = (
-        "((r.comparison = 'gte' AND v.value >= r.threshold)"
-        " OR (r.comparison = 'gt' AND v.value > r.threshold)"
-        " OR (r.comparison = 'lte' AND v.value <= r.threshold)"
-        " OR (r.comparison = 'lt' AND v.value < r.threshold)"
-        " OR (r.comparison = 'eq' AND v.value = r.threshold))"
-    )
+
+    def compared(left: str, right: str) -> str:
+        """The rule's own comparison of `left` with `right` (item rules and income rules
+        alike: an income rule saying ≤ takes the household at the line too)."""
+        return "(" + " OR ".join(
+            f"(r.comparison = '{code}' AND {left} {op} {right})"
+            for code, op in COMPARISON_SQL.items()
+        ) + ")"  # fmt: skip
+
     return f"""
         hits AS (
             SELECT v.household_id, r.id AS rule_id, r.weight, r.cause,
@@ -112,7 +115,7 @@ def _hits_sql() -> str:
             FROM {FOLDED} v
             JOIN {T["rule"]} r ON r.item_id = v.item_id AND r.active AND r.kind = %(item_kind)s
             JOIN {T["item"]} it ON it.id = v.item_id
-            WHERE {comparison}
+            WHERE {compared("v.value", "r.threshold")}
             UNION ALL
             SELECT i.household_id, r.id, r.weight, r.cause,
                    CASE WHEN r.label = '' THEN 'income' ELSE r.label END,
@@ -120,7 +123,7 @@ def _hits_sql() -> str:
             FROM {INCOMES} i
             JOIN {T["line"]} l ON l.year = i.year
             JOIN {T["rule"]} r ON r.active AND r.kind = %(income_kind)s
-            WHERE {NET} < l.amount * r.threshold
+            WHERE {compared(NET, "l.amount * r.threshold")}
         )"""  # noqa: S608 (table names from the models; values are parameters)
 
 
