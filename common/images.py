@@ -27,8 +27,11 @@ EpsImagePlugin.gs_binary = False  # never run Ghostscript, whoever opens an EPS
 
 #: what the photo forms accept (documents, hazard photos)
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
-#: a 48-megapixel phone's photo is 8000 × 6000; anything larger is not a photo
+#: a 48-megapixel phone's photo is 8000 × 6000; anything larger is not a photo. A JPEG
+#: decodes at a fraction of its size (draft), so its pixels cost little; a PNG or WebP
+#: decodes whole (4 bytes a pixel), so it is held to fewer.
 MAX_PIXELS = 50_000_000
+MAX_PIXELS_WHOLE = 20_000_000
 #: the longer side of a kept photo: an ID card or a hazard reads well at this size
 KEPT_SIDE = 2560
 
@@ -63,7 +66,8 @@ def clean_photo(
         raise _not_taken(formats) from exc
     try:
         with image:
-            if image.width * image.height > max_pixels:
+            limit = max_pixels if image.format == "JPEG" else min(max_pixels, MAX_PIXELS_WHOLE)
+            if image.width * image.height > limit:
                 raise ValidationError(too_large % {"w": image.width, "h": image.height})
             # a JPEG decodes straight to a fraction of its size (1/2 … 1/8)
             image.draft("RGB", (KEPT_SIDE, KEPT_SIDE))

@@ -59,6 +59,15 @@ def test_a_tiny_file_claiming_a_huge_picture_is_refused_before_decoding():
     assert "过大" in refused.value.messages[0]
 
 
+def test_a_picture_that_decodes_whole_is_held_to_fewer_pixels():
+    """A PNG decodes whole (no draft): 5,000 × 4,001 is refused where a JPEG would pass."""
+    with pytest.raises(ValidationError):
+        clean_photo(_png_header_only(5_000, 4_001))
+    with pytest.raises(ValidationError) as unreadable:  # at the limit: read (and empty)
+        clean_photo(_png_header_only(5_000, 4_000))
+    assert "过大" not in unreadable.value.messages[0]
+
+
 def test_the_pixel_limit_is_checked_on_each_side_of_its_line():
     assert clean_photo(_picture((10, 10)), max_pixels=100)
     with pytest.raises(ValidationError):
