@@ -18,12 +18,13 @@ every machine shares.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
 from django.db.models import ExpressionWrapper
 from django.db.models.functions import Now
+from django.utils import translation
 
 
 def lease_end(seconds: int) -> models.Expression:
@@ -48,6 +49,23 @@ def claim(
 def renew(queryset: models.QuerySet[Any], pk: int, *, seconds: int, **fields: Any) -> None:
     """The holder is alive (a heartbeat; progress figures ride along in `fields`)."""
     queryset.filter(pk=pk).update(lease_until=lease_end(seconds), **fields)
+
+
+def reap_in_languages(
+    queryset: models.QuerySet[Any],
+    *,
+    running: Iterable[str],
+    fields_of: Callable[[], dict[str, Any]],
+) -> list[int]:
+    """`reap`, with the fields (a sentence among them) made in each job's own language
+    (its `language` column): the person waiting for it reads why in their language."""
+    reaped: list[int] = []
+    languages = queryset.filter(status__in=list(running)).values_list("language", flat=True)
+    for language in languages.distinct():
+        with translation.override(language):
+            fields = fields_of()
+        reaped += reap(queryset.filter(language=language), running=running, **fields)
+    return reaped
 
 
 def reap(queryset: models.QuerySet[Any], *, running: Iterable[str], **fields: Any) -> list[int]:

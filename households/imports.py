@@ -682,24 +682,19 @@ def imports_reap() -> int:
     """Imports whose task died (past the task's hard limit, still checking or
     importing) are failed with a sentence; nothing of them was saved (the import is one
     transaction). Says how many."""
-    count = 0
-    for language in ImportJob.objects.filter(status__in=IMPORT_RUNNING).values_list(
-        "language", flat=True
-    ).distinct():  # fmt: skip
-        with translation.override(language):
-            message = _(
-                "The work on this file stopped part-way (the process handling it ended); "
-                "nothing was saved. Upload the file again."
-            )
-        count += len(
-            leases.reap(
-                ImportJob.objects.filter(language=language),
-                running=IMPORT_RUNNING,
-                status=ImportStatus.FAILED,
-                errors=[{"line": 0, "messages": [message]}],
-            )
+    return len(
+        leases.reap_in_languages(
+            ImportJob.objects,
+            running=IMPORT_RUNNING,
+            fields_of=lambda: {
+                "status": ImportStatus.FAILED,
+                "errors": [{"line": 0, "messages": [_(
+                    "The work on this file stopped part-way (the process handling it "
+                    "ended); nothing was saved. Upload the file again."
+                )]}],
+            },
         )
-    return count
+    )  # fmt: skip
 
 
 def import_confirm(*, job: ImportJob, user) -> None:

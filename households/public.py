@@ -152,13 +152,9 @@ def household_or_refusal(request: HttpRequest, token: str) -> PublicHousehold | 
 @login_not_required
 @require_GET
 def household_page(request: HttpRequest, token: str) -> HttpResponse:
-    if guessing(request, miss=False):
-        return refused()
-    household = public_household(token)
-    if household is None:
-        if guessing(request, miss=True):
-            return refused()
-        raise Http404
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
     language = translation.get_language()
     today = timezone.localdate()  # this month's and year's figures
     # the page of entries as a number (any other text is the first page): the kept pages

@@ -235,20 +235,20 @@ def feeds_reap() -> int:
     """Batches whose loader died (its lease ended with no progress) are marked failed
     with a sentence, and what they half wrote is removed; says how many. The nightly
     job calls this first, so it runs on with the batches that did load."""
-    reaped = []
-    for language in FeedBatch.objects.filter(status=BatchStatus.LOADING).values_list(
-        "language", flat=True
-    ).distinct():  # fmt: skip
-        with translation.override(language):
-            message = _(
+    reaped = leases.reap_in_languages(
+        FeedBatch.objects,
+        running=[BatchStatus.LOADING],
+        fields_of=lambda: {
+            "status": BatchStatus.FAILED,
+            "message": _(
                 "Loading stopped part-way: the process reading the file ended (it was "
                 "stopped, or the file was too much for it). Nothing of it is used. Load "
                 "it again, or ask the department for a corrected file."
-            )
-        reaped += leases.reap(
-            FeedBatch.objects.filter(language=language), running=[BatchStatus.LOADING],
-            status=BatchStatus.FAILED, message=message, loaded=0, rejected=0,
-        )  # fmt: skip
+            ),
+            "loaded": 0,
+            "rejected": 0,
+        },
+    )
     for batch_id in reaped:
         FeedValue.objects.filter(batch_id=batch_id).delete()
         FeedRejection.objects.filter(batch_id=batch_id).delete()

@@ -14,18 +14,11 @@ from notices.models import Notice, NoticeStatus
 from notices.services import finance_line_add, notice_publish, notice_save
 from tests.factories import UserFactory
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
+from tests.test_browser_grid import _login
 from tests.test_phone import _fits, phone  # noqa: F401 (the fixture)
 from villages.models import Role, StaffAssignment
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(phone, live_server, username: str) -> None:  # noqa: F811
-    phone.goto(f"{live_server.url}/login/")
-    phone.get_by_label("用户名").fill(username)
-    phone.get_by_label("密码").fill("secret-pass-123")
-    phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_cadre_corrects_a_published_disclosure_on_a_phone(
@@ -40,7 +33,7 @@ def test_a_cadre_corrects_a_published_disclosure_on_a_phone(
     finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
                      item="集体资产租金", amount=Decimal("1200"))  # fmt: skip
     notice_publish(notice, user=cadre)
-    _log_in(phone, live_server, "cadre")
+    _login(phone, live_server.url, "cadre")
 
     phone.goto(f"{live_server.url}/notices/{notice.pk}/")
     assert phone.get_by_role("link", name="修改", exact=True).count() == 0  # published: fixed
@@ -72,7 +65,7 @@ def test_a_county_officer_finds_their_own_account_read_only_and_changes_the_pass
 ):
     officer = UserFactory(username="county", first_name="南昌县干部")
     StaffAssignment.objects.create(user=officer, region=county, role=Role.COUNTY_OFFICER)
-    _log_in(phone, live_server, "county")
+    _login(phone, live_server.url, "county")
     phone.goto(f"{live_server.url}/staff/{officer.pk}/")
     note = phone.locator("#read-only")
     assert "自己的账号" in note.inner_text()
