@@ -96,3 +96,15 @@ def test_numbers_that_are_no_phone_are_not_taken_for_one():
     for text in ["500斤起批，2026年新果", "每斤12元，共1390斤", "2026-11-23", "一二三"]:
         assert not has_mobile_number(text), text
     assert digits_as_read("一三九.〇七九一/五六七八") == "13907915678"
+
+
+def test_an_id_number_right_after_a_letter_is_masked():
+    """A letter before a number (a stray x, a label typed without a space) does not join
+    it: an x is a check character only at the end of a group."""
+    for text in ["证件号X360121199001011234", "sfzx360121199001011234", "ID360121199001011234"]:
+        assert mask_id_numbers(text).endswith("3601**********1234"), text
+
+
+def test_two_id_numbers_typed_together_are_both_masked():
+    masked = mask_id_numbers("360121199001011234，36012119850505321X")
+    assert masked == "3601**********1234，3601**********321X"
