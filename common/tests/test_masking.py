@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,6 +62,7 @@ def test_text_without_an_id_number_is_left_as_typed():
         "12345678901234567890",
         "ab12cd",
         "合同号 360121-2026-001",
+        "批号 1234567X-1234567890",  # 18 characters, but an X inside is no ID number
     ]:
         assert mask_id_numbers(text) == text
 
@@ -108,3 +110,30 @@ def test_an_id_number_right_after_a_letter_is_masked():
 def test_two_id_numbers_typed_together_are_both_masked():
     masked = mask_id_numbers("360121199001011234，36012119850505321X")
     assert masked == "3601**********1234，3601**********321X"
+
+
+def test_a_phone_number_typed_after_an_id_number_is_left_and_the_id_masked():
+    masked = mask_id_numbers("360121199001011234 13907915678")
+    assert masked == "3601**********1234 13907915678"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "shown"),
+    [
+        ("12345678", "id", "********"),  # too short to keep both ends: all hidden
+        ("123456789", "id", "1234*6789"),
+        ("1234567", "phone", "*******"),
+        ("12345678", "phone", "123*5678"),
+        ("张", "name", "张"),
+        ("张三", "name", "张*"),
+        ("欧阳娜娜", "name", "欧**娜"),
+        ("", "id", ""),
+    ],
+)
+def test_each_kind_is_masked_on_each_side_of_its_length_limit(value, kind, shown):
+    assert mask(value, kind) == shown
+
+
+def test_an_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError, match=r"^unknown mask kind: card$"):
+        mask("1234", "card")  # type: ignore[arg-type]
