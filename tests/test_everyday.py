@@ -1,0 +1,80 @@
+"""Everyday use (issue 22): what a cadre, an officer, a clerk and a resident stumbled on,
+each checked where they meet it. The journeys are in tests/test_browser_everyday.py."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import inspect
+
+import pytest
+from django import forms
+from django.utils import translation
+
+from common.widgets import DateInput
+
+APPS = ["villages", "households", "grid", "points", "notices", "monitoring"]
+
+
+def _forms():
+    for app in APPS:
+        module = importlib.import_module(f"{app}.forms")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield f"{app}.{name}", cls
+
+
+def test_every_date_field_of_every_form_uses_the_browsers_date_format():
+    """An <input type="date"> shows only YYYY-MM-DD; Django's zh-hans format (2026/11/20)
+    left the life-event form's date empty."""
+    dates = {
+        f"{name}.{field_name}": field
+        for name, cls in _forms()
+        for field_name, field in cls.base_fields.items()
+        if isinstance(field, forms.DateField)
+    }
+    assert "households.LifeEventForm.date" in dates  # the scan sees model forms too
+    wrong = [name for name, field in dates.items() if not isinstance(field.widget, DateInput)]
+    assert wrong == []
+    with translation.override("zh-hans"):
+        for field in dates.values():
+            assert field.widget.format_value(datetime.date(2026, 3, 5)) == "2026-03-05"
+
+
+@pytest.mark.django_db
+def test_the_life_event_form_shows_todays_date_and_keeps_a_refused_one(cadre_client, resident):
+    from django.utils import timezone
+
+    page = cadre_client.get(f"/residents/{resident.pk}/events/new/").content.decode()
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in page
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = cadre_client.post(
+        f"/residents/{resident.pk}/events/new/",
+        {"kind": "moved_out", "date": f"{tomorrow:%Y-%m-%d}", "note": ""},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "日期不能晚于今天。" in page
+    assert f'value="{tomorrow:%Y-%m-%d}"' in page
+
+
+def test_robots_txt_disallows_everything(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().splitlines() == ["User-agent: *", "Disallow: /"]
+
+
+@pytest.mark.django_db
+def test_every_kind_of_page_links_the_favicon(cadre_client, household):
+    from django.test import Client
+
+    anonymous = Client()
+    pages = [
+        anonymous.get("/login/"),
+        anonymous.get(f"/h/{household.public_token}/"),
+        anonymous.get("/no-such-page/"),
+        cadre_client.get("/households/"),
+    ]
+    for response in pages:
+        assert '<link rel="icon" href="/static/favicon' in response.content.decode(), response
