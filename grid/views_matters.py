@@ -66,7 +66,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         return personal_download(
             user=request.user, what=_("Matters"), rows=len(table), content=content,
-            filename=f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
+            filename=_("Matters") + f"-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
             filters=request.GET.urlencode(),
         )  # fmt: skip
     page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))

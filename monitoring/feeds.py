@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common import leases
 from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
@@ -342,10 +343,17 @@ def template_workbook(department: Department) -> bytes:
         writer.sheet(
             SheetSpec(
                 title=_("Items"),
-                headers=[_("Code"), _("Name"), _("Unit"), _("Type"), _("Meaning")],
+                headers=[
+                    _("Code"),
+                    pgettext("data item", "Name"),
+                    _("Unit"),
+                    _("Type"),
+                    _("Meaning"),
+                ],
                 widths={0: 10, 1: 24, 2: 8, 3: 12, 4: 60},
             )
         )
         for item in items:
-            writer.append([item.code, item.name, item.unit, item.get_type_display(), item.meaning])
+            shown = [item.code, item.name, item.unit, item.get_type_display(), item.meaning_shown]
+            writer.append(shown)
     return buffer.getvalue()

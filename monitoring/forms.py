@@ -249,7 +249,7 @@ class DataItemForm(forms.ModelForm):
 
     class Meta:
         model = DataItem
-        fields = ["code", "department", "name", "unit", "type", "meaning", "active"]
+        fields = ["code", "department", "name", "unit", "type", "meaning_zh", "meaning", "active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,8 @@ import decimal
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, MonitoringCategory, Resident
@@ -75,7 +76,8 @@ class DataItem(models.Model):
     name = models.CharField(_("name"), max_length=50)
     unit = models.CharField(_("unit"), max_length=10, blank=True)
     type = models.CharField(_("type"), max_length=6, choices=ItemType.choices)
-    meaning = models.CharField(_("meaning"), max_length=200, blank=True)
+    meaning = models.CharField(_("meaning (English)"), max_length=200, blank=True)
+    meaning_zh = models.CharField(_("meaning (Chinese)"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -85,6 +87,13 @@ class DataItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def meaning_shown(self) -> str:
+        """The meaning in the reader's language: Chinese where it is written, else the
+        English the catalogue started with."""
+        chinese = translation.get_language().lower().startswith("zh")
+        return (self.meaning_zh if chinese else self.meaning) or self.meaning or self.meaning_zh
 
 
 class FeedMapping(models.Model):
@@ -725,14 +734,16 @@ class Monitored(models.Model):
 
 
 class MeasureKind(models.TextChoices):
-    INDUSTRY = "industry", _("Industry")
-    EMPLOYMENT = "employment", _("Employment")
-    MICROCREDIT = "microcredit", _("Microcredit")
-    HEALTH = "health", _("Health")
-    EDUCATION = "education", _("Education")
-    HOUSING = "housing", _("Housing")
-    SOCIAL = "social", _("Social security")
-    INSURANCE = "insurance", _("Insurance")
+    # kinds of help, not the registry's fields of the same English word (就业状况 is a
+    # resident's employment; 就业帮扶 the help with it): their own context
+    INDUSTRY = "industry", pgettext_lazy("assistance measure", "Industry")
+    EMPLOYMENT = "employment", pgettext_lazy("assistance measure", "Employment")
+    MICROCREDIT = "microcredit", pgettext_lazy("assistance measure", "Microcredit")
+    HEALTH = "health", pgettext_lazy("assistance measure", "Health")
+    EDUCATION = "education", pgettext_lazy("assistance measure", "Education")
+    HOUSING = "housing", pgettext_lazy("assistance measure", "Housing")
+    SOCIAL = "social", pgettext_lazy("assistance measure", "Social security")
+    INSURANCE = "insurance", pgettext_lazy("assistance measure", "Insurance")
 
 
 class MeasureStatus(models.TextChoices):

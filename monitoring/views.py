@@ -234,7 +234,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return personal_download(
         user=request.user, what=_("Alerts"), rows=total, content=buffer.getvalue(),
-        filename=f"{_('Alerts')}-{stamp}.xlsx", roles=QUEUE_WORKERS,
+        filename=_("Alerts") + f"-{stamp}.xlsx", roles=QUEUE_WORKERS,
         filters=request.GET.urlencode(),
     )  # fmt: skip
 
@@ -413,7 +413,7 @@ def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
     )
-    name = f"{batch.department.code}_{batch.period}_{_('rejected')}.xlsx"
+    name = f"{batch.department.code}_{batch.period}_" + _("rejected") + ".xlsx"
     return personal_download(
         user=request.user, what=_("Rejected rows of %(file)s") % {"file": batch.original_name},
         rows=batch.rejected, content=feeds.rejections_workbook(batch), filename=name,
@@ -430,7 +430,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def feed_template(request: HttpRequest, code: str) -> HttpResponse:
     require_role(request.user, CATALOGUE_KEEPERS)
     department = get_object_or_404(Department, code=code)
-    return xlsx_response(feeds.template_workbook(department), f"{code}_{_('template')}.xlsx")
+    return xlsx_response(feeds.template_workbook(department), f"{code}_" + _("template") + ".xlsx")
 
 
 # --- Portraits --------------------------------------------------------------------------
@@ -507,7 +507,7 @@ def portrait_export(request: HttpRequest) -> HttpResponse:
                            w.assigned_open, w.assigned_overdue])  # fmt: skip
     return personal_download(
         user=request.user, what=_("Portraits"), rows=sum(1 + len(t.villages) for t in townships),
-        content=buffer.getvalue(), filename=f"{_('Portraits')}-{year}.xlsx", roles=QUEUE_WORKERS,
+        content=buffer.getvalue(), filename=_("Portraits") + f"-{year}.xlsx", roles=QUEUE_WORKERS,
         filters=f"year={year}",
     )  # fmt: skip
 

@@ -78,3 +78,32 @@ def test_every_kind_of_page_links_the_favicon(cadre_client, household):
     ]
     for response in pages:
         assert '<link rel="icon" href="/static/favicon' in response.content.decode(), response
+
+
+def test_kinds_of_help_are_not_read_as_registry_fields():
+    """就业状况 is a resident's employment; help with it is 就业帮扶 (pgettext context)."""
+    from grid.models import HazardKind
+    from households.models import Resident
+    from monitoring.models import MeasureKind
+
+    with translation.override("zh-hans"):
+        kinds = {str(label) for _value, label in MeasureKind.choices}
+        assert {"就业帮扶", "健康帮扶", "教育帮扶", "住房安全"} <= kinds
+        assert not kinds & {"就业状况", "健康状况", "文化程度", "住房保障"}
+        assert str(Resident._meta.get_field("employment").verbose_name) == "就业状况"
+        assert str(HazardKind.HOUSING.label) == "房屋安全"
+
+
+@pytest.mark.django_db
+def test_the_catalogue_says_what_items_mean_in_chinese(
+    client, county_officer, monitoring_catalogue
+):
+    client.force_login(county_officer)
+    page = client.get("/monitoring/catalogue/").content.decode()
+    assert "<th>项目名称</th>" in page
+    assert "<th>姓名</th>" not in page
+    assert "享受农村最低生活保障" in page  # MZ01, from the shared catalogue's meaning_zh
+    assert "household receives rural minimum living allowance" not in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get("/monitoring/catalogue/").content.decode()
+    assert "household receives rural minimum living allowance" in page
