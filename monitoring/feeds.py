@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from django.conf import settings
@@ -146,8 +146,9 @@ def _progress(batch_id: int, rows: int) -> None:
     )
 
 
-def load_batch(batch_id: int) -> FeedBatch:
-    """Load and match a waiting batch. A loaded, failed or taken batch is left as it is:
+def load_batch(batch_id: int, *, alive: Callable[[], None] | None = None) -> FeedBatch:
+    """Load and match a waiting batch (`alive`, called with each step of progress, keeps
+    a screening run's lease too). A loaded, failed or taken batch is left as it is:
     the loader holds a lease (common.leases) that its progress renews, and a load whose
     process died is marked failed by `feeds_reap` once the lease ends, never loaded again
     behind the county's back (a file that kills its reader would kill every night's run).
@@ -164,6 +165,12 @@ def load_batch(batch_id: int) -> FeedBatch:
     batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
     if not claimed:
         return batch
+
+    def progress(rows: int) -> None:
+        _progress(batch_id, rows)
+        if alive is not None:
+            alive()
+
     with translation.override(batch.language), contextlib.ExitStack() as stack:
         batch.values.all().delete()
         batch.rejections.all().delete()
@@ -193,14 +200,14 @@ def load_batch(batch_id: int) -> FeedBatch:
                     long_csv,
                     checker,
                     read.FEED_LIMITS,
-                    progress=lambda n: _progress(batch_id, n),
+                    progress=progress,
                 )
             else:
                 loaded, rejected = load.load_rows(
                     batch_id,
                     read.feed_rows(table, resolved),
                     checker,
-                    progress=lambda n: _progress(batch_id, n),
+                    progress=progress,
                 )
             del checker  # the county's map: no longer needed
             repeats = load.reject_repeats(batch_id)

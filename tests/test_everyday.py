@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import inspect
+import re
 
 import pytest
 from django import forms
@@ -107,3 +108,34 @@ def test_the_catalogue_says_what_items_mean_in_chinese(
     client.post("/i18n/setlang/", {"language": "en"})
     page = client.get("/monitoring/catalogue/").content.decode()
     assert "household receives rural minimum living allowance" in page
+
+
+@pytest.mark.django_db
+def test_a_matter_is_offered_only_to_people_who_can_act_on_it(
+    client, village, village_cadre, grid_worker, coop_clerk, township_officer, county_officer
+):
+    """Who is who (item 6): name, region and role tell two cadres apart; a co-op clerk
+    or a county officer cannot act on a village's matter, so neither is offered."""
+    from grid.services import matter_create, matter_escalate
+    from villages import people
+
+    matter = matter_create(village=village, user=village_cadre, source="walk_in",
+                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
+    client.force_login(village_cadre)
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    offered = set(re.findall(r'<option value="(\d+)">([^<]+)</option>', page))
+    assert offered == {
+        (str(village_cadre.pk), people.label(village_cadre)),
+        (str(grid_worker.pk), people.label(grid_worker)),
+    }
+    assert "渡头村 村干部" in people.label(village_cadre)
+    response = client.post(
+        f"/matters/{matter.pk}/action/", {"action": "assign", "user": coop_clerk.pk}, follow=True
+    )
+    assert "请选择能办理此诉求的人。" in response.content.decode()
+
+    matter_escalate(matter=matter, user=village_cadre)
+    client.force_login(township_officer)
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    offered = set(re.findall(r'<option value="(\d+)">', page))
+    assert offered == {str(township_officer.pk)}

@@ -95,6 +95,9 @@ MATRIX = [
     ("/monitoring/portrait/chart.svg", QUEUE),
     ("/monitoring/portrait/export/", QUEUE),
     ("/monitoring/feeds/", COUNTY_ONLY),
+    # screening runs: township and county staff read them; county officers start one
+    ("/monitoring/runs/", QUEUE),
+    ("POST /monitoring/runs/?period=2026-10", [LOGIN, 403, 403, 403, 302, 403, 403]),
     ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
     ("POST /monitoring/feeds/{batch}/retry/", [LOGIN, 403, 403, 403, 302, 403, 403]),
     ("/monitoring/catalogue/", COUNTY_ONLY),
