@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz/", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
+    path("robots.txt", views.robots),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("households.urls")),

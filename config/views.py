@@ -106,5 +106,13 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+@login_not_required
+@cache_control(max_age=86400, public=True)
+def robots(request: HttpRequest) -> HttpResponse:
+    """No page of the portal is for search engines: staff pages are behind a login, and a
+    household's public page is reached by its plaque, never by a search for its name."""
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain; charset=utf-8")
+
+
 # The language switch must work on the login page too.
 set_language = login_not_required(django_set_language)

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grid.roles import GRID_READERS
 from households.models import Household
@@ -302,7 +303,7 @@ class MatterEvent(models.Model):
 
 class HazardKind(models.TextChoices):
     FIRE = "fire", _("Fire")
-    HOUSING = "housing", _("Housing")
+    HOUSING = "housing", pgettext_lazy("hazard", "Housing")
     ELECTRICITY = "electricity", _("Electricity")
     GAS = "gas", _("Gas")
     WATER = "water", _("Water")

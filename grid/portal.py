@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from grid import services
 from grid.models import PROXY_CATEGORIES, GridHousehold, Matter, Visit
 from grid.roles import GRID_READERS, VISITORS
+from villages import people
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
@@ -21,7 +22,11 @@ def household_panel(request, household) -> dict:
     return {
         "grid": grid,
         "members": list(grid.members.order_by("role", "name")) if grid else [],
-        "visits": list(Visit.objects.filter(household=household).select_related("recorded_by")[:5]),
+        "visits": list(
+            Visit.objects.filter(household=household)
+            .select_related("recorded_by")
+            .prefetch_related(people.prefetch("recorded_by"))[:5]
+        ),
         "matters": list(Matter.objects.filter(household=household).order_by("-created_at")[:5]),
         "can_visit": has_role_at(request.user, VISITORS, household.village.code),
         "household": household,

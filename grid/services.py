@@ -30,6 +30,7 @@ from grid.models import (
 from households.models import Household
 from households.phones import clean_phone
 from households.services import MAX_DOCUMENT_BYTES
+from villages import people
 from villages.models import Level, Region
 from villages.registry import portal
 
@@ -193,7 +194,7 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
     with transaction.atomic():
         Matter.objects.filter(pk=matter.pk).update(assigned_to=to)
         matter.assigned_to = to
-        _log(matter, "assigned", user, note=to.get_full_name() or to.username)
+        _log(matter, "assigned", user, note=people.label(to))
     return matter
 
 

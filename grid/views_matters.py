@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,7 @@ from grid.models import Matter, Visit
 from grid.roles import GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS
 from households.downloads import personal_download
 from households.models import Household
+from villages import people
 from villages.models import StaffAssignment
 from villages.scoping import has_role_at, require_role
 
@@ -66,7 +68,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         return personal_download(
             user=request.user, what=_("Matters"), rows=len(table), content=content,
-            filename=f"{_('Matters')}-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
+            filename=_("Matters") + f"-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
             filters=request.GET.urlencode(),
         )  # fmt: skip
     page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
@@ -106,12 +108,24 @@ def _matter_for(request: HttpRequest, pk: int) -> Matter:
 
 
 def _people(matter: Matter):
-    """Who a matter may be assigned to: the staff of its village, township and county."""
-    return get_user_model().objects.filter(
-        pk__in=StaffAssignment.objects.filter(
-            region__code__in=[matter.village.code[:n] for n in (6, 9, 12)]
-        ).values("user"),
-        is_active=True,
+    """Who a matter may be assigned to: the people who can act on it where it stands (its
+    village's cadres and grid workers; once sent up, the township's or the county's
+    officers), not every account of the county (issue 22: co-op clerks were offered)."""
+    code = matter.village.code
+    roles = set(MATTER_HANDLERS[matter.level])
+    if matter.level == "village":
+        roles |= MATTER_TAKERS
+    where = {"village": code, "township": code[:9], "county": code[:6]}[matter.level]
+    return (
+        get_user_model()
+        .objects.filter(
+            pk__in=StaffAssignment.objects.filter(region__code=where, role__in=roles).values(
+                "user"
+            ),
+            is_active=True,
+        )
+        .order_by("first_name", "username")
+        .prefetch_related(Prefetch("assignments", StaffAssignment.objects.select_related("region")))
     )
 
 
@@ -125,23 +139,13 @@ def _may_handle(user, matter: Matter) -> bool:
 def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     matter = _matter_for(request, pk)
     may_handle = _may_handle(request.user, matter)
-    people = []
-    if may_handle:
-        people = list(
-            get_user_model()
-            .objects.filter(
-                pk__in=StaffAssignment.objects.filter(
-                    region__code__in=[matter.village.code[:n] for n in (6, 9, 12)]
-                ).values("user"),
-                is_active=True,
-            )
-            .order_by("username")
-        )  # the people of the village, its township and county
+    handlers = list(_people(matter)) if may_handle else []
+    events = matter.events.select_related("user").prefetch_related(people.prefetch("user"))
     return render(
         request,
         "grid/matter_detail.html",
-        {"matter": matter, "events": matter.events.select_related("user"),
-         "may_handle": may_handle, "people": people, "now": timezone.now()},
+        {"matter": matter, "events": events,
+         "may_handle": may_handle, "people": handlers, "now": timezone.now()},
     )  # fmt: skip
 
 
@@ -163,7 +167,7 @@ def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "assign":
             to = _people(matter).filter(pk=parse.object_id(request.POST.get("user")) or 0).first()
             if to is None:
-                raise ValidationError(_("Choose someone of the village, township or county."))
+                raise ValidationError(_("Choose someone who can act on this matter."))
             services.matter_assign(matter=matter, user=request.user, to=to)
             messages.success(request, _("Matter assigned."))
         else:

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.widgets import use_fast_selects
+from common.widgets import DateInput, use_fast_selects
 from households.idnumbers import validate_id_number
 from households.models import (
     DocumentKind,
@@ -365,7 +365,7 @@ class LifeEventForm(forms.ModelForm):
     class Meta:
         model = LifeEvent
         fields = ["kind", "date", "note"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
 
     def clean_date(self):
         date = self.cleaned_data["date"]

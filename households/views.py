@@ -60,6 +60,7 @@ from households.selectors import (
     looks_like_id_number,
 )
 from households.stats import household_total, reader_scope, village_token
+from villages import people
 from villages.models import Level, Region
 from villages.registry import household_panels
 from villages.scoping import (
@@ -341,7 +342,9 @@ def _household_parts(request, household: Household, *, can_edit: bool, can_revea
         "household": household,
         "residents": residents,
         "events": events,
-        "documents": household.documents.select_related("resident", "uploaded_by"),
+        "documents": household.documents.select_related("resident", "uploaded_by").prefetch_related(
+            people.prefetch("uploaded_by")
+        ),
         "history": history_of(household, resident_ids=[r.pk for r in residents]),
         "can_edit": can_edit,
         "can_reveal": can_reveal,
@@ -756,8 +759,10 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who saw or exported what: for officers and cadres of the region, not grid workers."""
     require_role(request.user, AUDITORS)
-    qs = AccessEvent.objects.visible_to(request.user, roles=AUDITORS).select_related(
-        "user", "region", "resident__household__village"
+    qs = (
+        AccessEvent.objects.visible_to(request.user, roles=AUDITORS)
+        .select_related("user", "region", "resident__household__village")
+        .prefetch_related(people.prefetch("user"))
     )
     page = _page(request, qs)
     # The household is linked where the user may open it (it may have moved away since).

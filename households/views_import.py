@@ -123,7 +123,7 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
         what=_("Error workbook of %(file)s") % {"file": job.original_name},
         rows=len(rows),
         content=workbook_bytes(headers, rows, title=_("Errors")),
-        filename=f"{_('import-errors')}-{job.original_name.rsplit('.', 1)[0]}.xlsx",
+        filename=_("import-errors") + f"-{job.original_name.rsplit('.', 1)[0]}.xlsx",
         region=job.village,
         full=full,
         reason=reason,

@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common import leases
 from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
@@ -145,8 +146,9 @@ def _progress(batch_id: int, rows: int) -> None:
     )
 
 
-def load_batch(batch_id: int) -> FeedBatch:
-    """Load and match a waiting batch. A loaded, failed or taken batch is left as it is:
+def load_batch(batch_id: int, *, alive: Callable[[], None] | None = None) -> FeedBatch:
+    """Load and match a waiting batch (`alive`, called with each step of progress, keeps
+    a screening run's lease too). A loaded, failed or taken batch is left as it is:
     the loader holds a lease (common.leases) that its progress renews, and a load whose
     process died is marked failed by `feeds_reap` once the lease ends, never loaded again
     behind the county's back (a file that kills its reader would kill every night's run).
@@ -163,6 +165,12 @@ def load_batch(batch_id: int) -> FeedBatch:
     batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
     if not claimed:
         return batch
+
+    def progress(rows: int) -> None:
+        _progress(batch_id, rows)
+        if alive is not None:
+            alive()
+
     with translation.override(batch.language), contextlib.ExitStack() as stack:
         batch.values.all().delete()
         batch.rejections.all().delete()
@@ -192,14 +200,14 @@ def load_batch(batch_id: int) -> FeedBatch:
                     long_csv,
                     checker,
                     read.FEED_LIMITS,
-                    progress=lambda n: _progress(batch_id, n),
+                    progress=progress,
                 )
             else:
                 loaded, rejected = load.load_rows(
                     batch_id,
                     read.feed_rows(table, resolved),
                     checker,
-                    progress=lambda n: _progress(batch_id, n),
+                    progress=progress,
                 )
             del checker  # the county's map: no longer needed
             repeats = load.reject_repeats(batch_id)
@@ -342,10 +350,17 @@ def template_workbook(department: Department) -> bytes:
         writer.sheet(
             SheetSpec(
                 title=_("Items"),
-                headers=[_("Code"), _("Name"), _("Unit"), _("Type"), _("Meaning")],
+                headers=[
+                    _("Code"),
+                    pgettext("data item", "Name"),
+                    _("Unit"),
+                    _("Type"),
+                    _("Meaning"),
+                ],
                 widths={0: 10, 1: 24, 2: 8, 3: 12, 4: 60},
             )
         )
         for item in items:
-            writer.append([item.code, item.name, item.unit, item.get_type_display(), item.meaning])
+            shown = [item.code, item.name, item.unit, item.get_type_display(), item.meaning_shown]
+            writer.append(shown)
     return buffer.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,8 @@ from monitoring.models import (
     previous_period,
 )
 from monitoring.roles import MONITORING_READERS
-from villages.models import Level, Region, Role
+from villages import people
+from villages.models import Level, Region, Role, StaffAssignment
 
 
 def _any(label):
@@ -85,9 +87,12 @@ class AssignForm(forms.Form):
                 assignments__region__in=villages,
             )
             .distinct()
-            .order_by("username")
+            .order_by("first_name", "username")
+            .prefetch_related(
+                Prefetch("assignments", StaffAssignment.objects.select_related("region"))
+            )
         )
-        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["assignee"].label_from_instance = people.label
 
 
 class VerifyForm(forms.Form):
@@ -249,7 +254,7 @@ class DataItemForm(forms.ModelForm):
 
     class Meta:
         model = DataItem
-        fields = ["code", "department", "name", "unit", "type", "meaning", "active"]
+        fields = ["code", "department", "name", "unit", "type", "meaning_zh", "meaning", "active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -323,3 +328,23 @@ class CampaignForm(forms.Form):
         ],
     )
     quarter = forms.ChoiceField(label=_("Quarter"), choices=_quarters)
+
+
+class ScreeningRunForm(forms.Form):
+    period = forms.RegexField(
+        label=_("Period"),
+        regex=PERIOD_RE,
+        max_length=7,
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")},
+        widget=forms.TextInput(attrs={"placeholder": "2026-10", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"period": previous_period(timezone.localdate())})
+        super().__init__(*args, **kwargs)
+
+    def clean_period(self) -> str:
+        period = self.cleaned_data["period"]
+        if period > f"{timezone.localdate():%Y-%m}":
+            raise forms.ValidationError(_("A month still to come has no data to screen."))
+        return period

@@ -10,13 +10,14 @@ import decimal
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, MonitoringCategory, Resident
-from monitoring.roles import MONITORING_READERS
+from monitoring.roles import MONITORING_READERS, QUEUE_WORKERS
 from villages.models import Region
-from villages.scoping import ScopedQuerySet
+from villages.scoping import ScopedQuerySet, region_codes
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 period_validator = RegexValidator(PERIOD_RE, _("Enter a month as YYYY-MM, e.g. 2026-10."))
@@ -75,7 +76,8 @@ class DataItem(models.Model):
     name = models.CharField(_("name"), max_length=50)
     unit = models.CharField(_("unit"), max_length=10, blank=True)
     type = models.CharField(_("type"), max_length=6, choices=ItemType.choices)
-    meaning = models.CharField(_("meaning"), max_length=200, blank=True)
+    meaning = models.CharField(_("meaning (English)"), max_length=200, blank=True)
+    meaning_zh = models.CharField(_("meaning (Chinese)"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -85,6 +87,13 @@ class DataItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def meaning_shown(self) -> str:
+        """The meaning in the reader's language: Chinese where it is written, else the
+        English the catalogue started with."""
+        chinese = translation.get_language().lower().startswith("zh")
+        return (self.meaning_zh if chinese else self.meaning) or self.meaning or self.meaning_zh
 
 
 class FeedMapping(models.Model):
@@ -252,6 +261,100 @@ class FeedRejection(models.Model):
 
 
 # --- Scoring ------------------------------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Stopped")
+
+
+class RunStage(models.TextChoices):
+    LOADING = "loading", _("Loading department files")
+    SCORING = "scoring", _("Scoring households")
+    ALERTS = "alerts", _("Raising alerts")
+
+
+RUN_STAGES = list(RunStage)
+
+
+class ScreeningRunQuerySet(ScopedQuerySet):
+    scope_path = "county__code"
+    scope_roles = QUEUE_WORKERS
+
+    def visible_to(self, user, roles=None):
+        """A run screens a whole county: its officers see it, and so do the staff of its
+        townships, who work the alerts it raises (their codes begin with the county's)."""
+        roles = roles if roles is not None else self.scope_roles
+        counties = {code[:6] for code in region_codes(user, roles)}
+        return super().visible_to(user, roles) | self.filter(county__code__in=counties)
+
+    def active(self):
+        return self.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+
+
+class ScreeningRun(models.Model):
+    """One screening of one county for one period: the nightly job's (started_by empty)
+    or one a county officer started. What it used and did is kept, for the staff who
+    wonder why an alert appeared or did not. One at a time a county (a constraint)."""
+
+    county = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=7, validators=[period_validator])
+    status = models.CharField(
+        _("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=8, choices=RunStage.choices, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    batches = models.PositiveIntegerField(_("department files used"), default=0)
+    rows = models.PositiveIntegerField(_("values used"), default=0)
+    households_scored = models.PositiveIntegerField(_("households scored"), default=0)
+    alerts_new = models.PositiveIntegerField(_("alerts raised"), default=0)
+    errors = models.TextField(_("errors"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ScreeningRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("screening run")
+        verbose_name_plural = _("screening runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_screening_run_a_county",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.period} #{self.pk}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def stage_number(self) -> int:
+        """1, 2 or 3 while running (0 before the first stage)."""
+        return RUN_STAGES.index(RunStage(self.stage)) + 1 if self.stage else 0
+
+    @property
+    def stage_count(self) -> int:
+        return len(RUN_STAGES)
 
 
 class Cause(models.TextChoices):
@@ -725,14 +828,16 @@ class Monitored(models.Model):
 
 
 class MeasureKind(models.TextChoices):
-    INDUSTRY = "industry", _("Industry")
-    EMPLOYMENT = "employment", _("Employment")
-    MICROCREDIT = "microcredit", _("Microcredit")
-    HEALTH = "health", _("Health")
-    EDUCATION = "education", _("Education")
-    HOUSING = "housing", _("Housing")
-    SOCIAL = "social", _("Social security")
-    INSURANCE = "insurance", _("Insurance")
+    # kinds of help, not the registry's fields of the same English word (就业状况 is a
+    # resident's employment; 就业帮扶 the help with it): their own context
+    INDUSTRY = "industry", pgettext_lazy("assistance measure", "Industry")
+    EMPLOYMENT = "employment", pgettext_lazy("assistance measure", "Employment")
+    MICROCREDIT = "microcredit", pgettext_lazy("assistance measure", "Microcredit")
+    HEALTH = "health", pgettext_lazy("assistance measure", "Health")
+    EDUCATION = "education", pgettext_lazy("assistance measure", "Education")
+    HOUSING = "housing", pgettext_lazy("assistance measure", "Housing")
+    SOCIAL = "social", pgettext_lazy("assistance measure", "Social security")
+    INSURANCE = "insurance", pgettext_lazy("assistance measure", "Insurance")
 
 
 class MeasureStatus(models.TextChoices):

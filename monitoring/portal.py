@@ -103,6 +103,15 @@ def register() -> None:
     )
     portal.add_menu(
         MenuEntry(
+            key="runs",
+            label=_("Screening runs"),
+            url_name="monitoring:runs",
+            roles=QUEUE_WORKERS,
+            order=43,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
             key="feeds",
             label=_("Department data"),
             url_name="monitoring:feeds",

@@ -22,8 +22,11 @@ def load_batch_task(batch_id: int) -> None:
 
 @shared_task
 def feeds_reap_task() -> int:
-    """Every five minutes: loads whose process died are marked failed (common.leases)."""
-    return feeds.feeds_reap()
+    """Every five minutes: loads and screening runs whose process died are marked failed
+    (common.leases)."""
+    from monitoring.screening import job
+
+    return feeds.feeds_reap() + job.runs_reap()
 
 
 @shared_task
@@ -48,3 +51,16 @@ def nightly_screening(period: str | None = None) -> dict:
     from monitoring.screening import job
 
     return job.run(period)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SCREENING_SOFT_LIMIT,
+    time_limit=SCREENING_SOFT_LIMIT + 60,
+)
+def screening_run_task(run_id: int) -> dict:
+    """A run a county officer started (monitoring.screening.job.run_request)."""
+    from monitoring.screening import job
+
+    return job.run_county(run_id)

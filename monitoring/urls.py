@@ -18,6 +18,7 @@ urlpatterns = [
     path("monitoring/portrait/chart.svg", views.portrait_chart, name="portrait_chart"),
     path("monitoring/portrait/export/", views.portrait_export, name="portrait_export"),
     path("monitoring/feeds/", views.feed_list, name="feeds"),
+    path("monitoring/runs/", views.run_list, name="runs"),
     path("monitoring/feeds/<int:pk>/rejections/", views.feed_rejections, name="rejections"),
     path("monitoring/feeds/<int:pk>/retry/", views.feed_retry, name="feed_retry"),
     path("monitoring/catalogue/", views.catalogue, name="catalogue"),

@@ -42,6 +42,7 @@ from monitoring.forms import (
     MonitoringLineForm,
     QueueFilterForm,
     RiskRuleForm,
+    ScreeningRunForm,
     ScreeningSettingsForm,
 )
 from monitoring.models import (
@@ -57,6 +58,7 @@ from monitoring.models import (
     Monitored,
     MonitoringLine,
     RiskRule,
+    ScreeningRun,
     ScreeningSettings,
     Stage,
     level_rank,
@@ -71,6 +73,8 @@ from monitoring.roles import (
     TOWNSHIP_STEPS,
     VILLAGE_STEPS,
 )
+from monitoring.screening import job
+from villages import people
 from villages.models import Level, Region
 from villages.scoping import has_role_at, holds_role, region_codes, require_role
 
@@ -139,7 +143,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     def make_table() -> tuple[int, str]:
         _form, qs = _queue(request, form)
         page = Paginator(
-            qs.select_related("village__parent", "assignee", "household"), settings.PAGE_SIZE
+            qs.select_related("village__parent", "assignee", "household").prefetch_related(
+                people.prefetch("assignee")
+            ),
+            settings.PAGE_SIZE,
         ).get_page(parse.page(request.GET.get("page")))
         page.object_list = _rows(list(page.object_list))
         assign_form = None
@@ -234,7 +241,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return personal_download(
         user=request.user, what=_("Alerts"), rows=total, content=buffer.getvalue(),
-        filename=f"{_('Alerts')}-{stamp}.xlsx", roles=QUEUE_WORKERS,
+        filename=_("Alerts") + f"-{stamp}.xlsx", roles=QUEUE_WORKERS,
         filters=request.GET.urlencode(),
     )  # fmt: skip
 
@@ -312,7 +319,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reasons": reasons_text(alert.reasons),
             "evidence": _evidence(alert),
             "earlier": earlier,
-            "events": alert.events.select_related("user"),
+            "events": alert.events.select_related("user").prefetch_related(people.prefetch("user")),
             "forms": forms,
             "held_back": held_back,
             "can_open_household": has_role_at(request.user, REGISTRY_READERS, alert.village.code),
@@ -413,7 +420,7 @@ def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
     )
-    name = f"{batch.department.code}_{batch.period}_{_('rejected')}.xlsx"
+    name = f"{batch.department.code}_{batch.period}_" + _("rejected") + ".xlsx"
     return personal_download(
         user=request.user, what=_("Rejected rows of %(file)s") % {"file": batch.original_name},
         rows=batch.rejected, content=feeds.rejections_workbook(batch), filename=name,
@@ -430,7 +437,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def feed_template(request: HttpRequest, code: str) -> HttpResponse:
     require_role(request.user, CATALOGUE_KEEPERS)
     department = get_object_or_404(Department, code=code)
-    return xlsx_response(feeds.template_workbook(department), f"{code}_{_('template')}.xlsx")
+    return xlsx_response(feeds.template_workbook(department), f"{code}_" + _("template") + ".xlsx")
 
 
 # --- Portraits --------------------------------------------------------------------------
@@ -507,7 +514,7 @@ def portrait_export(request: HttpRequest) -> HttpResponse:
                            w.assigned_open, w.assigned_overdue])  # fmt: skip
     return personal_download(
         user=request.user, what=_("Portraits"), rows=sum(1 + len(t.villages) for t in townships),
-        content=buffer.getvalue(), filename=f"{_('Portraits')}-{year}.xlsx", roles=QUEUE_WORKERS,
+        content=buffer.getvalue(), filename=_("Portraits") + f"-{year}.xlsx", roles=QUEUE_WORKERS,
         filters=f"year={year}",
     )  # fmt: skip
 
@@ -730,6 +737,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     listed = (
         Campaign.objects.visible_to(request.user, roles=COUNTY_STEPS)
         .select_related("created_by")
+        .prefetch_related(people.prefetch("created_by"))
         .annotate(
             alerts=Count("alert"),
             verified=Count("alert", filter=~Q(alert__stage=Stage.VERIFY)),
@@ -738,3 +746,41 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(listed, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
     return render(request, "monitoring/campaigns.html", {"form": form, "page": page})
+
+
+# --- Screening runs --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def run_list(request: HttpRequest) -> HttpResponse:
+    """When screening last ran, what it used and did, and (county officers) a run now.
+    Township staff see their county's runs: the alerts they work come from them."""
+    require_role(request.user, QUEUE_WORKERS)
+    counties = _counties(request.user, CATALOGUE_KEEPERS)
+    form = ScreeningRunForm() if counties else None
+    if request.method == "POST":
+        if not counties:
+            raise PermissionDenied
+        form = ScreeningRunForm(request.POST)
+        if form.is_valid():
+            try:
+                job.run_request(
+                    county=counties[0], period=form.cleaned_data["period"], user=request.user
+                )
+            except job.RunRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The screening has started; this page follows it."))
+                return redirect("monitoring:runs")
+    runs = (
+        ScreeningRun.objects.visible_to(request.user)
+        .select_related("county", "started_by")
+        .prefetch_related(people.prefetch("started_by"))
+    )
+    page = Paginator(runs, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
+    running = any(r.running for r in page.object_list)
+    return render(
+        request,
+        "monitoring/run_list.html",
+        {"form": form, "page": page, "running": running},
+    )

@@ -57,7 +57,7 @@ def voice_list(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         return personal_download(
             user=request.user, what=_("Voice of the people"), rows=len(table), content=content,
-            filename=f"{_('Voice of the people')}-{timezone.localdate():%Y%m%d}.xlsx",
+            filename=_("Voice of the people") + f"-{timezone.localdate():%Y%m%d}.xlsx",
             roles=VOICE_READERS, filters=request.GET.urlencode(),
         )  # fmt: skip
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
@@ -118,7 +118,7 @@ def voice_action(request: HttpRequest, pk: int) -> HttpResponse:
                 where = _("It shows on the household's public page.")
             else:
                 where = _("It is not shown publicly.")
-            messages.success(request, f"{_('Reply saved.')} {where}")
+            messages.success(request, _("Reply saved. %(where)s") % {"where": where})
         elif action == "close":
             services.feedback_close(feedback, user=request.user)
             messages.success(request, _("Message closed."))

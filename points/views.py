@@ -368,7 +368,7 @@ def report(request: HttpRequest) -> HttpResponse:
         label = f"{year}" + (f"-{month:02d}" if month else "")
         return personal_download(
             user=request.user, what=_("Points"), rows=len(table), content=content,
-            filename=f"{_('Points')}-{label}.xlsx", roles=POINTS_READERS, filters=label,
+            filename=_("Points") + f"-{label}.xlsx", roles=POINTS_READERS, filters=label,
         )  # fmt: skip
     page = Paginator(rows, PAGE).get_page(parse.page(request.GET.get("page")))
     return render(

@@ -25,8 +25,8 @@ def test_every_entry_is_translated_and_none_is_fuzzy():
 
 
 def test_compiled_catalogue_matches_the_po_file():
-    po = {e.msgid: e.msgstr or e.msgstr_plural.get(0) for e in polib.pofile(str(PO))}
-    mo = {e.msgid: e.msgstr or e.msgstr_plural.get(0) for e in polib.mofile(str(MO))}
+    po = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in polib.pofile(str(PO))}
+    mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in polib.mofile(str(MO))}
     assert mo == po
 
 

@@ -95,6 +95,9 @@ MATRIX = [
     ("/monitoring/portrait/chart.svg", QUEUE),
     ("/monitoring/portrait/export/", QUEUE),
     ("/monitoring/feeds/", COUNTY_ONLY),
+    # screening runs: township and county staff read them; county officers start one
+    ("/monitoring/runs/", QUEUE),
+    ("POST /monitoring/runs/?period=2026-10", [LOGIN, 403, 403, 403, 302, 403, 403]),
     ("/monitoring/feeds/{batch}/rejections/", COUNTY_ONLY),
     ("POST /monitoring/feeds/{batch}/retry/", [LOGIN, 403, 403, 403, 302, 403, 403]),
     ("/monitoring/catalogue/", COUNTY_ONLY),
@@ -209,7 +212,8 @@ def test_every_staff_url_is_in_the_matrix():
 
     # h/ and v/: the public household page and village pages (their own tests)
     # and the two public codes' pages: a listing's close code, an anonymous receipt
-    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "h/", "v/",
+    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "robots.txt",
+              "h/", "v/",
               "market/close/", "voice/r/")  # fmt: skip
 
     def walk(patterns, prefix=""):

@@ -7,6 +7,7 @@ class VillagesConfig(AppConfig):
     verbose_name = _("Regions and staff")
 
     def ready(self) -> None:
-        from villages import portal
+        from villages import portal, third_party
 
         portal.register()
+        third_party.install()

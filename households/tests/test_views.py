@@ -461,8 +461,9 @@ def test_access_log_links_the_household_of_each_event(
         access_record(
             user=village_cadre, kind="view_id", region=household.village, resident=resident
         )
-    # queries: session, user, assignments, count, the page of events, the linkable households
-    with django_assert_max_num_queries(7):
+    # queries: session, user, assignments, count, the page of events, the linkable households,
+    # the assignments of the people named (issue 22: name, role and region)
+    with django_assert_max_num_queries(8):
         page = cadre_client.get("/access-log/").content.decode()
     assert f'href="/households/{household.pk}/"' in page
     assert f"{household.number} 号户" in page

@@ -15,10 +15,23 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Now
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from common import leases
 from monitoring import feeds
-from monitoring.models import BatchStatus, Department, FeedBatch, previous_period
+from monitoring.models import (
+    BatchStatus,
+    Department,
+    FeedBatch,
+    RunStage,
+    RunStatus,
+    ScreeningRun,
+    previous_period,
+)
 from monitoring.screening import alerts, score
 from villages.models import Level, Region
 
@@ -66,26 +79,144 @@ def collect_inbox(inbox: Path | None = None) -> int:
     return taken
 
 
+# A run loading files holds a short lease that the loads' progress renews (a run killed
+# there is given up within minutes, like its batch). Scoring a large county is one long
+# statement that renews nothing: from there on the run holds its lease for as long as its
+# task may run (Celery kills it past that). A run asked for but never started (its
+# message lost with a broker) is given up after an hour.
+RUN_LEASE_SECONDS = 3 * 60 * 60 + 60
+QUEUED_LEASE_SECONDS = 60 * 60
+
+
+class RunRefused(Exception):
+    """Why a run cannot start now, in the asker's language."""
+
+
+def runs_reap() -> int:
+    """Runs whose process died, or that never started, read stopped with a sentence (so
+    they hold the county's one run no longer)."""
+    return len(
+        leases.reap_in_languages(
+            ScreeningRun.objects,
+            running=[RunStatus.QUEUED, RunStatus.RUNNING],
+            fields_of=lambda: {
+                "status": RunStatus.FAILED,
+                "finished_at": Now(),
+                "errors": _(
+                    "The run stopped part-way (its process ended, or it never started). "
+                    "What it did is kept; start it again."
+                ),
+            },
+        )
+    )
+
+
+def run_request(*, county: Region, period: str, user) -> ScreeningRun:
+    """A county officer starts a run now (a Celery task). One at a time a county: while
+    one waits or runs, another is refused with a sentence."""
+    from monitoring import tasks
+
+    runs_reap()
+    try:
+        with transaction.atomic():
+            run = ScreeningRun.objects.create(
+                county=county, period=period, started_by=user,
+                language=translation.get_language() or "zh-hans",
+                lease_until=leases.lease_end(QUEUED_LEASE_SECONDS),
+            )  # fmt: skip
+    except IntegrityError:
+        raise RunRefused(
+            _("A screening of this county is waiting or running; wait until it finishes.")
+        ) from None
+    transaction.on_commit(lambda: tasks.screening_run_task.delay(run.pk))
+    return run
+
+
+def _errors(county: Region, period: str) -> str:
+    """The period's files that did not load, one line each (name: why)."""
+    failed = FeedBatch.objects.filter(county=county, period=period, status=BatchStatus.FAILED)
+    return "\n".join(f"{b.original_name}: {b.message}" for b in failed.order_by("pk"))
+
+
+def _stage(run_id: int, stage: str) -> None:
+    leases.renew(ScreeningRun.objects, run_id, seconds=RUN_LEASE_SECONDS, stage=stage)
+
+
+def run_county(run_id: int) -> dict[str, int]:
+    """Carry out a run: load the county's waiting files, score its households with data
+    in the period, raise the period's alerts; the figures and errors are kept on the run.
+    A run that fails is marked so (and logged) and the exception does not escape: the
+    nightly job goes on with the next county."""
+    loading = settings.FEED_LEASE_SECONDS
+    claimed = leases.claim(
+        ScreeningRun.objects, run_id, among=[RunStatus.QUEUED], seconds=loading,
+        status=RunStatus.RUNNING, stage=RunStage.LOADING, started_at=Now(),
+    )  # fmt: skip
+    if not claimed:
+        return {}
+    run = ScreeningRun.objects.select_related("county").get(pk=run_id)
+    county, period = run.county, run.period
+    mine = ScreeningRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    try:
+        with translation.override(run.language):
+            waiting = FeedBatch.objects.filter(county=county, status=BatchStatus.QUEUED)
+
+            def alive() -> None:
+                leases.renew(ScreeningRun.objects, run_id, seconds=loading)
+
+            for batch_id in waiting.values_list("pk", flat=True):
+                alive()
+                feeds.load_batch(batch_id, alive=alive)
+            _stage(run_id, RunStage.SCORING)
+            scored = score.score_period(county, period)
+            _stage(run_id, RunStage.ALERTS)
+            new = alerts.raise_alerts(county, period)
+            used = FeedBatch.objects.filter(county=county, period=period, status=BatchStatus.LOADED)
+            figures = used.aggregate(batches=Count("pk"), rows=Sum("loaded"))
+            result = {
+                "batches": figures["batches"],
+                "rows": figures["rows"] or 0,
+                "households_scored": scored["households_scored"],
+                "alerts_new": new,
+            }
+            mine.update(
+                status=RunStatus.DONE, finished_at=Now(), lease_until=None,
+                errors=_errors(county, period), **result,
+            )  # fmt: skip
+    except Exception:
+        logger.exception("screening run %s (%s %s) stopped", run_id, county.code, period)
+        with translation.override(run.language):
+            sentence = _("The run stopped with an error on the portal's side; it is logged.")
+        mine.update(status=RunStatus.FAILED, finished_at=Now(), lease_until=None, errors=sentence)
+        return {}
+    return result
+
+
 def run(period: str | None = None) -> dict[str, int]:
-    """One run for a period (default: last month, the one departments deliver)."""
+    """The nightly run for a period (default: last month, the one departments deliver):
+    one ScreeningRun a county. A county whose run a county officer started and that is
+    still going is left to it."""
     period = period or previous_period(timezone.localdate())
     collect_inbox()
     # a load whose process died (killed, or aborted by its file) is failed, not retried:
     # the job goes on with the batches that load
     feeds.feeds_reap()
-    for batch_id in FeedBatch.objects.filter(status=BatchStatus.QUEUED).values_list(
-        "pk", flat=True
-    ):
-        feeds.load_batch(batch_id)
+    runs_reap()
     totals = {"batches": 0, "households_scored": 0, "alerts_new": 0, "alerts_open": 0}
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
-        batches = FeedBatch.objects.filter(
-            county=county, period=period, status=BatchStatus.LOADED
-        ).count()
-        scored = score.score_period(county, period)
-        totals["batches"] += batches
-        totals["households_scored"] += scored["households_scored"]
-        totals["alerts_new"] += alerts.raise_alerts(county, period)
+        try:
+            with transaction.atomic():
+                scheduled = ScreeningRun.objects.create(
+                    county=county, period=period,
+                    lease_until=leases.lease_end(QUEUED_LEASE_SECONDS),
+                )  # fmt: skip
+        except IntegrityError:
+            logger.warning("screening %s: %s has a run under way; left to it", period, county)
+            continue
+        result = run_county(scheduled.pk)
+        totals["batches"] += result.get("batches", 0)
+        totals["households_scored"] += result.get("households_scored", 0)
+        totals["alerts_new"] += result.get("alerts_new", 0)
         totals["alerts_open"] += alerts.open_alerts(county)
     logger.info("screening %s: %s", period, totals)
     return totals
