@@ -288,3 +288,6 @@ def monitoring_catalogue():
     if not Department.objects.exists():
         for name in ("0002_catalogue_data", "0004_default_rules"):
             importlib.import_module(f"monitoring.migrations.{name}").load(apps, None)
+        importlib.import_module("monitoring.migrations.0008_item_meanings_in_chinese").fill(
+            apps, None
+        )

@@ -1,0 +1,104 @@
+"""Everyday use (issue 22) as people meet it, in Debian's chromium: a cadre's life-event
+form keeps its date, a county officer reads the catalogue in Chinese and starts a
+screening run and watches what it did, a cadre hands a matter to someone who can act on
+it (two people with one title told apart). Screenshots: test-artifacts/everyday-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from grid.services import matter_create
+from monitoring import feeds
+from monitoring.models import Department, RunStatus, ScreeningRun
+from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, heads_with_numbers
+from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 (the fixtures)
+from tests.test_browser_grid import _login
+from tests.test_phone import _fits, phone  # noqa: F401 (the fixture)
+from villages.models import Role, StaffAssignment
+
+pytestmark = pytest.mark.browser
+
+
+def _staff(username: str, name: str, region, role: str):
+    user = UserFactory(username=username, first_name=name)
+    StaffAssignment.objects.create(user=user, region=region, role=role)
+    return user
+
+
+def test_a_cadre_records_a_life_event_and_the_date_is_there(
+    page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+):
+    _staff("cadre", "李村干", village, Role.VILLAGE_CADRE)
+    household = HouseholdFactory(village=village, number="0021")
+    resident = ResidentFactory(household=household, relation="head", name="张三力")
+    _login(page, live_server.url, "cadre")
+    page.goto(f"{live_server.url}/residents/{resident.pk}/events/new/")
+    today = timezone.localdate()
+    assert page.get_by_label("日期").input_value() == f"{today:%Y-%m-%d}"
+    page.get_by_label("日期").fill(f"{today.year + 1}-01-01")
+    page.get_by_role("button", name="保存").click()
+    assert "日期不能晚于今天。" in page.content()
+    assert page.get_by_label("日期").input_value() == f"{today.year + 1}-01-01"  # kept
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "everyday-date.png"), full_page=True)
+
+
+def test_a_county_officer_starts_a_screening_run_and_reads_what_it_did(
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    group,
+    monitoring_catalogue,
+):
+    county = village.parent.parent
+    _staff("county", "赵县干", county, Role.COUNTY_OFFICER)
+    numbers = heads_with_numbers(village, group, 3)
+    data = "id_number,item_code,value,period\n" + "".join(
+        f"{n},YB02,30000,2026-10\n" for n in numbers
+    )
+    feeds.feed_receive(county=county, department=Department.objects.get(code="YB"),
+                       period="2026-10", name="医保10月.csv", data=data.encode())  # fmt: skip
+    _login(phone, live_server.url, "county")
+    phone.goto(f"{live_server.url}/monitoring/catalogue/")
+    assert "项目名称" in phone.content()
+    assert "享受农村最低生活保障" in phone.content()
+    phone.screenshot(path=str(ARTIFACTS / "everyday-catalogue.png"), full_page=True)
+
+    phone.goto(f"{live_server.url}/monitoring/runs/")
+    assert "尚未进行过筛查" in phone.content()
+    phone.get_by_label("期间").fill("2026-10")
+    phone.get_by_role("button", name="立即筛查").click()
+    phone.wait_for_url(f"{live_server.url}/monitoring/runs/")
+    run = ScreeningRun.objects.get()
+    assert run.status == RunStatus.DONE
+    row = phone.locator("#runs tbody tr").first
+    text = row.inner_text()
+    assert "2026-10" in text
+    assert "赵县干" in text  # who started it
+    assert "已完成" in text
+    assert run.alerts_new == 3
+    _fits(phone, "everyday-runs")
+
+
+def test_a_cadre_hands_a_matter_to_someone_who_can_act_on_it(
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+):
+    cadre = _staff("cadre", "渡头村村干部", village, Role.VILLAGE_CADRE)
+    _staff("cadre2", "渡头村村干部", village.parent, Role.TOWNSHIP_OFFICER)  # same name
+    _staff("worker", "王网格", village, Role.GRID_WORKER)
+    _staff("clerk", "陈社员", village, Role.COOP_CLERK)
+    matter = matter_create(village=village, user=cadre, source="walk_in",
+                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
+    _login(phone, live_server.url, "cadre")
+    phone.goto(f"{live_server.url}/matters/{matter.pk}/")
+    options = phone.locator("#id_user option").all_inner_texts()
+    assert sorted(options) == ["渡头村村干部（渡头村 村干部）", "王网格（渡头村 网格员）"]
+    phone.locator("#id_user").select_option(label="王网格（渡头村 网格员）")
+    phone.get_by_role("button", name="分派", exact=True).click()
+    assert "王网格（渡头村 网格员）" in phone.content()  # the matter's history names them
+    _fits(phone, "everyday-matter")
