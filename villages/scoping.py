@@ -24,9 +24,24 @@ def _assignments(user) -> list[tuple[str, str, bool]]:
     object (per request)."""
     cached = getattr(user, "_portal_assignments", None)
     if cached is None:
-        cached = list(user.assignments.values_list("role", "region__code", "sees_identity"))
+        rows = user.assignments.values_list("role", "region__code", "sees_identity", "region__name")
+        cached = []
+        names = {}
+        for role, code, sees, name in rows:
+            cached.append((role, code, sees))
+            names[code] = name
         user._portal_assignments = cached
+        user._portal_region_names = names
     return cached
+
+
+def region_names(user) -> list[str]:
+    """The names of the outermost regions the user works in (for a printed page's head),
+    from the same one query as the assignments."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    codes = _outermost(code for _role, code, _sees in _assignments(user))
+    return [user._portal_region_names[code] for code in codes]
 
 
 def _outermost(codes) -> list[str]:

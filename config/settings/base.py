@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "villages.context_processors.portal_menu",
+                "villages.context_processors.print_head",
             ],
         },
     },
