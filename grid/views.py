@@ -211,7 +211,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     )
     rows = selectors.coverage(grids, year, month, today)
     chart = bar_chart(_("Households visited"), [(str(r.grid), r.visited) for r in rows],
-                      total=sum(r.due for r in rows))  # fmt: skip
+                      of=sum(r.due for r in rows))  # fmt: skip
     return render(
         request,
         "grid/coverage.html",

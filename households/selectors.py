@@ -242,8 +242,8 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
             [(label, headline[f"age{i}"]) for i, (label, _l, _h) in enumerate(AGE_GROUPS)],
         ),
         bar_chart(_("Education"), by_choice("education", Education.choices)),
-        bar_chart(_("Health"), by_choice("health", Health.choices), total=headline["residents"]),
-        bar_chart(_("Disability"), disability_pairs, total=headline["residents"]),
+        bar_chart(_("Health"), by_choice("health", Health.choices), of=headline["residents"]),
+        bar_chart(_("Disability"), disability_pairs, of=headline["residents"]),
         bar_chart(_("Labour ability"), by_choice("labour_ability", LabourAbility.choices)),
         bar_chart(_("Political status"), by_choice("political_status", Political.choices)),
         bar_chart(
@@ -252,7 +252,7 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
                 (_("General household"), headline["general"]),
                 (_("Lifted out of poverty"), headline["lifted"]),
             ],
-            total=headline["households"],
+            of=headline["households"],
         ),
         # Each bar is a share of all households; a household may be in several.
         bar_chart(
@@ -262,7 +262,8 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
                 (_("Low-income allowance (低保)"), headline["dibao"]),
                 (_("Destitute support (特困/五保)"), headline["tekun"]),
             ],
-            total=headline["households"],
+            of=headline["households"],
+            exclusive=False,
         ),
     ]
     return {

@@ -454,9 +454,12 @@ def _portrait_scope(request: HttpRequest):
 
 
 def _portrait_chart(townships, year: int):
+    """Alerts raised by township; for a township's own staff (one township), by village:
+    one bar would say nothing (issue 22)."""
+    areas = townships[0].villages if len(townships) == 1 else townships
     return bar_chart(
-        _("Alerts raised and enrolled, %(year)d") % {"year": year},
-        [(f"{t.region.name} ({t.enrolled})", t.pushed) for t in townships],
+        _("Alerts raised (enrolled), %(year)d") % {"year": year},
+        [(f"{a.region.name} ({a.enrolled})", a.pushed) for a in areas],
     )
 
 

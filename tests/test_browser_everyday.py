@@ -102,3 +102,29 @@ def test_a_cadre_hands_a_matter_to_someone_who_can_act_on_it(
     phone.get_by_role("button", name="分派", exact=True).click()
     assert "王网格（渡头村 网格员）" in phone.content()  # the matter's history names them
     _fits(phone, "everyday-matter")
+
+
+def test_a_township_officer_reads_the_portrait_chart_by_village(
+    page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+):
+    from monitoring.services import alert_raise
+    from villages.models import Level, Region
+
+    _staff("town", "周镇干", village.parent, Role.TOWNSHIP_OFFICER)
+    other = Region.objects.create(code=village.code[:9] + "299", name="西岭村",
+                                  level=Level.VILLAGE, parent=village.parent)  # fmt: skip
+    for v, n in ((village, 3), (other, 1)):
+        for _ in range(n):
+            alert_raise(household=HouseholdFactory(village=v), source="visit", level="high")
+    _login(page, live_server.url, "town")
+    page.goto(f"{live_server.url}/monitoring/portrait/")
+    chart = page.locator("figure.chart svg")
+    assert chart.locator("title").all_text_contents() == [f"{village.name} (0): 3", "西岭村 (0): 1"]
+    # text keeps the size it was set for on a wide screen (12 px, not stretched)
+    heights = [box["height"] for box in
+               (t.bounding_box() for t in chart.locator("text").all())]  # fmt: skip
+    assert max(heights) < 18
+    assert "合计 4" in page.locator("figure.chart figcaption").inner_text()
+    page.locator("figure.chart").screenshot(path=str(ARTIFACTS / "everyday-chart.png"))
