@@ -303,6 +303,26 @@ class Household(models.Model):
         return mask(name, "name")
 
 
+class RetiredCode(models.Model):
+    """A plaque's code that was replaced (lost or copied plaque): its page no longer
+    opens, but a scan of the old plaque is told it was replaced (410) instead of a 404
+    that reads like a fault, and staff are told whose it was. Kept as a keyed hash: the
+    old code opens nothing, and the table gives none away."""
+
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    retired_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("replaced plaque code")
+        verbose_name_plural = _("replaced plaque codes")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} @ {self.retired_at:%Y-%m-%d}"
+
+
 class PublicInfoQuerySet(ScopedQuerySet):
     scope_path = "region__code"
     scope_roles = REGISTRY_READERS

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -29,9 +30,17 @@ from django.views.decorators.http import require_GET
 
 from common import parse
 from common.caching import kept, public_page_key
+from common.crypto import keyed_hash
 from common.ratelimit import client_key, exceeded
 from households.masking import mask
-from households.models import Household, PublicInfo, Relation, Resident, ResidentStatus
+from households.models import (
+    Household,
+    PublicInfo,
+    Relation,
+    Resident,
+    ResidentStatus,
+    RetiredCode,
+)
 from villages.models import Region
 from villages.registry import portal, public_panels
 
@@ -143,10 +152,43 @@ def household_or_refusal(request: HttpRequest, token: str) -> PublicHousehold | 
         return refused()
     household = public_household(token)
     if household is None:
+        if replaced := retired_code(token):
+            return replaced_answer(request, replaced)
         if guessing(request, miss=True):
             return refused()
         raise Http404
     return household
+
+
+def retired_code(token: str) -> RetiredCode | None:
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None
+    return (
+        RetiredCode.objects.filter(code_hash=keyed_hash(token))
+        .select_related("household__village")
+        .first()
+    )
+
+
+def replaced_answer(request: HttpRequest, retired: RetiredCode) -> HttpResponse:
+    """410: the plaque was replaced (a real code, not a guess). The public read only
+    that; staff who may open the household are told which it was."""
+    household = None
+    if request.user.is_authenticated:
+        household = (
+            Household.objects.visible_to(request.user)
+            .filter(pk=retired.household_id)
+            .select_related("village")
+            .first()
+        )
+    response = render(
+        request,
+        "households/public_replaced.html",
+        {"household": household, "retired": retired},
+        status=410,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return public_response(response, referrer="no-referrer")
 
 
 @login_not_required

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from common.bulk import insert_with_history
 from common.caching import bump_after_commit, version
+from common.crypto import keyed_hash
 from common.images import clean_photo
 from common.masking import has_mobile_number, mask_id_numbers
 from households.idnumbers import IdCheck, id_hash, validate_id_number
@@ -44,6 +45,7 @@ from households.models import (
     PublicInfo,
     Resident,
     ResidentStatus,
+    RetiredCode,
     VillageStats,
     new_public_token,
     product_key,
@@ -226,9 +228,11 @@ def household_update(
 def household_rotate_code(*, household: Household, user) -> str:
     """Give the household a new public code (a lost or copied plaque): the old plaque's
     page stops opening at once. Recorded in the household's history."""
+    old = household.public_token
     household.public_token = new_public_token()
     with transaction.atomic():
         _save(household, user, reason="public code rotated")
+        RetiredCode.objects.get_or_create(code_hash=keyed_hash(old), household=household)
     return household.public_token
 
 

@@ -97,7 +97,7 @@ def test_a_rotated_code_opens_nothing_and_the_new_one_the_page(client, family, v
     family.refresh_from_db()
     assert family.public_token != old
     client.logout()
-    assert _page(client, old).status_code == 404
+    assert _page(client, old).status_code == 410  # "this plaque was replaced": opens nothing
     assert _page(client, family.public_token).status_code == 200
     assert family.history.first().history_user == village_cadre
 
@@ -215,3 +215,34 @@ def test_the_public_information_page_does_not_grow_with_the_groups(
             Region.objects.create(code=code, name=f"{n}组", level="group", parent=village)
         with django_assert_max_num_queries(8):
             assert client.get(reverse("households:public_info")).status_code == 200
+
+
+def test_a_replaced_plaque_says_so_and_tells_staff_whose_it_was(
+    client, family, village_cadre, township_officer
+):
+    """Scanning a replaced plaque gave a 404 that read as a fault (issue 22)."""
+    from households.services import household_rotate_code
+
+    old = family.public_token
+    household_rotate_code(household=family, user=village_cadre)
+    response = _page(client, old)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "此门牌已更换" in page
+    assert "0042" not in page  # the public learn nothing of the household
+    assert response["Cache-Control"] == "private, no-store"
+    client.force_login(village_cadre)
+    page = _page(client, old).content.decode()
+    assert "0042 号户" in page
+    assert f'href="/households/{family.pk}/"' in page
+
+
+def test_a_replaced_plaque_is_no_guess(client, family, village_cadre):
+    """A replaced code is a real one: scanning it never counts toward the guessing limit."""
+    from households.services import household_rotate_code
+
+    old = family.public_token
+    household_rotate_code(household=family, user=village_cadre)
+    for _ in range(public.MISSES_ALLOWED + 5):
+        assert _page(client, old).status_code == 410
+    assert _page(client, "x" * 30).status_code == 404
