@@ -67,23 +67,44 @@ class Standing:
     household_id: int
 
 
-def leaderboard(village_id: int, year: int, limit: int = 50) -> list[Standing]:
-    """比一比: the village's households by this year's approved points (masked names)."""
-    head = Resident.objects.filter(
-        household=OuterRef("household_id"), relation=Relation.HEAD, status=ResidentStatus.LIVING
-    ).values("name")[:1]
-    rows = (
+BOARD_PAGE = 50  # households a page of the leaderboard
+
+
+def _year_totals(village_id: int, year: int):
+    return (
         PointEntry.objects.filter(
             APPROVED, household__village_id=village_id, occurred_on__year=year
         )
         .values("household_id", "household__number")
-        .annotate(total=Sum("points"), head=Subquery(head))
-        .order_by("-total", "household__number")[:limit]
+        .annotate(total=Sum("points"))
     )
+
+
+def board_size(village_id: int, year: int) -> int:
+    """How many households the leaderboard ranks (those with points this year)."""
+    return _year_totals(village_id, year).count()
+
+
+def leaderboard(village_id: int, year: int, page: int = 1) -> list[Standing]:
+    """比一比: the village's households by this year's approved points (masked names), a
+    page of BOARD_PAGE; equal points share a rank, across pages too."""
+    head = Resident.objects.filter(
+        household=OuterRef("household_id"), relation=Relation.HEAD, status=ResidentStatus.LIVING
+    ).values("name")[:1]
+    start = (page - 1) * BOARD_PAGE
+    rows = (
+        _year_totals(village_id, year)
+        .annotate(head=Subquery(head))
+        .order_by("-total", "household__number")[start : start + BOARD_PAGE]
+    )
+    rows = list(rows)
+    if not rows:
+        return []
+    # the first row's rank: one more than the households with more points
+    rank = _year_totals(village_id, year).filter(total__gt=rows[0]["total"]).count() + 1
     standings = []
-    rank = 0
-    previous = None
-    for position, row in enumerate(rows, 1):
+    previous = rows[0]["total"]
+    for position, row in enumerate(rows, start + 1):
         if row["total"] != previous:
             rank, previous = position, row["total"]
         standings.append(
@@ -96,6 +117,19 @@ def leaderboard(village_id: int, year: int, limit: int = 50) -> list[Standing]:
             )
         )
     return standings
+
+
+def board_page_of(village_id: int, year: int, number: str) -> int | None:
+    """The leaderboard page a household (by its number) is on; None when it has no
+    points this year."""
+    totals = _year_totals(village_id, year)
+    mine = totals.filter(household__number=number).order_by("household_id").first()
+    if mine is None:
+        return None
+    ahead = totals.filter(
+        Q(total__gt=mine["total"]) | Q(total=mine["total"], household__number__lt=number)
+    ).count()
+    return ahead // BOARD_PAGE + 1
 
 
 def place(village_id: int, year: int, points: int) -> tuple[int, int]:

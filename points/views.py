@@ -5,6 +5,8 @@ user's region 404, inside without the right 403."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
-from common.caching import kept, page_key
+from common.caching import kept, public_page_key
 from common.xlsx import workbook_bytes
 from households.downloads import personal_download
 from households.models import Household
@@ -382,20 +384,46 @@ def report(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
-    """比一比: the village's households by this year's points, masked names (public). Kept
-    until the village's points change (services.public_version)."""
+    """比一比: the village's households by this year's points, masked names (public), page
+    by page; a resident finds their household by its number (the page it is on, marked).
+    The first pages are kept until the village's points change (services.public_version)."""
     village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
                                 level=Level.VILLAGE)  # fmt: skip
     year = timezone.localdate().year
-    key = page_key("leaderboard", village.pk, services.public_version(village.pk), year,
-                    translation.get_language())  # fmt: skip
+    number = parse.text(request.GET.get("number"), max_length=20)
+    page = parse.page(request.GET.get("page"))
+    missing = False
+    if number:
+        found = selectors.board_page_of(village.pk, year, number)
+        if found is not None:
+            url = reverse("points:leaderboard", args=[code])
+            return redirect(f"{url}?page={found}&mine={quote(number)}#h-{quote(number)}")
+        missing = True
+    mine = parse.text(request.GET.get("mine"), max_length=20)
+    size = selectors.board_size(village.pk, year)
+    pages = max(1, -(-size // selectors.BOARD_PAGE))
+    page = min(page, pages)
+    key = public_page_key("leaderboard", village.pk, services.public_version(village.pk), year,
+                          translation.get_language(), page=page,
+                          keep=not (mine or missing))  # fmt: skip
     html = kept(
         key,
         lambda: render_to_string(
             "points/leaderboard.html",
-            {"village": village, "year": year, "board": selectors.leaderboard(village.pk, year)},
+            {
+                "village": village,
+                "year": year,
+                "page": page,
+                "pages": pages,
+                "size": size,
+                "board": selectors.leaderboard(village.pk, year, page),
+                "mine": mine,
+                "number": number,
+                "missing": missing,
+                "first": (page - 1) * selectors.BOARD_PAGE + 1,
+            },
             request=request,
-        ),
+        ),  # fmt: skip
         seconds=600,
     )
     response = HttpResponse(html)
