@@ -423,7 +423,7 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
                 "first": (page - 1) * selectors.BOARD_PAGE + 1,
             },
             request=request,
-        ),  # fmt: skip
+        ),
         seconds=600,
     )
     response = HttpResponse(html)
