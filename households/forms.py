@@ -412,9 +412,10 @@ class PublicInfoForm(forms.ModelForm):
 
     class Meta:
         model = PublicInfo
-        fields = ["slogan", "representative_name", "representative_phone"]
+        fields = ["slogan", "office_phone", "representative_name", "representative_phone"]
 
     def __init__(self, *args, group: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if group:
             del self.fields["slogan"]
+            del self.fields["office_phone"]

@@ -347,6 +347,16 @@ class PublicInfo(models.Model):
             RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -).")),
         ],
     )
+    # the village committee's office (a village's only): how a buyer on the market reaches
+    # a seller, never the resident's own phone
+    office_phone = models.CharField(
+        _("village committee's phone"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -).")),
+        ],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PublicInfoQuerySet.as_manager()

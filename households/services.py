@@ -238,12 +238,14 @@ def household_rotate_code(*, household: Household, user) -> str:
 
 def public_info_save(*, region: Region, user, **fields) -> PublicInfo:
     """Publish what the public pages say of a village or villager group (its change time
-    renews the kept public pages of its households)."""
+    renews the kept public pages of its households; a village's also its market's page,
+    which shows the committee's phone)."""
     info = PublicInfo.objects.filter(region=region).first() or PublicInfo(region=region)
     for name, value in fields.items():
         setattr(info, name, value.strip() if isinstance(value, str) else value)
     info.full_clean()
     info.save()
+    bump_after_commit(f"market-public:{region.pk}")
     return info
 
 

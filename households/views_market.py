@@ -137,7 +137,8 @@ def listing_new(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
-    """The poster closes their listing with the code they were shown (sold, bought)."""
+    """The poster's receipt: what became of the listing (waiting, shown, refused with the
+    committee's reason, closed), and closing it with the code they were shown."""
     if guessing(request, miss=False):
         return refused()
     listing = (
@@ -150,7 +151,10 @@ def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
             return refused()
         raise Http404
     closed = listing.status == ListingStatus.CLOSED
-    if request.method == "POST" and not closed:
+    if request.method == "POST" and listing.status in (
+        ListingStatus.PENDING,
+        ListingStatus.PUBLISHED,
+    ):
         with contextlib.suppress(ValidationError):  # closed by a cadre a moment ago
             services.listing_close(listing)
         closed = True
@@ -204,7 +208,7 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
             qs = qs.filter(kind=kind)
         page = Paginator(qs, MARKET_PAGE).get_page(page_number)
         info = PublicInfo.objects.filter(region=village).only(
-            "representative_name", "representative_phone"
+            "representative_name", "representative_phone", "office_phone"
         ).first()  # fmt: skip
         return render_to_string(
             "households/public_market.html",

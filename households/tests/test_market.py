@@ -193,3 +193,41 @@ def test_a_phone_number_in_a_listing_is_refused_with_a_sentence(client, home):
     assert not Listing.objects.exists()
     post(client, home, note="500斤起批，2026年新果")  # numbers that are no phone
     assert Listing.objects.count() == 1
+
+
+def test_the_poster_reads_why_a_listing_was_refused_on_their_receipt(
+    cadre_client, client, home, village
+):
+    """Issue 22: a refused poster was never told why."""
+    from django.test import Client
+
+    resident = Client()
+    page = post(resident, home).content.decode()
+    receipt = re.search(r'id="close-link"[^>]*href="([^"]+)"', page)[1]
+    assert "等待村委会审核" in resident.get(receipt).content.decode()
+    listing = Listing.objects.get()
+    cadre_client.post(reverse("households:market_action", args=[listing.pk]),
+                      {"action": "refuse", "reason": "含联系电话，请改后再发"})  # fmt: skip
+    page = resident.get(receipt).content.decode()
+    assert "村委会未予发布" in page
+    assert "含联系电话，请改后再发" in page
+    assert resident.post(receipt).status_code == 200  # nothing to close
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.REFUSED
+
+
+def test_the_market_says_how_to_reach_a_seller_never_with_their_phone(
+    client, home, village, village_cadre, django_capture_on_commit_callbacks
+):
+    listing = services.listing_post(household=home, kind="sell", product="脐橙")
+    services.listing_approve(listing, user=village_cadre)
+    page = market(client, village)
+    assert "脐橙" in page
+    assert "尚未公布联系电话" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.public_info_save(region=village, user=village_cadre, office_phone="0791-85710000")
+    page = market(client, village)
+    assert 'href="tel:0791-85710000"' in page
+    from common.masking import has_mobile_number
+
+    assert not has_mobile_number(page)  # no resident's phone, however written
