@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,15 +102,62 @@ def households_unassign(*, grid: Grid, households: Iterable[Household]) -> int:
 
 def households_by_numbers(village: Region, numbers: list[str]) -> list[Household]:
     """The village's households of these numbers; ValidationError naming unknown ones."""
-    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
-    found = {h.number: h for h in Household.objects.filter(village=village, number__in=wanted)}
-    missing = [n for n in wanted if n not in found]
+    found, missing = households_found(village, numbers)
     if missing:
         raise ValidationError(
             _("No household with the number %(numbers)s in this village.")
             % {"numbers": "、".join(missing[:20])}
         )
-    return [found[n] for n in wanted]
+    return found
+
+
+def households_found(village: Region, numbers: list[str]) -> tuple[list[Household], list[str]]:
+    """The village's households of these numbers (typed full-width too), and the numbers
+    that are none of its households."""
+    wanted = list(dict.fromkeys(unicodedata.normalize("NFKC", n).strip() for n in numbers))
+    wanted = [n for n in wanted if n]
+    found = {h.number: h for h in Household.objects.filter(village=village, number__in=wanted)}
+    return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+
+
+@dataclass
+class AssignReport:
+    """What a batch assignment did, household by household where it did not simply
+    add one (issue 22: a batch that failed said nothing)."""
+
+    added: int = 0
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (number, the grid it left)
+    already: list[str] = field(default_factory=list)  # numbers already in this grid
+    unknown: list[str] = field(default_factory=list)  # typed numbers of no household here
+
+
+def households_assign_report(
+    *, grid: Grid, households: list[Household], unknown: list[str]
+) -> AssignReport:
+    """households_assign, saying which households moved from another grid, which were
+    already in this one, and which typed numbers are no household of the village."""
+    ids = list(dict.fromkeys(h.pk for h in households))
+    numbers = {h.pk: h.number for h in households}
+    before = dict(
+        GridHousehold.objects.filter(household_id__in=ids)
+        .select_related("grid")
+        .values_list("household_id", "grid__name")
+    )
+    inside = set(
+        GridHousehold.objects.filter(household_id__in=ids, grid=grid).values_list(
+            "household_id", flat=True
+        )
+    )
+    households_assign(grid=grid, households=households)
+    report = AssignReport(unknown=unknown)
+    for pk in ids:
+        if pk in inside:
+            report.already.append(numbers[pk])
+        elif pk in before:
+            report.moved.append((numbers[pk], before[pk]))
+        else:
+            report.added += 1
+    return report
 
 
 #: announced when a visit suspects hardship: monitoring raises an alert (its "visit" way in)

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
@@ -140,24 +141,49 @@ def member_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 
 @require_POST
 def households_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A group's households or typed numbers into the grid. The numbers that are no
+    household of the village are named and the rest placed; households taken from
+    another grid and those already here are named too."""
     grid = _grid_for(request, pk, write=True)
     form = AssignForm(request.POST, village=grid.village)
-    if form.is_valid():
-        try:
-            households = list(
-                Household.objects.filter(group=form.cleaned_data["group"])
-                if form.cleaned_data.get("group")
-                else []
-            ) + services.households_by_numbers(grid.village, form.cleaned_data["number_list"])
-            changed = services.households_assign(grid=grid, households=households)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("%(n)d households put into the grid.") % {"n": changed})
-    else:
+    if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
+        return redirect("grid:detail", pk=grid.pk)
+    group = form.cleaned_data.get("group")
+    households = list(Household.objects.filter(group=group)) if group else []
+    typed, unknown = services.households_found(grid.village, form.cleaned_data["number_list"])
+    if group and not households:
+        messages.error(
+            request, _("The villager group %(group)s has no household.") % {"group": group.name}
+        )
+    try:
+        report = services.households_assign_report(
+            grid=grid, households=households + typed, unknown=unknown
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("grid:detail", pk=grid.pk)
+    joined = pgettext("between names", ", ").join
+    if report.unknown:
+        messages.error(
+            request,
+            _("Not placed: %(numbers)s: no household of %(village)s has this number.")
+            % {"numbers": joined(report.unknown[:30]), "village": grid.village.name},
+        )
+    if report.added:
+        messages.success(request, _("%(n)d households put into the grid.") % {"n": report.added})
+    if report.moved:
+        moved = joined(f"{number} ← {old}" for number, old in report.moved[:30])
+        messages.warning(
+            request, _("Moved here from another grid: %(households)s.") % {"households": moved}
+        )
+    if report.already:
+        messages.info(
+            request,
+            _("Already in this grid: %(numbers)s.") % {"numbers": joined(report.already[:30])},
+        )
     return redirect("grid:detail", pk=grid.pk)
 
 

@@ -109,3 +109,24 @@ def test_the_grid_pages_do_not_grow_with_the_households(
             assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get(reverse("grid:list")).status_code == 200
+
+
+def test_a_batch_assignment_says_which_households_and_why(cadre_client, grid, village):
+    """Issue 22: a batch with one wrong number placed nothing and said nothing useful."""
+    other = services.grid_create(village=village, name="第二网格")
+    _h1, h2, h3 = (HouseholdFactory(village=village, number=n) for n in ("0001", "0002", "0003"))
+    services.households_assign(grid=other, households=[h2])
+    services.households_assign(grid=grid, households=[h3])
+    response = cadre_client.post(
+        reverse("grid:assign", args=[grid.pk]),
+        {"numbers": "０００１，0002 0003 9999 8888"},  # one typed full-width
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "未放入：9999、8888：渡头村没有此编号的户。" in page
+    assert "已将 1 户划入网格。" in page
+    assert "从其他网格调入：0002 ← 第二网格。" in page
+    assert "已在本网格：0003。" in page
+    assert set(
+        GridHousehold.objects.filter(grid=grid).values_list("household__number", flat=True)
+    ) == {"0001", "0002", "0003"}
