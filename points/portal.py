@@ -6,14 +6,16 @@ honours, the entries page by page, the household's place on the village leaderbo
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import parse
 from households.masking import mask
 from points import selectors, services
-from points.models import EntryStatus, Honour, PointEntry
-from points.roles import COOP_READERS, POINTS_KEEPERS, POINTS_READERS
+from points.models import EntryStatus, Good, Honour, PointEntry, Redemption
+from points.roles import COOP_CLERKS, COOP_READERS, POINTS_KEEPERS, POINTS_READERS
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
@@ -69,6 +71,33 @@ def household_panel(request, household) -> dict:
     }
 
 
+LOW_STOCK = 5  # goods at or under this many are flagged on the clerk's desk
+
+
+def coop_home_panel(request, region) -> dict | None:
+    """The co-op clerk's home is the redemption desk: find a household (number or plaque
+    code), today's redemptions, goods running low, the latest redemptions."""
+    from points.forms import user_villages
+
+    villages = user_villages(request.user, COOP_CLERKS)
+    if not villages:
+        return None
+    mine = Redemption.objects.filter(good__village__in=villages)
+    today = mine.filter(at__date=timezone.localdate()).aggregate(
+        count=Count("pk"), points=Coalesce(Sum("points"), 0)
+    )
+    return {
+        "today_count": today["count"],
+        "today_points": today["points"],
+        "low": list(
+            Good.objects.filter(village__in=villages, active=True, stock__lte=LOW_STOCK).order_by(
+                "stock", "name"
+            )[:8]
+        ),
+        "recent": list(mine.select_related("household", "good").order_by("-at")[:5]),
+    }
+
+
 def plaque_lines(household_ids: list[int]) -> dict[int, list[str]]:
     """A door plaque's honours: the latest three of each household (one query)."""
     lines: dict[int, list[str]] = {}
@@ -103,6 +132,15 @@ def register() -> None:
     portal.add_menu(
         MenuEntry(
             key="coop", label=_("Co-op"), url_name="points:coop", roles=COOP_READERS, order=45
+        )
+    )
+    portal.add_home_panel(
+        Panel(
+            key="coop_desk",
+            template="points/_coop_home_panel.html",
+            context=coop_home_panel,
+            roles=COOP_CLERKS,
+            order=5,
         )
     )
     portal.add_household_panel(

@@ -5,6 +5,8 @@ page's query count is tested with 1 and 1,000 entries)."""
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery, Sum
@@ -143,3 +145,24 @@ def place(village_id: int, year: int, points: int) -> tuple[int, int]:
         .annotate(total=Sum("points"))
     )
     return totals.filter(total__gt=points).count() + 1, totals.count()
+
+
+PLAQUE_CODE = re.compile(r"/h/([A-Za-z0-9_-]{20,43})")
+
+
+def find_household(villages, text: str):
+    """The household a co-op clerk means: its number, or its plaque's code (the address
+    the plaque's QR code opens, pasted or scanned, or the code alone); in these villages
+    only. None when it is no household of theirs."""
+    from households.models import Household
+    from households.public import TOKEN_SHAPE
+
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None
+    households = Household.objects.filter(village__in=villages).select_related("village")
+    if found := PLAQUE_CODE.search(text):
+        return households.filter(public_token=found[1]).first()
+    if TOKEN_SHAPE.fullmatch(text):
+        return households.filter(public_token=text).first()
+    return households.filter(number=text).first()

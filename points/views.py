@@ -286,14 +286,25 @@ def coop(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Goods saved."))
             return redirect("points:coop")
     lookup = None
-    number = parse.text(request.GET.get("number"), max_length=20)
+    # a household's number or its plaque's code (the address its QR code opens)
+    number = parse.text(request.GET.get("number"), max_length=120)
     if number and clerk_villages:
-        household = Household.objects.filter(village__in=clerk_villages, number=number).first()
+        household = selectors.find_household(clerk_villages, number)
         lookup = {
             "number": number,
             "household": household,
             "balance": services.balance_of(household.pk) if household else None,
+            "head": household.masked_name() if household else "",
+            "redemptions": list(
+                Redemption.objects.filter(household=household)
+                .select_related("good")
+                .order_by("-at")[:5]
+            )
+            if household
+            else [],
         }
+        if household and redeem_form is not None and not redeem_form.is_bound:
+            redeem_form.initial["number"] = household.number
     goods = (
         Good.objects.visible_to(request.user)
         .select_related("village")

@@ -100,7 +100,7 @@ def test_a_clerk_redeems_and_a_second_redemption_beyond_the_balance_is_refused(
     soap = Good.objects.create(village=village, name="肥皂", price=4, stock=3)
     client.force_login(coop_clerk)
     page = client.get(reverse("points:coop"), {"number": "0007"}).content.decode()
-    assert "户号 0007：6 分" in page
+    assert "可用积分 6" in page
     data = {"form": "redeem", "village": village.pk, "number": "0007", "good": soap.pk,
             "quantity": 1}  # fmt: skip
     response = client.post(reverse("points:coop"), data, follow=True)
