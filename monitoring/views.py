@@ -29,7 +29,7 @@ from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.downloads import personal_download
 from households.models import Household, MonitoringCategory, ResidentStatus
 from households.roles import REGISTRY_READERS
-from monitoring import feeds, portraits, services
+from monitoring import feeds, guide, portraits, services
 from monitoring.forms import (
     STEP_FORMS,
     AssignForm,
@@ -324,6 +324,8 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "held_back": held_back,
             "can_open_household": has_role_at(request.user, REGISTRY_READERS, alert.village.code),
             "overdue": alert.is_overdue(timezone.localdate()),
+            "guide": guide.alert_guide(alert),
+            "buttons": guide.BUTTONS,
         },
     )
 
@@ -689,6 +691,7 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "measure_form": measure_form, "elimination_form": elimination_form,
         "may_review": may_review, "causes": [Cause(c).label for c in monitored.causes
                                              if c in Cause.values],
+        "can_open_household": has_role_at(request.user, REGISTRY_READERS, code),
     })  # fmt: skip
 
 
