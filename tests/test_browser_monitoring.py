@@ -77,7 +77,7 @@ def test_township_assigns_an_alert_and_the_cadre_verifies_it(
 
     page.go_back()
     rows.first.get_by_role("checkbox").check()
-    page.get_by_label("分派给").select_option(label="李村委")
+    page.get_by_label("分派给").select_option(label="李村委（渡头村 村干部）")  # name, region, role
     page.get_by_role("button", name="分派勾选的预警").click()
     assert "已分派 1 条预警" in page.locator(".messages").inner_text()
     assert "李村委" in page.locator("#alerts tbody tr").first.inner_text()
