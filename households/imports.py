@@ -214,6 +214,13 @@ class RowImporter:
                 # shown as Excel shows it, so the cadre recognises the cell
                 % {"value": f"{raw_id:.5E}" if isinstance(raw_id, int | float) else _text(raw_id)}
             ]
+        elif "*" in _text(raw_id):
+            errors[COL_ID] = [
+                _(
+                    "The ID number is masked (copied from a masked error workbook): type it "
+                    "in full from your own file, the row numbers say which row it is."
+                )
+            ]
         elif _text(raw_id):
             try:
                 number = validate_id_number(_text(raw_id)).number

@@ -438,3 +438,46 @@ def test_an_uploaded_file_is_deleted_after_its_retention(village, village_cadre,
     assert job.status == ImportStatus.CHECKED
     with pytest.raises(Exception, match="保存期限"):
         file_bytes(job)
+
+
+def test_the_refused_rows_are_fixed_in_the_error_workbook_and_imported_again(
+    cadre_client, village, group
+):
+    """The loop (issue 22, item 9): a cadre with the reveal right downloads the refused
+    rows whole (the download recorded), corrects the wrong cell in that workbook and
+    imports it as it is: only the refused rows are in it, and they go in."""
+    from households.models import AccessEvent
+
+    number = make_id_number()
+    wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
+    bad = f"2001,一组,一组1号,坏校验,{wrong},户主,普通劳动力,务农,13800000000,否"
+    _upload(cadre_client, village, _csv([*_good_rows(2), bad]))
+    job = ImportJob.objects.get()
+    _confirm(cadre_client, job)
+    assert Household.objects.count() == 2
+    response = cadre_client.post(f"/import/{job.token}/errors.xlsx", {"reason": "改正后重新导入"})
+    assert AccessEvent.objects.filter(kind="export_full", reason="改正后重新导入").exists()
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index(COL_ID) + 1).value == wrong  # whole
+    assert sheet.cell(row=2, column=headers.index("原文件行号") + 1).value == 4
+    sheet.cell(row=2, column=headers.index(COL_ID) + 1).value = number  # corrected
+    fixed = io.BytesIO()
+    book.save(fixed)
+    page = _upload(cadre_client, village, fixed.getvalue(), name="导入错误-户籍.xlsx")
+    again = ImportJob.objects.latest("pk")
+    assert again.errors == [], page.content.decode()[:500]
+    _confirm(cadre_client, again)
+    assert Household.objects.count() == 3
+    from common.crypto import keyed_hash
+
+    assert Resident.objects.get(name="坏校验").id_hash == keyed_hash(number)
+
+
+def test_a_masked_number_imported_again_is_explained(cadre_client, village, group):
+    """Without the reveal right the workbook is masked: importing it as it is says why the
+    masked cells are refused, and where to find the numbers."""
+    masked = "2001,一组,一组1号,坏校验,3601**********1234,户主,普通劳动力,务农,,否"
+    page = _upload(cadre_client, village, _csv([masked])).content.decode()
+    assert "身份证号是打码的" in page
