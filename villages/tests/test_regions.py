@@ -73,3 +73,20 @@ def test_nested_assignments_collapse_to_the_broadest(township, village, county_o
 def test_user_without_assignment_sees_nothing(village, django_user_model):
     user = django_user_model.objects.create_user("nobody", password="x")
     assert not Region.objects.visible_to(user).exists()
+
+
+def test_a_printed_page_names_the_outermost_regions_one_works_in(
+    village_cadre, village, township, other_village
+):
+    """The print head (issue 22): an account with the village and its township names the
+    township only; one in two places names both; an anonymous user none."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from villages.scoping import region_names
+
+    assert region_names(village_cadre) == [village.name]
+    StaffAssignment.objects.create(user=village_cadre, region=township, role=Role.TOWNSHIP_OFFICER)
+    StaffAssignment.objects.create(user=village_cadre, region=other_village, role=Role.GRID_WORKER)
+    village_cadre._portal_assignments = None  # (loaded once per request)
+    assert region_names(village_cadre) == [township.name, other_village.name]
+    assert region_names(AnonymousUser()) == []
