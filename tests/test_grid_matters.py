@@ -140,7 +140,7 @@ def test_a_matter_is_assigned_only_to_staff_of_its_area(
     client.force_login(village_cadre)
     url = reverse("grid:matter_action", args=[matter.pk])
     page = client.post(url, {"action": "assign", "user": stranger.pk}, follow=True)
-    assert "请选择本村、乡镇或县的工作人员" in page.content.decode()
+    assert "请选择能办理此诉求的人。" in page.content.decode()
     client.post(url, {"action": "assign", "user": grid_worker.pk})
     matter.refresh_from_db()
     assert matter.assigned_to == grid_worker
