@@ -132,3 +132,15 @@ def test_visible_to_reads_each_code_the_roles_reach_and_no_other(
     officer = _holding((township, Role.TOWNSHIP_OFFICER))
     seen = set(Region.objects.visible_to(officer).values_list("code", flat=True))
     assert seen == {township.code, village.code, sibling_village.code}  # not the other township
+
+
+def test_no_user_at_all_holds_nothing(village):
+    """A request without a user (a context processor's getattr(request, "user", None))."""
+    assert scoping.region_codes(None) == []
+    assert scoping.region_names(None) == []
+    assert scoping.identity_codes(None) == []
+    assert not scoping.may_see_identity(None)
+    assert not scoping.may_see_identity(None, village.code)
+    assert not scoping.holds_role(None, [Role.VILLAGE_CADRE])
+    assert not scoping.has_role_at(None, [Role.VILLAGE_CADRE], village.code)
+    assert not Region.objects.filter(scoping.scope_q(None, "code", [Role.VILLAGE_CADRE])).exists()
