@@ -51,7 +51,7 @@ def test_the_coverage_page_shows_the_figures_and_a_chart(client, village, villag
     _visit(homes[0], village_cadre, datetime.date(2026, 10, 5))
     client.force_login(village_cadre)
     page = client.get(reverse("grid:coverage"), {"month": "2026-10"}).content.decode()
-    assert "只有一个类别：一网格，1。" in page  # one grid: said in words, not one bar
+    assert "只有一个类别：渡头村 一网格，1。" in page  # one grid: said in words, not one bar
     assert '<span class="badge red">1</span>' in page  # one overdue
     assert ">50<" in page  # percent visited
     assert client.get(reverse("grid:coverage"), {"month": "2026-13"}).status_code == 200
