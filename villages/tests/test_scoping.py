@@ -143,4 +143,5 @@ def test_no_user_at_all_holds_nothing(village):
     assert not scoping.may_see_identity(None, village.code)
     assert not scoping.holds_role(None, [Role.VILLAGE_CADRE])
     assert not scoping.has_role_at(None, [Role.VILLAGE_CADRE], village.code)
+    assert not scoping.may_see_identity_everywhere(None, [Role.VILLAGE_CADRE])
     assert not Region.objects.filter(scoping.scope_q(None, "code", [Role.VILLAGE_CADRE])).exists()
