@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
-from households.models import Household, Resident
+from households.models import Household
 from monitoring.models import (
     COMPARISON_SQL,
     Assessment,
@@ -44,7 +44,6 @@ T = {
     "income": HouseholdIncome._meta.db_table,
     "line": MonitoringLine._meta.db_table,
     "household": Household._meta.db_table,
-    "resident": Resident._meta.db_table,
     "region": Region._meta.db_table,
 }
 
