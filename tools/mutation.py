@@ -33,8 +33,8 @@ MODULES = {
         "monitoring/tests/test_screening.py", "monitoring/tests/test_boundaries.py",
     ],
     "points/services.py": [
-        "points/tests/test_services.py", "points/tests/test_ledger_stateful.py",
-        "points/tests/test_views.py",
+        "points/tests/test_refusals.py", "points/tests/test_services.py",
+        "points/tests/test_ledger_stateful.py", "points/tests/test_views.py",
     ],
 }  # fmt: skip
 
