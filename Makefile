@@ -54,8 +54,10 @@ messages: $(STAMP)
 
 # Mutation testing of scoping, masking, scoring and the points ledger (docs/testing.md);
 # about an hour. It rewrites the modules while it runs: start it on a clean tree.
+# MUTATION_DATABASE_URL=postgres://… runs the scoring's mutants on PostgreSQL too;
+# MODULES="villages/scoping.py" runs one module.
 mutation: $(STAMP)
-	$(PY) tools/mutation.py
+	$(PY) tools/mutation.py $(MODULES)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
