@@ -96,7 +96,7 @@ def entry_record(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # pragma: no mutate (immutability: no caller changes one)
 class BulkResult:
     entries: list[PointEntry]
     event: str

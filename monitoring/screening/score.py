@@ -75,7 +75,7 @@ BATCHES = f"""
 # A run's folded values and scores, each computed once: the fold (millions of values
 # grouped by household and item) is read by the rules and by the count of households
 # scored, the scores by the upsert and the removal
-FOLDED = "screening_folded"
+FOLDED = "screening_folded"  # pragma: no mutate (any name of the temporary table works)
 SCORED = "screening_scored"
 SCORING_WORK_MEM = "256MB"
 

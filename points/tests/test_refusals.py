@@ -115,3 +115,15 @@ def test_the_public_pages_version_moves_with_an_approval(
     with django_capture_on_commit_callbacks(execute=True):
         services.entry_approve(entry=entry, user=plain_cadre)
     assert services.public_version(home.village_id) != before
+
+
+@pytest.mark.parametrize(("days", "refused"), [(0, False), (1, True)])
+def test_an_entry_may_be_dated_today_not_tomorrow(home, rule, village_cadre, days, refused):
+    from django.utils import timezone
+
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    if refused:
+        _refused("日期不能晚于今天。", _record, home, rule, village_cadre, occurred_on=day)
+    else:
+        entry = _record(home, rule, village_cadre, occurred_on=day)
+        assert entry.event == ""  # recorded singly: no event of a bulk record
