@@ -76,7 +76,7 @@ BATCHES = f"""
 # grouped by household and item) is read by the rules and by the count of households
 # scored, the scores by the upsert and the removal
 FOLDED = "screening_folded"  # pragma: no mutate (any name of the temporary table works)
-SCORED = "screening_scored"
+SCORED = "screening_scored"  # pragma: no mutate (as FOLDED)
 SCORING_WORK_MEM = "256MB"
 
 

@@ -127,3 +127,27 @@ def test_an_entry_may_be_dated_today_not_tomorrow(home, rule, village_cadre, day
     else:
         entry = _record(home, rule, village_cadre, occurred_on=day)
         assert entry.event == ""  # recorded singly: no event of a bulk record
+
+
+def test_unknown_numbers_are_named_twenty_at_most(home, rule, village_cadre):
+    data = {"village_id": home.village_id, "rule": rule, "occurred_on": DAY, "place": "村广场",
+            "description": "义务劳动", "user": village_cadre}  # fmt: skip
+    _refused("本村没有户号为 9001、9002 的农户，全部未登记。", services.entries_record_bulk,
+             numbers=["9001", "9002"], **data)  # fmt: skip
+    many = [f"{9000 + i}" for i in range(1, 22)]  # 21 unknown numbers
+    with pytest.raises(services.PointsRefused) as refused:
+        services.entries_record_bulk(numbers=many, **data)
+    assert "9020" in str(refused.value)
+    assert "9021" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("length", "kept"), [(200, 200), (201, 200)])
+def test_a_revocation_keeps_two_hundred_characters_of_its_reason(
+    home, rule, village_cadre, plain_cadre, length, kept
+):
+    pending = services.entry_revoke(entry=_record(home, rule, village_cadre),
+                                    user=village_cadre, reason="理" * length)  # fmt: skip
+    assert len(pending.revoke_reason) == kept
+    entry = services.entry_approve(entry=_record(home, rule, village_cadre), user=plain_cadre)
+    reversal = services.entry_revoke(entry=entry, user=village_cadre, reason="由" * length)
+    assert len(reversal.revoke_reason) == kept
