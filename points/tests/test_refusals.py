@@ -151,3 +151,11 @@ def test_a_revocation_keeps_two_hundred_characters_of_its_reason(
     entry = services.entry_approve(entry=_record(home, rule, village_cadre), user=plain_cadre)
     reversal = services.entry_revoke(entry=entry, user=village_cadre, reason="由" * length)
     assert len(reversal.revoke_reason) == kept
+    assert reversal.description == ("撤销：" + "由" * length)[:200]  # what the ledger shows
+
+
+def test_a_model_family_has_no_stars(home, village_cadre):
+    honour = services.honour_award(household=home, kind=HonourKind.MODEL_FAMILY, year=2026,
+                                   user=village_cadre, stars=3)  # fmt: skip
+    honour.refresh_from_db()
+    assert honour.stars is None
