@@ -137,3 +137,12 @@ def test_each_kind_is_masked_on_each_side_of_its_length_limit(value, kind, shown
 def test_an_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match=r"^unknown mask kind: card$"):
         mask("1234", "card")  # type: ignore[arg-type]
+
+
+def test_has_id_number_says_whether_a_text_holds_one():
+    from common.masking import has_id_number
+
+    assert has_id_number("身份证 360121199001011234")
+    assert not has_id_number("合同号 360121-2026-001")
+    assert digits_as_read("") == ""
+    assert digits_as_read(None) == ""  # type: ignore[arg-type]

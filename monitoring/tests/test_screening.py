@@ -141,3 +141,19 @@ def test_the_screening_tells_each_village_with_new_alerts_once(feeds_of_october,
     assert "1" in told.title  # one new alert in the village
     _screen()  # a rerun raises nothing and tells nobody again
     assert Notification.objects.filter(kind=Kind.ALERT).count() == 1
+
+
+def test_scoring_says_what_it_wrote_and_removed(feeds_of_october, county):
+    """score_period's own figures: both households' assessments written once, nothing on
+    an unchanged re-run, and one removed when its household no longer matches a rule."""
+    from monitoring.models import FeedValue
+    from monitoring.screening import score
+
+    first = score.score_period(county, "2026-10")
+    assert (first["assessments_written"], first["assessments_removed"]) == (2, 0)
+    again = score.score_period(county, "2026-10")
+    assert (again["assessments_written"], again["assessments_removed"]) == (0, 0)
+    _sick, accident = feeds_of_october
+    FeedValue.objects.filter(household=accident).delete()
+    last = score.score_period(county, "2026-10")
+    assert (last["assessments_written"], last["assessments_removed"]) == (0, 1)
