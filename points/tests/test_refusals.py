@@ -159,3 +159,13 @@ def test_a_model_family_has_no_stars(home, village_cadre):
                                    user=village_cadre, stars=3)  # fmt: skip
     honour.refresh_from_db()
     assert honour.stars is None
+
+
+def test_the_members_offered_are_the_living_ones_in_order(home):
+    from households.models import ResidentStatus
+
+    head = home.residents.get()
+    spouse = ResidentFactory(household=home, relation="spouse", name="李四梅")
+    ResidentFactory(household=home, relation="parent", name="张老", status=ResidentStatus.DECEASED)
+    members = services.living_members(home.pk)
+    assert [(m.pk, m.name) for m in members] == [(head.pk, "张三力"), (spouse.pk, "李四梅")]
