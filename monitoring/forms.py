@@ -182,10 +182,9 @@ class MeasureForm(forms.Form):
     start = forms.DateField(label=_("Start"), widget=DateInput())
 
 
-class FeedUploadForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.all(), empty_label=None
-    )
+class PeriodForm(forms.Form):
+    """A month as YYYY-MM, last month by default (the one departments deliver)."""
+
     period = forms.RegexField(
         label=_("Period"),
         regex=PERIOD_RE,
@@ -193,10 +192,21 @@ class FeedUploadForm(forms.Form):
         error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")},
         widget=forms.TextInput(attrs={"placeholder": "2026-10", "inputmode": "numeric"}),
     )
-    file = forms.FileField(label=_("File (.csv or .xlsx)"))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"period": previous_period(timezone.localdate())})
+        super().__init__(*args, **kwargs)
+
+
+class FeedUploadForm(PeriodForm):
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.all(), empty_label=None
+    )
+    file = forms.FileField(label=_("File (.csv or .xlsx)"))
+
+    field_order = ["department", "period", "file"]
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].label_from_instance = lambda d: f"{d.code} {d.name}"
         use_fast_selects(self)
@@ -330,19 +340,7 @@ class CampaignForm(forms.Form):
     quarter = forms.ChoiceField(label=_("Quarter"), choices=_quarters)
 
 
-class ScreeningRunForm(forms.Form):
-    period = forms.RegexField(
-        label=_("Period"),
-        regex=PERIOD_RE,
-        max_length=7,
-        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")},
-        widget=forms.TextInput(attrs={"placeholder": "2026-10", "inputmode": "numeric"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"period": previous_period(timezone.localdate())})
-        super().__init__(*args, **kwargs)
-
+class ScreeningRunForm(PeriodForm):
     def clean_period(self) -> str:
         period = self.cleaned_data["period"]
         if period > f"{timezone.localdate():%Y-%m}":

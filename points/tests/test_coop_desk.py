@@ -53,3 +53,12 @@ def test_the_desk_shows_balance_and_last_redemptions(client, coop_clerk, village
     assert 'name="number" value="0042"' in page  # the redeem form filled in
     page = client.get("/points/coop/", {"number": "9999"}).content.decode()
     assert "您村没有 9999 这户" in page
+
+
+@pytest.mark.parametrize(("stock", "flagged"), [(5, True), (6, False)])
+def test_goods_at_five_or_fewer_are_flagged_on_the_desk(client, coop_clerk, village, stock,
+                                                        flagged):  # fmt: skip
+    Good.objects.create(village=village, name="肥皂", price=4, stock=stock)
+    client.force_login(coop_clerk)
+    page = client.get("/").content.decode()
+    assert (f"肥皂 ({stock})" in page) is flagged
