@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from households.models import Household, MonitoringCategory, Resident
 from monitoring.roles import MONITORING_READERS, QUEUE_WORKERS
 from villages.models import Region
-from villages.scoping import ScopedQuerySet, region_codes
+from villages.scoping import ScopedQuerySet
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 period_validator = RegexValidator(PERIOD_RE, _("Enter a month as YYYY-MM, e.g. 2026-10."))
@@ -280,15 +280,11 @@ RUN_STAGES = list(RunStage)
 
 
 class ScreeningRunQuerySet(ScopedQuerySet):
+    # A run screens a whole county: its officers see it, and so do the staff of its
+    # townships, who work the alerts it raises.
     scope_path = "county__code"
     scope_roles = QUEUE_WORKERS
-
-    def visible_to(self, user, roles=None):
-        """A run screens a whole county: its officers see it, and so do the staff of its
-        townships, who work the alerts it raises (their codes begin with the county's)."""
-        roles = roles if roles is not None else self.scope_roles
-        counties = {code[:6] for code in region_codes(user, roles)}
-        return super().visible_to(user, roles) | self.filter(county__code__in=counties)
+    scope_enclosing = True
 
     def active(self):
         return self.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])

@@ -144,12 +144,29 @@ def scope_q(
     return q
 
 
+def enclosing_q(
+    user: AbstractBaseUser | AnonymousUser | None, path: str, roles: Iterable[str] | None
+) -> models.Q:
+    """Records at the regions that enclose the user's (a county's screening run, for the
+    staff of its townships): the county, township and village codes their codes begin
+    with, never a sibling's."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return models.Q(pk__in=[])
+    above = {code[:n] for code in region_codes(user, roles) for n in (6, 9, 12) if n < len(code)}
+    return models.Q(**{f"{path}__in": sorted(above)}) if above else models.Q(pk__in=[])
+
+
 class ScopedQuerySet(models.QuerySet):
     #: lookup from the model to a region code, e.g. "village__code" (every subclass sets it)
     scope_path: str = ""  # pragma: no mutate
     #: roles whose assignments grant reading; None means every role
     scope_roles: frozenset[str] | None = None  # pragma: no mutate (an annotation)
+    #: records of a region are read by the staff of the regions inside it too
+    scope_enclosing: bool = False
 
     def visible_to(self, user, roles: Iterable[str] | None = None) -> ScopedQuerySet:
         roles = roles if roles is not None else self.scope_roles
-        return self.filter(scope_q(user, self.scope_path, roles))  # None: every role
+        q = scope_q(user, self.scope_path, roles)  # None: every role
+        if self.scope_enclosing:
+            q |= enclosing_q(user, self.scope_path, roles)
+        return self.filter(q)

@@ -145,3 +145,24 @@ def test_no_user_at_all_holds_nothing(village):
     assert not scoping.has_role_at(None, [Role.VILLAGE_CADRE], village.code)
     assert not scoping.may_see_identity_everywhere(None, [Role.VILLAGE_CADRE])
     assert not Region.objects.filter(scoping.scope_q(None, "code", [Role.VILLAGE_CADRE])).exists()
+
+
+def test_enclosing_regions_records_reach_the_staff_inside_them(
+    village, township, county, other_township
+):
+    """A county's record (scope_enclosing) reaches its township's officer; a sibling
+    township's does not, nor an inactive or anonymous account."""
+    officer = _holding((township, Role.TOWNSHIP_OFFICER))
+    q = scoping.enclosing_q(officer, "code", [Role.TOWNSHIP_OFFICER])
+    assert set(Region.objects.filter(q).values_list("code", flat=True)) == {county.code}
+    cadre = _holding((village, Role.VILLAGE_CADRE))
+    q = scoping.enclosing_q(cadre, "code", None)
+    assert set(Region.objects.filter(q).values_list("code", flat=True)) == {
+        county.code, township.code}  # fmt: skip
+    assert not Region.objects.filter(scoping.enclosing_q(officer, "code", [Role.GRID_WORKER]))
+    officer.is_active = False
+    for nobody in (officer, AnonymousUser(), None):
+        assert not Region.objects.filter(scoping.enclosing_q(nobody, "code", None)).exists()
+    sibling = _holding((other_township, Role.TOWNSHIP_OFFICER))
+    q = scoping.enclosing_q(sibling, "code", None)
+    assert set(Region.objects.filter(q).values_list("code", flat=True)) == {county.code}
