@@ -93,7 +93,8 @@ def alert_guide(alert: Alert) -> Guide:
         .prefetch_related(Prefetch("assignments", StaffAssignment.objects.select_related("region")))
         .order_by("first_name", "username")
     )
-    able = [u for u in candidates if services.conflict(u, alert, action) is None]
+    kept_out = services.barred(alert, action)  # separation of duties, in one query
+    able = [u for u in candidates if u.pk not in kept_out]
     if alert.assignee_id and alert.stage in (Stage.VERIFY, Stage.APPRAISE, Stage.NOTICE):
         # the cadre it was assigned to first
         able.sort(key=lambda u: u.pk != alert.assignee_id)
