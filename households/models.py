@@ -328,6 +328,10 @@ class PublicInfoQuerySet(ScopedQuerySet):
     scope_roles = REGISTRY_READERS
 
 
+# an office's published phone (landline or mobile, digits and dashes)
+OFFICIAL_PHONE = RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -)."))
+
+
 class PublicInfo(models.Model):
     """What the public pages say of a village or a villager group (DESIGN §1.4): the
     village's slogan, and the villager representative's name and official phone (a
@@ -343,9 +347,7 @@ class PublicInfo(models.Model):
         _("representative's official phone"),
         max_length=20,
         blank=True,
-        validators=[
-            RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -).")),
-        ],
+        validators=[OFFICIAL_PHONE],
     )
     # the village committee's office (a village's only): how a buyer on the market reaches
     # a seller, never the resident's own phone
@@ -353,9 +355,7 @@ class PublicInfo(models.Model):
         _("village committee's phone"),
         max_length=20,
         blank=True,
-        validators=[
-            RegexValidator(r"^[0-9][0-9-]{6,19}$", _("Enter a phone number (digits and -).")),
-        ],
+        validators=[OFFICIAL_PHONE],
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
