@@ -47,6 +47,7 @@ def test_a_cadre_records_a_life_event_and_the_date_is_there(
     assert page.get_by_label("日期").input_value() == f"{today:%Y-%m-%d}"
     page.get_by_label("日期").fill(f"{today.year + 1}-01-01")
     page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()  # the answer, not the page it left
     assert "日期不能晚于今天。" in page.content()
     assert page.get_by_label("日期").input_value() == f"{today.year + 1}-01-01"  # kept
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,7 @@ def test_a_cadre_hands_a_matter_to_someone_who_can_act_on_it(
     assert sorted(options) == ["渡头村村干部（渡头村 村干部）", "王网格（渡头村 网格员）"]
     phone.locator("#id_user").select_option(label="王网格（渡头村 网格员）")
     phone.get_by_role("button", name="分派", exact=True).click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "王网格（渡头村 网格员）" in phone.content()  # the matter's history names them
     _fits(phone, "everyday-matter")
 

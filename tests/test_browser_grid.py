@@ -48,6 +48,7 @@ def test_a_visit_raises_a_matter_that_the_cadre_resolves(
     phone.locator("#id_title").fill("养老金资格认证代办")
     phone.get_by_label("群众希望收到答复").check()
     phone.get_by_role("button", name="受理", exact=True).click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "诉求已受理" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -57,6 +58,7 @@ def test_a_visit_raises_a_matter_that_the_cadre_resolves(
     phone.get_by_label("给群众的答复").fill("已上门代办认证，本月养老金照常发放")
     phone.screenshot(path=str(ARTIFACTS / "grid-matter.png"), full_page=True)
     phone.get_by_role("button", name="办结").click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "诉求已办结" in phone.content()
     matter = Matter.objects.get()
     assert matter.resolved_at is not None

@@ -56,6 +56,7 @@ def test_a_resident_posts_produce_a_cadre_approves_it_and_it_shows_on_the_market
     row = phone.locator("#listings tbody tr", has_text="赣南脐橙")
     phone.screenshot(path=str(ARTIFACTS / "market-queue.png"), full_page=True)
     row.get_by_role("button", name="审核通过").click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "已审核通过" in phone.content()
     assert Listing.objects.get().status == ListingStatus.PUBLISHED
 
@@ -69,6 +70,7 @@ def test_a_resident_posts_produce_a_cadre_approves_it_and_it_shows_on_the_market
     assert "¥3.50/斤" in listings.inner_text()
     phone.screenshot(path=str(ARTIFACTS / "market-page.png"), full_page=True)
     listings.get_by_role("link", name="同类产品").click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "谁在卖、谁在买赣南脐橙" in phone.content()
     phone.goto(home)
     assert "赣南脐橙" in phone.locator("#produce").inner_text()
@@ -80,6 +82,7 @@ def test_a_resident_posts_produce_a_cadre_approves_it_and_it_shows_on_the_market
     phone.get_by_label("您想说的话").fill("村东头的垃圾桶经常满出来，清运不及时。")
     phone.get_by_label("匿名提交").check()
     phone.get_by_role("button", name="提交").click()
+    phone.wait_for_load_state()  # the answer, not the page it left
     assert "留言已提交" in phone.content()
     assert phone.locator("#receipt").count() == 1
     feedback = Feedback.objects.get()
