@@ -75,7 +75,7 @@ bench-screening: $(STAMP)
 # The township's alert queue with 100,000 alerts in the county (bench-screening's data
 # set), gunicorn + wrk; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
 bench-queue: $(STAMP)
-	$(PY) bench/queue.py
+	$(PY) bench/alert_queue.py
 
 # The public household page (what a plaque scan opens) under gunicorn and wrk, on the demo
 # data in PostgreSQL; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
