@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,8 @@ from households.models import Household
 from households.phones import clean_phone
 from households.services import MAX_DOCUMENT_BYTES
 from villages import people
-from villages.models import Level, Region
+from villages.models import Level, Region, Role
+from villages.notifications import Kind, notify, users_over
 from villages.registry import portal
 
 
@@ -248,7 +250,6 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
 
 
 #: announced when a matter is sent up a level (by hand or by the deadline task)
-MATTER_ESCALATED = "grid.matter_escalated"
 #: announced when a matter is resolved with its reply
 MATTER_RESOLVED = "grid.matter_resolved"
 
@@ -272,9 +273,28 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
             raise ValidationError(_("The matter has moved on meanwhile."))
         matter.refresh_from_db()
         _log(matter, "escalated" if user else "escalated_overdue", user, mask_id_numbers(note))
-        # the apps above (notices) tell the officers of the new level
-        portal.announce(MATTER_ESCALATED, matter=matter)
+        _tell_escalated(matter)
     return matter
+
+
+LEVEL_ROLES = {
+    MatterLevel.TOWNSHIP: {Role.TOWNSHIP_OFFICER},
+    MatterLevel.COUNTY: {Role.COUNTY_OFFICER},
+}
+
+
+def _tell_escalated(matter: Matter) -> int:
+    """The officers of the level a matter was sent up to."""
+    roles = LEVEL_ROLES.get(matter.level)
+    if not roles:
+        return 0
+    return notify(
+        users_over(matter.village.code, roles),
+        kind=Kind.MATTER,
+        title=_("A matter from %(village)s was sent up to you: %(title)s")
+        % {"village": matter.village.name, "title": matter.title[:40]},
+        link=reverse("grid:matter", args=[matter.pk]),
+    )
 
 
 def public_version(village_id: int) -> str:

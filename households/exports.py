@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone, translation
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from common import leases
 from common.crypto import decrypt, decrypt_stream, encrypt_stream
+from common.queue import enqueue
 from common.xlsx import SheetSpec, XlsxWriter
 from households import plaques
 from households.forms import HouseholdFilterForm, ResidentFilterForm
@@ -302,8 +302,6 @@ def export_title(kind: str) -> str:
 
 def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> ExportJob:
     """Queue an export; its task starts once this transaction commits."""
-    from households.tasks import export_task
-
     job = ExportJob.objects.create(
         token=secrets.token_urlsafe(32),
         created_by=user,
@@ -314,7 +312,7 @@ def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> E
         language=translation.get_language() or settings.LANGUAGE_CODE,
         expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS),
     )
-    transaction.on_commit(lambda: export_task.delay(job.pk))
+    enqueue("households.tasks.export_task", job.pk)
     return job
 
 

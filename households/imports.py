@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from common import leases
 from common.crypto import decrypt_bytes, encrypt_bytes
 from common.masking import mask, mask_id_numbers
+from common.queue import enqueue
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
 from common.xlsx import SheetSpec, XlsxWriter
 from households import services
@@ -636,9 +637,7 @@ def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
         job.file.save(f"{job.token}.bin", ContentFile(encrypted), save=False)
         job.full_clean()
         job.save()
-        from households.tasks import import_check_task
-
-        import_check_task.delay_on_commit(job.pk)
+        enqueue("households.tasks.import_check_task", job.pk)
     return job
 
 
@@ -713,9 +712,7 @@ def import_confirm(*, job: ImportJob, user) -> None:
         )
         if not claimed:
             raise ValidationError(_("This file has already been imported."))
-        from households.tasks import import_apply_task
-
-        import_apply_task.delay_on_commit(job.pk)
+        enqueue("households.tasks.import_apply_task", job.pk)
 
 
 def import_apply(*, job_id: int) -> None:

@@ -262,6 +262,10 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{self.village.name} {self.number}"
 
+    def get_absolute_url(self) -> str:
+        """The staff page of the household (shared templates link here by this name)."""
+        return reverse("households:detail", args=[self.pk])
+
     @property
     def is_monitored(self) -> bool:
         return bool(self.monitoring_category)

@@ -4,6 +4,7 @@ the produce part of the public household page (registered from HouseholdsConfig.
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,15 @@ from households.views_market import produce_panel
 from villages.models import Level, Region
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import holds_role
+
+
+def market_link(request, village) -> dict:
+    """The village board's way to the village's produce market."""
+    return {
+        "text": _("What the village's families sell or want to buy."),
+        "label": _("Produce market (我家有农货)"),
+        "url": reverse("households:market", args=[village.code]),
+    }
 
 
 def overview_panel(request, region) -> dict:
@@ -96,6 +106,15 @@ def register() -> None:
             context=produce_panel,
             order=40,
             version=lambda household: market_version(household.village_id),
+        )
+    )
+    portal.add_village_panel(
+        PublicPanel(
+            key="market",
+            title=_("Produce for sale"),
+            template="includes/public_link.html",
+            context=market_link,
+            order=20,
         )
     )
     portal.add_home_panel(

@@ -3,9 +3,10 @@
 Anyone who scans the plaque sees it, usually inside WeChat on a slow network: it is
 light (no script, one stylesheet), phone-first, kept out of search engines, and shows
 the household as its number and masked head name, its motto, the village's slogan and
-the villager representative's official phone. The other apps' parts (points and
-honours, notices, produce, feedback, the hardship self-report) are public panels of the
-portal registry; a part whose app has not come yet is a marked slot with a sentence.
+the villager representative's official phone. The other parts (points and honours,
+replies, notices, produce, feedback, the hardship self-report) are the apps' public
+panels, each with its title and order, read from the portal registry: this page names
+no app.
 
 Nothing of DESIGN §5's sensitive data is read here: the household is looked up by its
 random code, and the query selects only the columns this page shows.
@@ -49,15 +50,6 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,43}")
 MISSES_ALLOWED = 30
 MISS_WINDOW = 15 * 60
 PAGE_SECONDS = 600  # a kept page lives this long at most (its key changes with its data)
-# the page's parts in order; a part no app has registered yet shows as a marked slot
-SLOTS = [
-    ("points", _("Moral points and honours")),
-    ("replies", _("Replies to the family's requests")),
-    ("notices", _("Notices and village rules")),
-    ("produce", _("Produce for sale")),
-    ("voice", _("Voice of the people")),
-    ("hardship", _("Report a hardship")),
-]
 
 
 @dataclass(frozen=True)
@@ -209,11 +201,13 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
                           language, page=page, keep=None not in versions)  # fmt: skip
 
     def make() -> str:
-        panels = public_panels(request, household)
-        slots = [{"key": k, "title": title, "panel": panels.get(k)} for k, title in SLOTS]
         return render_to_string(
             "households/public_household.html",
-            {"household": household, "masked_name": household.masked_name(), "slots": slots},
+            {
+                "household": household,
+                "masked_name": household.masked_name(),
+                "panels": public_panels(request, household),
+            },
             request=request,
         )
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,8 +51,8 @@ from households.models import (
     new_public_token,
     product_key,
 )
-from villages.models import Region
-from villages.registry import portal
+from villages.models import Region, Role
+from villages.notifications import Kind, notify, users_over
 
 
 class _Keep:
@@ -570,7 +571,6 @@ NO_PHONE_IN_LISTING = gettext_lazy(
 #: days a listing shows once approved (then it expires; the household posts it again)
 LISTING_DAYS = 30
 #: announced when a household posts a listing: the apps above tell the village's cadres
-LISTING_POSTED = "households.listing_posted"
 
 
 def market_version(village_id: int) -> str:
@@ -606,7 +606,15 @@ def listing_post(
     listing.full_clean()
     with transaction.atomic():
         listing.save()
-        portal.announce(LISTING_POSTED, listing=listing)
+        # the village's cadres approve it before the market shows it
+        village = Region.objects.only("code").get(pk=listing.village_id)
+        notify(
+            users_over(village.code, {Role.VILLAGE_CADRE}),
+            kind=Kind.PRODUCE,
+            title=_("A produce listing waits for approval: %(product)s")
+            % {"product": listing.product},
+            link=reverse("households:market_queue"),
+        )
     return listing
 
 

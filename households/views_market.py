@@ -53,6 +53,7 @@ from households.public import (
 )
 from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
 from villages.models import Level, Region
+from villages.registry import village_page_url
 from villages.scoping import has_role_at, require_role
 
 MARKET_PAGE = 30
@@ -214,7 +215,7 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
             "households/public_market.html",
             {"village": village, "page": page, "listings": _shown(page.object_list),
              "product": product if wanted else "",
-             "kind": kind, "info": info},
+             "kind": kind, "info": info, "board_url": village_page_url(village.code)},
             request=request,
         )  # fmt: skip
 

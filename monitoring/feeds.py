@@ -28,6 +28,7 @@ from django.utils.translation import pgettext
 from common import leases
 from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
 from common.masking import mask_id_numbers
+from common.queue import enqueue
 from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
 from monitoring.models import (
@@ -130,9 +131,7 @@ def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
     """Receive a file from the feeds page and queue its load."""
     batch, created = feed_receive(**kwargs)
     if created:
-        from monitoring.tasks import load_batch_task
-
-        transaction.on_commit(lambda: load_batch_task.delay(batch.pk))
+        enqueue("monitoring.tasks.load_batch_task", batch.pk)
     return batch, created
 
 
@@ -274,9 +273,7 @@ def feed_retry(*, batch: FeedBatch, user) -> bool:
     )
     if queued:
         logger.info("feed batch %s queued again by user %s", batch.pk, user.pk)
-        from monitoring.tasks import load_batch_task
-
-        transaction.on_commit(lambda: load_batch_task.delay(batch.pk))
+        enqueue("monitoring.tasks.load_batch_task", batch.pk)
     return bool(queued)
 
 

@@ -18,6 +18,7 @@ from monitoring.roles import (
     QUEUE_WORKERS,
     VILLAGE_STEPS,
 )
+from monitoring.services import visit_flag
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
@@ -151,7 +152,7 @@ def register() -> None:
             title=_("Report a hardship"),
             template="monitoring/_public_hardship.html",
             context=hardship_panel,
-            order=50,
+            order=60,
             version=lambda household: "1",  # a link: the same for every visit
         )
     )
@@ -161,6 +162,4 @@ def register() -> None:
 
 
 def _visit_flag(*, household, user, note: str) -> None:
-    from monitoring.services import visit_flag
-
     visit_flag(household=household, user=user, note=note)

@@ -47,8 +47,8 @@ from monitoring.models import (
     Stage,
 )
 from monitoring.roles import COUNTY_STEPS, QUEUE_WORKERS, TOWNSHIP_STEPS, VILLAGE_STEPS
-from notices.services import tell_new_alerts
-from villages.models import Role, StaffAssignment
+from villages.models import Region, Role, StaffAssignment
+from villages.notifications import Kind, notify, users_over
 from villages.scoping import has_role_at
 
 # action → (roles that take it, the stages it is taken in)
@@ -60,6 +60,20 @@ ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "review": (TOWNSHIP_STEPS, (Stage.TOWNSHIP,)),
     "decide": (COUNTY_STEPS, (Stage.COUNTY,)),
 }
+
+
+def tell_new_alerts(counts: dict[int, int], *, link: str) -> int:
+    """Tell each village's cadres how many new alerts it got ({village id: count})."""
+    told = 0
+    for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
+        told += notify(
+            users_over(village.code, {Role.VILLAGE_CADRE}),
+            kind=Kind.ALERT,
+            title=_("%(village)s: %(n)d new return-to-poverty alert(s) to verify")
+            % {"village": village.name, "n": counts[village.pk]},
+            link=link,
+        )
+    return told
 
 
 # Separation of duties (DESIGN §5): who took these earlier steps on an alert may not take

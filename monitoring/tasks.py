@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from households.imports import imports_purge
 from monitoring import feeds
+from monitoring.screening import job
 
 LOAD_SOFT_LIMIT = 60 * 60
 
@@ -24,16 +26,12 @@ def load_batch_task(batch_id: int) -> None:
 def feeds_reap_task() -> int:
     """Every five minutes: loads and screening runs whose process died are marked failed
     (common.leases)."""
-    from monitoring.screening import job
-
     return feeds.feeds_reap() + job.runs_reap()
 
 
 @shared_task
 def uploads_purge_task() -> int:
     """Nightly: feed files and registry import files past their retention."""
-    from households.imports import imports_purge
-
     return feeds.feeds_purge() + imports_purge()
 
 
@@ -48,8 +46,6 @@ SCREENING_SOFT_LIMIT = 3 * 60 * 60
 )
 def nightly_screening(period: str | None = None) -> dict:
     """02:00 Asia/Shanghai (config/celery.py): the whole job, restartable."""
-    from monitoring.screening import job
-
     return job.run(period)
 
 
@@ -61,6 +57,4 @@ def nightly_screening(period: str | None = None) -> dict:
 )
 def screening_run_task(run_id: int) -> dict:
     """A run a county officer started (monitoring.screening.job.run_request)."""
-    from monitoring.screening import job
-
     return job.run_county(run_id)

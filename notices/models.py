@@ -26,6 +26,7 @@ from common.crypto import decrypt
 from households.models import Household
 from notices.roles import BROADCASTERS, NOTICE_READERS, VOICE_READERS
 from villages.models import Region
+from villages.notifications import Kind, ancestor_codes
 from villages.scoping import ScopedQuerySet
 
 
@@ -46,11 +47,6 @@ class NoticeStatus(models.TextChoices):
     # a published notice is never rewritten: its correction is a new notice, and this
     # one stays readable, marked as replaced (DESIGN §5)
     REPLACED = "replaced", _("Replaced by a correction")
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """The region's own code and those of the regions above it (county, township)."""
-    return [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
 
 
 class NoticeQuerySet(ScopedQuerySet):
@@ -321,14 +317,6 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class Kind(models.TextChoices):
-    MESSAGE = "message", _("Message")
-    ALERT = "alert", _("Alert")
-    MATTER = "matter", _("Matter")
-    VOICE = "voice", _("Voice of the people")
-    PRODUCE = "produce", _("Produce")
 
 
 class Notification(models.Model):

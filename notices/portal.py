@@ -1,15 +1,16 @@
 """What the notices app brings to the shared pages (registered from NoticesConfig.ready):
 menu entries (notices, the voice inbox, messages with their unread count), the notices
-and voice parts of the public household page, and its answer to the grid's
-announcement that a matter was sent up a level."""
+and voice parts of the public household page, the village board as the village's
+public front page, the inbox as the portal's delivery of notifications
+(villages.notifications), and its answer to the grid's announcement that a matter was
+resolved (a message that became the matter gets its reply)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
-from grid.services import MATTER_ESCALATED, MATTER_RESOLVED
-from households.services import LISTING_POSTED
+from grid.services import MATTER_RESOLVED
 from notices import public, services
 from notices.roles import INBOX_HOLDERS, NOTICE_READERS, VOICE_READERS
 from villages.registry import MenuEntry, PublicPanel, portal
@@ -67,7 +68,7 @@ def register() -> None:
             version=lambda household: services.voice_version(household.pk),
         )
     )
-    portal.on(MATTER_ESCALATED, services.tell_matter_escalated)
+    portal.village_page = "notices:board"  # the village's public front page
+    portal.deliver = services.notify  # the inbox keeps every app's notifications
     portal.on(MATTER_RESOLVED, services.reply_from_matter)
-    portal.on(LISTING_POSTED, services.tell_listing_posted)
     user_logged_in.connect(services.count_at_login, dispatch_uid="notices-unread-count")

@@ -42,6 +42,7 @@ from notices.forms import VoiceForm
 from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
 from notices.views import serve_attachment
 from villages.models import Level, Region
+from villages.registry import village_panels
 
 BOARD_PAGE = 20
 PANEL_NOTICES = 5
@@ -78,10 +79,15 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         page = Paginator(qs.board_order(), BOARD_PAGE).get_page(page_number)
         return render_to_string(
             "notices/public_board.html",
-            {"village": village, "page": page, "category": category,
-             "categories": Category.choices},
+            {
+                "village": village,
+                "page": page,
+                "category": category,
+                "categories": Category.choices,
+                "panels": village_panels(request, village),
+            },
             request=request,
-        )  # fmt: skip
+        )
 
     return public_response(HttpResponse(kept(key, make, seconds=600)))
 

@@ -7,7 +7,6 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -35,16 +34,15 @@ from notices.models import (
     Direction,
     Feedback,
     FinanceLine,
-    Kind,
     Notice,
     NoticeStatus,
     Notification,
     TextContact,
     VoiceStatus,
-    ancestor_codes,
 )
 from notices.tasks import send_texts
-from villages.models import Level, Region, Role, StaffAssignment
+from villages.models import Level, Region, Role
+from villages.notifications import Kind, users_over, users_within
 
 MAX_ATTACHMENT_BYTES = MAX_DOCUMENT_BYTES  # 8 MB, as the registry's documents
 MAX_ATTACHMENTS = 10
@@ -396,23 +394,6 @@ AUDIENCE_ROLES = {
 }
 
 
-def users_within(region: Region, roles: Iterable[str]):
-    """Active users holding one of these roles at the region or anywhere below it."""
-    ids = StaffAssignment.objects.filter(
-        region__code__startswith=region.code, role__in=list(roles)
-    ).values("user_id")
-    return get_user_model().objects.filter(pk__in=ids, is_active=True)
-
-
-def users_over(code: str, roles: Iterable[str]):
-    """Active users holding one of these roles at the region of `code` or above it: the
-    people who look after it (a village's cadres, its township's officers)."""
-    ids = StaffAssignment.objects.filter(
-        region__code__in=ancestor_codes(code), role__in=list(roles)
-    ).values("user_id")
-    return get_user_model().objects.filter(pk__in=ids, is_active=True)
-
-
 def _unread_key(user_id: int) -> str:
     return f"inbox-unread:{user_id}"
 
@@ -502,7 +483,7 @@ def broadcast_send(
             sender=sender, region=region, audience=audience, title=mask_id_numbers(title),
             body=mask_id_numbers(body.strip()), by_text=by_text,
         )  # fmt: skip
-        recipients = users_within(region, AUDIENCE_ROLES[audience]).exclude(pk=sender.pk)
+        recipients = users_within(region.code, AUDIENCE_ROLES[audience]).exclude(pk=sender.pk)
         broadcast.recipients = notify(
             recipients, kind=Kind.MESSAGE, title=broadcast.title, body=broadcast.body,
             link=reverse("notices:inbox"), broadcast=broadcast, by_text=by_text,
@@ -535,48 +516,3 @@ def text_contact_set(user, phone: str) -> TextContact | None:
         user=user, defaults={"phone_cipher": encrypt(phone), "phone_masked": mask(phone, "phone")}
     )
     return contact
-
-
-# --- What other apps tell through this service ------------------------------------------------
-
-
-def tell_new_alerts(counts: dict[int, int], *, link: str) -> int:
-    """Tell each village's cadres how many new alerts it got ({village id: count})."""
-    told = 0
-    for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
-        told += notify(
-            users_over(village.code, {Role.VILLAGE_CADRE}),
-            kind=Kind.ALERT,
-            title=_("%(village)s: %(n)d new return-to-poverty alert(s) to verify")
-            % {"village": village.name, "n": counts[village.pk]},
-            link=link,
-        )
-    return told
-
-
-LEVEL_ROLES = {"township": {Role.TOWNSHIP_OFFICER}, "county": {Role.COUNTY_OFFICER}}
-
-
-def tell_matter_escalated(*, matter, **details) -> int:
-    """The officers of the level a matter was sent up to (a grid announcement)."""
-    roles = LEVEL_ROLES.get(matter.level)
-    if not roles:
-        return 0
-    return notify(
-        users_over(matter.village.code, roles),
-        kind=Kind.MATTER,
-        title=_("A matter from %(village)s was sent up to you: %(title)s")
-        % {"village": matter.village.name, "title": matter.title[:40]},
-        link=reverse("grid:matter", args=[matter.pk]),
-    )
-
-
-def tell_listing_posted(*, listing, **details) -> int:
-    """The village's cadres: a produce listing waits for their approval."""
-    village = Region.objects.only("code").get(pk=listing.village_id)
-    return notify(
-        users_over(village.code, {Role.VILLAGE_CADRE}),
-        kind=Kind.PRODUCE,
-        title=_("A produce listing waits for approval: %(product)s") % {"product": listing.product},
-        link=reverse("households:market_queue"),
-    )

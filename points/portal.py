@@ -8,18 +8,29 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import parse
 from households.masking import mask
 from points import selectors, services
+from points.forms import user_villages
 from points.models import EntryStatus, Good, Honour, PointEntry, Redemption
 from points.roles import COOP_CLERKS, COOP_READERS, POINTS_KEEPERS, POINTS_READERS
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
 PUBLIC_ENTRIES = 10  # a page of entries on the public page
+
+
+def leaderboard_link(request, village) -> dict:
+    """The village board's way to the village's moral points leaderboard."""
+    return {
+        "text": _("This year's moral points of the village's households, side by side."),
+        "label": _("Moral points: compare (比一比)"),
+        "url": reverse("points:leaderboard", args=[village.code]),
+    }
 
 
 def public_panel(request, household) -> dict:
@@ -77,8 +88,6 @@ LOW_STOCK = 5  # goods at or under this many are flagged on the clerk's desk
 def coop_home_panel(request, region) -> dict | None:
     """The co-op clerk's home is the redemption desk: find a household (number or plaque
     code), today's redemptions, goods running low, the latest redemptions."""
-    from points.forms import user_villages
-
     villages = user_villages(request.user, COOP_CLERKS)
     if not villages:
         return None
@@ -160,6 +169,15 @@ def register() -> None:
             context=public_panel,
             order=10,
             version=lambda household: services.public_version(household.village_id),
+        )
+    )
+    portal.add_village_panel(
+        PublicPanel(
+            key="leaderboard",
+            title=_("Moral points and honours"),
+            template="includes/public_link.html",
+            context=leaderboard_link,
+            order=10,
         )
     )
     portal.add_plaque_lines(plaque_lines)

@@ -13,7 +13,8 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from households.masking import mask
-from households.models import Relation, Resident, ResidentStatus
+from households.models import Household, Relation, Resident, ResidentStatus
+from households.public import TOKEN_SHAPE
 from points.models import EntryStatus, PointEntry
 
 APPROVED = Q(status=EntryStatus.APPROVED)
@@ -154,9 +155,6 @@ def find_household(villages, text: str):
     """The household a co-op clerk means: its number, or its plaque's code (the address
     the plaque's QR code opens, pasted or scanned, or the code alone); in these villages
     only. None when it is no household of theirs."""
-    from households.models import Household
-    from households.public import TOKEN_SHAPE
-
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return None

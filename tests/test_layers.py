@@ -5,6 +5,7 @@ fails here."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,64 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path, monkeypatch):
     (package / "late.py").write_text("def f():\n    from households.models import Household\n")
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     assert _violations("villages") == ["villages/late.py imports households"]
+
+
+# --- Templates: the pages an app renders name no app above it either ----------------------
+
+TEMPLATES = ROOT / "templates"
+# what a template names: a url of an app's namespace, or another app's template
+NAMED = re.compile(r"""\{%\s*url\s+['"](\w+):|\{%\s*(?:include|extends)\s+['"](\w+)/""")
+
+
+def _template_layer(path: Path) -> str:
+    """templates/<app>/… is the app's; the base pages, shared partials (includes/) and
+    the login pages stand on the ground floor with villages."""
+    top = path.relative_to(TEMPLATES).parts[0]
+    return top if top in LAYERS else "villages"
+
+
+def _template_violations(root: Path) -> list[str]:
+    out = []
+    for path in sorted(root.rglob("*.html")):
+        layer = _template_layer(path) if root == TEMPLATES else path.parent.name
+        above = set(LAYERS[LAYERS.index(layer) + 1 :])
+        named = {a or b for a, b in NAMED.findall(path.read_text(encoding="utf-8"))}
+        if bad := named & above:
+            out.append(f"{path.relative_to(root)} names {', '.join(sorted(bad))}")
+    return out
+
+
+def test_no_template_names_an_app_above_its_own():
+    """The public household page and the village board compose the apps' public panels
+    from the registry; a link to an app above (the market's link back to the board, the
+    breadcrumb's link to a household) goes through the registry or the object's URL."""
+    assert _template_violations(TEMPLATES) == []
+
+
+def test_the_template_check_sees_a_url_and_an_include(tmp_path):
+    app = tmp_path / "households"
+    app.mkdir()
+    (app / "page.html").write_text(
+        "{% url 'notices:board' code %}{% include \"points/_panel.html\" %}"
+        "{% url 'villages:staff_list' %}{% include 'households/_x.html' %}"
+    )
+    assert _template_violations(tmp_path) == ["households/page.html names notices, points"]
+
+
+# --- Notifications: a service of the ground floor, called alike by every app -------------------
+
+
+def test_notifications_go_through_the_ground_floors_service():
+    """Every app tells staff through villages.notifications.notify; only notices, which
+    keeps the inbox, knows the inbox's models and functions."""
+    out = []
+    for layer in LAYERS:
+        if layer == "notices":
+            continue
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            if "tests" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"from notices[.\w]* import|import notices", text):
+                out.append(str(path.relative_to(ROOT)))
+    assert out == []

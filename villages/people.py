@@ -4,7 +4,10 @@ people with one title are told apart and a name tells where its holder works."""
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+
+from villages.models import StaffAssignment
 
 
 def roles_of(user) -> str:
@@ -28,10 +31,6 @@ def label(user) -> str:
 def prefetch(path: str):
     """For a list that names people at `path` ("user", "assignee"): their assignments
     and regions in one query, whatever the list's length."""
-    from django.db.models import Prefetch
-
-    from villages.models import StaffAssignment
-
     return Prefetch(
         f"{path}__assignments", queryset=StaffAssignment.objects.select_related("region")
     )

@@ -8,6 +8,9 @@ AppConfig.ready(), what it brings to the shared pages:
 - home panels, shown on the staff home for a region;
 - household panels, shown on a household's page (the registry's own page composes
   them, so it imports no app above it);
+- public panels: the parts of the public household page (what the door plaque opens)
+  and of the village board (/v/<code>/), each with its title and order; the pages that
+  show them (in `households` and `notices`) read them from here and import no app;
 - role sets with a sentence each, saying what the app lets a role do (shown where
   accounts are managed).
 
@@ -61,8 +64,10 @@ class Panel:
 
 @dataclass(frozen=True)
 class PublicPanel:
-    """A panel of the public household page (/h/<token>/): anyone with the plaque's code
-    sees it, so its context holds nothing of DESIGN §5's sensitive data."""
+    """A panel of a public page (the household page /h/<token>/, or the village board
+    /v/<code>/): anyone sees it, so its context holds nothing of DESIGN §5's sensitive
+    data. Its context function is given the household (or the village); None: the panel
+    has nothing to show there and is left out."""
 
     key: str
     title: Any  # a lazy translation
@@ -88,9 +93,16 @@ class Registry:
     home_panels: list[Panel] = field(default_factory=list)
     household_panels: list[Panel] = field(default_factory=list)
     public_panels: list[PublicPanel] = field(default_factory=list)
+    village_panels: list[PublicPanel] = field(default_factory=list)
     # lines an app adds to the door plaques: f(household ids) → {household id: [line]}
     plaque_lines: list[Callable[[list[int]], dict[int, list[str]]]] = field(default_factory=list)
     role_sets: list[RoleSet] = field(default_factory=list)
+    # the url name of a village's public front page (it takes the village's code), set by
+    # the app that owns it; the other public pages of a village link back to it
+    village_page: str = ""
+    # how a notification is kept (villages.notifications.notify calls it), set by the
+    # app that keeps the inbox: f(users, *, kind, title, body, link, by_text) → count
+    deliver: Callable[..., int] | None = None
     # handlers of events an app announces for apps above it (an app below may not import
     # them): event name → [handler(**details)]
     handlers: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
@@ -111,7 +123,12 @@ class Registry:
         self._add(self.household_panels, panel)
 
     def add_public_panel(self, panel: PublicPanel) -> None:
+        """A panel of the public household page."""
         self._add(self.public_panels, panel)
+
+    def add_village_panel(self, panel: PublicPanel) -> None:
+        """A panel of the village board, below its notices."""
+        self._add(self.village_panels, panel)
 
     def on(self, event: str, handler: Callable[..., Any]) -> None:
         """Call `handler(**details)` whenever an app announces `event`."""
@@ -136,12 +153,13 @@ class Registry:
 portal = Registry()
 
 
-def role_descriptions() -> list[tuple[Any, list[Any]]]:
-    """(role label, what it may do in each app) for every role, from the apps' role sets:
-    shown where accounts are managed, so a county officer knows what a role grants."""
-    from villages.models import Role  # late: villages.models declares its roles here
-
-    return [(role.label, [rs.does for rs in portal.role_sets if role in rs.roles]) for role in Role]
+def role_descriptions(roles: Iterable[Any]) -> list[tuple[Any, list[Any]]]:
+    """(role label, what it may do in each app) for each of these roles (villages.models'
+    Role, which declares its own role sets here), from the apps' role sets: shown where
+    accounts are managed, so a county officer knows what a role grants."""
+    return [
+        (role.label, [rs.does for rs in portal.role_sets if role in rs.roles]) for role in roles
+    ]
 
 
 def menu_for(user, view_name: str = "") -> list[dict[str, Any]]:
@@ -177,15 +195,29 @@ def household_panels(request: HttpRequest, household) -> list[tuple[str, dict[st
     )
 
 
-def public_panels(request: HttpRequest, household) -> dict[str, tuple[PublicPanel, dict]]:
-    """{key: (panel, context)} of the public household page's panels with something to
-    show for the household."""
-    shown = {}
-    for panel in portal.public_panels:
-        context = panel.context(request, household)
+def public_panels(request: HttpRequest, household) -> list[tuple[PublicPanel, dict]]:
+    """(panel, context) of the public household page's panels with something to show for
+    the household, in their order."""
+    return _shown(portal.public_panels, request, household)
+
+
+def village_panels(request: HttpRequest, village) -> list[tuple[PublicPanel, dict]]:
+    """(panel, context) of the village board's panels, in their order."""
+    return _shown(portal.village_panels, request, village)
+
+
+def _shown(panels: list[PublicPanel], request: HttpRequest, obj) -> list[tuple[PublicPanel, dict]]:
+    shown = []
+    for panel in panels:
+        context = panel.context(request, obj)
         if context is not None:
-            shown[panel.key] = (panel, context)
+            shown.append((panel, context))
     return shown
+
+
+def village_page_url(code: str) -> str:
+    """The address of a village's public front page ("" while no app offers one)."""
+    return reverse(portal.village_page, args=[code]) if portal.village_page else ""
 
 
 def plaque_lines() -> list[Callable[[list[int]], dict[int, list[str]]]]:

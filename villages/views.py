@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from common import parse
 from villages import services
 from villages.forms import AssignmentForm, StaffCreateForm, StaffEditForm
-from villages.models import STAFF_MANAGERS, StaffAssignment, StaffAuditEvent
+from villages.models import STAFF_MANAGERS, Role, StaffAssignment, StaffAuditEvent
 from villages.registry import role_descriptions
 from villages.scoping import require_role
 
@@ -76,7 +76,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Account %(name)s created.") % {"name": user.username})
             return redirect("villages:staff_detail", pk=user.pk)
-    return render(request, "villages/staff_form.html", {"form": form, "roles": role_descriptions()})
+    return render(
+        request, "villages/staff_form.html", {"form": form, "roles": role_descriptions(Role)}
+    )
 
 
 def _staff_action(request: HttpRequest, staff, action: str, forms_: dict) -> bool:
@@ -160,7 +162,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "edit_form": forms_["edit"],
             "assign_form": forms_["assign"],
             "password_form": forms_["password"],
-            "roles": role_descriptions(),
+            "roles": role_descriptions(Role),
         },
     )
 

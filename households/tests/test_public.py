@@ -18,7 +18,7 @@ from conftest import IN_CI
 from households import public
 from households.models import Household, PublicInfo
 from tests.factories import HouseholdFactory, ResidentFactory
-from villages.registry import portal
+from villages.registry import PublicPanel, portal
 
 pytestmark = pytest.mark.django_db
 
@@ -58,18 +58,38 @@ def test_the_page_names_the_household_by_number_and_masked_head(client, family, 
     assert "<script" not in page
 
 
-def test_a_part_whose_app_has_not_come_is_a_marked_slot(client, family, monkeypatch):
+def test_the_parts_are_the_apps_public_panels_in_their_order(client, family, monkeypatch):
+    """The page names no app: each part is a panel some app registered, with its title,
+    in its order; an app not installed (its panel not registered) leaves no trace."""
     page = _page(client, family.public_token).content.decode()
-    for slot in ("points", "replies", "notices", "produce", "voice", "hardship"):
-        assert f'id="{slot}"' in page
-    assert "这里暂时还没有内容。" not in page  # every app has come
-    # an app not installed (its panel not registered): its slot is marked, the page opens
-    monkeypatch.setattr(portal, "public_panels",
-                        [p for p in portal.public_panels if p.key != "voice"])  # fmt: skip
+    keys = ["points", "replies", "notices", "produce", "voice", "hardship"]
+    assert [page.index(f'id="{key}"') for key in keys] == sorted(
+        page.index(f'id="{key}"') for key in keys
+    )
+    assert '<h2 id="h-points">道德积分与荣誉</h2>' in page
+    # an app not installed: its part is gone, the others stay
+    monkeypatch.setattr(
+        portal, "public_panels", [p for p in portal.public_panels if p.key != "voice"]
+    )
     cache.clear()
     page = _page(client, family.public_token).content.decode()
-    voice = page[page.index('id="voice"') :]
-    assert "这里暂时还没有内容。" in voice[: voice.index("</section>")]
+    assert 'id="voice"' not in page
+    assert 'id="notices"' in page
+    # a new app's panel, ordered first: it comes first, under its own title
+    panel = PublicPanel(key="weather", title="天气", template="includes/public_link.html",
+                        context=lambda request, household: {"label": "明天晴", "url": "/"},
+                        order=1)  # fmt: skip
+    monkeypatch.setattr(portal, "public_panels", [panel, *portal.public_panels])
+    cache.clear()
+    page = _page(client, family.public_token).content.decode()
+    assert page.index('<h2 id="h-weather">天气</h2>') < page.index('id="points"')
+    assert "明天晴" in page
+    # a panel with nothing to show for this household is left out
+    empty = PublicPanel(key="empty", title="空", template="includes/public_link.html",
+                        context=lambda request, household: None)  # fmt: skip
+    monkeypatch.setattr(portal, "public_panels", [empty, *portal.public_panels])
+    cache.clear()
+    assert 'id="empty"' not in _page(client, family.public_token).content.decode()
 
 
 def test_random_codes_are_not_found_and_a_guessing_client_is_refused(client, family, rf):

@@ -30,7 +30,7 @@ from monitoring.models import (
     Stage,
     level_rank_sql,
 )
-from notices.services import tell_new_alerts
+from monitoring.services import tell_new_alerts
 from villages.models import Region
 
 A = Alert._meta.db_table

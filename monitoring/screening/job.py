@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import leases
+from common.queue import enqueue
 from monitoring import feeds
 from monitoring.models import (
     BatchStatus,
@@ -114,8 +115,6 @@ def runs_reap() -> int:
 def run_request(*, county: Region, period: str, user) -> ScreeningRun:
     """A county officer starts a run now (a Celery task). One at a time a county: while
     one waits or runs, another is refused with a sentence."""
-    from monitoring import tasks
-
     runs_reap()
     try:
         with transaction.atomic():
@@ -128,7 +127,7 @@ def run_request(*, county: Region, period: str, user) -> ScreeningRun:
         raise RunRefused(
             _("A screening of this county is waiting or running; wait until it finishes.")
         ) from None
-    transaction.on_commit(lambda: tasks.screening_run_task.delay(run.pk))
+    enqueue("monitoring.tasks.screening_run_task", run.pk)
     return run
 
 

@@ -36,6 +36,7 @@ from common.bulk import copy_stream
 from common.crypto import keyed_digester
 from common.masking import mask, mask_id_numbers
 from households.idnumbers import check_digit, normalize, validate_id_number
+from households.models import Resident
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
 from monitoring.screening.match import SPAN, unpack
 from monitoring.screening.read import FeedRow
@@ -351,8 +352,6 @@ def reject_repeats(batch_id: int) -> int:
     rejection naming it (scoring would have summed them). Set-based, whatever the file's
     size: one sorted pass finds the repeats, then one statement writes their rejections
     and one removes their values. Returns how many lines were rejected."""
-    from households.models import Resident
-
     quote = connection.ops.quote_name
     values, residents = quote(FeedValue._meta.db_table), quote(Resident._meta.db_table)
     rejections = quote(FeedRejection._meta.db_table)

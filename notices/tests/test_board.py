@@ -187,8 +187,20 @@ def test_the_household_page_shows_the_villages_latest_notices(client, village, v
     section = page[page.index('id="notices"') : page.index('id="produce"')]
     assert section.count("通知") >= 5
     assert reverse("notices:board", args=[village.code]) in section
-    assert "Not available here yet" not in section
-    assert "暂未开通" not in section
+
+
+def test_the_board_shows_the_other_apps_village_panels(client, village):
+    """The board (notices) names no app below it: the market and the leaderboard are the
+    village panels households and points registered, each under its title, in order; the
+    market links back to the board through the registry's village page."""
+    page = client.get(reverse("notices:board", args=[village.code])).content.decode()
+    leaderboard, market = page.index('id="leaderboard"'), page.index('id="market"')
+    assert leaderboard < market
+    assert reverse("points:leaderboard", args=[village.code]) in page[leaderboard:market]
+    assert reverse("households:market", args=[village.code]) in page[market:]
+    assert "我家有农货" in page[market:]
+    market_page = client.get(reverse("households:market", args=[village.code])).content.decode()
+    assert f'href="{reverse("notices:board", args=[village.code])}"' in market_page
 
 
 def test_the_boards_queries_do_not_grow_with_its_notices(
