@@ -99,8 +99,11 @@ def main() -> None:
     cookie = registry.session_cookie("township", env=ENV)
     server = subprocess.Popen(
         [registry.PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
-        cwd=registry.ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=registry.ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         registry.wait_for_server(server)
         browser = registry.Browser(cookie)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -34,8 +33,11 @@ def ensure_lighthouse() -> Path:
     if not binary.exists():
         registry.say("installing lighthouse from the npm registry")
         NODE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "lighthouse@13"],
-                       cwd=NODE, check=True)  # fmt: skip
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent", "lighthouse@13"],
+            cwd=NODE,
+            check=True,
+        )
     return binary
 
 
@@ -43,11 +45,18 @@ def scores(binary: Path, url: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
         subprocess.run(
-            [str(binary), url, "--quiet", "--output=json", f"--output-path={report}",
-             "--only-categories=performance,accessibility",
-             "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
-            check=True, env={**registry.ENV, "CHROME_PATH": CHROMIUM},
-        )  # fmt: skip
+            [
+                str(binary),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={report}",
+                "--only-categories=performance,accessibility",
+                "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+            ],
+            check=True,
+            env={**registry.ENV, "CHROME_PATH": CHROMIUM},
+        )
         categories = json.loads(report.read_text())["categories"]
     return categories["performance"]["score"], categories["accessibility"]["score"]
 
@@ -73,4 +82,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

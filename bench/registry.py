@@ -91,10 +91,23 @@ def shell(code: str, env: dict | None = None) -> str:
 def psql(database: str, sql: str) -> str:
     parts = urlparse(DB_URL)
     result = subprocess.run(
-        ["psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U",
-         parts.username or "postgres", "-d", database, "-tAc", sql],
-        check=True, text=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "psql",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "-d",
+            database,
+            "-tAc",
+            sql,
+        ],
+        check=True,
+        text=True,
+        capture_output=True,
+    )
     return result.stdout.strip()
 
 
@@ -173,14 +186,30 @@ class Browser:
 def wrk(path: str, cookie: str) -> tuple[float, float]:
     """(requests per second, p99 in ms) at 8 connections."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{SECONDS}s", "--latency", "-H", f"Cookie: sessionid={cookie}",
-         f"http://127.0.0.1:{PORT}{path}"],
-        check=True, text=True, capture_output=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t2",
+            "-c8",
+            f"-d{SECONDS}s",
+            "--latency",
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        check=True,
+        text=True,
+        capture_output=True,
+    ).stdout
     if "Non-2xx" in out:
         raise SystemExit(f"wrk {path}: errors\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    rate, latency = (
+        re.search(r"Requests/sec:\s+([\d.]+)", out),
+        re.search(r"99%\s+([\d.]+)(us|ms|s)", out),
+    )
+    if rate is None or latency is None:
+        raise SystemExit(f"wrk {path}: no figures\n{out}")
+    rps = float(rate.group(1))
+    value, unit = latency.groups()
     p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     return rps, p99
 
@@ -221,10 +250,24 @@ def export(browser: Browser, name: str) -> tuple[float, float, int]:
     """(rows per second, worker peak RSS in MB, rows) of the county's household export,
     run by a real Celery worker (solo pool: the measured process does the work)."""
     worker = subprocess.Popen(
-        [PY, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(3)  # the worker connects to the broker
         start = time.perf_counter()
@@ -263,16 +306,39 @@ def import_file() -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="gb18030") as handle:
         out = csv.writer(handle)
-        out.writerow(["户编号", "村民小组", "住址", "姓名", "身份证号", "与户主关系",
-                      "劳动能力", "就业状况", "联系电话", "低保户"])  # fmt: skip
+        out.writerow(
+            [
+                "户编号",
+                "村民小组",
+                "住址",
+                "姓名",
+                "身份证号",
+                "与户主关系",
+                "劳动能力",
+                "就业状况",
+                "联系电话",
+                "低保户",
+            ]
+        )
         day = datetime.date(1950, 1, 1)
         for index in range(IMPORT_ROWS):
             birth = day + datetime.timedelta(days=index // 400)
             first17 = f"360104{birth:%Y%m%d}{index % 400 * 2 + 1:03d}"[:17]
             relation = "户主" if index % 4 == 0 else "子"
-            out.writerow([f"9{index // 4:05d}", "一组", f"一组{index // 4}号", f"导入{index}",
-                          first17 + check_digit(first17), relation, "普通劳动力", "务农",
-                          f"139{index:08d}", "否"])  # fmt: skip
+            out.writerow(
+                [
+                    f"9{index // 4:05d}",
+                    "一组",
+                    f"一组{index // 4}号",
+                    f"导入{index}",
+                    first17 + check_digit(first17),
+                    relation,
+                    "普通劳动力",
+                    "务农",
+                    f"139{index:08d}",
+                    "否",
+                ]
+            )
     return path
 
 
@@ -328,8 +394,11 @@ def main() -> None:
     cookie = session_cookie("county")
     server = subprocess.Popen(
         [PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"],
-        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_server(server)
         browser = Browser(cookie)

@@ -66,6 +66,8 @@ def main() -> None:
     cadre = Client()
     cadre.force_login(users.get(username="cadre"))
     some = Resident.objects.filter(household__village__code="360121104201").first()
+    if some is None:
+        raise SystemExit("the demo village 360121104201 has no resident: seed_demo first")
     cases = [
         ("county home (charts of 5,200 households)", county, "/"),
         ("household list, county, page 1", county, "/households/"),

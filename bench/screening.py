@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from typing import Any
 from urllib.parse import urlparse
 
 import registry
@@ -19,22 +20,32 @@ import registry
 DB_URL = os.environ.get(
     "BENCH_SCREENING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_screening"
 )
-ENV = {**registry.ENV, "DATABASE_URL": DB_URL, "DJANGO_SETTINGS_MODULE": "config.settings.base",
-       "DJANGO_DEBUG": "false"}  # fmt: skip
+ENV = {
+    **registry.ENV,
+    "DATABASE_URL": DB_URL,
+    "DJANGO_SETTINGS_MODULE": "config.settings.base",
+    "DJANGO_DEBUG": "false",
+}
 
 
 def main() -> None:
     name = urlparse(DB_URL).path.lstrip("/")
     if registry.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
         registry.psql("postgres", f'CREATE DATABASE "{name}"')
-    run = {"cwd": registry.ROOT, "env": ENV, "check": True}
+    run: dict[str, Any] = {"cwd": registry.ROOT, "env": ENV, "check": True}
     subprocess.run([registry.PY, "manage.py", "migrate", "--noinput", "-v0"], **run)
     subprocess.run(
-        [registry.PY, "manage.py", "bench_screening",
-         "--households", os.environ.get("BENCH_HOUSEHOLDS", "250000"),
-         "--rows", os.environ.get("BENCH_ROWS", "2000000")],
+        [
+            registry.PY,
+            "manage.py",
+            "bench_screening",
+            "--households",
+            os.environ.get("BENCH_HOUSEHOLDS", "250000"),
+            "--rows",
+            os.environ.get("BENCH_ROWS", "2000000"),
+        ],
         **run,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

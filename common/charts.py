@@ -3,7 +3,10 @@ chart library, prints well (the home overview, monitoring's portraits)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.utils.functional import Promise
 
 CHART_ROW = 24  # px per bar in the SVG's coordinate system
 CHART_BAR_MAX = 190
@@ -39,7 +42,11 @@ class Chart:
 
 
 def bar_chart(
-    title, pairs: list[tuple[str, int]], *, of: int | None = None, exclusive: bool = True
+    title,
+    pairs: Sequence[tuple[str | Promise, int]],
+    *,
+    of: int | None = None,
+    exclusive: bool = True,
 ) -> Chart:
     """A chart whose caption is its own sum (issue 22: a caption said 437, the sum of
     another column, where the bars added up to 305); `of` is what they are counted out

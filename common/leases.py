@@ -26,6 +26,9 @@ from django.db.models import ExpressionWrapper
 from django.db.models.functions import Now
 from django.utils import translation
 
+#: the jobs a lease is taken on: a model's manager or a queryset of it
+Jobs = models.QuerySet[Any] | models.Manager[Any]
+
 
 def lease_end(seconds: int) -> models.Expression:
     """`seconds` from now on the database's clock."""
@@ -34,9 +37,7 @@ def lease_end(seconds: int) -> models.Expression:
     )
 
 
-def claim(
-    queryset: models.QuerySet[Any], pk: int, *, among: Iterable[str], seconds: int, **fields: Any
-) -> bool:
+def claim(queryset: Jobs, pk: int, *, among: Iterable[str], seconds: int, **fields: Any) -> bool:
     """Take the job `pk` if its status is one of `among`, writing `fields` (its running
     status) and a lease of `seconds`. False: another process has it, or it is done."""
     return bool(
@@ -46,13 +47,13 @@ def claim(
     )
 
 
-def renew(queryset: models.QuerySet[Any], pk: int, *, seconds: int, **fields: Any) -> None:
+def renew(queryset: Jobs, pk: int, *, seconds: int, **fields: Any) -> None:
     """The holder is alive (a heartbeat; progress figures ride along in `fields`)."""
     queryset.filter(pk=pk).update(lease_until=lease_end(seconds), **fields)
 
 
 def reap_in_languages(
-    queryset: models.QuerySet[Any],
+    queryset: Jobs,
     *,
     running: Iterable[str],
     fields_of: Callable[[], dict[str, Any]],
@@ -68,7 +69,7 @@ def reap_in_languages(
     return reaped
 
 
-def reap(queryset: models.QuerySet[Any], *, running: Iterable[str], **fields: Any) -> list[int]:
+def reap(queryset: Jobs, *, running: Iterable[str], **fields: Any) -> list[int]:
     """Mark every job in a `running` status whose lease has ended with `fields` (its
     failed status and message); returns their ids. Each is one conditional UPDATE, so a
     lease renewed since it was listed keeps its job."""

@@ -51,9 +51,15 @@ class MaskIdNumbers(logging.Filter):
 PUBLIC_PREFIXES = ("/h/", "/v/", "/voice/r/", "/market/close/")
 # what identifies the client or the page it came from: its address, browser and referer
 ADDRESS_ATOMS = {
-    "h", "{x-forwarded-for}i", "{x-real-ip}i", "{remote_addr}e", "a", "{user-agent}i", "f",
+    "h",
+    "{x-forwarded-for}i",
+    "{x-real-ip}i",
+    "{remote_addr}e",
+    "a",
+    "{user-agent}i",
+    "f",
     "{referer}i",
-}  # fmt: skip
+}
 
 
 class ForgetPublicClients(logging.Filter):

@@ -21,18 +21,43 @@ from django.utils.translation import gettext as _
 #: names that make a PDF do something: scripts, actions on opening, launching a program,
 #: files inside the file, Flash/3D media and XFA forms (which script themselves)
 ACTIVE = frozenset(
-    {"JavaScript", "JS", "OpenAction", "Launch", "EmbeddedFile", "EmbeddedFiles",
-     "RichMedia", "XFA", "AA"}
-)  # fmt: skip
+    {
+        "JavaScript",
+        "JS",
+        "OpenAction",
+        "Launch",
+        "EmbeddedFile",
+        "EmbeddedFiles",
+        "RichMedia",
+        "XFA",
+        "AA",
+    }
+)
 #: the one encoding of object streams this check reads (as writers use it)
 FLATE = frozenset({"FlateDecode", "Fl"})
 INFLATE_BUDGET = 64 * 1024 * 1024
 #: every standard filter name, long and short (PDF 32000-1 §7.4)
 _FILTERS = frozenset(
-    {"FlateDecode", "Fl", "LZWDecode", "LZW", "ASCII85Decode", "A85", "ASCIIHexDecode",
-     "AHx", "RunLengthDecode", "RL", "CCITTFaxDecode", "CCF", "DCTDecode", "DCT",
-     "JBIG2Decode", "JPXDecode", "Crypt"}
-)  # fmt: skip
+    {
+        "FlateDecode",
+        "Fl",
+        "LZWDecode",
+        "LZW",
+        "ASCII85Decode",
+        "A85",
+        "ASCIIHexDecode",
+        "AHx",
+        "RunLengthDecode",
+        "RL",
+        "CCITTFaxDecode",
+        "CCF",
+        "DCTDecode",
+        "DCT",
+        "JBIG2Decode",
+        "JPXDecode",
+        "Crypt",
+    }
+)
 
 _NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")

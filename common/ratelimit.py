@@ -44,8 +44,14 @@ DAY = 24 * 3600
 PER_SENDER_AND_HOUSEHOLD = 3
 
 
-def daily_limited(request: HttpRequest, purpose: str, household: object, *,
-                  per_connection: int, per_household: int) -> bool:  # fmt: skip
+def daily_limited(
+    request: HttpRequest,
+    purpose: str,
+    household: object,
+    *,
+    per_connection: int,
+    per_household: int,
+) -> bool:
     """A public form's day: whether this post goes over the connection's limit, the
     connection's limit for this household, or the household's. A refused post counts
     against no later limit, so a refused stranger uses up nothing of the household's.

@@ -100,8 +100,12 @@ class SealedUploadHandler(FileUploadHandler):
         # django-stubs types the file as a text IO; any file object works
         self.file = UploadedFile(
             self.spool,  # type: ignore[arg-type]
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra,
-        )  # fmt: skip
+            self.file_name,
+            self.content_type,
+            0,
+            self.charset,
+            self.content_type_extra,
+        )
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.spool.write(raw_data)

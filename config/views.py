@@ -84,8 +84,8 @@ def _region_groups(regions) -> list[tuple[Region | None, list[Region]]]:
     counties = [r for r in rows if r.level == Level.COUNTY]
     groups: list[tuple[Region | None, list[Region]]] = [(None, counties)] if counties else []
     below = [r for r in rows if r.level != Level.COUNTY]
-    for _prefix, members in groupby(below, key=lambda r: r.code[:9]):
-        members = list(members)
+    for _prefix, grouped in groupby(below, key=lambda r: r.code[:9]):
+        members = list(grouped)
         township = next((r for r in members if r.level == Level.TOWNSHIP), None)
         groups.append((township, members))
     return groups

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field, label_choices
 from common.widgets import DateInput
 from grid.models import (
     GridRole,
@@ -34,7 +35,7 @@ class GridForm(forms.Form):
 
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
-        limit_to_villages(self.fields["village"], villages)
+        limit_to_villages(field(self, "village", forms.ModelChoiceField), villages)
 
 
 class MemberForm(forms.Form):
@@ -42,9 +43,11 @@ class MemberForm(forms.Form):
 
     role = forms.ChoiceField(label=_("Role"), choices=GridRole.choices)
     user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(), label=_("Portal user"), required=False,
+        queryset=get_user_model().objects.none(),
+        label=_("Portal user"),
+        required=False,
         help_text=_("Or give a name and a phone below."),
-    )  # fmt: skip
+    )
     name = forms.CharField(label=_("Name"), max_length=40, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
 
@@ -53,13 +56,14 @@ class MemberForm(forms.Form):
         users = StaffAssignment.objects.filter(
             region__code__in=[village.code, village.parent.code if village.parent else ""]
         ).values("user")
-        self.fields["user"].queryset = (
+        field(self, "user", forms.ModelChoiceField).queryset = (
             get_user_model().objects.filter(pk__in=users, is_active=True).order_by("username")
         )
-        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+        label_choices(self, "user", lambda u: u.get_full_name() or u.username)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("user") and not (data.get("name") or "").strip():
             raise forms.ValidationError(_("Choose a portal user or give a name."))
         return data
@@ -69,22 +73,26 @@ class AssignForm(forms.Form):
     """Households into the grid: a villager group's, or typed by their numbers."""
 
     group = forms.ModelChoiceField(
-        queryset=Region.objects.none(), label=_("Every household of the villager group"),
+        queryset=Region.objects.none(),
+        label=_("Every household of the villager group"),
         required=False,
-    )  # fmt: skip
+    )
     numbers = forms.CharField(
-        label=_("Household numbers"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Household numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Separate them with spaces, commas or new lines."),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, village: Region, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = Region.objects.filter(
+        field(self, "group", forms.ModelChoiceField).queryset = Region.objects.filter(
             parent=village, level=Level.GROUP
         ).order_by("code")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["number_list"] = [
             n for n in re.split(r"[\s,，、;；]+", data.get("numbers") or "") if n
         ]
@@ -106,15 +114,21 @@ class VisitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["visited_on"].initial = timezone.localdate()
         self.fields["kind"].initial = VisitKind.ROUTINE
-        self.fields["kind"].choices = VisitKind.choices  # no empty choice: most are routine
+        field(
+            self, "kind", forms.ChoiceField
+        ).choices = VisitKind.choices  # no empty choice: most are routine
         self.fields["hardship_suspected"].help_text = _(
             "The village verifies it: an alert goes to the return-to-poverty queue."
         )
 
 
 class MonthForm(forms.Form):
-    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label=_("Month"), required=False,
-                             widget=forms.TextInput(attrs={"type": "month"}))  # fmt: skip
+    month = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        label=_("Month"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
 
 
 class MatterForm(forms.ModelForm):
@@ -144,15 +158,17 @@ class MatterFilterForm(forms.Form):
         choices=[("", _("Any category")), *MatterCategory.choices],
     )
     village = forms.ModelChoiceField(
-        queryset=Region.objects.none(), label=_("Village"), required=False,
+        queryset=Region.objects.none(),
+        label=_("Village"),
+        required=False,
         empty_label=_("All villages"),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         villages = Region.objects.visible_to(user, roles=GRID_READERS).filter(level=Level.VILLAGE)
         if villages.count() > 1:
-            self.fields["village"].queryset = villages.order_by("code")
+            field(self, "village", forms.ModelChoiceField).queryset = villages.order_by("code")
         else:
             del self.fields["village"]
 

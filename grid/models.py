@@ -68,9 +68,13 @@ class GridMember(models.Model):
     )
     role = models.CharField(_("role"), max_length=16, choices=GridRole.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("portal user"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     name = models.CharField(_("name"), max_length=40)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
@@ -94,9 +98,12 @@ class GridHousehold(models.Model):
     """A household's grid (one at most)."""
 
     household = models.OneToOneField(
-        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+",
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="+",
         primary_key=True,
-    )  # fmt: skip
+    )
     grid = models.ForeignKey(
         Grid, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="households"
     )
@@ -129,18 +136,24 @@ class Visit(models.Model):
     )
     # the household's grid when it was visited (the coverage report counts by it)
     grid = models.ForeignKey(
-        Grid, verbose_name=_("grid"), on_delete=models.SET_NULL, null=True, blank=True,
+        Grid,
+        verbose_name=_("grid"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="visits",
-    )  # fmt: skip
+    )
     visited_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=VisitKind.choices)
     findings = models.TextField(_("findings"), max_length=1000)
     hardship_suspected = models.BooleanField(_("hardship suspected"), default=False)
     matter_to_raise = models.BooleanField(_("a matter to raise"), default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("visited by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()
@@ -177,9 +190,11 @@ class MatterCategory(models.TextChoices):
 
 
 PROXY_CATEGORIES = (
-    MatterCategory.PENSION, MatterCategory.INSURANCE, MatterCategory.UTILITIES,
+    MatterCategory.PENSION,
+    MatterCategory.INSURANCE,
+    MatterCategory.UTILITIES,
     MatterCategory.CERTIFICATE,
-)  # fmt: skip
+)
 
 
 class Urgency(models.TextChoices):
@@ -211,13 +226,21 @@ class Matter(models.Model):
         Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
-    visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.SET_NULL, null=True, blank=True,
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("visit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     source = models.CharField(_("taken in from"), max_length=10, choices=MatterSource.choices)
     category = models.CharField(_("kind of matter"), max_length=16, choices=MatterCategory.choices)
     urgency = models.CharField(
@@ -231,14 +254,20 @@ class Matter(models.Model):
     )
     due_at = models.DateTimeField(_("due"))
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     reply = models.TextField(_("reply"), max_length=1000, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("taken in by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken in by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("taken in at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_on_time = models.BooleanField(_("resolved on time"), null=True, blank=True)
@@ -282,9 +311,13 @@ class MatterEvent(models.Model):
     action = models.CharField(_("step"), max_length=20)
     level = models.CharField(_("handled at"), max_length=10, choices=MatterLevel.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     at = models.DateTimeField(_("at"))
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -335,18 +368,26 @@ class Hazard(models.Model):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
     )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("grid"), on_delete=models.SET_NULL, null=True, blank=True,
+        Grid,
+        verbose_name=_("grid"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="hazards",
-    )  # fmt: skip
+    )
     kind = models.CharField(_("hazard"), max_length=12, choices=HazardKind.choices)
     description = models.CharField(_("what was found"), max_length=300)
     photo = models.FileField(_("photo"), upload_to=hazard_path, blank=True)
     deadline = models.DateField(_("put right by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     closing_note = models.CharField(_("how it was put right"), max_length=300, blank=True)
 
     objects = HazardQuerySet.as_manager()

@@ -39,11 +39,12 @@ def public_replies(request, household) -> dict | None:
     title such as 低保申请 would tell anyone who scans the plaque what DESIGN §5 keeps
     private); the cadre writes the reply knowing it is public (the form says so)."""
     replies = list(
-        Matter.objects.filter(household_id=household.pk, notify_resident=True,
-                              resolved_at__isnull=False)
+        Matter.objects.filter(
+            household_id=household.pk, notify_resident=True, resolved_at__isnull=False
+        )
         .only("reply", "resolved_at")
         .order_by("-resolved_at")[:5]
-    )  # fmt: skip
+    )
     return {"replies": replies}
 
 

@@ -62,13 +62,16 @@ def grid_member_add(
     phone = clean_phone(phone)
     if role in SINGLE_ROLES and grid.members.filter(role=role).exists():
         raise ValidationError(
-            {"role": _("The grid has its %(role)s already; remove them first.")
-             % {"role": GridMember(role=role).get_role_display()}}
-        )  # fmt: skip
+            {
+                "role": _("The grid has its %(role)s already; remove them first.")
+                % {"role": GridMember(role=role).get_role_display()}
+            }
+        )
     try:
         with transaction.atomic():
-            return GridMember.objects.create(grid=grid, role=role, name=name, phone=phone,
-                                             user=user)  # fmt: skip
+            return GridMember.objects.create(
+                grid=grid, role=role, name=name, phone=phone, user=user
+            )
     except IntegrityError as exc:  # another cadre named one a moment ago
         raise ValidationError({"role": _("The grid has this role filled already.")}) from exc
 
@@ -188,10 +191,15 @@ def visit_record(
     )
     with transaction.atomic():
         visit = Visit.objects.create(
-            household=household, grid_id=grid_id, visited_on=visited_on, kind=kind,
-            findings=findings, hardship_suspected=hardship_suspected,
-            matter_to_raise=matter_to_raise, recorded_by=user,
-        )  # fmt: skip
+            household=household,
+            grid_id=grid_id,
+            visited_on=visited_on,
+            kind=kind,
+            findings=findings,
+            hardship_suspected=hardship_suspected,
+            matter_to_raise=matter_to_raise,
+            recorded_by=user,
+        )
         if hardship_suspected:
             portal.announce(HARDSHIP_SUSPECTED, household=household, user=user, note=findings)
     return visit
@@ -207,8 +215,14 @@ def _deadline(urgency: str, start: datetime.datetime) -> datetime.datetime:
 
 
 def _log(matter: Matter, action: str, user=None, note: str = "") -> None:
-    MatterEvent.objects.create(matter=matter, action=action, level=matter.level, user=user,
-                               at=timezone.now(), note=note[:500])  # fmt: skip
+    MatterEvent.objects.create(
+        matter=matter,
+        action=action,
+        level=matter.level,
+        user=user,
+        at=timezone.now(),
+        note=note[:500],
+    )
 
 
 def matter_create(
@@ -232,11 +246,19 @@ def matter_create(
     now = timezone.now()
     with transaction.atomic():
         matter = Matter.objects.create(
-            village=village, household=household, visit=visit, source=source,
-            category=category, urgency=urgency, title=mask_id_numbers(title.strip()),
-            description=mask_id_numbers(description.strip()), notify_resident=notify_resident,
-            due_at=_deadline(urgency, now), created_by=user, created_at=now,
-        )  # fmt: skip
+            village=village,
+            household=household,
+            visit=visit,
+            source=source,
+            category=category,
+            urgency=urgency,
+            title=mask_id_numbers(title.strip()),
+            description=mask_id_numbers(description.strip()),
+            notify_resident=notify_resident,
+            due_at=_deadline(urgency, now),
+            created_by=user,
+            created_at=now,
+        )
         _log(matter, "created", user)
     return matter
 
@@ -265,10 +287,9 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
         raise ValidationError(_("The county is the last level."))
     now = timezone.now()
     with transaction.atomic():
-        moved = Matter.objects.filter(pk=matter.pk, level=matter.level,
-                                      resolved_at__isnull=True).update(
-            level=target, due_at=_deadline(matter.urgency, now), assigned_to=None
-        )  # fmt: skip
+        moved = Matter.objects.filter(
+            pk=matter.pk, level=matter.level, resolved_at__isnull=True
+        ).update(level=target, due_at=_deadline(matter.urgency, now), assigned_to=None)
         if not moved:
             raise ValidationError(_("The matter has moved on meanwhile."))
         matter.refresh_from_db()
@@ -277,7 +298,7 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
     return matter
 
 
-LEVEL_ROLES = {
+LEVEL_ROLES: dict[str, set[Role]] = {
     MatterLevel.TOWNSHIP: {Role.TOWNSHIP_OFFICER},
     MatterLevel.COUNTY: {Role.COUNTY_OFFICER},
 }
@@ -354,8 +375,14 @@ def hazard_record(
     if deadline < visit.visited_on:
         raise ValidationError({"deadline": _("The deadline is before the patrol.")})
     description = mask_id_numbers(description.strip())
-    hazard = Hazard(visit=visit, household=visit.household, grid=visit.grid, kind=kind,
-                    description=description, deadline=deadline)  # fmt: skip
+    hazard = Hazard(
+        visit=visit,
+        household=visit.household,
+        grid=visit.grid,
+        kind=kind,
+        description=description,
+        deadline=deadline,
+    )
     if photo is not None:
         if photo.size > MAX_DOCUMENT_BYTES:
             raise ValidationError(_("The photo is larger than 8 MB."))

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,13 +75,13 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         if villages
         else None
     )
-    return render(request, "grid/grid_list.html",
-                  {"page": page, "form": form, "unassigned": unassigned})  # fmt: skip
+    return render(
+        request, "grid/grid_list.html", {"page": page, "form": form, "unassigned": unassigned}
+    )
 
 
 def _grid_for(request: HttpRequest, pk: int, *, write: bool = False) -> Grid:
-    grid = get_object_or_404(Grid.objects.visible_to(request.user).select_related("village"),
-                             pk=pk)  # fmt: skip
+    grid = get_object_or_404(Grid.objects.visible_to(request.user).select_related("village"), pk=pk)
     if write and not has_role_at(request.user, GRID_KEEPERS, grid.village.code):
         raise PermissionDenied
     return grid
@@ -127,7 +128,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Person added to the grid."))
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
     return redirect("grid:detail", pk=grid.pk)
 
 
@@ -148,7 +149,7 @@ def households_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST, village=grid.village)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("grid:detail", pk=grid.pk)
     group = form.cleaned_data.get("group")
     households = list(Household.objects.filter(group=group)) if group else []
@@ -236,15 +237,26 @@ def coverage(request: HttpRequest) -> HttpResponse:
         .order_by("village__code", "name")
     )
     rows = selectors.coverage(grids, year, month, today)
-    chart = bar_chart(_("Households visited"), [(str(r.grid), r.visited) for r in rows],
-                      of=sum(r.due for r in rows))  # fmt: skip
+    chart = bar_chart(
+        _("Households visited"),
+        [(str(r.grid), r.visited) for r in rows],
+        of=sum(r.due for r in rows),
+    )
     return render(
         request,
         "grid/coverage.html",
-        {"rows": rows, "chart": chart, "form": form, "month": f"{year}-{month:02d}",
-         "totals": {"due": sum(r.due for r in rows), "visited": sum(r.visited for r in rows),
-                    "overdue": sum(r.overdue for r in rows)}},
-    )  # fmt: skip
+        {
+            "rows": rows,
+            "chart": chart,
+            "form": form,
+            "month": f"{year}-{month:02d}",
+            "totals": {
+                "due": sum(r.due for r in rows),
+                "visited": sum(r.visited for r in rows),
+                "overdue": sum(r.overdue for r in rows),
+            },
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,15 +270,19 @@ def hazard_new(request: HttpRequest, visit: int) -> HttpResponse:
     form = HazardForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         try:
-            services.hazard_record(visit=found, photo=form.cleaned_data.pop("photo"),
-                                   **form.cleaned_data)  # fmt: skip
+            services.hazard_record(
+                visit=found, photo=form.cleaned_data.pop("photo"), **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Hazard recorded. Add another, or finish."))
             return redirect("grid:hazard_new", visit=found.pk)
-    return render(request, "grid/hazard_form.html",
-                  {"form": form, "visit": found, "hazards": found.hazards.all()})  # fmt: skip
+    return render(
+        request,
+        "grid/hazard_form.html",
+        {"form": form, "visit": found, "hazards": found.hazards.all()},
+    )
 
 
 def _hazard_for(request: HttpRequest, pk: int) -> Hazard:
@@ -276,7 +292,7 @@ def _hazard_for(request: HttpRequest, pk: int) -> Hazard:
 
 
 @require_GET
-def hazard_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def hazard_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     hazard = _hazard_for(request, pk)
     if not hazard.photo:
         raise Http404
@@ -285,8 +301,9 @@ def hazard_photo(request: HttpRequest, pk: int) -> HttpResponse:
             photo = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    return file_response(photo, filename=f"hazard-{hazard.pk}.jpg", content_type="image/jpeg",
-                         inline=True)  # fmt: skip
+    return file_response(
+        photo, filename=f"hazard-{hazard.pk}.jpg", content_type="image/jpeg", inline=True
+    )
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +32,9 @@ PAGE = 50
 
 
 def _filtered(request: HttpRequest):
-    qs = Matter.objects.visible_to(request.user).select_related("village", "household",
-                                                                "assigned_to")  # fmt: skip
+    qs = Matter.objects.visible_to(request.user).select_related(
+        "village", "household", "assigned_to"
+    )
     form = MatterFilterForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") or "open"
@@ -52,28 +54,53 @@ def _filtered(request: HttpRequest):
 
 
 @require_GET
-def matter_list(request: HttpRequest) -> HttpResponse:
+def matter_list(request: HttpRequest) -> HttpResponseBase:
     require_role(request.user, GRID_READERS)
     form, qs = _filtered(request)
     if request.GET.get("format") == "xlsx":
-        table = [[m.village.name, m.household.number if m.household else "", m.title,
-              m.get_category_display(), m.get_urgency_display(), m.get_level_display(),
-              timezone.localtime(m.due_at).strftime("%Y-%m-%d %H:%M"),
-              timezone.localtime(m.resolved_at).strftime("%Y-%m-%d %H:%M")
-              if m.resolved_at else ""] for m in qs.iterator()]  # fmt: skip
+        table = [
+            [
+                m.village.name,
+                m.household.number if m.household else "",
+                m.title,
+                m.get_category_display(),
+                m.get_urgency_display(),
+                m.get_level_display(),
+                timezone.localtime(m.due_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(m.resolved_at).strftime("%Y-%m-%d %H:%M")
+                if m.resolved_at
+                else "",
+            ]
+            for m in qs.iterator()
+        ]
         content = workbook_bytes(
-            [_("Village"), _("Household number"), _("Matter"), _("Kind of matter"), _("Urgency"),
-             _("Handled at"), _("Due"), _("Resolved at")], table,
-            title=_("Matters"), widths={0: 14, 2: 30, 3: 20},
-        )  # fmt: skip
+            [
+                _("Village"),
+                _("Household number"),
+                _("Matter"),
+                _("Kind of matter"),
+                _("Urgency"),
+                _("Handled at"),
+                _("Due"),
+                _("Resolved at"),
+            ],
+            table,
+            title=_("Matters"),
+            widths={0: 14, 2: 30, 3: 20},
+        )
         return personal_download(
-            user=request.user, what=_("Matters"), rows=len(table), content=content,
-            filename=_("Matters") + f"-{timezone.localdate():%Y%m%d}.xlsx", roles=GRID_READERS,
+            user=request.user,
+            what=_("Matters"),
+            rows=len(table),
+            content=content,
+            filename=_("Matters") + f"-{timezone.localdate():%Y%m%d}.xlsx",
+            roles=GRID_READERS,
             filters=request.GET.urlencode(),
-        )  # fmt: skip
+        )
     page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
-    return render(request, "grid/matter_list.html",
-                  {"form": form, "page": page, "now": timezone.now()})  # fmt: skip
+    return render(
+        request, "grid/matter_list.html", {"form": form, "page": page, "now": timezone.now()}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,14 +112,19 @@ def matter_new(request: HttpRequest, household: int) -> HttpResponse:
     )
     if not has_role_at(request.user, MATTER_TAKERS, found.village.code):
         raise PermissionDenied
-    visit = Visit.objects.filter(pk=parse.object_id(request.GET.get("visit")) or 0,
-                                 household=found).first()  # fmt: skip
-    form = MatterForm(request.POST or None,
-                      initial={"source": "visit" if visit else "walk_in"})  # fmt: skip
+    visit = Visit.objects.filter(
+        pk=parse.object_id(request.GET.get("visit")) or 0, household=found
+    ).first()
+    form = MatterForm(request.POST or None, initial={"source": "visit" if visit else "walk_in"})
     if form.is_valid():
         try:
-            matter = services.matter_create(village=found.village, household=found, visit=visit,
-                                            user=request.user, **form.cleaned_data)  # fmt: skip
+            matter = services.matter_create(
+                village=found.village,
+                household=found,
+                visit=visit,
+                user=request.user,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -112,7 +144,7 @@ def _people(matter: Matter):
     village's cadres and grid workers; once sent up, the township's or the county's
     officers), not every account of the county (issue 22: co-op clerks were offered)."""
     code = matter.village.code
-    roles = set(MATTER_HANDLERS[matter.level])
+    roles: set[str] = set(MATTER_HANDLERS[matter.level])
     if matter.level == "village":
         roles |= MATTER_TAKERS
     where = {"village": code, "township": code[:9], "county": code[:6]}[matter.level]
@@ -144,9 +176,14 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "grid/matter_detail.html",
-        {"matter": matter, "events": events,
-         "may_handle": may_handle, "people": handlers, "now": timezone.now()},
-    )  # fmt: skip
+        {
+            "matter": matter,
+            "events": events,
+            "may_handle": may_handle,
+            "people": handlers,
+            "now": timezone.now(),
+        },
+    )
 
 
 @require_POST
@@ -157,12 +194,14 @@ def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "resolve":
-            services.matter_resolve(matter=matter, user=request.user,
-                                    reply=request.POST.get("reply", ""))  # fmt: skip
+            services.matter_resolve(
+                matter=matter, user=request.user, reply=request.POST.get("reply", "")
+            )
             messages.success(request, _("Matter resolved."))
         elif action == "escalate":
-            services.matter_escalate(matter=matter, user=request.user,
-                                     note=request.POST.get("note", ""))  # fmt: skip
+            services.matter_escalate(
+                matter=matter, user=request.user, note=request.POST.get("note", "")
+            )
             messages.success(request, _("Matter sent up a level."))
         elif action == "assign":
             to = _people(matter).filter(pk=parse.object_id(request.POST.get("user")) or 0).first()

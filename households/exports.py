@@ -84,10 +84,12 @@ def export_queryset(user, kind: str, params: QueryDict) -> QuerySet:
         if form.is_valid():
             qs = filter_households(qs, form.cleaned_data)
         return qs.order_by("village__code", "number")
-    form = ResidentFilterForm(params or None, user=user)
+    resident_form = ResidentFilterForm(params or None, user=user)
     residents = Resident.objects.visible_to(user)
     residents = (
-        filter_residents(residents, form.cleaned_data) if form.is_valid() else residents.living()
+        filter_residents(residents, resident_form.cleaned_data)
+        if resident_form.is_valid()
+        else residents.living()
     )
     return residents.order_by("household__village__code", "household__number", "pk")
 
@@ -141,7 +143,7 @@ def household_rows(qs: QuerySet[Household], *, full: bool) -> Iterator[list]:
     # the database, the rows streamed in chunks
     rows = (
         qs.annotate(
-            head=Subquery(heads.values("name")[:1]),
+            head=Subquery(heads.values("name")[:1]),  # type: ignore[no-redef]  # the head's name, over the model's property
             head_number=Subquery(heads.values(number_field)[:1]),
             members=Subquery(members),
         )
@@ -163,9 +165,20 @@ def household_rows(qs: QuerySet[Household], *, full: bool) -> Iterator[list]:
         .iterator(chunk_size=CHUNK)
     )
     for (
-        village, group, number, head, head_number, count, address, status, monitored, dibao,
-        tekun, land, env,
-    ) in rows:  # fmt: skip
+        village,
+        group,
+        number,
+        head,
+        head_number,
+        count,
+        address,
+        status,
+        monitored,
+        dibao,
+        tekun,
+        land,
+        env,
+    ) in rows:
         yield [
             names.get(village, ""),
             names.get(group, "") if group else "",
@@ -319,9 +332,12 @@ def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> E
 def export_run(*, job_id: int) -> None:
     """The task's work: write, encrypt, keep. A failure leaves a failed job, not a file."""
     claimed = leases.claim(
-        ExportJob.objects, job_id, among=[ExportStatus.QUEUED], seconds=EXPORT_LEASE,
+        ExportJob.objects,
+        job_id,
+        among=[ExportStatus.QUEUED],
+        seconds=EXPORT_LEASE,
         status=ExportStatus.RUNNING,
-    )  # fmt: skip
+    )
     if not claimed:
         return  # delivered twice (acks_late): another delivery owns it
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
@@ -338,9 +354,12 @@ def export_run(*, job_id: int) -> None:
                 if job.kind == ExportKind.PLAQUES:
                     village = Region.objects.get(pk=int(QueryDict(job.params)["village"]))
                     written = plaques.write_pdf(
-                        plain, village.name, plaques.slogan_of(village.pk), plaques.plaques(qs),
+                        plain,
+                        village.name,
+                        plaques.slogan_of(village.pk),
+                        plaques.plaques(qs),  # type: ignore[arg-type]  # the households queryset
                         progress,
-                    )  # fmt: skip
+                    )
                 else:
                     title, headers, rows = export_table(job.kind, qs, full=job.full)
                     written = write_workbook(plain, title, headers, rows, progress)
@@ -371,10 +390,12 @@ def exports_reap() -> int:
     export page offers them again. Says how many."""
     return len(
         leases.reap(
-            ExportJob.objects, running=[ExportStatus.RUNNING], status=ExportStatus.FAILED,
+            ExportJob.objects,
+            running=[ExportStatus.RUNNING],
+            status=ExportStatus.FAILED,
             finished_at=timezone.now(),
         )
-    )  # fmt: skip
+    )
 
 
 def export_chunks(job: ExportJob) -> Iterator[bytes]:

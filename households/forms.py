@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -10,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field
 from common.widgets import DateInput, use_fast_selects
 from households.idnumbers import validate_id_number
 from households.models import (
@@ -18,6 +21,7 @@ from households.models import (
     Employment,
     Health,
     Household,
+    HouseholdQuerySet,
     LabourAbility,
     LifeEvent,
     Political,
@@ -55,7 +59,13 @@ class NameChoiceIterator(ModelChoiceIterator):
         yield from self.queryset.values_list("pk", "name")
 
 
-class RegionChoiceMixin:
+if TYPE_CHECKING:
+    _Form = forms.BaseForm  # the mixin is used on forms only
+else:
+    _Form = object
+
+
+class RegionChoiceMixin(_Form):
     """Limits the village and group fields to the regions the user may see.
 
     The group field offers the groups of the chosen village only: a county has some 1,500
@@ -66,12 +76,12 @@ class RegionChoiceMixin:
 
     def limit_regions(self, user, roles=None) -> None:
         villages = Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE)
-        village_field = self.fields["village"]
+        village_field = field(self, "village", forms.ModelChoiceField)
         village_field.iterator = NameChoiceIterator  # before the queryset, which binds it
         village_field.queryset = villages
         village_field.widget.attrs["data-groups-url"] = reverse_lazy("households:group_options")
         village = self._chosen_village(villages)
-        group = self.fields["group"]
+        group = field(self, "group", forms.ModelChoiceField)
         group.iterator = NameChoiceIterator
         group.queryset = (
             Region.objects.filter(level=Level.GROUP, parent=village)
@@ -96,7 +106,9 @@ class RegionChoiceMixin:
             return None
         # Unbound: the one village of a cadre, or the village a form preselects.
         first_two = list(villages[:2])
-        if len(first_two) == 1 or (first_two and self.fields["village"].empty_label is None):
+        if len(first_two) == 1 or (
+            first_two and field(self, "village", forms.ModelChoiceField).empty_label is None
+        ):
             return first_two[0]
         return None
 
@@ -223,7 +235,8 @@ class ResidentFilterForm(RegionChoiceMixin, forms.Form):
         self.limit_regions(user, roles=REGISTRY_READERS)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("age_min"), data.get("age_max")
         if low is not None and high is not None and low > high:
             raise ValidationError(_("The lower age must not exceed the upper age."))
@@ -250,7 +263,7 @@ class HouseholdForm(RegionChoiceMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].empty_label = None
+        field(self, "village", forms.ModelChoiceField).empty_label = None
         # Only regions where the user keeps the registry are offered.
         self.limit_regions(user, roles=REGISTRY_KEEPERS)
         if self.instance.pk:
@@ -337,7 +350,7 @@ class ResidentMoveForm(forms.Form):
 
     def __init__(self, *args, user, resident: Resident, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = (
+        field(self, "household", forms.ModelChoiceField).queryset = (
             Household.objects.visible_to(user, roles=REGISTRY_KEEPERS)
             .exclude(pk=resident.household_id)
             .select_related("village", "group")
@@ -346,7 +359,10 @@ class ResidentMoveForm(forms.Form):
     def matches(self, query: str, *, idh: str = "") -> list[Household]:
         """Households whose number, address or head's name contains the query, or (idh:
         the keyed hash of an ID number typed in the search) the household of that person."""
-        qs = self.fields["household"].queryset.with_head()
+        households = field(self, "household", forms.ModelChoiceField).queryset
+        if not isinstance(households, HouseholdQuerySet):  # set in __init__, from the scope
+            raise TypeError("the household field's choices are the user's households")
+        qs = households.with_head()
         query = query.strip()
         if idh:
             found = qs.filter(residents__id_hash=idh)
@@ -403,7 +419,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resident"].queryset = household.residents.all()
+        field(self, "resident", forms.ModelChoiceField).queryset = household.residents.all()
 
 
 class PublicInfoForm(forms.ModelForm):

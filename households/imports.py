@@ -21,7 +21,9 @@ import json
 import logging
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -35,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from common import leases
 from common.crypto import decrypt_bytes, encrypt_bytes
+from common.masking import Kind as MaskKind
 from common.masking import mask, mask_id_numbers
 from common.queue import enqueue
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
@@ -523,7 +526,7 @@ def error_workbook(job: ImportJob, *, full: bool) -> tuple[list[str], list[list]
         return None
     kept = json.loads(decrypt_bytes(bytes(job.failed_rows)))
     reasons = {e["line"]: "；".join(e["messages"]) for e in job.errors}
-    masked_as = {COL_ID: "id", COL_PHONE: "phone"}
+    masked_as: dict[str, MaskKind] = {COL_ID: "id", COL_PHONE: "phone"}
     kinds = [masked_as.get(h) for h in kept["headers"]]
     rows = []
     for line, values in kept["rows"]:
@@ -676,9 +679,12 @@ def _run_job(job: ImportJob, *, user, dry_run: bool, done: str) -> None:
 def import_check(*, job_id: int) -> None:
     """The dry run. Claimed with a conditional UPDATE so two workers never run it twice."""
     if not leases.claim(
-        ImportJob.objects, job_id, among=[ImportStatus.QUEUED], seconds=IMPORT_LEASE,
+        ImportJob.objects,
+        job_id,
+        among=[ImportStatus.QUEUED],
+        seconds=IMPORT_LEASE,
         status=ImportStatus.CHECKING,
-    ):  # fmt: skip
+    ):
         return
     job = ImportJob.objects.select_related("village", "created_by").get(pk=job_id)
     _run_job(job, user=job.created_by, dry_run=True, done=ImportStatus.CHECKED)
@@ -694,13 +700,20 @@ def imports_reap() -> int:
             running=IMPORT_RUNNING,
             fields_of=lambda: {
                 "status": ImportStatus.FAILED,
-                "errors": [{"line": 0, "messages": [_(
-                    "The work on this file stopped part-way (the process handling it "
-                    "ended); nothing was saved. Upload the file again."
-                )]}],
+                "errors": [
+                    {
+                        "line": 0,
+                        "messages": [
+                            _(
+                                "The work on this file stopped part-way (the process handling it "
+                                "ended); nothing was saved. Upload the file again."
+                            )
+                        ],
+                    }
+                ],
             },
         )
-    )  # fmt: skip
+    )
 
 
 def import_confirm(*, job: ImportJob, user) -> None:
@@ -730,11 +743,11 @@ def import_apply(*, job_id: int) -> None:
 def template_bytes() -> bytes:
     """The import template: headers, text-formatted ID/phone/number columns, instructions.
     Written by the one xlsx writer like every other workbook."""
-    choices_of = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
+    choices_of: dict[str, Any] = {col: ch for _a, col, ch in RESIDENT_COLUMNS}
     choices_of[COL_POVERTY] = PovertyStatus
     yes_no = ["是", "否"]
     with translation.override("zh-hans"):
-        dropdowns = {
+        dropdowns: dict[int, Sequence[str]] = {
             index: [str(label) for value, label in choices_of[column].choices if value != ""]
             for index, column in enumerate(ALL_COLUMNS)
             if choices_of.get(column) is not None

@@ -870,15 +870,23 @@ class Listing(models.Model):
     product = models.CharField(_("product"), max_length=30)
     product_key = models.CharField(max_length=30, editable=False, db_index=True)
     quantity = models.DecimalField(
-        _("quantity"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("quantity"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
-    )  # fmt: skip
+    )
     unit = models.CharField(_("unit"), max_length=10, blank=True)
     # None: price to be agreed (面议)
     price = models.DecimalField(
-        _("price (yuan per unit)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("price (yuan per unit)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
-    )  # fmt: skip
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.PENDING
@@ -886,9 +894,13 @@ class Listing(models.Model):
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     expires_on = models.DateField(_("shown until"))
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved or refused by"),
-        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or refused by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     moderated_at = models.DateTimeField(_("approved or refused at"), null=True, blank=True)
     refusal = models.CharField(_("reason for refusal"), max_length=200, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

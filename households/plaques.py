@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
-from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from households.masking import mask
-from households.models import Household, PublicInfo
+from households.models import HouseholdQuerySet, PublicInfo
 from villages.registry import plaque_lines
 
 PER_PAGE = 6  # 2 columns × 3 rows on A4
@@ -58,7 +57,7 @@ def slogan_of(village_id: int) -> str:
     )
 
 
-def plaques(households: QuerySet[Household]) -> Iterator[Plaque]:
+def plaques(households: HouseholdQuerySet) -> Iterator[Plaque]:
     """The plaques of these households, read CHUNK at a time, lines of other apps in
     one query per app and chunk."""
     qs = households.with_head()
@@ -150,8 +149,14 @@ def _draw(pdf, plaque: Plaque, x, y, w, h, village_name: str, slogan: str, cm) -
             end = col
             while end < len(cells) and cells[end]:
                 end += 1
-            pdf.rect(qx + col * module, qy + size - (row + 1) * module, (end - col) * module,
-                     module * 1.02, stroke=0, fill=1)  # fmt: skip
+            pdf.rect(
+                qx + col * module,
+                qy + size - (row + 1) * module,
+                (end - col) * module,
+                module * 1.02,
+                stroke=0,
+                fill=1,
+            )
             col = end
     tx = qx + size + 0.4 * cm
     pdf.setFont(FONT, 20)

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -45,6 +47,7 @@ from households.models import (
 from villages.models import Region
 from villages.registry import portal, public_panels
 
+R = TypeVar("R", bound=HttpResponseBase)  # a public page's answer, whatever its kind
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,43}")
 # unknown codes a client may ask for in the window before it is answered 429
 MISSES_ALLOWED = 30
@@ -76,6 +79,10 @@ class PublicHousehold:
 
     def masked_name(self) -> str:
         return mask(self.head_name, "name")
+
+
+#: the columns the statement below selects, in its order
+PUBLIC_FIELDS = [f for f in PublicHousehold.__dataclass_fields__ if f not in ("stamp", "token")]
 
 
 def public_household(token: str) -> PublicHousehold | None:
@@ -114,7 +121,8 @@ def public_household(token: str) -> PublicHousehold | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return PublicHousehold(*row[:12], stamp=repr(row), token=token)
+    fields = dict(zip(PUBLIC_FIELDS, row[:12], strict=True))
+    return PublicHousehold(**fields, stamp=repr(row), token=token)
 
 
 def guessing(request: HttpRequest, *, miss: bool) -> bool:
@@ -194,11 +202,20 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
     # the page of entries as a number (any other text is the first page): the kept pages
     # of a household are as many as its pages, whatever is typed
     page = parse.page(request.GET.get("page"))
-    versions = [panel.version(household) if panel.version else None
-                for panel in portal.public_panels]  # fmt: skip
+    versions = [
+        panel.version(household) if panel.version else None for panel in portal.public_panels
+    ]
     # a part without a version (a form, say) makes the page on every request
-    key = public_page_key("public-household", token, household.stamp, versions, today,
-                          language, page=page, keep=None not in versions)  # fmt: skip
+    key = public_page_key(
+        "public-household",
+        token,
+        household.stamp,
+        versions,
+        today,
+        language,
+        page=page,
+        keep=None not in versions,
+    )
 
     def make() -> str:
         return render_to_string(
@@ -214,11 +231,12 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
     # the page as rendered is kept until something on it changes (its key holds each
     # part's version): a scan is then one query
     # no-referrer: the code stays out of other sites' logs (the page has no form)
-    return public_response(HttpResponse(kept(key, make, seconds=PAGE_SECONDS)),
-                           referrer="no-referrer")  # fmt: skip
+    return public_response(
+        HttpResponse(kept(key, make, seconds=PAGE_SECONDS)), referrer="no-referrer"
+    )
 
 
-def public_response(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
+def public_response(response: R, *, referrer: str = "same-origin") -> R:
     """A public page's headers: out of search engines, its address (a household's or a
     receipt's code) not sent to other sites. A page with a form says same-origin, not
     no-referrer: Chromium sends "Origin: null" from a no-referrer page and CSRF refuses

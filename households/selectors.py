@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import TypeVar, cast
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, TextField
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from common.charts import bar_chart
@@ -18,14 +21,18 @@ from households.models import (
     Employment,
     Health,
     Household,
+    HouseholdQuerySet,
     LabourAbility,
     Political,
     PovertyStatus,
     Resident,
+    ResidentQuerySet,
     ResidentStatus,
     _years_before,
     today_local,
 )
+
+RQ = TypeVar("RQ", bound=QuerySet[Resident])  # a queryset of residents, kept as its class
 
 
 def looks_like_id_number(text: str) -> bool:
@@ -46,7 +53,7 @@ class NameGrams(Func):
     output_field = ArrayField(TextField())
 
 
-def residents_matching_text(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
+def residents_matching_text(qs: RQ, text: str) -> RQ:
     """Name contains the text, or the ID number equals it exactly (through the keyed hash)."""
     text = text.strip()
     if looks_like_id_number(text):
@@ -69,7 +76,7 @@ def _living_members(**conditions) -> Q:
 MONITORED_FILTER = "monitored"
 
 
-def filter_households(qs: QuerySet[Household], data: dict) -> QuerySet[Household]:
+def filter_households(qs: HouseholdQuerySet, data: dict) -> HouseholdQuerySet:
     """Apply the household list filters (cleaned data of HouseholdFilterForm)."""
     if data.get("village"):
         qs = qs.filter(village=data["village"])
@@ -116,7 +123,7 @@ PRESET_ABLE_UNEMPLOYED = "able_unemployed"
 PRESET_DISABLED_OR_TEKUN = "disabled_or_tekun"
 
 
-def filter_residents(qs: QuerySet[Resident], data: dict, today=None) -> QuerySet[Resident]:
+def filter_residents(qs: ResidentQuerySet, data: dict, today=None) -> ResidentQuerySet:
     """Apply the resident list filters (cleaned data of ResidentFilterForm)."""
     status = data.get("status") or ResidentStatus.LIVING
     if status != "all":
@@ -180,12 +187,12 @@ def _resident_aggregates(today) -> dict:
             cond &= Q(birth_date__gt=_years_before(today, high + 1))
         aggregates[f"age{index}"] = Count("pk", filter=cond)
     for field, choices in CHART_FIELDS:
-        for value, _label in choices:
+        for value, _name in choices:
             aggregates[f"{field}:{value}"] = Count("pk", filter=Q(**{field: value}))
     return aggregates
 
 
-CHART_FIELDS = [
+CHART_FIELDS: list[tuple[str, Sequence[tuple[object, object]]]] = [
     ("education", Education.choices),
     ("health", Health.choices),
     ("disability_grade", [(g, "") for g in range(1, 5)]),
@@ -215,9 +222,11 @@ def village_counts(village_ids: list[int] | None, today=None) -> dict[int, dict[
     counts: dict[int, dict[str, int]] = {}
     rows = residents.values("household__village_id").annotate(**_resident_aggregates(today))
     for row in rows.order_by():
-        counts[row.pop("household__village_id")] = row
-    for row in households.values("village_id").annotate(**HOUSEHOLD_AGGREGATES).order_by():
-        counts.setdefault(row.pop("village_id"), {}).update(row)
+        values = cast(dict[str, int], dict(row))
+        counts[values.pop("household__village_id")] = values
+    for village_row in households.values("village_id").annotate(**HOUSEHOLD_AGGREGATES).order_by():
+        figures = cast(dict[str, int], dict(village_row))
+        counts.setdefault(figures.pop("village_id"), {}).update(figures)
     return counts
 
 
@@ -231,7 +240,9 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
 
     # Health and disability are two charts: a person has both, so one bar set would add
     # up to more than the residents it is drawn against.
-    disability_pairs = [(_("No disability"), headline["residents"] - headline["disabled"])]
+    disability_pairs: list[tuple[str | Promise, int]] = [
+        (_("No disability"), headline["residents"] - headline["disabled"])
+    ]
     disability_pairs += [
         (str(_("Disability grade %(grade)d")) % {"grade": g}, headline[f"disability_grade:{g}"])
         for g in range(1, 5)

@@ -591,12 +591,17 @@ def listing_post(
     """A listing from a household's public page: waits for a cadre's approval. Its close
     code is shown once to the poster, who closes it with that."""
     listing = Listing(
-        household=household, village_id=household.village_id, kind=kind,
-        product=mask_id_numbers(product.strip()), quantity=quantity,
-        unit=mask_id_numbers(unit.strip()), price=price, note=mask_id_numbers(note.strip()),
+        household=household,
+        village_id=household.village_id,
+        kind=kind,
+        product=mask_id_numbers(product.strip()),
+        quantity=quantity,
+        unit=mask_id_numbers(unit.strip()),
+        price=price,
+        note=mask_id_numbers(note.strip()),
         expires_on=timezone.localdate() + datetime.timedelta(days=LISTING_DAYS),
         close_code=secrets.token_urlsafe(16),
-    )  # fmt: skip
+    )
     listing.product_key = product_key(listing.product)
     if has_mobile_number(f"{product} {unit} {note}"):
         # the public pages show no resident's phone (DESIGN §5): buyers ask the village
@@ -630,10 +635,13 @@ def _listing_moved(listing: Listing, expected: list[str], **changes) -> Listing:
 def listing_approve(listing: Listing, *, user) -> Listing:
     """Published from today for LISTING_DAYS days."""
     return _listing_moved(
-        listing, [ListingStatus.PENDING], status=ListingStatus.PUBLISHED, moderated_by=user,
+        listing,
+        [ListingStatus.PENDING],
+        status=ListingStatus.PUBLISHED,
+        moderated_by=user,
         moderated_at=timezone.now(),
         expires_on=timezone.localdate() + datetime.timedelta(days=LISTING_DAYS),
-    )  # fmt: skip
+    )
 
 
 def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
@@ -641,14 +649,20 @@ def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
     if not reason:
         raise ValidationError({"refusal": _("Say why the listing is refused.")})
     return _listing_moved(
-        listing, [ListingStatus.PENDING], status=ListingStatus.REFUSED, moderated_by=user,
-        moderated_at=timezone.now(), refusal=reason[:200],
-    )  # fmt: skip
+        listing,
+        [ListingStatus.PENDING],
+        status=ListingStatus.REFUSED,
+        moderated_by=user,
+        moderated_at=timezone.now(),
+        refusal=reason[:200],
+    )
 
 
 def listing_close(listing: Listing) -> Listing:
     """Closed by the poster (with the close code) or by a cadre: sold, bought, withdrawn."""
     return _listing_moved(
-        listing, [ListingStatus.PENDING, ListingStatus.PUBLISHED], status=ListingStatus.CLOSED,
+        listing,
+        [ListingStatus.PENDING, ListingStatus.PUBLISHED],
+        status=ListingStatus.CLOSED,
         closed_at=timezone.now(),
-    )  # fmt: skip
+    )

@@ -6,6 +6,7 @@ import io
 from urllib.parse import unquote_plus, urlencode
 
 import qrcode
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Prefetch, When
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import parse
 from common.caching import cache_key, kept
 from common.downloads import file_response
+from common.forms import field
 from common.xlsx import XLSX_TYPE
 from households import exports, plaques, services
 from households.downloads import personal_download
@@ -142,10 +145,10 @@ def _search_redirect(request: HttpRequest) -> HttpResponse | None:
             mutable=True,
         )
         return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
-    params = _search_params(request.GET)
-    if params is None:
+    swapped = _search_params(request.GET)
+    if swapped is None:
         return None
-    return redirect(f"{request.path}?{params.urlencode()}")
+    return redirect(f"{request.path}?{swapped.urlencode()}")
 
 
 # --- Households -------------------------------------------------------------------------
@@ -167,7 +170,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         # All households of the user's area or of one village: the home page's figures
         # hold the count, and their freshness token keys the rendered table, so that a
         # registry write in the area is seen at once (households.stats.household_total).
-        villages = form.fields["village"].queryset
+        villages = field(form, "village", forms.ModelChoiceField).queryset
+        if villages is None:  # the form sets it from the user's scope
+            raise PermissionDenied
         if data.get("village"):
             villages = villages.filter(pk=data["village"].pk)
         count, token = household_total(villages)
@@ -212,7 +217,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
+def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponseBase:
     """Both exports: masked by GET; unmasked by POST with the permission and a reason.
     Up to a page's worth of rows is written at once; more becomes a task whose page shows
     its progress and, when done, the download (households.exports). Either way the export
@@ -227,14 +232,14 @@ def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
             raise PermissionDenied
         form = RevealForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(form.errors["reason"]))
+            messages.error(request, " ".join(str(e) for e in form.errors["reason"]))
             return redirect(f"{reverse(list_url)}?{request.GET.urlencode()}")
         full, reason = True, form.cleaned_data["reason"]
-    params = request.GET.urlencode()
+    query = request.GET.urlencode()
     qs = exports.export_queryset(request.user, kind, request.GET)
     if qs.count() > settings.PAGE_SIZE:
         job = exports.export_submit(
-            user=request.user, kind=kind, params=params, full=full, reason=reason
+            user=request.user, kind=kind, params=query, full=full, reason=reason
         )
         return redirect("households:export_job", token=job.token)
     title, headers, rows = exports.export_table(kind, qs, full=full)
@@ -242,14 +247,20 @@ def _export(request: HttpRequest, *, kind: str, list_url: str) -> HttpResponse:
     count = exports.write_workbook(buffer, title, headers, rows)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return personal_download(
-        user=request.user, what=exports.export_title(kind), rows=count,
-        content=buffer.getvalue(), filename=f"{title}-{stamp}.xlsx",
-        roles=REGISTRY_READERS, full=full, reason=reason, filters=unquote_plus(params),
-    )  # fmt: skip
+        user=request.user,
+        what=exports.export_title(kind),
+        rows=count,
+        content=buffer.getvalue(),
+        filename=f"{title}-{stamp}.xlsx",
+        roles=REGISTRY_READERS,
+        full=full,
+        reason=reason,
+        filters=unquote_plus(query),
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: HttpRequest) -> HttpResponseBase:
     return _export(request, kind=ExportKind.HOUSEHOLDS, list_url="households:list")
 
 
@@ -257,13 +268,13 @@ def _export_job_for(request: HttpRequest, token: str) -> ExportJob:
     # An export holds what its creator may read: nobody else opens it, whatever their
     # region (404, as for anything outside one's area).
     require_role(request.user, REGISTRY_READERS)
-    return get_object_or_404(ExportJob.objects.filter(created_by=request.user), token=token)
+    return get_object_or_404(ExportJob.objects.filter(created_by_id=request.user.pk), token=token)
 
 
 def export_list(request: HttpRequest) -> HttpResponse:
     """The user's own exports of the last days: running, ready, expired."""
     require_role(request.user, REGISTRY_READERS)
-    jobs = ExportJob.objects.filter(created_by=request.user)[:20]
+    jobs = ExportJob.objects.filter(created_by_id=request.user.pk)[:20]
     return render(
         request,
         "households/export_list.html",
@@ -279,7 +290,7 @@ def export_job(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "households/export_job.html", {"job": job})
 
 
-def export_download(request: HttpRequest, token: str) -> HttpResponse:
+def export_download(request: HttpRequest, token: str) -> HttpResponseBase:
     job = _export_job_for(request, token)
     if job.status != ExportStatus.DONE or job.expires_at <= timezone.now() or not job.file:
         return redirect("households:export_job", token=job.token)
@@ -288,11 +299,17 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     pdf = job.kind == ExportKind.PLAQUES
     return personal_download(
-        user=request.user, what=exports.export_title(job.kind), rows=job.rows_total,
-        content=exports.export_chunks(job), filename=f"{title}-{stamp}.{'pdf' if pdf else 'xlsx'}",
-        content_type="application/pdf" if pdf else XLSX_TYPE, roles=REGISTRY_READERS,
-        full=job.full, reason=job.reason, filters=unquote_plus(job.params),
-    )  # fmt: skip
+        user=request.user,
+        what=exports.export_title(job.kind),
+        rows=job.rows_total,
+        content=exports.export_chunks(job),
+        filename=f"{title}-{stamp}.{'pdf' if pdf else 'xlsx'}",
+        content_type="application/pdf" if pdf else XLSX_TYPE,
+        roles=REGISTRY_READERS,
+        full=job.full,
+        reason=job.reason,
+        filters=unquote_plus(job.params),
+    )
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -406,7 +423,7 @@ def qr_png(url: str, *, box: int = 10) -> bytes:
 
 
 @require_GET
-def household_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def household_qr(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The household's QR code, the absolute address of its public page."""
     household = _household_for(request, pk)
     return file_response(
@@ -435,16 +452,22 @@ def public_info(request: HttpRequest) -> HttpResponse:
     regions = [village, *Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")]
     existing = {i.region_id: i for i in PublicInfo.objects.filter(region__in=regions)}
     forms_ = [
-        (region, PublicInfoForm(request.POST or None, instance=existing.get(region.pk),
-                                prefix=f"r{region.pk}", group=region.level == Level.GROUP))
+        (
+            region,
+            PublicInfoForm(
+                request.POST or None,
+                instance=existing.get(region.pk),
+                prefix=f"r{region.pk}",
+                group=region.level == Level.GROUP,
+            ),
+        )
         for region in regions
-    ]  # fmt: skip
+    ]
     if request.method == "POST" and all(form.is_valid() for _r, form in forms_):
         with transaction.atomic():
             for region, form in forms_:
                 if form.has_changed():
-                    services.public_info_save(region=region, user=request.user,
-                                              **form.cleaned_data)  # fmt: skip
+                    services.public_info_save(region=region, user=request.user, **form.cleaned_data)
         messages.success(request, _("Public information saved."))
         return redirect(f"{reverse('households:public_info')}?village={village.pk}")
     return render(
@@ -477,15 +500,19 @@ def plaque_sheet(request: HttpRequest) -> HttpResponse:
         if village is None:
             raise Http404
         job = exports.export_submit(
-            user=request.user, kind=ExportKind.PLAQUES, params=f"village={village.pk}",
-            full=False, reason="",
-        )  # fmt: skip
+            user=request.user,
+            kind=ExportKind.PLAQUES,
+            params=f"village={village.pk}",
+            full=False,
+            reason="",
+        )
         return redirect("households:export_job", token=job.token)
     page = sheet = None
     if village is not None:
         households = Household.objects.visible_to(request.user).filter(village=village)
-        page = Paginator(households.order_by("number").values_list("pk", flat=True),
-                         PLAQUES_SHOWN).get_page(parse.page(request.GET.get("page")))  # fmt: skip
+        page = Paginator(
+            households.order_by("number").values_list("pk", flat=True), PLAQUES_SHOWN
+        ).get_page(parse.page(request.GET.get("page")))
         shown = households.filter(pk__in=list(page.object_list))
         sheet = {
             "plaques": list(plaques.plaques(shown)),
@@ -535,7 +562,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A stored photo. ID cards and hukou pages show the full ID number, so they follow the
     reveal rule (the right at the household's village, a reason, a record); other documents
     open directly and are recorded too."""
@@ -568,8 +595,9 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         reason=reason,
         detail=f"{document.get_kind_display()} · {document.household.number}",
     )
-    return file_response(photo, filename=f"{document.pk}.jpg", content_type="image/jpeg",
-                         inline=True)  # fmt: skip
+    return file_response(
+        photo, filename=f"{document.pk}.jpg", content_type="image/jpeg", inline=True
+    )
 
 
 # --- Residents --------------------------------------------------------------------------
@@ -609,7 +637,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def resident_export(request: HttpRequest) -> HttpResponse:
+def resident_export(request: HttpRequest) -> HttpResponseBase:
     return _export(request, kind=ExportKind.RESIDENTS, list_url="households:resident_list")
 
 

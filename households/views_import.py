@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from common.forms import field
 from common.tables import TableError
 from common.xlsx import workbook_bytes, xlsx_response
 from households.downloads import personal_download
@@ -41,8 +43,8 @@ class ImportForm(forms.Form):
         villages = Region.objects.visible_to(user, roles=REGISTRY_KEEPERS).filter(
             level=Level.VILLAGE
         )
-        self.fields["village"].queryset = villages
-        self.fields["village"].empty_label = _("Choose a village")
+        field(self, "village", forms.ModelChoiceField).queryset = villages
+        field(self, "village", forms.ModelChoiceField).empty_label = _("Choose a village")
         only = list(villages[:2])
         if len(only) == 1:  # most cadres keep one village: choose it for them
             self.fields["village"].initial = only[0].pk
@@ -98,7 +100,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+def import_errors(request: HttpRequest, token: str) -> HttpResponseBase:
     """The error workbook. Masked by GET; with full ID and phone numbers only for the
     uploader holding the full-identity right at the village, by POST with a reason, which
     is recorded like any other unmasked export."""
@@ -111,7 +113,7 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
             raise PermissionDenied
         form = RevealForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(form.errors["reason"]))
+            messages.error(request, " ".join(str(e) for e in form.errors["reason"]))
             return redirect("households:import_preview", token=job.token)
         full, reason = True, form.cleaned_data["reason"]
     workbook = error_workbook(job, full=full)
@@ -134,6 +136,6 @@ def _may_see_full_errors(request: HttpRequest, job: ImportJob) -> bool:
     return job.created_by_id == request.user.pk and may_see_identity(request.user, job.village.code)
 
 
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest) -> HttpResponseBase:
     require_role(request.user, REGISTRY_KEEPERS)
     return xlsx_response(template_bytes(), "住户成员导入模板.xlsx")

@@ -64,28 +64,46 @@ PANEL_LISTINGS = 5
 class ListingForm(forms.Form):
     """The public form; `website` is a honeypot: hidden from people, filled by bots."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("I want to"), choices=ListingKind.choices,
-                             widget=forms.RadioSelect, initial=ListingKind.SELL)  # fmt: skip
+    kind = forms.ChoiceField(
+        label=gettext_lazy("I want to"),
+        choices=ListingKind.choices,
+        widget=forms.RadioSelect,
+        initial=ListingKind.SELL,
+    )
     product = forms.CharField(
-        label=gettext_lazy("Product"), max_length=30,
+        label=gettext_lazy("Product"),
+        max_length=30,
         help_text=gettext_lazy("For example: 脐橙, 土鸡蛋, 稻谷."),
-    )  # fmt: skip
-    quantity = forms.DecimalField(label=gettext_lazy("Quantity"), required=False, min_value=0,
-                                  max_digits=10, decimal_places=2)  # fmt: skip
-    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=10, required=False,
-                           help_text=gettext_lazy("斤, 箱, 只 …"))  # fmt: skip
+    )
+    quantity = forms.DecimalField(
+        label=gettext_lazy("Quantity"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    unit = forms.CharField(
+        label=gettext_lazy("Unit"),
+        max_length=10,
+        required=False,
+        help_text=gettext_lazy("斤, 箱, 只 …"),
+    )
     price = forms.DecimalField(
-        label=gettext_lazy("Price per unit (yuan)"), required=False, min_value=0,
-        max_digits=10, decimal_places=2,
+        label=gettext_lazy("Price per unit (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
         help_text=gettext_lazy("Leave empty for a price to be agreed (面议)."),
-    )  # fmt: skip
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     website = forms.CharField(label=gettext_lazy("Leave this empty"), required=False)
 
     def clean(self):
         # the service's rule, met before the post counts against the day's limits
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         typed = " ".join(str(cleaned.get(f) or "") for f in ("product", "unit", "note"))
         if has_mobile_number(typed):
             self.add_error("note", services.NO_PHONE_IN_LISTING)
@@ -131,8 +149,9 @@ def listing_new(request: HttpRequest, token: str) -> HttpResponse:
                     return public_response(
                         render(request, "households/public_listing_done.html", context)
                     )
-    return public_response(render(request, "households/public_listing.html", context,
-                          status=429 if refused else 200))  # fmt: skip
+    return public_response(
+        render(request, "households/public_listing.html", context, status=429 if refused else 200)
+    )
 
 
 @login_not_required
@@ -159,8 +178,11 @@ def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
         with contextlib.suppress(ValidationError):  # closed by a cadre a moment ago
             services.listing_close(listing)
         closed = True
-    return public_response(render(request, "households/public_listing_close.html",
-                          {"listing": listing, "closed": closed}))  # fmt: skip
+    return public_response(
+        render(
+            request, "households/public_listing_close.html", {"listing": listing, "closed": closed}
+        )
+    )
 
 
 def with_head_name(qs):
@@ -175,10 +197,13 @@ def with_head_name(qs):
 
 def _shown(listings) -> list[dict]:
     return [
-        {"listing": item, "who": mask(item.head_name, "name") if item.head_name else "",
-         "number": item.household.number}
+        {
+            "listing": item,
+            "who": mask(item.head_name, "name") if item.head_name else "",
+            "number": item.household.number,
+        }
         for item in listings
-    ]  # fmt: skip
+    ]
 
 
 @login_not_required
@@ -186,38 +211,66 @@ def _shown(listings) -> list[dict]:
 def market(request: HttpRequest, code: str) -> HttpResponse:
     """The village's market: what households sell and want, newest first; ?product= shows
     the sellers and buyers of one product. Kept until a listing of the village changes."""
-    village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
-                                level=Level.VILLAGE)  # fmt: skip
+    village = get_object_or_404(
+        Region.objects.only("pk", "name", "code"), code=code, level=Level.VILLAGE
+    )
     product = parse.text(request.GET.get("product"), max_length=30)
     wanted = product_key(product)
     kind = parse.choice(request.GET.get("kind"), ListingKind.values)
     page_number = parse.page(request.GET.get("page"))
     # a typed product is anyone's text: its pages are made, not kept
-    key = public_page_key("market", village.pk, services.market_version(village.pk), kind,
-                          timezone.localdate(), translation.get_language(), page=page_number,
-                          keep=not wanted)  # fmt: skip
+    key = public_page_key(
+        "market",
+        village.pk,
+        services.market_version(village.pk),
+        kind,
+        timezone.localdate(),
+        translation.get_language(),
+        page=page_number,
+        keep=not wanted,
+    )
 
     def make() -> str:
         qs = with_head_name(
-            Listing.objects.showing().filter(village=village).select_related("household")
-            .only("pk", "kind", "product", "product_key", "quantity", "unit", "price", "note",
-                  "created_at", "household__number")
-        ).order_by("-moderated_at", "-pk")  # fmt: skip
+            Listing.objects.showing()
+            .filter(village=village)
+            .select_related("household")
+            .only(
+                "pk",
+                "kind",
+                "product",
+                "product_key",
+                "quantity",
+                "unit",
+                "price",
+                "note",
+                "created_at",
+                "household__number",
+            )
+        ).order_by("-moderated_at", "-pk")
         if wanted:
             qs = qs.filter(product_key=wanted)
         if kind:
             qs = qs.filter(kind=kind)
         page = Paginator(qs, MARKET_PAGE).get_page(page_number)
-        info = PublicInfo.objects.filter(region=village).only(
-            "representative_name", "representative_phone", "office_phone"
-        ).first()  # fmt: skip
+        info = (
+            PublicInfo.objects.filter(region=village)
+            .only("representative_name", "representative_phone", "office_phone")
+            .first()
+        )
         return render_to_string(
             "households/public_market.html",
-            {"village": village, "page": page, "listings": _shown(page.object_list),
-             "product": product if wanted else "",
-             "kind": kind, "info": info, "board_url": village_page_url(village.code)},
+            {
+                "village": village,
+                "page": page,
+                "listings": _shown(page.object_list),
+                "product": product if wanted else "",
+                "kind": kind,
+                "info": info,
+                "board_url": village_page_url(village.code),
+            },
             request=request,
-        )  # fmt: skip
+        )
 
     return public_response(HttpResponse(kept(key, make, seconds=600)))
 
@@ -251,24 +304,29 @@ def market_queue(request: HttpRequest) -> HttpResponse:
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
     page = Paginator(qs, QUEUE_PAGE).get_page(parse.page(request.GET.get("page")))
     moderated = {
-        v.code for v in Region.objects.visible_to(request.user, roles=PRODUCE_MODERATORS)
-        .filter(level=Level.VILLAGE).only("code")
-    }  # fmt: skip
+        v.code
+        for v in Region.objects.visible_to(request.user, roles=PRODUCE_MODERATORS)
+        .filter(level=Level.VILLAGE)
+        .only("code")
+    }
     return render(
         request,
         "households/market_queue.html",
         {
             "page": page,
             "rows": [
-                {"listing": item, "who": mask(item.head_name or "", "name"),
-                 "moderates": item.village.code in moderated or request.user.is_superuser}
+                {
+                    "listing": item,
+                    "who": mask(item.head_name or "", "name"),
+                    "moderates": item.village.code in moderated or request.user.is_superuser,
+                }
                 for item in page.object_list
             ],
             "status": status,
             "statuses": [(v, label, counts.get(v, 0)) for v, label in ListingStatus.choices],
             "today": timezone.localdate(),
         },
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -284,8 +342,9 @@ def market_action(request: HttpRequest, pk: int) -> HttpResponse:
             services.listing_approve(listing, user=request.user)
             messages.success(request, _("Listing approved: it shows on the market page."))
         elif action == "refuse":
-            services.listing_refuse(listing, user=request.user,
-                                    reason=request.POST.get("reason", ""))  # fmt: skip
+            services.listing_refuse(
+                listing, user=request.user, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("Listing refused."))
         elif action == "close":
             services.listing_close(listing)

@@ -1,35 +1,31 @@
-"""Department feeds (DESIGN §3, steps 1-3): receive a file, load and match it.
+"""Department feeds (DESIGN §3, step 1): receive a file, keep it, retry or purge it.
 
 A file arrives from the feeds page, from `manage.py ingest_feed` or from the inbox the
 nightly job collects. It is kept encrypted (it holds full ID numbers) until the
 retention ends, and becomes a FeedBatch keyed by (county, department, period, sha256):
-the same file twice is one batch. Loading reads it in a task, never in a web request.
+the same file twice is one batch. Staging it (monitoring.screening.stage) reads it in a
+task, never in a web request.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
 from typing import IO
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from common import leases
-from common.crypto import decrypt_bytes, decrypt_stream, encrypt_stream
-from common.masking import mask_id_numbers
+from common.crypto import encrypt_stream
 from common.queue import enqueue
-from common.tables import TableError
 from common.xlsx import SheetSpec, XlsxWriter
 from monitoring.models import (
     BatchStatus,
@@ -39,14 +35,13 @@ from monitoring.models import (
     FeedRejection,
     FeedValue,
 )
-from monitoring.screening import columns, load, match, read
+from monitoring.screening.stage import read
 from villages.models import Level, Region
 
 logger = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".csv", ".xlsx")
 CHUNK_BYTES = 1024 * 1024
-FERNET_TOKEN_START = b"gAAAAA"  # a Fernet token's version byte and time, in base64
 
 
 class FeedRefused(Exception):
@@ -135,109 +130,6 @@ def feed_submit(**kwargs) -> tuple[FeedBatch, bool]:
     return batch, created
 
 
-def _progress(batch_id: int, rows: int) -> None:
-    """`rows` more rows of the batch were read; the loader is alive (its lease renewed)."""
-    leases.renew(
-        FeedBatch.objects,
-        batch_id,
-        seconds=settings.FEED_LEASE_SECONDS,
-        rows_done=F("rows_done") + rows,
-    )
-
-
-def load_batch(batch_id: int, *, alive: Callable[[], None] | None = None) -> FeedBatch:
-    """Load and match a waiting batch (`alive`, called with each step of progress, keeps
-    a screening run's lease too). A loaded, failed or taken batch is left as it is:
-    the loader holds a lease (common.leases) that its progress renews, and a load whose
-    process died is marked failed by `feeds_reap` once the lease ends, never loaded again
-    behind the county's back (a file that kills its reader would kill every night's run).
-    A file that cannot be read ends the batch as failed with the reason."""
-    claimed = leases.claim(
-        FeedBatch.objects,
-        batch_id,
-        among=[BatchStatus.QUEUED],
-        seconds=settings.FEED_LEASE_SECONDS,
-        status=BatchStatus.LOADING,
-        rows_done=0,
-        message="",
-    )
-    batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
-    if not claimed:
-        return batch
-
-    def progress(rows: int) -> None:
-        _progress(batch_id, rows)
-        if alive is not None:
-            alive()
-
-    with translation.override(batch.language), contextlib.ExitStack() as stack:
-        batch.values.all().delete()
-        batch.rejections.all().delete()
-        try:
-            source: bytes | Iterator[bytes] = stack.enter_context(feed_chunks(batch))
-            if not batch.original_name.lower().endswith(".csv"):
-                # a workbook is read whole (a zip is read from its end); a CSV as it comes
-                source = b"".join(source)
-                FeedBatch.objects.filter(pk=batch_id).update(
-                    rows_total=read.count_rows(source, batch.original_name)
-                )
-            long_csv = None
-            if batch.original_name.lower().endswith(".csv"):
-                long_csv, source = columns.open_long_csv(source, read.FEED_LIMITS)
-            if long_csv is None:
-                spec = _mapping_of(batch.department)
-                table, resolved = read.open_feed(source, batch.original_name, spec)
-            checker = load.Checker(
-                items={i.code: i for i in DataItem.objects.filter(department=batch.department)},
-                department_name=batch.department.name,
-                period=batch.period,
-                residents=match.county_residents(batch.county.code),
-            )
-            if long_csv is not None:
-                loaded, rejected = columns.load_long_csv(
-                    batch_id,
-                    long_csv,
-                    checker,
-                    read.FEED_LIMITS,
-                    progress=progress,
-                )
-            else:
-                loaded, rejected = load.load_rows(
-                    batch_id,
-                    read.feed_rows(table, resolved),
-                    checker,
-                    progress=progress,
-                )
-            del checker  # the county's map: no longer needed
-            repeats = load.reject_repeats(batch_id)
-            loaded, rejected = loaded - repeats, rejected + repeats
-            load.analyze()
-        except TableError as exc:
-            batch.values.all().delete()
-            batch.rejections.all().delete()
-            FeedBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADING).update(
-                status=BatchStatus.FAILED,
-                message=mask_id_numbers(str(exc))[:300],
-                loaded=0,
-                rejected=0,
-                lease_until=None,
-            )
-            batch.refresh_from_db()
-            return batch
-    # conditional: a load that lost its lease (reaped as stopped) does not come back
-    FeedBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADING).update(
-        status=BatchStatus.LOADED,
-        lease_until=None,
-        loaded=loaded,
-        rejected=rejected,
-        rows_done=F("rows_total"),
-        loaded_at=timezone.now(),
-    )
-    logger.info("feed batch %s loaded: %s values, %s lines rejected", batch_id, loaded, rejected)
-    batch.refresh_from_db()
-    return batch
-
-
 def feeds_reap() -> int:
     """Batches whose loader died (its lease ended with no progress) are marked failed
     with a sentence, and what they half wrote is removed; says how many. The nightly
@@ -275,26 +167,6 @@ def feed_retry(*, batch: FeedBatch, user) -> bool:
         logger.info("feed batch %s queued again by user %s", batch.pk, user.pk)
         enqueue("monitoring.tasks.load_batch_task", batch.pk)
     return bool(queued)
-
-
-@contextlib.contextmanager
-def feed_chunks(batch: FeedBatch) -> Iterator[Iterator[bytes]]:
-    """The batch's file decrypted a chunk at a time, as long as the block lasts."""
-    if not batch.file:
-        raise TableError(_("The file is no longer kept (its retention ended)."))
-    with batch.file.open("rb") as handle:
-        if handle.read(len(FERNET_TOKEN_START)) == FERNET_TOKEN_START:
-            # a file kept before the chunked format (one Fernet token)
-            handle.seek(0)
-            yield iter([decrypt_bytes(handle.read())])
-        else:
-            handle.seek(0)
-            yield decrypt_stream(handle)
-
-
-def _mapping_of(department: Department) -> dict | None:
-    mapping = getattr(department, "mapping", None)
-    return mapping.spec if mapping is not None else None
 
 
 def feeds_purge(now: datetime.datetime | None = None) -> int:

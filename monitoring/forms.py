@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field, label_choices
 from common.widgets import DateInput, use_fast_selects
 from households.models import MonitoringCategory
 from monitoring.models import (
@@ -54,20 +55,28 @@ class QueueFilterForm(forms.Form):
         label=_("Cause"), required=False, choices=_any(_("Any cause")) + Cause.choices
     )
     township = forms.ModelChoiceField(
-        label=_("Township"), queryset=Region.objects.none(), required=False,
+        label=_("Township"),
+        queryset=Region.objects.none(),
+        required=False,
         empty_label=_("All townships"),
-    )  # fmt: skip
+    )
     village = forms.ModelChoiceField(
-        label=_("Village"), queryset=Region.objects.none(), required=False,
+        label=_("Village"),
+        queryset=Region.objects.none(),
+        required=False,
         empty_label=_("All villages"),
-    )  # fmt: skip
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         regions = Region.objects.visible_to(user, roles=MONITORING_READERS)
-        self.fields["township"].queryset = regions.filter(level=Level.TOWNSHIP)
-        self.fields["village"].queryset = regions.filter(level=Level.VILLAGE)
+        field(self, "township", forms.ModelChoiceField).queryset = regions.filter(
+            level=Level.TOWNSHIP
+        )
+        field(self, "village", forms.ModelChoiceField).queryset = regions.filter(
+            level=Level.VILLAGE
+        )
         use_fast_selects(self)
 
 
@@ -79,7 +88,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
         # cadres of the villages of the alerts on the page
-        self.fields["assignee"].queryset = (
+        field(self, "assignee", forms.ModelChoiceField).queryset = (
             get_user_model()
             .objects.filter(
                 is_active=True,
@@ -92,7 +101,7 @@ class AssignForm(forms.Form):
                 Prefetch("assignments", StaffAssignment.objects.select_related("region"))
             )
         )
-        self.fields["assignee"].label_from_instance = people.label
+        label_choices(self, "assignee", people.label)
 
 
 class VerifyForm(forms.Form):
@@ -208,7 +217,7 @@ class FeedUploadForm(PeriodForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].label_from_instance = lambda d: f"{d.code} {d.name}"
+        label_choices(self, "department", lambda d: f"{d.code} {d.name}")
         use_fast_selects(self)
 
 
@@ -219,13 +228,16 @@ class RiskRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = DataItem.objects.filter(active=True).order_by("code")
+        field(self, "item", forms.ModelChoiceField).queryset = DataItem.objects.filter(
+            active=True
+        ).order_by("code")
         self.fields["item"].required = False
         self.fields["weight"].validators.append(MaxValueValidator(100))
         use_fast_selects(self)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == RuleKind.ITEM and not data.get("item"):
             self.add_error("item", _("Choose the data item this rule reads."))
         if data.get("kind") == RuleKind.INCOME:
@@ -247,13 +259,28 @@ class MonitoringLineForm(forms.ModelForm):
 class ScreeningSettingsForm(forms.ModelForm):
     class Meta:
         model = ScreeningSettings
-        fields = ["high_score", "medium_score", "low_score", "alert_level", "verify_days",
-                  "appraise_days", "notice_days", "township_days", "county_days"]  # fmt: skip
+        fields = [
+            "high_score",
+            "medium_score",
+            "low_score",
+            "alert_level",
+            "verify_days",
+            "appraise_days",
+            "notice_days",
+            "township_days",
+            "county_days",
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         high, medium, low = (data.get(k) for k in ("high_score", "medium_score", "low_score"))
-        if None not in (high, medium, low) and not high > medium > low > 0:
+        if (
+            high is not None
+            and medium is not None
+            and low is not None
+            and not high > medium > low > 0
+        ):
             raise forms.ValidationError(_("The bands must rise: low < medium < high, above 0."))
         return data
 
@@ -279,7 +306,8 @@ class DataItemForm(forms.ModelForm):
 
     def clean(self):
         # the department as its field cleaned it (the raw POST value is anyone's text)
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         code, dept = cleaned.get("code"), cleaned.get("department")
         if code and dept is not None and not code.startswith(dept.code):
             self.add_error(
@@ -295,17 +323,36 @@ class IncomeForm(forms.ModelForm):
 
     class Meta:
         model = HouseholdIncome
-        fields = ["year", "wages", "business", "property_income", "transfers", "medical",
-                  "education", "disaster", "members"]  # fmt: skip
+        fields = [
+            "year",
+            "wages",
+            "business",
+            "property_income",
+            "transfers",
+            "medical",
+            "education",
+            "disaster",
+            "members",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
         self.fields["year"].validators.append(MaxValueValidator(this_year))
-        for name in ("wages", "business", "property_income", "transfers", "medical",
-                     "education", "disaster"):  # fmt: skip
-            self.fields[name].min_value = 0
-            self.fields[name].widget.attrs.update({"min": "0", "step": "0.01"})
+        for name in (
+            "wages",
+            "business",
+            "property_income",
+            "transfers",
+            "medical",
+            "education",
+            "disaster",
+        ):
+            amount = field(self, name, forms.DecimalField)
+            # min_value set after the field is made adds no validator by itself
+            amount.min_value = 0
+            amount.validators.append(MinValueValidator(0))
+            amount.widget.attrs.update({"min": "0", "step": "0.01"})
 
     def validate_unique(self):
         pass  # a year already entered is updated (monitoring.services.income_save)

@@ -98,7 +98,7 @@ class DataItem(models.Model):
 
 class FeedMapping(models.Model):
     """How a department's own wide file (Chinese headers, one row a person) becomes
-    long-format values. `spec` is JSON (monitoring.screening.mapping explains it and
+    long-format values. `spec` is JSON (monitoring.screening.stage.mapping explains it and
     checks it): the ID column, columns that are items, and a column whose value says
     which items a row holds."""
 
@@ -451,7 +451,12 @@ class RiskLevel(models.TextChoices):
     NONE = "none", _("None")
 
 
-LEVEL_RANK = {RiskLevel.HIGH: 3, RiskLevel.MEDIUM: 2, RiskLevel.LOW: 1, RiskLevel.NONE: 0}
+LEVEL_RANK: dict[str, int] = {
+    RiskLevel.HIGH: 3,
+    RiskLevel.MEDIUM: 2,
+    RiskLevel.LOW: 1,
+    RiskLevel.NONE: 0,
+}
 
 
 def level_rank() -> models.Case:
@@ -704,6 +709,11 @@ class Alert(models.Model):
 
     objects = AlertQuerySet.as_manager()
 
+    # set on a page of alerts by the queue's view (monitoring.views._rows), not stored
+    head_name: str
+    overdue: bool
+    reason_lines: list[str]
+
     class Meta:
         ordering = ["-opened_at", "-pk"]
         verbose_name = _("alert")
@@ -781,9 +791,11 @@ class Monitored(models.Model):
     causes = models.JSONField(_("causes"), default=list)
     enrolled_on = models.DateField(_("enrolled on"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     elimination_proposed_on = models.DateField(_("elimination proposed on"), null=True, blank=True)
     elimination_note = models.CharField(_("why the risk is gone"), max_length=500, blank=True)
     # who proposed it: the one person who may not confirm it

@@ -30,13 +30,18 @@ YELLOW_MIN_ON_TIME = 80  # % of verifications on time
 def rules() -> list[str]:
     """The colour rules in the reader's language, as applied by Row.colour."""
     return [
-        _("Red: %(n)d or more overdue alerts, or %(pushed)d or more alerts of which fewer "
-          "than %(rate)d %% were enrolled.")
+        _(
+            "Red: %(n)d or more overdue alerts, or %(pushed)d or more alerts of which fewer "
+            "than %(rate)d %% were enrolled."
+        )
         % {"n": RED_OVERDUE, "pushed": RED_MIN_PUSHED, "rate": RED_MAX_CONVERSION},
-        _("Yellow: any overdue alert, no monitored household, or fewer than %(rate)d %% of "
-          "verifications on time.") % {"rate": YELLOW_MIN_ON_TIME},
+        _(
+            "Yellow: any overdue alert, no monitored household, or fewer than %(rate)d %% of "
+            "verifications on time."
+        )
+        % {"rate": YELLOW_MIN_ON_TIME},
         _("Green: none of these."),
-    ]  # fmt: skip
+    ]
 
 
 @dataclass
@@ -163,21 +168,30 @@ def work_portrait(villages, year: int) -> list[WorkRow]:
 
     for uid, first, last, username, vid, steps, on_time in (
         AlertEvent.objects.filter(
-            alert__village_id__in=ids, user__isnull=False, at__gte=start, at__lt=end,
+            alert__village_id__in=ids,
+            user__isnull=False,
+            at__gte=start,
+            at__lt=end,
             data__has_key="on_time",
         )
-        .values_list("user_id", "user__first_name", "user__last_name", "user__username",
-                     "alert__village_id")
+        .values_list(
+            "user_id", "user__first_name", "user__last_name", "user__username", "alert__village_id"
+        )
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(data__on_time=True)))
-    ):  # fmt: skip
+    ):
         entry = row(uid, first, last, username, vid)
         entry.steps, entry.on_time = steps, on_time
     for uid, first, last, username, vid, open_, overdue in (
         Alert.objects.filter(village_id__in=ids, assignee__isnull=False, closed_at__isnull=True)
-        .values_list("assignee_id", "assignee__first_name", "assignee__last_name",
-                     "assignee__username", "village_id")
-        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
-    ):  # fmt: skip
+        .values_list(
+            "assignee_id",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+            "village_id",
+        )
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_date__lt=today)))
+    ):
         entry = row(uid, first, last, username, vid)
         entry.assigned_open, entry.assigned_overdue = open_, overdue
     return sorted(rows.values(), key=lambda r: (r.village.code, r.name))

@@ -58,8 +58,13 @@ def hardship_report(request: HttpRequest, token: str) -> HttpResponse:
         return household
     form = HardshipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if daily_limited(request, "hardship", household.pk, per_connection=REPORTS_PER_CONNECTION,
-                         per_household=REPORTS_PER_HOUSEHOLD):  # fmt: skip
+        if daily_limited(
+            request,
+            "hardship",
+            household.pk,
+            per_connection=REPORTS_PER_CONNECTION,
+            per_household=REPORTS_PER_HOUSEHOLD,
+        ):
             form.add_error(
                 None, _("Too many reports today. Please call the village committee instead.")
             )
@@ -70,8 +75,11 @@ def hardship_report(request: HttpRequest, token: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 causes=form.cleaned_data["causes"],
             )
-            response = render(request, "monitoring/public_hardship_done.html",
-                              {"household": household, "token": token})  # fmt: skip
+            response = render(
+                request,
+                "monitoring/public_hardship_done.html",
+                {"household": household, "token": token},
+            )
             response["X-Robots-Tag"] = "noindex, nofollow"
             return response
     response = render(

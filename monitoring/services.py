@@ -220,9 +220,15 @@ def alert_raise(
                 )
         except IntegrityError:  # raised by another way in at this very moment
             return alert_raise(
-                household=household, source=source, user=user, level=level,
-                reasons=reasons, causes=causes, campaign=campaign, note=note,
-            )  # fmt: skip
+                household=household,
+                source=source,
+                user=user,
+                level=level,
+                reasons=reasons,
+                causes=causes,
+                campaign=campaign,
+                note=note,
+            )
         _log(alert, "raised", user, note, source=source)
         tell_new_alerts({alert.village_id: 1}, link=reverse("monitoring:alert", args=[alert.pk]))
     return alert, True
@@ -252,9 +258,13 @@ def visit_flag(*, household: Household, user, note: str, causes: Iterable[str] =
         raise ValidationError({"note": _("Say what you saw on the visit.")})
     reason = {"label": _("Flagged after a visit: %(note)s") % {"note": note[:200]}, "type": "flag"}
     return alert_raise(
-        household=household, source=Source.VISIT, user=user, reasons=[reason], causes=causes,
+        household=household,
+        source=Source.VISIT,
+        user=user,
+        reasons=[reason],
+        causes=causes,
         note=note,
-    )  # fmt: skip
+    )
 
 
 def recheck_campaign(*, user, county, name: str, criteria: str, households) -> tuple[Campaign, int]:
@@ -269,9 +279,13 @@ def recheck_campaign(*, user, county, name: str, criteria: str, households) -> t
         reason = {"label": _("Re-check: %(name)s") % {"name": name}, "type": "flag"}
         for household in households.select_related("village"):
             _alert, new = alert_raise(
-                household=household, source=Source.RECHECK, user=user, level=RiskLevel.LOW,
-                reasons=[reason], campaign=campaign,
-            )  # fmt: skip
+                household=household,
+                source=Source.RECHECK,
+                user=user,
+                level=RiskLevel.LOW,
+                reasons=[reason],
+                campaign=campaign,
+            )
             created += new
     return campaign, created
 
@@ -319,8 +333,15 @@ def verify(
     with transaction.atomic():
         alert = _locked(alert)
         _require(user, alert, "verify")
-        _log(alert, "verified", user, findings, visit_date=visit_date,
-             income_estimate=income_estimate, recommendation=recommendation)  # fmt: skip
+        _log(
+            alert,
+            "verified",
+            user,
+            findings,
+            visit_date=visit_date,
+            income_estimate=income_estimate,
+            recommendation=recommendation,
+        )
         if recommendation == "dismiss":
             alert.dismissed_at_verification = True
             _move(alert, Stage.DISMISSED, close=True)
@@ -411,13 +432,19 @@ def decide(
         alert.save(update_fields=["causes"])
         _move(alert, Stage.ENROLLED, close=True)
         Monitored.objects.create(
-            household=alert.household, alert=alert, category=category, causes=causes,
-            enrolled_on=timezone.localdate(), approved_by=user,
-        )  # fmt: skip
+            household=alert.household,
+            alert=alert,
+            category=category,
+            causes=causes,
+            enrolled_on=timezone.localdate(),
+            approved_by=user,
+        )
         registry.monitoring_mirror_set(
-            household=alert.household, category=category, user=user,
+            household=alert.household,
+            category=category,
+            user=user,
             reason=_("Enrolled as monitored household"),
-        )  # fmt: skip
+        )
     return alert
 
 
@@ -466,9 +493,11 @@ def elimination_review(*, monitored: Monitored, user, confirm: bool) -> Monitore
             monitored.eliminated_by = user
             monitored.save(update_fields=["eliminated_at", "eliminated_by"])
             registry.monitoring_mirror_set(
-                household=monitored.household, category="", user=user,
+                household=monitored.household,
+                category="",
+                user=user,
                 reason=_("Risk eliminated"),
-            )  # fmt: skip
+            )
         else:
             monitored.elimination_proposed_on = None
             monitored.save(update_fields=["elimination_proposed_on"])

@@ -19,7 +19,7 @@ LOAD_SOFT_LIMIT = 60 * 60
     time_limit=LOAD_SOFT_LIMIT + 60,
 )
 def load_batch_task(batch_id: int) -> None:
-    feeds.load_batch(batch_id)
+    job.stage_now(batch_id)
 
 
 @shared_task

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common import parse
 from common.caching import cache_key, kept
 from common.charts import bar_chart
+from common.forms import field
 from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.downloads import personal_download
 from households.models import Household, MonitoringCategory, ResidentStatus
@@ -208,7 +212,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-def queue_export(request: HttpRequest) -> HttpResponse:
+def queue_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered queue as a workbook (through the one writer), up to EXPORT_MAX_ROWS."""
     require_role(request.user, MONITORING_READERS)
     _form, qs = _queue(request)
@@ -221,29 +225,54 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{reverse('monitoring:queue')}?{request.GET.urlencode()}")
     buffer = io.BytesIO()
-    headers = [_("Township"), _("Village"), _("Household"), _("Head of household"), _("Level"),
-               _("Score"), _("Reasons"), _("Source"), _("Step"), _("Assigned to"), _("Due"),
-               _("Overdue")]  # fmt: skip
+    headers = [
+        _("Township"),
+        _("Village"),
+        _("Household"),
+        _("Head of household"),
+        _("Level"),
+        _("Score"),
+        _("Reasons"),
+        _("Source"),
+        _("Step"),
+        _("Assigned to"),
+        _("Due"),
+        _("Overdue"),
+    ]
     alerts = qs.select_related("village__parent", "assignee")
     with XlsxWriter(buffer) as writer:
-        writer.sheet(SheetSpec(title=_("Alerts"), headers=headers,
-                               widths={2: 8, 3: 10, 6: 60, 8: 14}))  # fmt: skip
+        writer.sheet(
+            SheetSpec(title=_("Alerts"), headers=headers, widths={2: 8, 3: 10, 6: 60, 8: 14})
+        )
         for chunk_start in range(0, total, 2000):
             chunk = _rows(list(alerts[chunk_start : chunk_start + 2000]))
             for a in chunk:
-                writer.append([
-                    a.village.parent.name if a.village.parent else "", a.village.name,
-                    a.household.number, a.head_name, a.get_level_display(), a.score,
-                    "；".join(a.reason_lines), a.get_source_display(), a.get_stage_display(),
-                    (a.assignee.get_full_name() or a.assignee.username) if a.assignee else "",
-                    a.due_date.isoformat(), _("Yes") if a.overdue else "",
-                ])  # fmt: skip
+                writer.append(
+                    [
+                        a.village.parent.name if a.village.parent else "",
+                        a.village.name,
+                        a.household.number,
+                        a.head_name,
+                        a.get_level_display(),
+                        a.score,
+                        "；".join(a.reason_lines),
+                        a.get_source_display(),
+                        a.get_stage_display(),
+                        (a.assignee.get_full_name() or a.assignee.username) if a.assignee else "",
+                        a.due_date.isoformat(),
+                        _("Yes") if a.overdue else "",
+                    ]
+                )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return personal_download(
-        user=request.user, what=_("Alerts"), rows=total, content=buffer.getvalue(),
-        filename=_("Alerts") + f"-{stamp}.xlsx", roles=QUEUE_WORKERS,
+        user=request.user,
+        what=_("Alerts"),
+        rows=total,
+        content=buffer.getvalue(),
+        filename=_("Alerts") + f"-{stamp}.xlsx",
+        roles=QUEUE_WORKERS,
         filters=request.GET.urlencode(),
-    )  # fmt: skip
+    )
 
 
 def _alert_for(request: HttpRequest, pk: int) -> Alert:
@@ -417,17 +446,20 @@ def feed_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("monitoring:feeds")
 
 
-def feed_rejections(request: HttpRequest, pk: int) -> HttpResponse:
+def feed_rejections(request: HttpRequest, pk: int) -> HttpResponseBase:
     require_role(request.user, CATALOGUE_KEEPERS)
     batch = get_object_or_404(
         FeedBatch.objects.visible_to(request.user, roles=CATALOGUE_KEEPERS), pk=pk
     )
     name = f"{batch.department.code}_{batch.period}_" + _("rejected") + ".xlsx"
     return personal_download(
-        user=request.user, what=_("Rejected rows of %(file)s") % {"file": batch.original_name},
-        rows=batch.rejected, content=feeds.rejections_workbook(batch), filename=name,
+        user=request.user,
+        what=_("Rejected rows of %(file)s") % {"file": batch.original_name},
+        rows=batch.rejected,
+        content=feeds.rejections_workbook(batch),
+        filename=name,
         region=batch.county,
-    )  # fmt: skip
+    )
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -436,7 +468,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/catalogue.html", {"departments": departments})
 
 
-def feed_template(request: HttpRequest, code: str) -> HttpResponse:
+def feed_template(request: HttpRequest, code: str) -> HttpResponseBase:
     require_role(request.user, CATALOGUE_KEEPERS)
     department = get_object_or_404(Department, code=code)
     return xlsx_response(feeds.template_workbook(department), f"{code}_" + _("template") + ".xlsx")
@@ -487,41 +519,87 @@ def portrait_chart(request: HttpRequest) -> HttpResponse:
     """The portrait's chart as an SVG document of its own (to save or print)."""
     villages, year, _years = _portrait_scope(request)
     chart = _portrait_chart(portraits.area_portrait(villages, year), year)
-    response = render(request, "monitoring/chart.svg", {"chart": chart},
-                      content_type="image/svg+xml; charset=utf-8")  # fmt: skip
+    response = render(
+        request,
+        "monitoring/chart.svg",
+        {"chart": chart},
+        content_type="image/svg+xml; charset=utf-8",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def portrait_export(request: HttpRequest) -> HttpResponse:
+def portrait_export(request: HttpRequest) -> HttpResponseBase:
     villages, year, _years = _portrait_scope(request)
     townships = portraits.area_portrait(villages, year)
-    headers = [_("Township"), _("Village"), _("Alerts raised"), _("Verified"),
-               _("Verified on time"), _("Enrolled"), _("Conversion (%)"),
-               _("Monitored households"), _("Overdue"), _("Colour")]  # fmt: skip
+    headers = [
+        _("Township"),
+        _("Village"),
+        _("Alerts raised"),
+        _("Verified"),
+        _("Verified on time"),
+        _("Enrolled"),
+        _("Conversion (%)"),
+        _("Monitored households"),
+        _("Overdue"),
+        _("Colour"),
+    ]
     colours = {"red": _("Red"), "yellow": _("Yellow"), "green": _("Green")}
     buffer = io.BytesIO()
     with XlsxWriter(buffer) as writer:
         writer.sheet(SheetSpec(title=_("Area portrait"), headers=headers, widths={0: 12, 1: 14}))
         for t in townships:
             for r in [t, *t.villages]:
-                writer.append([
-                    t.region.name, "" if r is t else r.region.name, r.pushed, r.verified,
-                    r.verified_on_time, r.enrolled, r.conversion, r.monitored, r.overdue,
-                    colours[r.colour],
-                ], bold=r is t)  # fmt: skip
-        writer.sheet(SheetSpec(title=_("Work portrait"), headers=[
-            _("Village"), _("Cadre"), _("Steps taken"), _("On time"), _("On time (%)"),
-            _("Assigned, open"), _("Assigned, overdue")]))  # fmt: skip
+                writer.append(
+                    [
+                        t.region.name,
+                        "" if r is t else r.region.name,
+                        r.pushed,
+                        r.verified,
+                        r.verified_on_time,
+                        r.enrolled,
+                        r.conversion,
+                        r.monitored,
+                        r.overdue,
+                        colours[r.colour],
+                    ],
+                    bold=r is t,
+                )
+        writer.sheet(
+            SheetSpec(
+                title=_("Work portrait"),
+                headers=[
+                    _("Village"),
+                    _("Cadre"),
+                    _("Steps taken"),
+                    _("On time"),
+                    _("On time (%)"),
+                    _("Assigned, open"),
+                    _("Assigned, overdue"),
+                ],
+            )
+        )
         for w in portraits.work_portrait(villages, year):
-            writer.append([w.village.name, w.name, w.steps, w.on_time,
-                           "" if w.on_time_rate is None else w.on_time_rate,
-                           w.assigned_open, w.assigned_overdue])  # fmt: skip
+            writer.append(
+                [
+                    w.village.name,
+                    w.name,
+                    w.steps,
+                    w.on_time,
+                    "" if w.on_time_rate is None else w.on_time_rate,
+                    w.assigned_open,
+                    w.assigned_overdue,
+                ]
+            )
     return personal_download(
-        user=request.user, what=_("Portraits"), rows=sum(1 + len(t.villages) for t in townships),
-        content=buffer.getvalue(), filename=_("Portraits") + f"-{year}.xlsx", roles=QUEUE_WORKERS,
+        user=request.user,
+        what=_("Portraits"),
+        rows=sum(1 + len(t.villages) for t in townships),
+        content=buffer.getvalue(),
+        filename=_("Portraits") + f"-{year}.xlsx",
+        roles=QUEUE_WORKERS,
         filters=f"year={year}",
-    )  # fmt: skip
+    )
 
 
 # --- The county's rules -----------------------------------------------------------------
@@ -574,10 +652,15 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form.save()
         messages.success(request, _("Saved. The next screening uses it."))
         return redirect("monitoring:rules")
-    return render(request, "monitoring/form.html", {
-        "form": form, "title": _("Edit the rule") if rule else _("New risk rule"),
-        "back": "monitoring:rules",
-    })  # fmt: skip
+    return render(
+        request,
+        "monitoring/form.html",
+        {
+            "form": form,
+            "title": _("Edit the rule") if rule else _("New risk rule"),
+            "back": "monitoring:rules",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -589,10 +672,15 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form.save()
         messages.success(request, _("Saved."))
         return redirect("monitoring:catalogue")
-    return render(request, "monitoring/form.html", {
-        "form": form, "title": str(item) if item else _("New data item"),
-        "back": "monitoring:catalogue",
-    })  # fmt: skip
+    return render(
+        request,
+        "monitoring/form.html",
+        {
+            "form": form,
+            "title": str(item) if item else _("New data item"),
+            "back": "monitoring:catalogue",
+        },
+    )
 
 
 # --- Household income and monitored households ---------------------------------------------
@@ -633,9 +721,15 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
     if category := parse.choice(request.GET.get("category"), MonitoringCategory.values):
         qs = qs.filter(category=category)
     page = Paginator(qs, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
-    return render(request, "monitoring/monitored_list.html", {
-        "page": page, "categories": MonitoringCategory.choices[1:], "category": category,
-    })  # fmt: skip
+    return render(
+        request,
+        "monitoring/monitored_list.html",
+        {
+            "page": page,
+            "categories": MonitoringCategory.choices[1:],
+            "category": category,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -651,13 +745,15 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = monitored.eliminated_at is None
     may_measure = current and has_role_at(request.user, VILLAGE_STEPS | TOWNSHIP_STEPS, code)
     may_propose = (
-        current and not monitored.elimination_proposed_on
+        current
+        and not monitored.elimination_proposed_on
         and has_role_at(request.user, VILLAGE_STEPS, code)
-    )  # fmt: skip
+    )
     may_review = (
-        current and bool(monitored.elimination_proposed_on)
+        current
+        and bool(monitored.elimination_proposed_on)
         and has_role_at(request.user, TOWNSHIP_STEPS, code)
-    )  # fmt: skip
+    )
     measure_form = MeasureForm() if may_measure else None
     elimination_form = EliminationForm() if may_propose else None
     if request.method == "POST":
@@ -666,8 +762,9 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "measure" and may_measure:
                 measure_form = MeasureForm(request.POST)
                 if measure_form.is_valid():
-                    services.measure_add(monitored=monitored, user=request.user,
-                                         **measure_form.cleaned_data)  # fmt: skip
+                    services.measure_add(
+                        monitored=monitored, user=request.user, **measure_form.cleaned_data
+                    )
                     messages.success(request, _("Saved."))
                     return redirect("monitoring:monitored", pk=pk)
             elif action == "propose" and may_propose:
@@ -678,21 +775,28 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Sent to the township for review."))
                     return redirect("monitoring:monitored", pk=pk)
             elif action in ("confirm", "reject") and may_review:
-                services.elimination_review(monitored=monitored, user=request.user,
-                                            confirm=action == "confirm")  # fmt: skip
+                services.elimination_review(
+                    monitored=monitored, user=request.user, confirm=action == "confirm"
+                )
                 messages.success(request, _("Recorded."))
                 return redirect("monitoring:monitored", pk=pk)
             else:
                 raise PermissionDenied
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-    return render(request, "monitoring/monitored_detail.html", {
-        "monitored": monitored, "measures": monitored.measures.all(),
-        "measure_form": measure_form, "elimination_form": elimination_form,
-        "may_review": may_review, "causes": [Cause(c).label for c in monitored.causes
-                                             if c in Cause.values],
-        "can_open_household": has_role_at(request.user, REGISTRY_READERS, code),
-    })  # fmt: skip
+    return render(
+        request,
+        "monitoring/monitored_detail.html",
+        {
+            "monitored": monitored,
+            "measures": monitored.measures.all(),
+            "measure_form": measure_form,
+            "elimination_form": elimination_form,
+            "may_review": may_review,
+            "causes": [Cause(c).label for c in monitored.causes if c in Cause.values],
+            "can_open_household": has_role_at(request.user, REGISTRY_READERS, code),
+        },
+    )
 
 
 # --- Re-check campaigns (回头看) ----------------------------------------------------------
@@ -729,16 +833,19 @@ def campaigns(request: HttpRequest) -> HttpResponse:
                     eliminated_at__gte=start, eliminated_at__lt=end
                 ).values("household_id")
             )
-        label = dict(form.fields["pick"].choices)[form.cleaned_data["pick"]]
-        quarter = dict(form.fields["quarter"].choices)[form.cleaned_data["quarter"]]
+        label = _choice_label(form, "pick")
+        quarter = _choice_label(form, "quarter")
         _campaign, created = services.recheck_campaign(
-            user=request.user, county=county, name=form.cleaned_data["name"],
-            criteria=f"{quarter}：{label}", households=picked,
-        )  # fmt: skip
+            user=request.user,
+            county=county,
+            name=form.cleaned_data["name"],
+            criteria=f"{quarter}：{label}",
+            households=picked,
+        )
         messages.success(
-            request, _("%(n)d households were sent to their villages for verification.")
-            % {"n": created}
-        )  # fmt: skip
+            request,
+            _("%(n)d households were sent to their villages for verification.") % {"n": created},
+        )
         return redirect("monitoring:campaigns")
     listed = (
         Campaign.objects.visible_to(request.user, roles=COUNTY_STEPS)
@@ -790,3 +897,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "monitoring/run_list.html",
         {"form": form, "page": page, "running": running},
     )
+
+
+def _choice_label(form: forms.Form, name: str) -> str:
+    """The label of the choice a valid form holds in its field `name`."""
+    # a flat list of (value, label) here; the stubs allow groups and callables too
+    choices: Iterable[tuple[object, object]] = field(form, name, forms.ChoiceField).choices  # type: ignore[assignment]
+    labels = {str(value): str(label) for value, label in choices}
+    return labels[str(form.cleaned_data[name])]

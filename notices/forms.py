@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field, label_choices
 from common.widgets import DateInput
 from grid.models import MatterCategory, Urgency
 from notices.models import (
@@ -32,9 +33,11 @@ def keeper_regions(user):
     qs = Region.objects.filter(level__in=LEVELS)
     if user.is_superuser:
         return qs.order_by("code")
-    return qs.filter(
-        assignments__user=user, assignments__role__in=list(NOTICE_KEEPERS)
-    ).distinct().order_by("code")  # fmt: skip
+    return (
+        qs.filter(assignments__user=user, assignments__role__in=list(NOTICE_KEEPERS))
+        .distinct()
+        .order_by("code")
+    )
 
 
 def _region_label(region: Region) -> str:
@@ -58,16 +61,19 @@ class NoticeForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         regions = keeper_regions(user)
-        self.fields["region"].queryset = regions
-        self.fields["region"].label_from_instance = _region_label
+        field(self, "region", forms.ModelChoiceField).queryset = regions
+        label_choices(self, "region", _region_label)
         if self.instance.pk:  # where a notice was published for stays
             self.fields["region"].disabled = True
-            self.fields["region"].queryset = Region.objects.filter(pk=self.instance.region_id)
+            field(self, "region", forms.ModelChoiceField).queryset = Region.objects.filter(
+                pk=self.instance.region_id
+            )
         elif len(regions) == 1:
             self.fields["region"].initial = regions[0].pk
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("publish_on"), data.get("expires_on")
         if start and end and end < start:
             self.add_error("expires_on", _("The last day is before the first."))
@@ -76,9 +82,10 @@ class NoticeForm(forms.ModelForm):
 
 class NoticeFilterForm(forms.Form):
     category = forms.ChoiceField(
-        label=_("Notice category"), choices=[("", _("All categories")), *Category.choices],
+        label=_("Notice category"),
+        choices=[("", _("All categories")), *Category.choices],
         required=False,
-    )  # fmt: skip
+    )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *NoticeStatus.choices], required=False
     )
@@ -125,27 +132,34 @@ class VoiceForm(forms.Form):
 
     topic = forms.ChoiceField(label=_("About"), choices=Topic.choices, initial=Topic.SUGGESTION)
     text = forms.CharField(
-        label=_("Your message"), min_length=5, max_length=1000,
+        label=_("Your message"),
+        min_length=5,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 5}),
-    )  # fmt: skip
+    )
     anonymous = forms.BooleanField(
         label=_("Send it anonymously"),
         required=False,
-        help_text=_("Nothing about you is kept: not your name, not your phone, not even "
-                    "this household. You get a receipt link to read the reply."),
-    )  # fmt: skip
+        help_text=_(
+            "Nothing about you is kept: not your name, not your phone, not even "
+            "this household. You get a receipt link to read the reply."
+        ),
+    )
     name = forms.CharField(label=_("Your name"), max_length=40, required=False)
     phone = forms.CharField(
-        label=_("Phone (optional)"), max_length=20, required=False,
+        label=_("Phone (optional)"),
+        max_length=20,
+        required=False,
         help_text=_("Only the village committee sees it, to call you back."),
-    )  # fmt: skip
+    )
     publish_reply = forms.BooleanField(
         label=_("The reply may be shown on this page"), required=False
     )
     website = forms.CharField(label=_("Leave this empty"), required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("anonymous") and not (data.get("name") or "").strip():
             self.add_error("name", _("Give your name, or send the message anonymously."))
         return data
@@ -157,24 +171,24 @@ class VoiceForm(forms.Form):
 
 class VoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Open (new or being handled)")), *VoiceStatus.choices,
-                                    ("all", _("All"))],
+        label=_("Status"),
+        choices=[("", _("Open (new or being handled)")), *VoiceStatus.choices, ("all", _("All"))],
         required=False,
-    )  # fmt: skip
+    )
     topic = forms.ChoiceField(
         label=_("About"), choices=[("", _("Any topic")), *Topic.choices], required=False
     )
 
 
 class ReplyForm(forms.Form):
-    reply = forms.CharField(label=_("Reply"), max_length=1000,
-                            widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    reply = forms.CharField(
+        label=_("Reply"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class ToMatterForm(forms.Form):
     category = forms.ChoiceField(label=_("Kind of matter"), choices=MatterCategory.choices)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices,
-                                initial=Urgency.NORMAL)  # fmt: skip
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
 
 
 # --- Notifications -----------------------------------------------------------------------------
@@ -184,8 +198,9 @@ class BroadcastForm(forms.Form):
     region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("To the staff of"))
     audience = forms.ChoiceField(label=_("Who"), choices=Audience.choices, initial=Audience.ALL)
     title = forms.CharField(label=_("Title"), max_length=100)
-    body = forms.CharField(label=_("Text"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    body = forms.CharField(
+        label=_("Text"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     by_text = forms.BooleanField(
         label=_("Also by text message"),
         required=False,
@@ -194,17 +209,18 @@ class BroadcastForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["region"]
-        field.queryset = (
+        field(self, "region", forms.ModelChoiceField).queryset = (
             Region.objects.visible_to(user, roles=BROADCASTERS)
             .filter(level__in=LEVELS)
             .order_by("code")
         )
-        field.label_from_instance = _region_label
+        label_choices(self, "region", _region_label)
 
 
 class TextContactForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile number for text messages"), max_length=20, required=False,
+        label=_("Mobile number for text messages"),
+        max_length=20,
+        required=False,
         help_text=_("Leave empty to take no text messages."),
-    )  # fmt: skip
+    )

@@ -91,9 +91,11 @@ class Notice(models.Model):
     publish_on = models.DateField(_("shown from"), default=timezone.localdate)
     expires_on = models.DateField(_("shown until"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -225,9 +227,13 @@ class Feedback(models.Model):
     )
     # named messages only: an anonymous one does not keep the plaque it came from
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     topic = models.CharField(_("about"), max_length=10, choices=Topic.choices)
     text = models.TextField(_("message"), max_length=1000)
     anonymous = models.BooleanField(_("anonymous"), default=False)
@@ -242,17 +248,25 @@ class Feedback(models.Model):
         _("status"), max_length=10, choices=VoiceStatus.choices, default=VoiceStatus.NEW
     )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     reply = models.TextField(_("reply"), max_length=1000, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # the grid matter this message became (grid.Matter; notices sits above grid)
     matter = models.ForeignKey(
-        "grid.Matter", verbose_name=_("matter"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        "grid.Matter",
+        verbose_name=_("matter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = FeedbackQuerySet.as_manager()
 
@@ -295,9 +309,11 @@ class Broadcast(models.Model):
     """A message a member of staff pushed to the cadres and grid workers of a region."""
 
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("sender"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     region = models.ForeignKey(
         Region, verbose_name=_("to the staff of"), on_delete=models.PROTECT, related_name="+"
     )
@@ -327,8 +343,9 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=120)
     body = models.CharField(_("text"), max_length=1000, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
-    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="notifications")  # fmt: skip
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     texted_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -65,15 +66,31 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     village = _village(code)
     category = parse.choice(request.GET.get("category"), Category.values)
     page_number = parse.page(request.GET.get("page"))
-    key = public_page_key("village-board", village.pk, services.public_version(village.code),
-                          category, timezone.localdate(), translation.get_language(),
-                          page=page_number)  # fmt: skip
+    key = public_page_key(
+        "village-board",
+        village.pk,
+        services.public_version(village.code),
+        category,
+        timezone.localdate(),
+        translation.get_language(),
+        page=page_number,
+    )
 
     def make() -> str:
-        qs = Notice.objects.for_board(village.code).select_related("region").only(
-            "pk", "title", "category", "pinned", "publish_on", "region__code", "region__level",
-            "region__name",
-        )  # fmt: skip
+        qs = (
+            Notice.objects.for_board(village.code)
+            .select_related("region")
+            .only(
+                "pk",
+                "title",
+                "category",
+                "pinned",
+                "publish_on",
+                "region__code",
+                "region__level",
+                "region__name",
+            )
+        )
         if category:
             qs = qs.filter(category=category)
         page = Paginator(qs.board_order(), BOARD_PAGE).get_page(page_number)
@@ -96,8 +113,10 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     village = _village(code)
-    notice = get_object_or_404(Notice.objects.readable_on_board(village.code)
-                               .select_related("region", "replaced_by"), pk=pk)  # fmt: skip
+    notice = get_object_or_404(
+        Notice.objects.readable_on_board(village.code).select_related("region", "replaced_by"),
+        pk=pk,
+    )
     lines = list(notice.lines.all()) if notice.is_finance else []
     return public_response(
         render(
@@ -115,7 +134,7 @@ def notice_page(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
-def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResponse:
+def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResponseBase:
     """A file of a notice the village's board shows (an expired or draft one's: 404)."""
     village = _village(code)
     notice = get_object_or_404(Notice.objects.readable_on_board(village.code), pk=pk)
@@ -148,19 +167,29 @@ def voice_form(request: HttpRequest, token: str) -> HttpResponse:
                 per_household=settings.VOICE_PER_HOUSEHOLD,
             ):
                 refused = True
-                form.add_error(None, _("Too many messages today. Please try again tomorrow, "
-                                       "or call the village committee."))  # fmt: skip
+                form.add_error(
+                    None,
+                    _(
+                        "Too many messages today. Please try again tomorrow, "
+                        "or call the village committee."
+                    ),
+                )
             else:
                 data = form.cleaned_data
                 feedback = services.feedback_receive(
-                    household=Household.objects.get(pk=household.pk), topic=data["topic"],
-                    text=data["text"], anonymous=data["anonymous"], name=data["name"],
-                    phone=data["phone"], publish_reply=data["publish_reply"],
-                )  # fmt: skip
+                    household=Household.objects.get(pk=household.pk),
+                    topic=data["topic"],
+                    text=data["text"],
+                    anonymous=data["anonymous"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    publish_reply=data["publish_reply"],
+                )
                 context["feedback"] = feedback
                 return public_response(render(request, "notices/public_voice_done.html", context))
-    return public_response(render(request, "notices/public_voice.html", context,
-                          status=429 if refused else 200))  # fmt: skip
+    return public_response(
+        render(request, "notices/public_voice.html", context, status=429 if refused else 200)
+    )
 
 
 @login_not_required

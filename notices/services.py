@@ -110,20 +110,32 @@ def notice_correct(notice: Notice, *, user) -> Notice:
         return existing  # one correction at a time: the draft already begun
     with transaction.atomic():
         draft = Notice.objects.create(
-            region=notice.region, category=notice.category, title=notice.title,
-            body=notice.body, pinned=notice.pinned, publish_on=timezone.localdate(),
-            expires_on=notice.expires_on, created_by=user, replaces=notice,
-        )  # fmt: skip
+            region=notice.region,
+            category=notice.category,
+            title=notice.title,
+            body=notice.body,
+            pinned=notice.pinned,
+            publish_on=timezone.localdate(),
+            expires_on=notice.expires_on,
+            created_by=user,
+            replaces=notice,
+        )
         FinanceLine.objects.bulk_create(
-            FinanceLine(notice=draft, month=line.month, direction=line.direction,
-                        item=line.item, amount=line.amount)
+            FinanceLine(
+                notice=draft,
+                month=line.month,
+                direction=line.direction,
+                item=line.item,
+                amount=line.amount,
+            )
             for line in notice.lines.all()
-        )  # fmt: skip
+        )
         for attachment in notice.attachments.all():
             with attachment.file.open("rb") as handle:
                 data = handle.read()
-            copy = Attachment(notice=draft, kind=attachment.kind, name=attachment.name,
-                              size=attachment.size)  # fmt: skip
+            copy = Attachment(
+                notice=draft, kind=attachment.kind, name=attachment.name, size=attachment.size
+            )
             copy.file.save("upload", ContentFile(data), save=False)
             copy.save()
     return draft
@@ -189,9 +201,12 @@ def finance_line_add(
         raise ValidationError({"direction": _("Choose income or expense.")})
     with transaction.atomic():
         line = FinanceLine.objects.create(
-            notice=notice, month=month.replace(day=1), direction=direction,
-            item=mask_id_numbers(item.strip()), amount=amount,
-        )  # fmt: skip
+            notice=notice,
+            month=month.replace(day=1),
+            direction=direction,
+            item=mask_id_numbers(item.strip()),
+            amount=amount,
+        )
         _changed(notice)
     return line
 
@@ -207,9 +222,15 @@ def finance_table(lines: Iterable[FinanceLine]) -> dict:
     months: dict[datetime.date, dict] = {}
     for line in lines:
         month = months.setdefault(
-            line.month, {"month": line.month, "income": [], "expense": [],
-                         "income_total": Decimal(0), "expense_total": Decimal(0)}
-        )  # fmt: skip
+            line.month,
+            {
+                "month": line.month,
+                "income": [],
+                "expense": [],
+                "income_total": Decimal(0),
+                "expense_total": Decimal(0),
+            },
+        )
         month[line.direction].append(line)
         month[f"{line.direction}_total"] += line.amount
     rows = []
@@ -286,18 +307,28 @@ def feedback_receive(
     if len(text) < 5:
         raise ValidationError({"text": _("Write at least a few words.")})
     if anonymous:
-        feedback = Feedback(village_id=household.village_id, topic=topic, text=text,
-                            anonymous=True, publish_reply=publish_reply)  # fmt: skip
+        feedback = Feedback(
+            village_id=household.village_id,
+            topic=topic,
+            text=text,
+            anonymous=True,
+            publish_reply=publish_reply,
+        )
     else:
         name = mask_id_numbers(name.strip())
         if not name:
             raise ValidationError({"name": _("Give your name, or send the message anonymously.")})
         phone = clean_phone(phone)
         feedback = Feedback(
-            village_id=household.village_id, household=household, topic=topic, text=text,
-            name=name, phone_cipher=encrypt(phone), phone_masked=mask(phone, "phone") if phone
-            else "", publish_reply=publish_reply,
-        )  # fmt: skip
+            village_id=household.village_id,
+            household=household,
+            topic=topic,
+            text=text,
+            name=name,
+            phone_cipher=encrypt(phone),
+            phone_masked=mask(phone, "phone") if phone else "",
+            publish_reply=publish_reply,
+        )
     feedback.full_clean(exclude=["receipt"])
     with transaction.atomic():
         feedback.save()
@@ -337,9 +368,13 @@ def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
         raise ValidationError({"reply": _("Write the reply.")})
     with transaction.atomic():
         _moved(
-            feedback, [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
-            status=VoiceStatus.REPLIED, reply=reply, replied_at=timezone.now(), handled_by=user,
-        )  # fmt: skip
+            feedback,
+            [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
+            status=VoiceStatus.REPLIED,
+            reply=reply,
+            replied_at=timezone.now(),
+            handled_by=user,
+        )
         if feedback.household_id:
             bump_after_commit(f"voice-public:{feedback.household_id}")
     return feedback
@@ -347,9 +382,12 @@ def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
 
 def feedback_close(feedback: Feedback, *, user) -> Feedback:
     return _moved(
-        feedback, [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
-        status=VoiceStatus.CLOSED, closed_at=timezone.now(), handled_by=user,
-    )  # fmt: skip
+        feedback,
+        [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
+        status=VoiceStatus.CLOSED,
+        closed_at=timezone.now(),
+        handled_by=user,
+    )
 
 
 def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str):
@@ -362,11 +400,16 @@ def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str)
     title = feedback.text.splitlines()[0][:60]
     with transaction.atomic():
         matter = matter_create(
-            village=feedback.village, user=user, source=MatterSource.FEEDBACK, category=category,
-            urgency=urgency, title=f"{feedback.get_topic_display()}：{title}",
-            description=feedback.text, household=feedback.household,
+            village=feedback.village,
+            user=user,
+            source=MatterSource.FEEDBACK,
+            category=category,
+            urgency=urgency,
+            title=f"{feedback.get_topic_display()}：{title}",
+            description=feedback.text,
+            household=feedback.household,
             notify_resident=bool(feedback.household_id and feedback.publish_reply),
-        )  # fmt: skip
+        )
         Feedback.objects.filter(pk=feedback.pk).update(
             matter=matter, status=VoiceStatus.HANDLING, handled_by=user
         )
@@ -456,13 +499,19 @@ def notify(
     user_ids = sorted(set(users.values_list("pk", flat=True)))
     made = Notification.objects.bulk_create(
         [
-            Notification(recipient_id=pk, kind=kind, title=mask_id_numbers(title)[:120],
-                         body=mask_id_numbers(body)[:1000], link=link[:200],
-                         broadcast=broadcast, created_at=now)
+            Notification(
+                recipient_id=pk,
+                kind=kind,
+                title=mask_id_numbers(title)[:120],
+                body=mask_id_numbers(body)[:1000],
+                link=link[:200],
+                broadcast=broadcast,
+                created_at=now,
+            )
             for pk in user_ids
         ],
         batch_size=500,
-    )  # fmt: skip
+    )
     _count_changed(user_ids, 1)
     if by_text and made:
         # bulk_create gives the ids on PostgreSQL and SQLite alike; the task takes them,
@@ -480,14 +529,23 @@ def broadcast_send(
         raise ValidationError({"title": _("Give the message a title.")})
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
-            sender=sender, region=region, audience=audience, title=mask_id_numbers(title),
-            body=mask_id_numbers(body.strip()), by_text=by_text,
-        )  # fmt: skip
+            sender=sender,
+            region=region,
+            audience=audience,
+            title=mask_id_numbers(title),
+            body=mask_id_numbers(body.strip()),
+            by_text=by_text,
+        )
         recipients = users_within(region.code, AUDIENCE_ROLES[audience]).exclude(pk=sender.pk)
         broadcast.recipients = notify(
-            recipients, kind=Kind.MESSAGE, title=broadcast.title, body=broadcast.body,
-            link=reverse("notices:inbox"), broadcast=broadcast, by_text=by_text,
-        )  # fmt: skip
+            recipients,
+            kind=Kind.MESSAGE,
+            title=broadcast.title,
+            body=broadcast.body,
+            link=reverse("notices:inbox"),
+            broadcast=broadcast,
+            by_text=by_text,
+        )
         Broadcast.objects.filter(pk=broadcast.pk).update(recipients=broadcast.recipients)
     return broadcast
 

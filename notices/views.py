@@ -5,16 +5,19 @@ only by the keepers of the region it was published for (403 for others who see i
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
 from common.downloads import file_response
+from common.forms import field
 from notices import services
 from notices.forms import (
     AttachmentForm,
@@ -66,8 +69,9 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         parse.page(request.GET.get("page"))
     )
     regions = list(keeper_regions(request.user)[:50])
-    return render(request, "notices/notice_list.html",
-                  {"form": form, "page": page, "regions": regions})  # fmt: skip
+    return render(
+        request, "notices/notice_list.html", {"form": form, "page": page, "regions": regions}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,7 +79,8 @@ def notice_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_role(request.user, NOTICE_KEEPERS)
     notice = _kept_notice(request, pk) if pk else None
     form = NoticeForm(request.POST or None, instance=notice, user=request.user)
-    if not form.fields["region"].queryset.exists():
+    regions = field(form, "region", forms.ModelChoiceField).queryset
+    if regions is None or not regions.exists():
         raise PermissionDenied
     if form.is_valid():
         try:
@@ -104,12 +109,13 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "table": services.finance_table(lines) if notice.is_finance else None,
             "line_form": FinanceLineForm() if editable_lines else None,
             "attachments": list(notice.attachments.all()),
-            "file_form": AttachmentForm() if keeps and notice.status == NoticeStatus.DRAFT
+            "file_form": AttachmentForm()
+            if keeps and notice.status == NoticeStatus.DRAFT
             else None,
             "replaced_by": Notice.objects.filter(replaces=notice).first(),
             "board_code": notice.region.code if len(notice.region.code) == 12 else "",
         },
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -117,13 +123,17 @@ def notice_action(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _kept_notice(request, pk)
     action = request.POST.get("action")
     steps = {
-        "publish": (lambda: services.notice_publish(notice, user=request.user),
-                    _("Notice published.")),
-        "archive": (lambda: services.notice_archive(notice, user=request.user),
-                    _("Notice archived: it no longer shows on public pages.")),
+        "publish": (
+            lambda: services.notice_publish(notice, user=request.user),
+            _("Notice published."),
+        ),
+        "archive": (
+            lambda: services.notice_archive(notice, user=request.user),
+            _("Notice archived: it no longer shows on public pages."),
+        ),
         "pin": (lambda: services.notice_pin(notice, pinned=True), _("Pinned to the top.")),
         "unpin": (lambda: services.notice_pin(notice, pinned=False), _("No longer pinned.")),
-    }  # fmt: skip
+    }
     if action == "correct":
         try:
             draft = services.notice_correct(notice, user=request.user)
@@ -157,7 +167,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Line added."))
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("notices:detail", pk=notice.pk)
 
 
@@ -199,7 +209,7 @@ def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notices:detail", pk=notice.pk)
 
 
-def serve_attachment(attachment: Attachment) -> HttpResponse:
+def serve_attachment(attachment: Attachment) -> HttpResponseBase:
     """A notice's file (at most 8 MB): read whole, so no file stays open."""
     try:
         with attachment.file.open("rb") as handle:
@@ -218,6 +228,6 @@ def serve_attachment(attachment: Attachment) -> HttpResponse:
 
 
 @require_GET
-def file_staff(request: HttpRequest, pk: int) -> HttpResponse:
+def file_staff(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A file of a notice the user sees (a draft's too)."""
     return serve_attachment(get_object_or_404(_of_visible_notices(request, Attachment), pk=pk))

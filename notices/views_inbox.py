@@ -26,11 +26,11 @@ PAGE = 30
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     require_role(request.user, INBOX_HOLDERS)
-    qs = Notification.objects.filter(recipient=request.user)
+    qs = Notification.objects.filter(recipient_id=request.user.pk)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-pk"), PAGE).get_page(parse.page(request.GET.get("page")))
-    contact = TextContact.objects.filter(user=request.user).first()
+    contact = TextContact.objects.filter(user=request.user.pk).first()
     return render(
         request,
         "notices/inbox.html",
@@ -50,7 +50,7 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     require_role(request.user, INBOX_HOLDERS)
     if pk := parse.object_id(request.POST.get("notification")):
         services.mark_read(request.user, [pk])
-        found = Notification.objects.filter(pk=pk, recipient=request.user).first()
+        found = Notification.objects.filter(pk=pk, recipient_id=request.user.pk).first()
         link = found.link if found else ""
         if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
             return redirect(link)
@@ -71,8 +71,9 @@ def text_contact(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             if contact:
-                messages.success(request, _("Text messages go to %(phone)s.")
-                                 % {"phone": contact.phone_masked})  # fmt: skip
+                messages.success(
+                    request, _("Text messages go to %(phone)s.") % {"phone": contact.phone_masked}
+                )
             else:
                 messages.success(request, _("You take no text messages."))
     return redirect("notices:inbox")
@@ -92,7 +93,7 @@ def broadcast(request: HttpRequest) -> HttpResponse:
                 request, _("Sent to %(n)d member(s) of staff.") % {"n": sent.recipients}
             )
             return redirect("notices:broadcast")
-    sent = Paginator(
+    page = Paginator(
         Broadcast.objects.visible_to(request.user).select_related("region", "sender"), PAGE
     ).get_page(parse.page(request.GET.get("page")))
-    return render(request, "notices/broadcast.html", {"form": form, "page": sent})
+    return render(request, "notices/broadcast.html", {"form": form, "page": page})

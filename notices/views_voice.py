@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ OPEN = [VoiceStatus.NEW, VoiceStatus.HANDLING]
 
 
 @require_GET
-def voice_list(request: HttpRequest) -> HttpResponse:
+def voice_list(request: HttpRequest) -> HttpResponseBase:
     require_role(request.user, VOICE_READERS)
     scoped = Feedback.objects.visible_to(request.user)
     form = VoiceFilterForm(request.GET or None)
@@ -47,24 +48,47 @@ def voice_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(topic=data["topic"])
     if request.GET.get("format") == "xlsx":
         # the sender's name, not the phone (masked or not: a callback goes through the page)
-        table = [[f.received_on.isoformat(), f.village.name, f.get_topic_display(), f.text,
-                  _("Anonymous") if f.anonymous else f.name, f.get_status_display(), f.reply]
-                 for f in qs.order_by("-pk").iterator()]  # fmt: skip
+        table = [
+            [
+                f.received_on.isoformat(),
+                f.village.name,
+                f.get_topic_display(),
+                f.text,
+                _("Anonymous") if f.anonymous else f.name,
+                f.get_status_display(),
+                f.reply,
+            ]
+            for f in qs.order_by("-pk").iterator()
+        ]
         content = workbook_bytes(
-            [_("Received on"), _("Village"), _("About"), _("Message text"), _("From"),
-             _("Status"), _("Reply")], table,
-            title=_("Voice of the people"), widths={0: 12, 1: 14, 3: 50, 6: 40},
-        )  # fmt: skip
+            [
+                _("Received on"),
+                _("Village"),
+                _("About"),
+                _("Message text"),
+                _("From"),
+                _("Status"),
+                _("Reply"),
+            ],
+            table,
+            title=_("Voice of the people"),
+            widths={0: 12, 1: 14, 3: 50, 6: 40},
+        )
         return personal_download(
-            user=request.user, what=_("Voice of the people"), rows=len(table), content=content,
+            user=request.user,
+            what=_("Voice of the people"),
+            rows=len(table),
+            content=content,
             filename=_("Voice of the people") + f"-{timezone.localdate():%Y%m%d}.xlsx",
-            roles=VOICE_READERS, filters=request.GET.urlencode(),
-        )  # fmt: skip
+            roles=VOICE_READERS,
+            filters=request.GET.urlencode(),
+        )
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("pk")))
     page = Paginator(qs.order_by("-pk"), PAGE).get_page(parse.page(request.GET.get("page")))
     statuses = [(v, label, counts.get(v, 0)) for v, label in VoiceStatus.choices]
-    return render(request, "notices/voice_list.html",
-                  {"form": form, "page": page, "statuses": statuses})  # fmt: skip
+    return render(
+        request, "notices/voice_list.html", {"form": form, "page": page, "statuses": statuses}
+    )
 
 
 def _feedback_for(request: HttpRequest, pk: int) -> Feedback:
@@ -94,7 +118,7 @@ def voice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "may_reveal": bool(feedback.phone_masked) and may_see_identity(request.user, code),
         },
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -125,10 +149,12 @@ def voice_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "matter":
             if not has_role_at(request.user, MATTER_TAKERS, feedback.village.code):
                 raise PermissionDenied
-            form = ToMatterForm(request.POST)
-            if not form.is_valid():
+            matter_form = ToMatterForm(request.POST)
+            if not matter_form.is_valid():
                 raise ValidationError(_("Choose the kind of matter and its urgency."))
-            matter = services.feedback_to_matter(feedback, user=request.user, **form.cleaned_data)
+            matter = services.feedback_to_matter(
+                feedback, user=request.user, **matter_form.cleaned_data
+            )
             messages.success(request, _("The message is now a matter of the grid."))
             return redirect("grid:matter", pk=matter.pk)
         else:
@@ -147,11 +173,16 @@ def voice_phone(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST or None)
     phone = ""
     if request.method == "POST" and form.is_valid():
-        access_record(user=request.user, kind=AccessKind.VIEW_PHONE, region=feedback.village,
-                      reason=form.cleaned_data["reason"],
-                      detail=f"voice #{feedback.pk}")  # fmt: skip
+        access_record(
+            user=request.user,
+            kind=AccessKind.VIEW_PHONE,
+            region=feedback.village,
+            reason=form.cleaned_data["reason"],
+            detail=f"voice #{feedback.pk}",
+        )
         phone = feedback.phone
-    response = render(request, "notices/voice_phone.html",
-                      {"feedback": feedback, "form": form, "phone": phone})  # fmt: skip
+    response = render(
+        request, "notices/voice_phone.html", {"feedback": feedback, "form": form, "phone": phone}
+    )
     response["Cache-Control"] = "no-store"
     return response

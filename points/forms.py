@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field
 from common.widgets import DateInput
 from households.models import Household, ResidentStatus
 from points.models import Good, HonourKind, PointRule
@@ -31,7 +32,7 @@ class VillageForm(forms.Form):
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
         self.villages = villages
-        limit_to_villages(self.fields["village"], villages)
+        limit_to_villages(field(self, "village", forms.ModelChoiceField), villages)
 
     def household(self, number: str) -> Household:
         village = self.cleaned_data.get("village")
@@ -51,7 +52,9 @@ class RuleForm(forms.ModelForm):
 
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Region.objects.filter(pk__in=[v.pk for v in villages])
+        field(self, "village", forms.ModelChoiceField).queryset = Region.objects.filter(
+            pk__in=[v.pk for v in villages]
+        )
         if self.instance.pk:
             self.fields["village"].disabled = True  # a rule stays in its village
 
@@ -69,11 +72,11 @@ class EntryForm(forms.Form):
     def __init__(self, *args, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.household = household
-        self.fields["rule"].queryset = PointRule.objects.filter(
+        field(self, "rule", forms.ModelChoiceField).queryset = PointRule.objects.filter(
             village_id=household.village_id, active=True
         )
         members = household.residents.filter(status=ResidentStatus.LIVING).order_by("pk")
-        self.fields["resident"].choices = [("", _("The whole family"))] + [
+        field(self, "resident", forms.ChoiceField).choices = [("", _("The whole family"))] + [
             (str(m.pk), m.name) for m in members
         ]
         self.fields["occurred_on"].initial = timezone.localdate()
@@ -98,13 +101,14 @@ class BulkForm(VillageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].queryset = PointRule.objects.filter(
+        field(self, "rule", forms.ModelChoiceField).queryset = PointRule.objects.filter(
             village__in=self.villages, active=True
         ).select_related("village")
         self.fields["occurred_on"].initial = timezone.localdate()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         rule, village = data.get("rule"), data.get("village")
         if rule and village and rule.village_id != village.pk:
             self.add_error("rule", _("This rule belongs to another village's catalogue."))
@@ -119,7 +123,8 @@ class HouseholdNumberForm(VillageForm):
     number = forms.CharField(label=_("Household number"), max_length=20)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("village") and data.get("number"):
             try:
                 data["household"] = self.household(data["number"])
@@ -151,7 +156,7 @@ class GoodForm(forms.ModelForm):
 
     def __init__(self, *args, villages: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
-        limit_to_villages(self.fields["village"], villages)
+        limit_to_villages(field(self, "village", forms.ModelChoiceField), villages)
 
 
 class RedeemForm(HouseholdNumberForm):
@@ -160,7 +165,7 @@ class RedeemForm(HouseholdNumberForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["good"].queryset = Good.objects.filter(
+        field(self, "good", forms.ModelChoiceField).queryset = Good.objects.filter(
             village__in=self.villages, active=True
         ).order_by("name")
 

@@ -106,19 +106,29 @@ class PointEntry(models.Model):
         _("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
     # A booked entry is never rewritten: it is revoked by an equal and opposite entry that
@@ -164,9 +174,12 @@ class PointAccount(models.Model):
     does (it takes points only from a balance that holds them)."""
 
     household = models.OneToOneField(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+",
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
         primary_key=True,
-    )  # fmt: skip
+    )
     balance = models.IntegerField(_("balance"), default=0)
 
     class Meta:
@@ -199,9 +212,11 @@ class Honour(models.Model):
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
     awarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     awarded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = HonourQuerySet.as_manager()
@@ -272,9 +287,11 @@ class Redemption(models.Model):
     quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     points = models.PositiveIntegerField(_("points"))
     clerk = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("clerk"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     at = models.DateTimeField(_("redeemed at"), auto_now_add=True)
 
     objects = RedemptionQuerySet.as_manager()

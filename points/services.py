@@ -178,9 +178,11 @@ def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
             )
         if entry.status == EntryStatus.PENDING:
             PointEntry.objects.filter(pk=entry.pk).update(
-                status=EntryStatus.REVOKED, revoked_by=user, revoked_at=timezone.now(),
+                status=EntryStatus.REVOKED,
+                revoked_by=user,
+                revoked_at=timezone.now(),
                 revoke_reason=reason,
-            )  # fmt: skip
+            )
             entry.refresh_from_db()
             return entry
         return PointEntry.objects.create(

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -103,16 +104,17 @@ def entry_lookup(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         return redirect("points:entry_new", pk=form.cleaned_data["household"].pk)
     for error in form.errors.values():
-        messages.error(request, " ".join(error))
+        messages.error(request, " ".join(str(e) for e in error))
     return redirect("points:entries")
 
 
 def _household_for(request: HttpRequest, pk: int, roles) -> Household:
     household = get_object_or_404(
-        Household.objects.visible_to(request.user, roles=POINTS_READERS | REGISTRY_READERS)
-        .select_related("village"),
+        Household.objects.visible_to(
+            request.user, roles=POINTS_READERS | REGISTRY_READERS
+        ).select_related("village"),
         pk=pk,
-    )  # fmt: skip
+    )
     if not has_role_at(request.user, roles, household.village.code):
         raise PermissionDenied
     return household
@@ -143,10 +145,14 @@ def entry_bulk(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = services.entries_record_bulk(
-                village_id=data["village"].pk, numbers=data["number_list"], rule=data["rule"],
-                occurred_on=data["occurred_on"], place=data["place"],
-                description=data["description"], user=request.user,
-            )  # fmt: skip
+                village_id=data["village"].pk,
+                numbers=data["number_list"],
+                rule=data["rule"],
+                occurred_on=data["occurred_on"],
+                place=data["place"],
+                description=data["description"],
+                user=request.user,
+            )
         except services.PointsRefused as exc:
             form.add_error("numbers", str(exc))
         else:
@@ -179,9 +185,12 @@ def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("The revocation is recorded as an entry of %(points)+d; it counts once "
-                      "another cadre approves it.") % {"points": done.points},
-                )  # fmt: skip
+                    _(
+                        "The revocation is recorded as an entry of %(points)+d; it counts once "
+                        "another cadre approves it."
+                    )
+                    % {"points": done.points},
+                )
         else:
             raise Http404
     except services.PointsRefused as exc:
@@ -206,9 +215,12 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "points/rules.html",
-        {"rules": catalogue.order_by("village__code", "category", "name"), "form": form,
-         "keeper_codes": [v.code for v in villages]},
-    )  # fmt: skip
+        {
+            "rules": catalogue.order_by("village__code", "category", "name"),
+            "form": form,
+            "keeper_codes": [v.code for v in villages],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -238,17 +250,21 @@ def honours(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 services.honour_award(
-                    household=data["household"], kind=data["kind"], year=data["year"],
-                    stars=data["stars"], user=request.user,
-                )  # fmt: skip
+                    household=data["household"],
+                    kind=data["kind"],
+                    year=data["year"],
+                    stars=data["stars"],
+                    user=request.user,
+                )
             except services.PointsRefused as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Honour recorded."))
                 return redirect("points:honours")
     listed = Honour.objects.visible_to(request.user).select_related("household__village")
-    page = Paginator(listed.order_by("-year", "household__village__code", "household__number"),
-                     PAGE).get_page(parse.page(request.GET.get("page")))  # fmt: skip
+    page = Paginator(
+        listed.order_by("-year", "household__village__code", "household__number"), PAGE
+    ).get_page(parse.page(request.GET.get("page")))
     return render(request, "points/honours.html", {"page": page, "form": form})
 
 
@@ -256,22 +272,32 @@ def honours(request: HttpRequest) -> HttpResponse:
 def coop(request: HttpRequest) -> HttpResponse:
     require_role(request.user, COOP_READERS)
     clerk_villages = user_villages(request.user, COOP_CLERKS)
-    redeem_form = RedeemForm(
-        request.POST if request.POST.get("form") == "redeem" else None, villages=clerk_villages
-    ) if clerk_villages else None  # fmt: skip
-    good_form = GoodForm(
-        request.POST if request.POST.get("form") == "good" else None, villages=clerk_villages
-    ) if clerk_villages else None  # fmt: skip
+    redeem_form = (
+        RedeemForm(
+            request.POST if request.POST.get("form") == "redeem" else None, villages=clerk_villages
+        )
+        if clerk_villages
+        else None
+    )
+    good_form = (
+        GoodForm(
+            request.POST if request.POST.get("form") == "good" else None, villages=clerk_villages
+        )
+        if clerk_villages
+        else None
+    )
     if request.method == "POST":
-        if not clerk_villages:
-            raise PermissionDenied
+        if not clerk_villages or redeem_form is None or good_form is None:
+            raise PermissionDenied  # both forms exist wherever the user is a clerk
         if request.POST.get("form") == "redeem" and redeem_form.is_valid():
             data = redeem_form.cleaned_data
             try:
                 done = services.redeem(
-                    household=data["household"], good=data["good"],
-                    quantity=data["quantity"], clerk=request.user,
-                )  # fmt: skip
+                    household=data["household"],
+                    good=data["good"],
+                    quantity=data["quantity"],
+                    clerk=request.user,
+                )
             except services.PointsRefused as exc:
                 redeem_form.add_error(None, str(exc))
             else:
@@ -316,16 +342,21 @@ def coop(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "points/coop.html",
-        {"goods": goods, "recent": recent, "redeem_form": redeem_form, "good_form": good_form,
-         "lookup": lookup, "can_redeem": bool(clerk_villages)},
-    )  # fmt: skip
+        {
+            "goods": goods,
+            "recent": recent,
+            "redeem_form": redeem_form,
+            "good_form": good_form,
+            "lookup": lookup,
+            "can_redeem": bool(clerk_villages),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def good_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Restock, reprice or take off the shelf (the village's co-op clerk)."""
-    good = get_object_or_404(Good.objects.visible_to(request.user).select_related("village"),
-                             pk=pk)  # fmt: skip
+    good = get_object_or_404(Good.objects.visible_to(request.user).select_related("village"), pk=pk)
     if not has_role_at(request.user, COOP_CLERKS, good.village.code):
         raise PermissionDenied
     form = GoodForm(request.POST or None, instance=good, villages=[good.village])
@@ -353,7 +384,7 @@ def _report_rows(request: HttpRequest, year: int, month: int | None):
 
 
 @require_GET
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: HttpRequest) -> HttpResponseBase:
     require_role(request.user, POINTS_READERS)
     year, month = _month(request)
     rows = _report_rows(request, year, month)
@@ -380,16 +411,25 @@ def report(request: HttpRequest) -> HttpResponse:
         )
         label = f"{year}" + (f"-{month:02d}" if month else "")
         return personal_download(
-            user=request.user, what=_("Points"), rows=len(table), content=content,
-            filename=_("Points") + f"-{label}.xlsx", roles=POINTS_READERS, filters=label,
-        )  # fmt: skip
+            user=request.user,
+            what=_("Points"),
+            rows=len(table),
+            content=content,
+            filename=_("Points") + f"-{label}.xlsx",
+            roles=POINTS_READERS,
+            filters=label,
+        )
     page = Paginator(rows, PAGE).get_page(parse.page(request.GET.get("page")))
     return render(
         request,
         "points/report.html",
-        {"page": page, "year": year, "month": month,
-         "period": request.GET.get("period", str(year))},
-    )  # fmt: skip
+        {
+            "page": page,
+            "year": year,
+            "month": month,
+            "period": request.GET.get("period", str(year)),
+        },
+    )
 
 
 @login_not_required
@@ -398,8 +438,9 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
     """比一比: the village's households by this year's points, masked names (public), page
     by page; a resident finds their household by its number (the page it is on, marked).
     The first pages are kept until the village's points change (services.public_version)."""
-    village = get_object_or_404(Region.objects.only("pk", "name", "code"), code=code,
-                                level=Level.VILLAGE)  # fmt: skip
+    village = get_object_or_404(
+        Region.objects.only("pk", "name", "code"), code=code, level=Level.VILLAGE
+    )
     year = timezone.localdate().year
     number = parse.text(request.GET.get("number"), max_length=20)
     page = parse.page(request.GET.get("page"))
@@ -414,9 +455,15 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
     size = selectors.board_size(village.pk, year)
     pages = max(1, -(-size // selectors.BOARD_PAGE))
     page = min(page, pages)
-    key = public_page_key("leaderboard", village.pk, services.public_version(village.pk), year,
-                          translation.get_language(), page=page,
-                          keep=not (mine or missing))  # fmt: skip
+    key = public_page_key(
+        "leaderboard",
+        village.pk,
+        services.public_version(village.pk),
+        year,
+        translation.get_language(),
+        page=page,
+        keep=not (mine or missing),
+    )
     html = kept(
         key,
         lambda: render_to_string(

@@ -40,10 +40,19 @@ def _jpeg() -> SimpleUploadedFile:
 def objects_elsewhere(other_household, other_village, other_village_cadre):
     """Objects of 塔城村, a village of the sibling township in the same county."""
     alert, _new = alert_raise(household=other_household, source="visit", level="high")
-    matter = matter_create(village=other_village, user=other_village_cadre, source="walk_in",
-                           category="problem", urgency="normal", title="水渠堵了")  # fmt: skip
-    return {"other_household": other_household.pk, "other_alert": alert.pk,
-            "other_matter": matter.pk}  # fmt: skip
+    matter = matter_create(
+        village=other_village,
+        user=other_village_cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="水渠堵了",
+    )
+    return {
+        "other_household": other_household.pk,
+        "other_alert": alert.pk,
+        "other_matter": matter.pk,
+    }
 
 
 @pytest.fixture
@@ -73,36 +82,75 @@ def objects(
     export_run(job_id=export.pk)
     alert, _new = alert_raise(household=household, source="visit", level="high")
     batch, _new = feed_receive(
-        county=village.parent.parent, department=Department.objects.get(code="YB"),
-        period="2026-10", name="yb.csv", data=b"id_number,item_code,value,period\r\n",
-    )  # fmt: skip
+        county=village.parent.parent,
+        department=Department.objects.get(code="YB"),
+        period="2026-10",
+        name="yb.csv",
+        data=b"id_number,item_code,value,period\r\n",
+    )
     monitored = Monitored.objects.create(
-        household=household, alert=alert, category="sudden", causes=["illness"],
-        enrolled_on=datetime.date(2026, 11, 1), approved_by=village_cadre,
-    )  # fmt: skip
+        household=household,
+        alert=alert,
+        category="sudden",
+        causes=["illness"],
+        enrolled_on=datetime.date(2026, 11, 1),
+        approved_by=village_cadre,
+    )
     point_rule = PointRule.objects.create(
         village=village, category="volunteering", name="志愿服务", points=3
     )
     entry = entry_record(
-        household=household, rule=point_rule, occurred_on=datetime.date(2026, 11, 1),
-        place="村广场", description="义务劳动", user=village_cadre,
-    )  # fmt: skip
+        household=household,
+        rule=point_rule,
+        occurred_on=datetime.date(2026, 11, 1),
+        place="村广场",
+        description="义务劳动",
+        user=village_cadre,
+    )
     good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
     grid = grid_create(village=village, name="第一网格")
     grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
-    matter = matter_create(village=village, user=village_cadre, source="walk_in",
-                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
-    patrol = visit_record(household=household, user=village_cadre, kind="safety",
-                          visited_on=datetime.date(2026, 11, 20), findings="排查")  # fmt: skip
-    hazard = hazard_record(visit=patrol, kind="fire", description="柴草堆放",
-                           deadline=datetime.date(2026, 11, 30), photo=_jpeg())  # fmt: skip
-    notice = notice_save(Notice(region=village, category="finance", title="财务公开"),
-                         user=village_cadre)  # fmt: skip
-    line = finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
-                            item="租金", amount=Decimal(100))  # fmt: skip
+    matter = matter_create(
+        village=village,
+        user=village_cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="路灯坏了",
+    )
+    patrol = visit_record(
+        household=household,
+        user=village_cadre,
+        kind="safety",
+        visited_on=datetime.date(2026, 11, 20),
+        findings="排查",
+    )
+    hazard = hazard_record(
+        visit=patrol,
+        kind="fire",
+        description="柴草堆放",
+        deadline=datetime.date(2026, 11, 30),
+        photo=_jpeg(),
+    )
+    notice = notice_save(
+        Notice(region=village, category="finance", title="财务公开"), user=village_cadre
+    )
+    line = finance_line_add(
+        notice,
+        month=datetime.date(2026, 10, 1),
+        direction="income",
+        item="租金",
+        amount=Decimal(100),
+    )
     attachment = attachment_add(notice, SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"))
-    feedback = feedback_receive(household=household, topic="question", text="医保怎么交？",
-                                anonymous=False, name="王五", phone="13907912345")  # fmt: skip
+    feedback = feedback_receive(
+        household=household,
+        topic="question",
+        text="医保怎么交？",
+        anonymous=False,
+        name="王五",
+        phone="13907912345",
+    )
     listing = listing_post(household=household, kind="sell", product="脐橙")
     return {
         **objects_elsewhere,

@@ -67,8 +67,13 @@ def test_a_county_officer_starts_a_screening_run_and_reads_what_it_did(
     data = "id_number,item_code,value,period\n" + "".join(
         f"{n},YB02,30000,2026-10\n" for n in numbers
     )
-    feeds.feed_receive(county=county, department=Department.objects.get(code="YB"),
-                       period="2026-10", name="医保10月.csv", data=data.encode())  # fmt: skip
+    feeds.feed_receive(
+        county=county,
+        department=Department.objects.get(code="YB"),
+        period="2026-10",
+        name="医保10月.csv",
+        data=data.encode(),
+    )
     _login(phone, live_server.url, "county")
     phone.goto(f"{live_server.url}/monitoring/catalogue/")
     assert "项目名称" in phone.content()
@@ -100,8 +105,14 @@ def test_a_cadre_hands_a_matter_to_someone_who_can_act_on_it(
     _staff("cadre2", "渡头村村干部", village.parent, Role.TOWNSHIP_OFFICER)  # same name
     _staff("worker", "王网格", village, Role.GRID_WORKER)
     _staff("clerk", "陈社员", village, Role.COOP_CLERK)
-    matter = matter_create(village=village, user=cadre, source="walk_in",
-                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
+    matter = matter_create(
+        village=village,
+        user=cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="路灯坏了",
+    )
     _login(phone, live_server.url, "cadre")
     phone.goto(f"{live_server.url}/matters/{matter.pk}/")
     options = phone.locator("#id_user option").all_inner_texts()
@@ -122,8 +133,9 @@ def test_a_township_officer_reads_the_portrait_chart_by_village(
     from villages.models import Level, Region
 
     _staff("town", "周镇干", village.parent, Role.TOWNSHIP_OFFICER)
-    other = Region.objects.create(code=village.code[:9] + "299", name="西岭村",
-                                  level=Level.VILLAGE, parent=village.parent)  # fmt: skip
+    other = Region.objects.create(
+        code=village.code[:9] + "299", name="西岭村", level=Level.VILLAGE, parent=village.parent
+    )
     for v, n in ((village, 3), (other, 1)):
         for _ in range(n):
             alert_raise(household=HouseholdFactory(village=v), source="visit", level="high")
@@ -132,8 +144,7 @@ def test_a_township_officer_reads_the_portrait_chart_by_village(
     chart = page.locator("figure.chart svg")
     assert chart.locator("title").all_text_contents() == [f"{village.name} (0): 3", "西岭村 (0): 1"]
     # text keeps the size it was set for on a wide screen (12 px, not stretched)
-    heights = [box["height"] for box in
-               (t.bounding_box() for t in chart.locator("text").all())]  # fmt: skip
+    heights = [box["height"] for box in (t.bounding_box() for t in chart.locator("text").all())]
     assert max(heights) < 18
     assert "合计 4" in page.locator("figure.chart figcaption").inner_text()
     page.locator("figure.chart").screenshot(path=str(ARTIFACTS / "everyday-chart.png"))
@@ -199,8 +210,9 @@ def test_the_alert_page_says_who_acts_next(
 
     _staff("town", "周镇干", village.parent, Role.TOWNSHIP_OFFICER)
     _staff("cadre", "李村干", village, Role.VILLAGE_CADRE)
-    alert, _new = alert_raise(household=HouseholdFactory(village=village, number="0031"),
-                              source="visit", level="high")  # fmt: skip
+    alert, _new = alert_raise(
+        household=HouseholdFactory(village=village, number="0031"), source="visit", level="high"
+    )
     _login(page, live_server.url, "town")
     page.goto(f"{live_server.url}/monitoring/alerts/{alert.pk}/")
     guide = page.locator("#guide").inner_text()
@@ -224,16 +236,23 @@ def test_a_clerk_finds_a_household_at_the_desk_and_a_resident_on_the_board(
 
     clerk = _staff("clerk", "陈社员", village, Role.COOP_CLERK)
     cadre = _staff("cadre", "李村干", village, Role.VILLAGE_CADRE)
-    rule = PointRule.objects.create(village=village, category="volunteering", name="志愿服务",
-                                    points=1)  # fmt: skip
+    rule = PointRule.objects.create(
+        village=village, category="volunteering", name="志愿服务", points=1
+    )
     households = []
     for i in range(1, 61):
         household = HouseholdFactory(village=village, number=f"{i:04d}")
         ResidentFactory(household=household, relation="head", name=f"王{i}")
-        PointEntry.objects.create(household=household, rule=rule, points=100 - i,
-                                  occurred_on=datetime.date(2026, 3, 1), place="村广场",
-                                  description="义务劳动", status=EntryStatus.APPROVED,
-                                  recorded_by=cadre)  # fmt: skip
+        PointEntry.objects.create(
+            household=household,
+            rule=rule,
+            points=100 - i,
+            occurred_on=datetime.date(2026, 3, 1),
+            place="村广场",
+            description="义务劳动",
+            status=EntryStatus.APPROVED,
+            recorded_by=cadre,
+        )
         households.append(household)
     Good.objects.create(village=village, name="肥皂", price=4, stock=2)
     assert clerk

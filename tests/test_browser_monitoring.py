@@ -33,8 +33,7 @@ def test_township_assigns_an_alert_and_the_cadre_verifies_it(
     tmp_path,
 ):
     township = UserFactory(username="township", first_name="幽兰镇干部")
-    StaffAssignment.objects.create(user=township, region=village.parent,
-                                   role=Role.TOWNSHIP_OFFICER)  # fmt: skip
+    StaffAssignment.objects.create(user=township, region=village.parent, role=Role.TOWNSHIP_OFFICER)
     cadre = UserFactory(username="cadre", first_name="李村委")
     StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
     sick = HouseholdFactory(village=village, group=group, number="0007")
@@ -45,14 +44,12 @@ def test_township_assigns_an_alert_and_the_cadre_verifies_it(
     ResidentFactory(household=accident, id_number=other, name="陈建国")
     feed = tmp_path / "YB_2026-10.csv"
     feed.write_text(f"id_number,item_code,value,period\n{number},YB02,48200,2026-10\n")
-    call_command("ingest_feed", str(feed), department="YB", period="2026-10",
-                 stdout=io.StringIO())  # fmt: skip
+    call_command("ingest_feed", str(feed), department="YB", period="2026-10", stdout=io.StringIO())
     feed = tmp_path / "YJ_2026-10.csv"
     feed.write_text(
         f"id_number,item_code,value,period\n{other},YJ01,60000,2026-10\n{other},YJ02,1,2026-10\n"
     )
-    call_command("ingest_feed", str(feed), department="YJ", period="2026-10",
-                 stdout=io.StringIO())  # fmt: skip
+    call_command("ingest_feed", str(feed), department="YJ", period="2026-10", stdout=io.StringIO())
     call_command("run_screening", period="2026-10", stdout=io.StringIO())
 
     _login(page, live_server.url, "township")

@@ -26,23 +26,31 @@ def test_a_plaque_scan_opens_the_household_page_and_its_entries(
     village_cadre,
 ):
     settings.PUBLIC_BASE_URL = live_server.url
-    household = HouseholdFactory(village=village, group=group, number="0008",
-                                 motto="耕读传家，勤俭持家")  # fmt: skip
+    household = HouseholdFactory(
+        village=village, group=group, number="0008", motto="耕读传家，勤俭持家"
+    )
     head = ResidentFactory(household=household, relation="head", name="欧阳建国")
     rule = PointRule.objects.create(
         village=village, category=Category.VOLUNTEERING, name="义务劳动", points=5
     )
     PointEntry.objects.bulk_create(
         PointEntry(
-            household=household, resident=head if n % 2 else None, rule=rule, points=5,
+            household=household,
+            resident=head if n % 2 else None,
+            rule=rule,
+            points=5,
             occurred_on=datetime.date(2026, 11, 20) - datetime.timedelta(days=3 * n),
-            place="村文化礼堂", description=f"清扫村道第{n + 1}次", status=EntryStatus.APPROVED,
-            recorded_by=village_cadre, approved_by=village_cadre,
+            place="村文化礼堂",
+            description=f"清扫村道第{n + 1}次",
+            status=EntryStatus.APPROVED,
+            recorded_by=village_cadre,
+            approved_by=village_cadre,
         )
         for n in range(23)
-    )  # fmt: skip
-    Honour.objects.create(household=household, kind="star_family", stars=5, year=2025,
-                          awarded_by=village_cadre)  # fmt: skip
+    )
+    Honour.objects.create(
+        household=household, kind="star_family", stars=5, year=2025, awarded_by=village_cadre
+    )
 
     # the address the plaque's QR code holds (households/tests/test_public.py decodes the
     # image itself)

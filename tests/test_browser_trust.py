@@ -28,10 +28,16 @@ def test_a_cadre_corrects_a_published_disclosure_on_a_phone(
 ):
     cadre = UserFactory(username="cadre", first_name="渡头村村干部")
     StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
-    notice = notice_save(Notice(region=village, category="finance", title="十月财务公开"),
-                         user=cadre)  # fmt: skip
-    finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
-                     item="集体资产租金", amount=Decimal("1200"))  # fmt: skip
+    notice = notice_save(
+        Notice(region=village, category="finance", title="十月财务公开"), user=cadre
+    )
+    finance_line_add(
+        notice,
+        month=datetime.date(2026, 10, 1),
+        direction="income",
+        item="集体资产租金",
+        amount=Decimal("1200"),
+    )
     notice_publish(notice, user=cadre)
     _login(phone, live_server.url, "cadre")
 

@@ -26,8 +26,9 @@ def _figures(html: str) -> list[dict]:
         caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", body, re.S)[1]
         numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+", caption)]
         title = re.search(r"<h2>(.*?)</h2>", body)[1]
-        figures.append({"title": title, "bars": counts, "caption": caption, "numbers": numbers,
-                        "body": body})  # fmt: skip
+        figures.append(
+            {"title": title, "bars": counts, "caption": caption, "numbers": numbers, "body": body}
+        )
     return figures
 
 
@@ -38,8 +39,13 @@ def test_the_coverage_chart_adds_up_to_its_tables_visited(client, village_cadre,
     households_assign(grid=first, households=households[:4])
     households_assign(grid=second, households=households[4:])
     for household in households[:3] + households[4:5]:
-        visit_record(household=household, user=village_cadre, kind="routine",
-                     visited_on=datetime.date(2026, 11, 2), findings="走访")  # fmt: skip
+        visit_record(
+            household=household,
+            user=village_cadre,
+            kind="routine",
+            visited_on=datetime.date(2026, 11, 2),
+            findings="走访",
+        )
     client.force_login(village_cadre)
     page = client.get("/grids/coverage/?month=2026-11").content.decode()
     totals = re.search(r'<p id="coverage-totals">(.*?)</p>', page, re.S)[1]
@@ -53,8 +59,12 @@ def test_the_coverage_chart_adds_up_to_its_tables_visited(client, village_cadre,
 def test_every_home_chart_adds_up(client, village_cadre, village, group):
     for i in range(5):
         household = HouseholdFactory(village=village, group=group, number=f"{i:04d}")
-        ResidentFactory(household=household, relation="head", disability_grade=i % 3,
-                        disability_kind="physical" if i % 3 else "")  # fmt: skip
+        ResidentFactory(
+            household=household,
+            relation="head",
+            disability_grade=i % 3,
+            disability_kind="physical" if i % 3 else "",
+        )
         ResidentFactory(household=household, relation="spouse")
     client.force_login(village_cadre)
     figures = _figures(client.get("/").content.decode())
@@ -71,8 +81,9 @@ def test_every_home_chart_adds_up(client, village_cadre, village, group):
 def test_a_townships_portrait_is_drawn_by_village(client, township_officer, village, group):
     from villages.models import Level, Region
 
-    other = Region.objects.create(code=village.code[:9] + "299", name="西岭村",
-                                  level=Level.VILLAGE, parent=village.parent)  # fmt: skip
+    other = Region.objects.create(
+        code=village.code[:9] + "299", name="西岭村", level=Level.VILLAGE, parent=village.parent
+    )
     for v, n in ((village, 3), (other, 2)):
         for _ in range(n):
             alert_raise(household=HouseholdFactory(village=v), source="visit", level="high")

@@ -123,9 +123,12 @@ def test_docker_compose_config_is_valid(tmp_path):
         [*compose, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    rendered = yaml.safe_load(result.stdout or subprocess.run(
-        [*compose, "config"], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout)  # fmt: skip
+    rendered = yaml.safe_load(
+        result.stdout
+        or subprocess.run(
+            [*compose, "config"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+    )
     services = rendered["services"]
     assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis"}
     # the proxy alone is published; the application is reached through it only
@@ -196,8 +199,11 @@ def test_the_proxy_forwards_and_its_log_forgets_public_codes_and_clients(tmp_pat
         f"events {{}}\nhttp {{ client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n"
         f"  include {tmp_path}/site.conf; }}\n"
     )
-    subprocess.run([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        check=True,
+        capture_output=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for path in ("/h/SecretPlaqueCode123456/voice/", "/households/"):
@@ -212,8 +218,11 @@ def test_the_proxy_forwards_and_its_log_forgets_public_codes_and_clients(tmp_pat
         assert refused.value.code == 413
         refused.value.close()
     finally:
-        subprocess.run([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s",
-                        "stop"], check=False, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"],
+            check=False,
+            capture_output=True,
+        )
         backend.shutdown()
         backend.server_close()
     log = (tmp_path / "access.log").read_text()

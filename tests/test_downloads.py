@@ -64,5 +64,13 @@ def test_the_walk_meets_each_kind_of_export(client, objects, county_officer, vil
             response = client.get(path)
             if response.get("Content-Disposition", "").startswith("attachment"):
                 seen.add(path.partition("?")[0].split("/")[1])
-    assert {"monitoring", "voice", "points", "matters", "households", "residents",
-            "exports", "import"} <= seen  # fmt: skip
+    assert {
+        "monitoring",
+        "voice",
+        "points",
+        "matters",
+        "households",
+        "residents",
+        "exports",
+        "import",
+    } <= seen

@@ -119,8 +119,14 @@ def test_a_matter_is_offered_only_to_people_who_can_act_on_it(
     from grid.services import matter_create, matter_escalate
     from villages import people
 
-    matter = matter_create(village=village, user=village_cadre, source="walk_in",
-                           category="problem", urgency="normal", title="路灯坏了")  # fmt: skip
+    matter = matter_create(
+        village=village,
+        user=village_cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="路灯坏了",
+    )
     client.force_login(village_cadre)
     page = client.get(f"/matters/{matter.pk}/").content.decode()
     offered = set(re.findall(r'<option value="(\d+)">([^<]+)</option>', page))

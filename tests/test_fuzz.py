@@ -147,9 +147,17 @@ def real_urls(objects, household):
     urls = {url.rpartition(" ")[2].partition("?")[0].format(**objects) for url, _e in MATRIX}
     token, code = household.public_token, household.village.code
     urls |= {
-        f"/h/{token}/", f"/h/{token}/voice/", f"/h/{token}/produce/", f"/h/{token}/hardship/",
-        f"/v/{code}/", f"/v/{code}/points/", f"/v/{code}/market/", "/login/", "/", "/healthz/",
-    }  # fmt: skip
+        f"/h/{token}/",
+        f"/h/{token}/voice/",
+        f"/h/{token}/produce/",
+        f"/h/{token}/hardship/",
+        f"/v/{code}/",
+        f"/v/{code}/points/",
+        f"/v/{code}/market/",
+        "/login/",
+        "/",
+        "/healthz/",
+    }
     return sorted(urls)
 
 

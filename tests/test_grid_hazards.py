@@ -36,10 +36,15 @@ def test_a_patrol_records_hazards_with_clean_photos(client, patrolled, grid_work
     visit = Visit.objects.get()
     assert response["Location"] == reverse("grid:hazard_new", args=[visit.pk])
     raw = _photo_with_everything()
-    response = client.post(reverse("grid:hazard_new", args=[visit.pk]), {
-        "kind": "electricity", "description": "电线老化裸露", "deadline": "2026-11-22",
-        "photo": SimpleUploadedFile("p.jpg", raw, "image/jpeg"),
-    })  # fmt: skip
+    response = client.post(
+        reverse("grid:hazard_new", args=[visit.pk]),
+        {
+            "kind": "electricity",
+            "description": "电线老化裸露",
+            "deadline": "2026-11-22",
+            "photo": SimpleUploadedFile("p.jpg", raw, "image/jpeg"),
+        },
+    )
     assert response.status_code == 302
     hazard = Hazard.objects.get()
     assert hazard.grid == grid
@@ -64,35 +69,55 @@ def test_hazards_belong_to_safety_patrols_and_photos_stay_in_scope(
     client, patrolled, grid_worker, other_village_cadre
 ):
     _grid, household = patrolled
-    routine = services.visit_record(household=household, user=grid_worker,
-                                    visited_on=datetime.date(2026, 11, 20), kind="routine",
-                                    findings="正常")  # fmt: skip
+    routine = services.visit_record(
+        household=household,
+        user=grid_worker,
+        visited_on=datetime.date(2026, 11, 20),
+        kind="routine",
+        findings="正常",
+    )
     with pytest.raises(ValidationError):
-        services.hazard_record(visit=routine, kind="fire", description="x",
-                               deadline=datetime.date(2026, 11, 30))  # fmt: skip
-    patrol = services.visit_record(household=household, user=grid_worker,
-                                   visited_on=datetime.date(2026, 11, 20), kind="safety",
-                                   findings="排查")  # fmt: skip
-    hazard = services.hazard_record(visit=patrol, kind="fire", description="柴草堆放",
-                                    deadline=datetime.date(2026, 11, 30))  # fmt: skip
+        services.hazard_record(
+            visit=routine, kind="fire", description="x", deadline=datetime.date(2026, 11, 30)
+        )
+    patrol = services.visit_record(
+        household=household,
+        user=grid_worker,
+        visited_on=datetime.date(2026, 11, 20),
+        kind="safety",
+        findings="排查",
+    )
+    hazard = services.hazard_record(
+        visit=patrol, kind="fire", description="柴草堆放", deadline=datetime.date(2026, 11, 30)
+    )
     client.force_login(other_village_cadre)
     assert client.get(reverse("grid:hazard_photo", args=[hazard.pk])).status_code == 404
-    assert client.post(reverse("grid:hazard_close", args=[hazard.pk]),
-                       {"note": "x"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(reverse("grid:hazard_close", args=[hazard.pk]), {"note": "x"}).status_code
+        == 404
+    )
 
 
 def test_the_hazard_page_does_not_grow_with_the_hazards(
     client, patrolled, grid_worker, django_assert_max_num_queries
 ):
     _grid, household = patrolled
-    patrol = services.visit_record(household=household, user=grid_worker,
-                                   visited_on=datetime.date(2026, 11, 20), kind="safety",
-                                   findings="排查")  # fmt: skip
+    patrol = services.visit_record(
+        household=household,
+        user=grid_worker,
+        visited_on=datetime.date(2026, 11, 20),
+        kind="safety",
+        findings="排查",
+    )
     client.force_login(grid_worker)
     for count in (1, 12):
         for n in range(count):
-            services.hazard_record(visit=patrol, kind="road", description=f"路面塌陷{n}",
-                                   deadline=datetime.date(2026, 11, 30))  # fmt: skip
+            services.hazard_record(
+                visit=patrol,
+                kind="road",
+                description=f"路面塌陷{n}",
+                deadline=datetime.date(2026, 11, 30),
+            )
         with django_assert_max_num_queries(8):
             assert client.get(reverse("grid:hazard_new", args=[patrol.pk])).status_code == 200
         with django_assert_max_num_queries(14):

@@ -31,14 +31,24 @@ def test_a_visit_raises_a_matter_the_village_resolves_and_the_family_reads(
     client, home, grid_worker, village_cadre, django_capture_on_commit_callbacks
 ):
     client.force_login(grid_worker)
-    data = {"visited_on": "2026-11-23", "kind": "routine", "findings": "老人养老金需要资格认证",
-            "matter_to_raise": "on"}  # fmt: skip
+    data = {
+        "visited_on": "2026-11-23",
+        "kind": "routine",
+        "findings": "老人养老金需要资格认证",
+        "matter_to_raise": "on",
+    }
     response = client.post(reverse("grid:visit_new", args=[home.pk]), data)
     assert response["Location"].startswith(reverse("grid:matter_new", args=[home.pk]))
-    response = client.post(response["Location"], {
-        "source": "visit", "category": "pension", "urgency": "normal",
-        "title": "养老金资格认证", "notify_resident": "on",
-    })  # fmt: skip
+    response = client.post(
+        response["Location"],
+        {
+            "source": "visit",
+            "category": "pension",
+            "urgency": "normal",
+            "title": "养老金资格认证",
+            "notify_resident": "on",
+        },
+    )
     matter = Matter.objects.get()
     assert matter.visit is not None
     assert response["Location"] == reverse("grid:matter", args=[matter.pk])
@@ -57,35 +67,52 @@ def test_a_visit_raises_a_matter_the_village_resolves_and_the_family_reads(
 def test_the_township_handles_what_was_sent_up_and_the_village_then_reads_only(
     client, village, home, village_cadre, township_officer
 ):
-    matter = services.matter_create(village=village, user=village_cadre, source="phone",
-                                    category="dispute", urgency="urgent", title="宅基地纠纷",
-                                    household=home)  # fmt: skip
+    matter = services.matter_create(
+        village=village,
+        user=village_cadre,
+        source="phone",
+        category="dispute",
+        urgency="urgent",
+        title="宅基地纠纷",
+        household=home,
+    )
     client.force_login(township_officer)
     page = client.get(reverse("grid:matter", args=[matter.pk])).content.decode()
     assert 'value="resolve"' not in page  # the village's step, not theirs
     services.matter_escalate(matter=matter, user=village_cadre, note="调解不成")
     page = client.get(reverse("grid:matters"), {"level": "township"}).content.decode()
     assert "宅基地纠纷" in page
-    client.post(reverse("grid:matter_action", args=[matter.pk]),
-                {"action": "resolve", "reply": "乡镇司法所已调解"})  # fmt: skip
+    client.post(
+        reverse("grid:matter_action", args=[matter.pk]),
+        {"action": "resolve", "reply": "乡镇司法所已调解"},
+    )
     matter.refresh_from_db()
     assert matter.resolved_at is not None
     client.force_login(village_cadre)
-    response = client.post(reverse("grid:matter_action", args=[matter.pk]),
-                           {"action": "escalate"})  # fmt: skip
+    response = client.post(reverse("grid:matter_action", args=[matter.pk]), {"action": "escalate"})
     assert response.status_code == 403
 
 
 def test_the_queue_shows_overdue_matters_and_exports_them(client, village, home, village_cadre):
     start = datetime.datetime(2026, 11, 22, 0, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False):
-        services.matter_create(village=village, user=village_cadre, source="walk_in",
-                               category="utilities", urgency="urgent", title="代缴电费",
-                               household=home)  # fmt: skip
         services.matter_create(
-            village=village, user=village_cadre, source="walk_in", category="certificate",
-            urgency="routine", title="开具证明",
-        )  # fmt: skip
+            village=village,
+            user=village_cadre,
+            source="walk_in",
+            category="utilities",
+            urgency="urgent",
+            title="代缴电费",
+            household=home,
+        )
+        services.matter_create(
+            village=village,
+            user=village_cadre,
+            source="walk_in",
+            category="certificate",
+            urgency="routine",
+            title="开具证明",
+        )
     client.force_login(village_cadre)
     page = client.get(reverse("grid:matters"), {"status": "overdue"}).content.decode()
     assert "代缴电费" in page
@@ -102,9 +129,15 @@ def test_matter_pages_do_not_grow_with_the_matters(
     client.force_login(village_cadre)
     for count in (2, 30):
         for n in range(count):
-            services.matter_create(village=village, user=village_cadre, source="walk_in",
-                                   category="problem", urgency="normal", title=f"反映{n}",
-                                   household=home)  # fmt: skip
+            services.matter_create(
+                village=village,
+                user=village_cadre,
+                source="walk_in",
+                category="problem",
+                urgency="normal",
+                title=f"反映{n}",
+                household=home,
+            )
         with django_assert_max_num_queries(10):
             assert client.get(reverse("grid:matters")).status_code == 200
     matter = Matter.objects.first()
@@ -117,8 +150,14 @@ def test_the_township_filters_its_villages_matters(
     client, village, sibling_village, village_cadre, township_officer
 ):
     for where, title in ((village, "渡头村的诉求"), (sibling_village, "邻村的诉求")):
-        services.matter_create(village=where, user=village_cadre, source="phone",
-                               category="problem", urgency="normal", title=title)  # fmt: skip
+        services.matter_create(
+            village=where,
+            user=village_cadre,
+            source="phone",
+            category="problem",
+            urgency="normal",
+            title=title,
+        )
     client.force_login(township_officer)
     everything = client.get(reverse("grid:matters")).content.decode()
     assert "渡头村的诉求" in everything
@@ -134,9 +173,13 @@ def test_a_matter_is_assigned_only_to_staff_of_its_area(
     stranger = UserFactory()
     StaffAssignment.objects.create(user=stranger, region=far_county, role=Role.COUNTY_OFFICER)
     matter = services.matter_create(
-        village=village, user=village_cadre, source="phone", category="problem",
-        urgency="normal", title="路灯坏了",
-    )  # fmt: skip
+        village=village,
+        user=village_cadre,
+        source="phone",
+        category="problem",
+        urgency="normal",
+        title="路灯坏了",
+    )
     client.force_login(village_cadre)
     url = reverse("grid:matter_action", args=[matter.pk])
     page = client.post(url, {"action": "assign", "user": stranger.pk}, follow=True)
@@ -153,9 +196,15 @@ def test_the_matter_form_does_not_grow_with_the_households_matters(
     url = reverse("grid:matter_new", args=[home.pk])
     for count in (1, 25):
         for n in range(count):
-            services.matter_create(village=village, user=village_cadre, source="walk_in",
-                                   category="problem", urgency="normal", title=f"反映{n}",
-                                   household=home)  # fmt: skip
+            services.matter_create(
+                village=village,
+                user=village_cadre,
+                source="walk_in",
+                category="problem",
+                urgency="normal",
+                title=f"反映{n}",
+                household=home,
+            )
         with django_assert_max_num_queries(7):
             assert client.get(url).status_code == 200
 
@@ -165,12 +214,22 @@ def test_an_id_number_typed_into_a_matter_or_visit_is_kept_masked(village, home,
 
     number = make_id_number()
     matter = services.matter_create(
-        village=village, user=grid_worker, source="walk_in", category="certificate",
-        urgency="normal", title=f"为{number}开证明", description=f"身份证 {number}", household=home,
-    )  # fmt: skip
-    visit = services.visit_record(household=home, user=grid_worker,
-                                  visited_on=datetime.date(2026, 11, 20), kind="routine",
-                                  findings=f"核对身份证 {number}")  # fmt: skip
+        village=village,
+        user=grid_worker,
+        source="walk_in",
+        category="certificate",
+        urgency="normal",
+        title=f"为{number}开证明",
+        description=f"身份证 {number}",
+        household=home,
+    )
+    visit = services.visit_record(
+        household=home,
+        user=grid_worker,
+        visited_on=datetime.date(2026, 11, 20),
+        kind="routine",
+        findings=f"核对身份证 {number}",
+    )
     for text in (matter.title, matter.description, visit.findings):
         assert number not in text
         assert number[:4] in text

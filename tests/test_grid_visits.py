@@ -19,8 +19,9 @@ TODAY = datetime.date(2026, 11, 23)  # the suite's pinned day
 
 
 def _visit(household, user, day, **extra):
-    return services.visit_record(household=household, user=user, visited_on=day,
-                                 kind="routine", findings="一切正常", **extra)  # fmt: skip
+    return services.visit_record(
+        household=household, user=user, visited_on=day, kind="routine", findings="一切正常", **extra
+    )
 
 
 def test_the_coverage_report_equals_a_hand_counted_month(village, grid_worker):
@@ -36,11 +37,15 @@ def test_the_coverage_report_equals_a_hand_counted_month(village, grid_worker):
     _visit(a_homes[2], grid_worker, datetime.date(2026, 11, 2))  # November, not October
     _visit(b_homes[0], grid_worker, datetime.date(2026, 9, 30))  # September
     grids = Grid.objects.order_by("name")
-    october = {c.grid.name: (c.due, c.visited, c.overdue) for c in
-               selectors.coverage(grids, 2026, 10, TODAY)}  # fmt: skip
+    october = {
+        c.grid.name: (c.due, c.visited, c.overdue)
+        for c in selectors.coverage(grids, 2026, 10, TODAY)
+    }
     assert october == {"一网格": (3, 2, 1), "二网格": (2, 0, 2)}
-    november = {c.grid.name: (c.due, c.visited, c.overdue, c.not_yet) for c in
-                selectors.coverage(grids, 2026, 11, TODAY)}  # fmt: skip
+    november = {
+        c.grid.name: (c.due, c.visited, c.overdue, c.not_yet)
+        for c in selectors.coverage(grids, 2026, 11, TODAY)
+    }
     assert november == {"一网格": (3, 1, 0, 2), "二网格": (2, 0, 0, 2)}  # not ended yet
 
 
@@ -79,9 +84,13 @@ def test_a_grid_worker_records_a_visit_on_the_household_page(client, village, gr
 def test_a_suspected_hardship_raises_a_visit_alert(village, grid_worker):
     household = HouseholdFactory(village=village)
     visit = services.visit_record(
-        household=household, user=grid_worker, visited_on=TODAY, kind="routine",
-        findings="户主住院，家中无劳动力", hardship_suspected=True,
-    )  # fmt: skip
+        household=household,
+        user=grid_worker,
+        visited_on=TODAY,
+        kind="routine",
+        findings="户主住院，家中无劳动力",
+        hardship_suspected=True,
+    )
     alert = Alert.objects.get(household=household)
     assert alert.source == Source.VISIT
     assert "户主住院" in alert.reasons[0]["label"]

@@ -24,13 +24,20 @@ def test_an_eps_uploaded_as_a_document_hazard_or_notice_picture_runs_nothing(
 
     with pytest.raises(ValidationError):
         document_upload(household=household, user=village_cadre, kind="id_card", upload=eps())
-    patrol = visit_record(household=household, user=village_cadre, kind="safety",
-                          visited_on=household.created_at.date(), findings="排查")  # fmt: skip
+    patrol = visit_record(
+        household=household,
+        user=village_cadre,
+        kind="safety",
+        visited_on=household.created_at.date(),
+        findings="排查",
+    )
     with pytest.raises(ValidationError):
-        hazard_record(visit=patrol, kind="fire", description="柴草",
-                      deadline=patrol.visited_on, photo=eps())  # fmt: skip
-    notice = notice_save(Notice(region=village, category="announcement", title="通知"),
-                         user=village_cadre)  # fmt: skip
+        hazard_record(
+            visit=patrol, kind="fire", description="柴草", deadline=patrol.visited_on, photo=eps()
+        )
+    notice = notice_save(
+        Notice(region=village, category="announcement", title="通知"), user=village_cadre
+    )
     with pytest.raises(ValidationError):
         attachment_add(notice, eps())
     assert ghostscript_calls == []

@@ -109,3 +109,78 @@ def test_notifications_go_through_the_ground_floors_service():
             if re.search(r"from notices[.\w]* import|import notices", text):
                 out.append(str(path.relative_to(ROOT)))
     assert out == []
+
+
+# --- No import cycles inside an app either ---------------------------------------------------
+
+
+def _module_graph(root: Path) -> dict[str, set[str]]:
+    """Each module of the apps (tests and migrations aside) → the modules it imports, at
+    the top or inside a function alike."""
+    modules = {}
+    for layer in [*LAYERS, *TOP]:
+        for path in (root / layer).rglob("*.py"):
+            if {"tests", "migrations"} & set(path.parts):
+                continue
+            name = ".".join(path.relative_to(root).with_suffix("").parts)
+            modules[name.removesuffix(".__init__")] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found = {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found = {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+            else:
+                continue
+            graph[name] |= {other for other in found if other in modules and other != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """A service queues its task by name (common.queue.enqueue) and the registry is told
+    the roles it describes: no import inside a function is needed to break a cycle."""
+    assert _cycles(_module_graph(ROOT)) == []
+
+
+def test_the_cycle_check_finds_a_late_import(tmp_path, monkeypatch):
+    package = tmp_path / "households"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "services.py").write_text("def f():\n    from households.tasks import t\n")
+    (package / "tasks.py").write_text("from households import services\n")
+    monkeypatch.setattr(f"{__name__}.LAYERS", ["households"])
+    monkeypatch.setattr(f"{__name__}.TOP", set())
+    assert _cycles(_module_graph(tmp_path)) == [["households.services", "households.tasks"]]

@@ -212,9 +212,19 @@ def test_every_staff_url_is_in_the_matrix():
 
     # h/ and v/: the public household page and village pages (their own tests)
     # and the two public codes' pages: a listing's close code, an anonymous receipt
-    public = ("login/", "logout/", "i18n/", "healthz/", "admin/", "favicon.ico", "robots.txt",
-              "h/", "v/",
-              "market/close/", "voice/r/")  # fmt: skip
+    public = (
+        "login/",
+        "logout/",
+        "i18n/",
+        "healthz/",
+        "admin/",
+        "favicon.ico",
+        "robots.txt",
+        "h/",
+        "v/",
+        "market/close/",
+        "voice/r/",
+    )
 
     def walk(patterns, prefix=""):
         for p in patterns:

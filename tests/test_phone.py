@@ -74,8 +74,13 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
             village=village, group=group, number=f"{i + 1:04d}", address=f"渡头村一组{i + 1}号"
         )
         ResidentFactory(household=household, name=f"欧阳{'建国秀英'[i % 4]}{i}", relation="head")
-        ResidentFactory(household=household, name=f"陈{i}", relation="spouse", disability_grade=2,
-                        disability_kind="physical")  # fmt: skip
+        ResidentFactory(
+            household=household,
+            name=f"陈{i}",
+            relation="spouse",
+            disability_grade=2,
+            disability_kind="physical",
+        )
 
     phone.goto(f"{live_server.url}/login/")
     phone.get_by_label("用户名").fill("cadre")
@@ -90,26 +95,66 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     grid_member_add(grid=grid, role="party_head", name="欧阳党员中心户长", phone="13912345678")
     households_assign(grid=grid, households=[household])
     matter = matter_create(
-        village=village, user=cadre, source="visit", category="pension", urgency="urgent",
-        title="养老金资格认证", household=household,
-    )  # fmt: skip
+        village=village,
+        user=cadre,
+        source="visit",
+        category="pension",
+        urgency="urgent",
+        title="养老金资格认证",
+        household=household,
+    )
     export_run(job_id=job.pk)
-    patrol = visit_record(household=household, user=cadre, kind="safety",
-                          visited_on=datetime.date(2026, 11, 20), findings="排查用电")  # fmt: skip
-    hazard_record(visit=patrol, kind="electricity", description="电线老化裸露，需要更换",
-                  deadline=datetime.date(2026, 11, 30))  # fmt: skip
-    notice = notice_save(Notice(region=village, category="finance", title="第三季度财务公开",
-                                body="村集体收支情况如下"), user=cadre)  # fmt: skip
+    patrol = visit_record(
+        household=household,
+        user=cadre,
+        kind="safety",
+        visited_on=datetime.date(2026, 11, 20),
+        findings="排查用电",
+    )
+    hazard_record(
+        visit=patrol,
+        kind="electricity",
+        description="电线老化裸露，需要更换",
+        deadline=datetime.date(2026, 11, 30),
+    )
+    notice = notice_save(
+        Notice(
+            region=village, category="finance", title="第三季度财务公开", body="村集体收支情况如下"
+        ),
+        user=cadre,
+    )
     for item, amount in [("上级转移支付", "52000"), ("集体资产租金", "18600.50")]:
-        finance_line_add(notice, month=datetime.date(2026, 9, 1), direction="income", item=item,
-                         amount=Decimal(amount))  # fmt: skip
-    finance_line_add(notice, month=datetime.date(2026, 9, 1), direction="expense",
-                     item="道路维修（村东头至三组）", amount=Decimal("12800"))  # fmt: skip
-    feedback = feedback_receive(household=household, topic="complaint", anonymous=False,
-                                text="村口路灯坏了两盏，晚上走路不安全，建议尽快修理。" * 3,
-                                name="张大叔", phone="13907911234")  # fmt: skip
-    listing_post(household=household, kind="sell", product="赣南脐橙", quantity=Decimal(500),
-                 unit="斤", price=Decimal("3.5"), note="自家果园，现摘现发")  # fmt: skip
+        finance_line_add(
+            notice,
+            month=datetime.date(2026, 9, 1),
+            direction="income",
+            item=item,
+            amount=Decimal(amount),
+        )
+    finance_line_add(
+        notice,
+        month=datetime.date(2026, 9, 1),
+        direction="expense",
+        item="道路维修（村东头至三组）",
+        amount=Decimal("12800"),
+    )
+    feedback = feedback_receive(
+        household=household,
+        topic="complaint",
+        anonymous=False,
+        text="村口路灯坏了两盏，晚上走路不安全，建议尽快修理。" * 3,
+        name="张大叔",
+        phone="13907911234",
+    )
+    listing_post(
+        household=household,
+        kind="sell",
+        product="赣南脐橙",
+        quantity=Decimal(500),
+        unit="斤",
+        price=Decimal("3.5"),
+        note="自家果园，现摘现发",
+    )
     pages = {
         "home": "/",
         "households": "/households/",
@@ -176,8 +221,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     assert phone.console_errors == []
 
 
-def test_county_pages_fit_a_phone(phone, live_server, monitoring_catalogue, county, village,
-                                  group):  # fmt: skip
+def test_county_pages_fit_a_phone(phone, live_server, monitoring_catalogue, county, village, group):
     """The county officer's monitoring pages: the queue with its assignment, portraits,
     feeds, catalogue, rules, re-check campaigns and a monitored household."""
     from monitoring.models import Monitored
@@ -191,9 +235,13 @@ def test_county_pages_fit_a_phone(phone, live_server, monitoring_catalogue, coun
     reason = {"label": "近12个月住院自付", "value": 48200, "unit": "元", "type": "amount"}
     alert, _new = alert_raise(household=household, source="visit", level="high", reasons=[reason])
     monitored = Monitored.objects.create(
-        household=household, alert=alert, category="sudden", causes=["illness"],
-        enrolled_on=alert.opened_at.date(), approved_by=officer,
-    )  # fmt: skip
+        household=household,
+        alert=alert,
+        category="sudden",
+        causes=["illness"],
+        enrolled_on=alert.opened_at.date(),
+        approved_by=officer,
+    )
     phone.goto(f"{live_server.url}/login/")
     phone.get_by_label("用户名").fill("county")
     phone.get_by_label("密码").fill("secret-pass-123")

@@ -27,8 +27,9 @@ def street(village, village_cadre):
         household = HouseholdFactory(village=village, number=f"{n + 1:04d}", motto="勤俭持家")
         ResidentFactory(household=household, relation="head", name=f"欧阳建{'国华'[n % 2]}")
         households.append(household)
-    Honour.objects.create(household=households[0], kind="star_family", stars=4, year=2025,
-                          awarded_by=village_cadre)  # fmt: skip
+    Honour.objects.create(
+        household=households[0], kind="star_family", stars=4, year=2025, awarded_by=village_cadre
+    )
     return households
 
 
@@ -89,7 +90,8 @@ def test_the_pdfs_qr_codes_decode_to_the_households_addresses(
     subprocess.run([tools[0], "-r", "200", "-png", str(pdf), str(tmp_path / "page")], check=True)
     decoded = set()
     for image in sorted(tmp_path.glob("page*.png")):
-        out = subprocess.run([tools[1], "--quiet", "--raw", str(image)],
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+        out = subprocess.run(
+            [tools[1], "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
+        ).stdout
         decoded |= set(out.split())
     assert decoded == {h.public_url() for h in street}

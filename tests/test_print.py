@@ -29,9 +29,7 @@ def _pdftotext(*args: str) -> str:
         if IN_CI:
             pytest.fail("pdftotext is missing: apt-get install -y poppler-utils")
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    return subprocess.run(
-        ["pdftotext", *args], check=True, capture_output=True, text=True
-    ).stdout  # fmt: skip
+    return subprocess.run(["pdftotext", *args], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -41,11 +39,18 @@ def registry(live_server, village, group):
     household = None
     for i in range(40):
         household = HouseholdFactory(
-            village=village, group=group, number=f"{i + 1:04d}",
+            village=village,
+            group=group,
+            number=f"{i + 1:04d}",
             address=f"渡头村一组{i + 1}号（老村委会东侧第三排）",
-        )  # fmt: skip
-        ResidentFactory(household=household, name=f"欧阳建国{i}", relation="head",
-                        disability_grade=2, disability_kind="physical")  # fmt: skip
+        )
+        ResidentFactory(
+            household=household,
+            name=f"欧阳建国{i}",
+            relation="head",
+            disability_grade=2,
+            disability_kind="physical",
+        )
         ResidentFactory(household=household, name=f"陈秀英{i}", relation="spouse")
     return household
 
@@ -89,5 +94,18 @@ def test_a_printed_list_has_every_column_on_the_page(
         assert (round(width), round(height)) == A4_LANDSCAPE_PT
         for word in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', page_box[3]):
             assert float(word[1]) <= width, "a word lies past the page's right edge"
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
-                    str(ARTIFACTS / f"print-{name}")], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(pdf),
+            str(ARTIFACTS / f"print-{name}"),
+        ],
+        check=True,
+    )

@@ -55,22 +55,39 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
     number = make_id_number()
     household = HouseholdFactory(village=village, group=group, number="0101", motto="和为贵")
     household_update(
-        household=household, user=village_cadre, is_dibao=True, is_tekun=True,
-        notes="CANARYNOTES低保户", address="CANARYADDR幸福路8号",
-    )  # fmt: skip
+        household=household,
+        user=village_cadre,
+        is_dibao=True,
+        is_tekun=True,
+        notes="CANARYNOTES低保户",
+        address="CANARYADDR幸福路8号",
+    )
     head = ResidentFactory(
-        household=household, relation="head", name="欧阳金花", id_number=number,
-        phone="13912345678", health="serious", disability_grade=2, disability_kind="physical",
-        religion="CANARYFAITH", notes="CANARYHEALTH", skills="CANARYSKILL",
+        household=household,
+        relation="head",
+        name="欧阳金花",
+        id_number=number,
+        phone="13912345678",
+        health="serious",
+        disability_grade=2,
+        disability_kind="physical",
+        religion="CANARYFAITH",
+        notes="CANARYHEALTH",
+        skills="CANARYSKILL",
         work_place="CANARYWORK",
-    )  # fmt: skip
+    )
     ResidentFactory(household=household, relation="child", name="欧阳小明")
     _entries(household, rule, village_cadre, 3, resident=head)
     matter = matter_create(
-        village=village, user=village_cadre, source="walk_in", category="problem",
-        urgency="normal", title="CANARYMATTER低保申请", household=household,
+        village=village,
+        user=village_cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="CANARYMATTER低保申请",
+        household=household,
         notify_resident=True,
-    )  # fmt: skip
+    )
     matter_resolve(matter=matter, user=village_cadre, reply="已办理，请留意短信")
     HouseholdIncome.objects.create(
         household=household,
@@ -84,12 +101,19 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
     # household page shows the reply, the market the listing; neither the message, nor
     # the sender's name or phone
     feedback = feedback_receive(
-        household=household, topic="question", text="CANARYVOICE低保申请为什么没批？",
-        anonymous=False, name="欧阳金花", phone="13912345678", publish_reply=True,
-    )  # fmt: skip
+        household=household,
+        topic="question",
+        text="CANARYVOICE低保申请为什么没批？",
+        anonymous=False,
+        name="欧阳金花",
+        phone="13912345678",
+        publish_reply=True,
+    )
     feedback_reply(feedback, user=village_cadre, reply="已转村里核实，请留意")
-    listing_approve(listing_post(household=household, kind="sell", product="土鸡蛋",
-                                 note="自家散养"), user=village_cadre)  # fmt: skip
+    listing_approve(
+        listing_post(household=household, kind="sell", product="土鸡蛋", note="自家散养"),
+        user=village_cadre,
+    )
     pages = [
         _public(client, household).content.decode(),
         client.get(reverse("points:leaderboard", args=[village.code])).content.decode(),
@@ -100,12 +124,36 @@ def test_no_sensitive_field_reaches_the_public_page_or_the_leaderboard(
         client.get(reverse("notices:board", args=[village.code])).content.decode(),
     ]
     forbidden = [
-        number, number[:10], number[6:14], number[-6:], mask(number, "id"), "13912345678",
-        "3912345678", "139****5678", "欧阳金花", "欧阳小明", "金花", "小明", "低保", "特困",
+        number,
+        number[:10],
+        number[6:14],
+        number[-6:],
+        mask(number, "id"),
+        "13912345678",
+        "3912345678",
+        "139****5678",
+        "欧阳金花",
+        "欧阳小明",
+        "金花",
+        "小明",
+        "低保",
+        "特困",
         "五保",
-        "幸福路", "serious", "physical", "残疾", "重病", "income", "收入", "98765", "98,765",
-        "4321", "4,321", "55555", "55,555", "CANARY",
-    ]  # fmt: skip
+        "幸福路",
+        "serious",
+        "physical",
+        "残疾",
+        "重病",
+        "income",
+        "收入",
+        "98765",
+        "98,765",
+        "4321",
+        "4,321",
+        "55555",
+        "55,555",
+        "CANARY",
+    ]
     assert "已转村里核实" in pages[0]  # the village's reply the family allowed
     assert "土鸡蛋" in pages[0]
     assert "土鸡蛋" in pages[2]

@@ -172,9 +172,14 @@ def test_server_request_lines_are_masked(caplog, resident):
     number = resident.id_number()
     logger = logging.getLogger("django.server")
     record = logger.makeRecord(
-        "django.server", logging.INFO, __file__, 1, '"%s" %s %s',
-        (f"GET /residents/?q={number} HTTP/1.1", 302, 0), None,
-    )  # fmt: skip
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        (f"GET /residents/?q={number} HTTP/1.1", 302, 0),
+        None,
+    )
     MaskIdNumbers().filter(record)
     assert number not in record.getMessage()
     assert number[-4:] in record.getMessage()

@@ -65,8 +65,12 @@ def test_a_killed_load_reads_failed_and_the_run_goes_on_then_loads_when_asked(
     batch, _created = feeds.feed_receive(
         county=county, department=yb, period="2026-10", name="yb.csv", data=data
     )
-    fast = {"CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_RESTORE_INTERVAL": "1",
-            "CELERY_RESTORE_THROTTLE": "1", "FEED_LEASE_SECONDS": "2"}  # fmt: skip
+    fast = {
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_RESTORE_INTERVAL": "1",
+        "CELERY_RESTORE_THROTTLE": "1",
+        "FEED_LEASE_SECONDS": "2",
+    }
     first = start_worker(tmp_path / "worker.log", **fast)
     try:
         nightly_screening.delay("2026-10")

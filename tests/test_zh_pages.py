@@ -84,9 +84,17 @@ def test_every_staff_page_reads_in_chinese(request, client, objects, persona):
 def test_every_public_page_reads_in_chinese(client, household):
     token, code = household.public_token, household.village.code
     found = {}
-    for path in [f"/h/{token}/", f"/h/{token}/voice/", f"/h/{token}/produce/",
-                 f"/h/{token}/hardship/", f"/v/{code}/", f"/v/{code}/points/",
-                 f"/v/{code}/market/", "/login/", "/no-such-page/"]:  # fmt: skip
+    for path in [
+        f"/h/{token}/",
+        f"/h/{token}/voice/",
+        f"/h/{token}/produce/",
+        f"/h/{token}/hardship/",
+        f"/v/{code}/",
+        f"/v/{code}/points/",
+        f"/v/{code}/market/",
+        "/login/",
+        "/no-such-page/",
+    ]:
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
         if runs := english_runs(response.content.decode()):
             found[path] = runs
@@ -96,8 +104,13 @@ def test_every_public_page_reads_in_chinese(client, household):
 @pytest.mark.django_db
 def test_the_admin_reads_in_chinese(admin_client):
     found = {}
-    for path in ["/admin/", "/admin/axes/accessattempt/", "/admin/axes/accessfailurelog/",
-                 "/admin/axes/accesslog/", "/admin/auth/user/"]:  # fmt: skip
+    for path in [
+        "/admin/",
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accessfailurelog/",
+        "/admin/axes/accesslog/",
+        "/admin/auth/user/",
+    ]:
         response = admin_client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, path
         if runs := english_runs(response.content.decode()):
@@ -123,8 +136,14 @@ def test_refused_passwords_are_explained_in_chinese(client, county_officer):
 def test_a_reply_to_a_message_is_confirmed_in_chinese(client, village_cadre, household):
     from notices.services import feedback_receive
 
-    feedback = feedback_receive(household=household, topic="question", text="医保怎么交？",
-                                anonymous=False, name="王五", phone="13907912345")  # fmt: skip
+    feedback = feedback_receive(
+        household=household,
+        topic="question",
+        text="医保怎么交？",
+        anonymous=False,
+        name="王五",
+        phone="13907912345",
+    )
     client.force_login(village_cadre)
     client.post(f"/voice/{feedback.pk}/action/", {"action": "take"})
     response = client.post(

@@ -25,14 +25,24 @@ def start_worker(log_path: Path, **extra_env: str) -> subprocess.Popen:
     }
     with log_path.open("ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
             cwd=Path(settings.BASE_DIR),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
 
 
 def stop_worker(process: subprocess.Popen) -> None:

@@ -29,23 +29,29 @@ STALL = 150
 # module → the tests that guard it (a focused set: each runs once per mutant)
 MODULES = {
     "common/masking.py": [
-        "common/tests/test_masking.py", "common/tests/test_forget_public_clients.py",
-        "households/tests/test_idnumbers.py", "households/tests/test_models.py",
+        "common/tests/test_masking.py",
+        "common/tests/test_forget_public_clients.py",
+        "households/tests/test_idnumbers.py",
+        "households/tests/test_models.py",
     ],
     # (the permission matrix checks scoping through every page in the suite; its 800 cases
     # a mutant are too slow here, so the functions have their own tests)
     "villages/scoping.py": [
-        "villages/tests/test_scoping.py", "villages/tests/test_regions.py",
+        "villages/tests/test_scoping.py",
+        "villages/tests/test_regions.py",
         "villages/tests/test_separation.py",
     ],
     "monitoring/screening/score.py": [
-        "monitoring/tests/test_screening.py", "monitoring/tests/test_boundaries.py",
+        "monitoring/tests/test_screening.py",
+        "monitoring/tests/test_boundaries.py",
     ],
     "points/services.py": [
-        "points/tests/test_refusals.py", "points/tests/test_services.py",
-        "points/tests/test_ledger_stateful.py", "points/tests/test_views.py",
+        "points/tests/test_refusals.py",
+        "points/tests/test_services.py",
+        "points/tests/test_ledger_stateful.py",
+        "points/tests/test_views.py",
     ],
-}  # fmt: skip
+}
 BOTH_DATABASES = {"monitoring/screening/score.py"}
 
 
@@ -77,10 +83,21 @@ def run(module: str, tests: list[str]) -> dict[str, int]:
     while True:
         subprocess.run(["git", "checkout", "--", module], cwd=ROOT, check=True)  # noqa: S603, S607 (git, our module)
         mutmut = subprocess.Popen(  # noqa: S603 (our own interpreter and tests)
-            [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", module,
-             "--runner", runner, "--no-progress"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mutmut",
+                "run",
+                "--paths-to-mutate",
+                module,
+                "--runner",
+                runner,
+                "--no-progress",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         last, since = _counts(cache), time.monotonic()
         while mutmut.poll() is None:
             time.sleep(5)
@@ -97,9 +114,12 @@ def run(module: str, tests: list[str]) -> dict[str, int]:
         previous = counts
     subprocess.run(["git", "checkout", "--", module], cwd=ROOT, check=True)  # noqa: S603, S607 (git, our module)
     survived = subprocess.run(
-        [sys.executable, "-m", "mutmut", "results"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "mutmut", "results"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
-    ).stdout  # fmt: skip
+    ).stdout
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     name = module.replace("/", "_").removesuffix(".py")
     (ROOT / "test-artifacts" / f"mutation-{name}.txt").write_text(survived)
@@ -117,8 +137,9 @@ def main() -> int:
         total = killed + timeout + survived + counts.get("skipped", 0)
         # a mutant that makes the tests run for ever is caught too (mutmut's timeout)
         score = 100 * (killed + timeout) / total if total else 0
-        print(f"{module:32} {total:8} {killed:7} {timeout:8} {survived:9} {score:5.1f}%",
-              flush=True)  # fmt: skip
+        print(
+            f"{module:32} {total:8} {killed:7} {timeout:8} {survived:9} {score:5.1f}%", flush=True
+        )
     return 0
 
 

@@ -38,9 +38,12 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
                 )
                 return
             created = services.assignment_create(
-                actor=request.user, user=obj.user, region=obj.region, role=obj.role,
+                actor=request.user,
+                user=obj.user,
+                region=obj.region,
+                role=obj.role,
                 sees_identity=obj.sees_identity,
-            )  # fmt: skip
+            )
         except (PermissionDenied, ValidationError) as exc:
             raise PermissionDenied(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
         obj.pk = created.pk

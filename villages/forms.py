@@ -84,7 +84,8 @@ class StaffCreateForm(AssignmentForm):
         return username
 
     def clean(self):
-        data = super().clean() or {}
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -164,7 +164,7 @@ class ScopedQuerySet(models.QuerySet):
     #: records of a region are read by the staff of the regions inside it too
     scope_enclosing: bool = False
 
-    def visible_to(self, user, roles: Iterable[str] | None = None) -> ScopedQuerySet:
+    def visible_to(self, user, roles: Iterable[str] | None = None) -> Self:
         roles = roles if roles is not None else self.scope_roles
         q = scope_q(user, self.scope_path, roles)  # None: every role
         if self.scope_enclosing:

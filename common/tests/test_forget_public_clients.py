@@ -28,12 +28,19 @@ def _line(path: str) -> str:
         dotted = filters[name]["()"]
         module, _dot, cls = dotted.rpartition(".")
         handler.addFilter(getattr(__import__(module, fromlist=[cls]), cls)())
-    atoms = {"h": "203.0.113.77", "t": "[06/Dec/2026:10:00:00 +0800]", "U": path,
-             "r": f"POST {path} HTTP/1.1", "s": "200", "f": f"https://portal{path}",
-             "a": "Mozilla/5.0 MicroMessenger/8.0.50",
-             "{x-forwarded-for}i": "203.0.113.77"}  # fmt: skip
-    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, ACCESS_FORMAT,
-                               (atoms,), None)  # fmt: skip
+    atoms = {
+        "h": "203.0.113.77",
+        "t": "[06/Dec/2026:10:00:00 +0800]",
+        "U": path,
+        "r": f"POST {path} HTTP/1.1",
+        "s": "200",
+        "f": f"https://portal{path}",
+        "a": "Mozilla/5.0 MicroMessenger/8.0.50",
+        "{x-forwarded-for}i": "203.0.113.77",
+    }
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, "", 0, ACCESS_FORMAT, (atoms,), None
+    )
     handler.handle(record)
     return stream.getvalue()
 

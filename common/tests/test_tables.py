@@ -124,11 +124,31 @@ def _mixed_workbook() -> bytes:
     ws = wb.active
     ws.append(["渡头村户籍表"])
     ws.append(["户编号", "姓名", "身份证号", "面积", "登记日期", "时间", "低保", "备注"])
-    ws.append([9001, "张三", "11010519491231002X", 2.5, datetime.date(2024, 3, 1),
-               datetime.datetime(2024, 3, 1, 8, 30), True, None])  # fmt: skip  # noqa: DTZ001
+    ws.append(
+        [
+            9001,
+            "张三",
+            "11010519491231002X",
+            2.5,
+            datetime.date(2024, 3, 1),
+            datetime.datetime(2024, 3, 1, 8, 30),  # noqa: DTZ001 (a spreadsheet cell has no zone)
+            True,
+            None,
+        ]
+    )
     ws.append([])
-    ws.append(["0042", CellRichText([TextBlock(InlineFont(b=True), "李"), "四"]), None, 0,
-               None, None, False, "=1+1"])  # fmt: skip
+    ws.append(
+        [
+            "0042",
+            CellRichText([TextBlock(InlineFont(b=True), "李"), "四"]),
+            None,
+            0,
+            None,
+            None,
+            False,
+            "=1+1",
+        ]
+    )
     ws["D5"].number_format = "0.00"
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -40,8 +40,9 @@ def test_households_go_in_by_group_or_number_and_only_of_the_village(
     numbered = services.households_by_numbers(village, ["0901"])
     assert services.households_assign(grid=grid, households=numbered) == 1
     assert services.households_assign(grid=grid, households=in_group) == 0  # already there
-    both = services.households_assign(grid=services.grid_create(village=village, name="三"),
-                                      households=[*in_group, in_group[0]])  # fmt: skip
+    both = services.households_assign(
+        grid=services.grid_create(village=village, name="三"), households=[*in_group, in_group[0]]
+    )
     assert both == 3  # a household named twice (its group and its number) goes in once
     services.households_assign(grid=grid, households=in_group)
     with pytest.raises(ValidationError, match="9999"):
@@ -62,8 +63,10 @@ def test_a_cadre_builds_a_grid_on_its_pages(client, village, group, village_cadr
     response = client.post(reverse("grid:list"), {"village": village.pk, "name": "第一网格"})
     grid = Grid.objects.get()
     assert response["Location"] == reverse("grid:detail", args=[grid.pk])
-    client.post(reverse("grid:member_add", args=[grid.pk]),
-                {"role": "chief", "name": "王网格", "phone": "13900001234"})  # fmt: skip
+    client.post(
+        reverse("grid:member_add", args=[grid.pk]),
+        {"role": "chief", "name": "王网格", "phone": "13900001234"},
+    )
     client.post(reverse("grid:assign", args=[grid.pk]), {"group": group.pk})
     page = client.get(reverse("grid:detail", args=[grid.pk])).content.decode()
     assert "王网格" in page
@@ -87,8 +90,12 @@ def test_grids_are_read_in_scope_and_written_by_the_villages_cadres(
 ):
     client.force_login(grid_worker)
     assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
-    assert client.post(reverse("grid:member_add", args=[grid.pk]),
-                       {"role": "informant", "name": "x"}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            reverse("grid:member_add", args=[grid.pk]), {"role": "informant", "name": "x"}
+        ).status_code
+        == 403
+    )
     client.force_login(township_officer)
     assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
     client.force_login(other_village_cadre)

@@ -30,9 +30,14 @@ def _command() -> str:
 def test_an_urgent_matter_climbs_a_level_each_time_its_deadline_passes(village, grid_worker):
     with time_machine.travel(START, tick=False):
         matter = services.matter_create(
-            village=village, user=grid_worker, source="visit", category="problem",
-            urgency="urgent", title="村道塌方", household=HouseholdFactory(village=village),
-        )  # fmt: skip
+            village=village,
+            user=grid_worker,
+            source="visit",
+            category="problem",
+            urgency="urgent",
+            title="村道塌方",
+            household=HouseholdFactory(village=village),
+        )
         assert matter.due_at == START + datetime.timedelta(hours=6)
     with time_machine.travel(START + datetime.timedelta(hours=6, minutes=1), tick=False):
         assert _command() == "escalated_to_township=1 escalated_to_county=0"
@@ -62,9 +67,13 @@ def test_an_urgent_matter_climbs_a_level_each_time_its_deadline_passes(village, 
 def test_a_matter_resolved_in_time_is_not_escalated_and_counts_on_time(village, village_cadre):
     with time_machine.travel(START, tick=False):
         matter = services.matter_create(
-            village=village, user=village_cadre, source="walk_in", category="pension",
-            urgency="normal", title="养老金资格认证",
-        )  # fmt: skip
+            village=village,
+            user=village_cadre,
+            source="walk_in",
+            category="pension",
+            urgency="normal",
+            title="养老金资格认证",
+        )
     with time_machine.travel(START + datetime.timedelta(hours=5), tick=False):
         services.matter_resolve(matter=matter, user=village_cadre, reply="已代办认证")
         with pytest.raises(ValidationError):
@@ -78,9 +87,13 @@ def test_a_matter_resolved_in_time_is_not_escalated_and_counts_on_time(village, 
 
 def test_by_hand_a_matter_goes_up_one_level_at_a_time(village, village_cadre):
     matter = services.matter_create(
-        village=village, user=village_cadre, source="phone", category="dispute",
-        urgency="routine", title="邻里宅基地纠纷",
-    )  # fmt: skip
+        village=village,
+        user=village_cadre,
+        source="phone",
+        category="dispute",
+        urgency="routine",
+        title="邻里宅基地纠纷",
+    )
     services.matter_escalate(matter=matter, user=village_cadre, note="村里调解不成")
     assert matter.level == MatterLevel.TOWNSHIP
     services.matter_escalate(matter=matter, user=village_cadre)

@@ -28,10 +28,14 @@ def _options(html: str, name: str) -> list[str]:
 @pytest.fixture
 def second_village_groups(sibling_village):
     return [
-        RegionFactory(code=f"{sibling_village.code}00{i}", name=f"{i}组", level=Level.GROUP,
-                      parent=sibling_village)
+        RegionFactory(
+            code=f"{sibling_village.code}00{i}",
+            name=f"{i}组",
+            level=Level.GROUP,
+            parent=sibling_village,
+        )
         for i in range(1, 4)
-    ]  # fmt: skip
+    ]
 
 
 def test_the_group_choices_are_exactly_the_chosen_villages_groups(
@@ -111,9 +115,14 @@ def test_the_home_figures_follow_a_registry_write_and_say_when_they_were_compute
 ):
     household = services.household_create(user=village_cadre, village=village, number="0001")
     services.resident_register(
-        household=household, user=village_cadre, id_number="11010519491231002X", name="李四",
-        relation="head", labour_ability="normal", employment="migrant",
-    )  # fmt: skip
+        household=household,
+        user=village_cadre,
+        id_number="11010519491231002X",
+        name="李四",
+        relation="head",
+        labour_ability="normal",
+        employment="migrant",
+    )
     page = cadre_client.get("/").content.decode()
     assert re.search(r'<div class="value">1</div><div class="label">户数</div>', page)
     assert "数据统计于 2026-11-23 10:00" in page
@@ -134,8 +143,13 @@ def test_the_village_figures_equal_a_direct_count(village, group, sibling_villag
             village=(village, sibling_village)[index % 2], is_dibao=index % 5 == 0
         )
         ResidentFactory(household=household, employment="migrant" if index % 3 else "farming")
-        ResidentFactory(household=household, relation="son", disability_grade=2,
-                        disability_kind="physical", labour_ability="lost")  # fmt: skip
+        ResidentFactory(
+            household=household,
+            relation="son",
+            disability_grade=2,
+            disability_kind="physical",
+            labour_ability="lost",
+        )
     assert stats_refresh() == 2
     total: dict[str, int] = {}
     for row in VillageStats.objects.all():
@@ -200,9 +214,14 @@ def test_a_kept_household_page_shows_each_write_to_the_household(
     token; every service that changes what the page shows moves the token."""
     household = services.household_create(user=village_cadre, village=village, number="0001")
     person = services.resident_register(
-        household=household, user=village_cadre, id_number="11010519491231002X", name="李四",
-        relation="head", labour_ability="normal", employment="migrant",
-    )  # fmt: skip
+        household=household,
+        user=village_cadre,
+        id_number="11010519491231002X",
+        name="李四",
+        relation="head",
+        labour_ability="normal",
+        employment="migrant",
+    )
     url = f"/households/{household.pk}/"
 
     def page() -> str:

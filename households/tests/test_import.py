@@ -427,8 +427,12 @@ def test_an_uploaded_file_is_deleted_after_its_retention(village, village_cadre,
 
     csv = "户编号,姓名,身份证号,与户主关系,劳动能力,就业状况\n"
     csv += f"9001,李四,{make_id_number()},户主,普通劳动力,务农\n"
-    job = import_submit(user=village_cadre, village=village, language="zh-hans",
-                        upload=SimpleUploadedFile("a.csv", csv.encode()))  # fmt: skip
+    job = import_submit(
+        user=village_cadre,
+        village=village,
+        language="zh-hans",
+        upload=SimpleUploadedFile("a.csv", csv.encode()),
+    )
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKED)
     later = timezone.now() + datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS, hours=1)
     assert imports_purge(now=timezone.now()) == 0  # too young

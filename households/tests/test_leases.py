@@ -28,8 +28,9 @@ def test_a_workbook_with_cells_at_both_ends_fails_the_import_with_a_sentence(
 ):
     """Cells at A1 and XFD1048576: calamine allocated about 512 GB and the worker died,
     leaving the job "checking" for ever."""
-    job = _job(village, village_cadre, bombs.cell_bomb(), "户籍.xlsx",
-               django_capture_on_commit_callbacks)  # fmt: skip
+    job = _job(
+        village, village_cadre, bombs.cell_bomb(), "户籍.xlsx", django_capture_on_commit_callbacks
+    )
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert "1048576" in job.errors[0]["messages"][0]  # the rows its cells reach
@@ -78,11 +79,17 @@ def test_a_confirmed_import_waits_for_its_task_without_a_lease_then_takes_one(
 
 
 def test_an_export_whose_worker_died_reads_failed_after_its_lease(village_cadre):
-    job = exports.export_submit(user=village_cadre, kind="households", params="", full=False,
-                                reason="")  # fmt: skip
+    job = exports.export_submit(
+        user=village_cadre, kind="households", params="", full=False, reason=""
+    )
     # what export_run does before its worker is killed
-    assert leases.claim(ExportJob.objects, job.pk, among=[ExportStatus.QUEUED],
-                        seconds=exports.EXPORT_LEASE, status=ExportStatus.RUNNING)  # fmt: skip
+    assert leases.claim(
+        ExportJob.objects,
+        job.pk,
+        among=[ExportStatus.QUEUED],
+        seconds=exports.EXPORT_LEASE,
+        status=ExportStatus.RUNNING,
+    )
     assert jobs_reap_task() == 0
     _lease_ends_in(ExportJob.objects, job.pk, 1)
     assert jobs_reap_task() == 0

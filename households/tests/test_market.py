@@ -36,10 +36,18 @@ def market(client, village, **params) -> str:
 
 
 def post(client, household, ip="203.0.113.5", **data):
-    listing = {"kind": "sell", "product": "赣南脐橙", "quantity": "500", "unit": "斤",
-               "price": "3.5", "note": "自家果园", **data}  # fmt: skip
-    return client.post(reverse("households:listing_new", args=[household.public_token]), listing,
-                       REMOTE_ADDR=ip)  # fmt: skip
+    listing = {
+        "kind": "sell",
+        "product": "赣南脐橙",
+        "quantity": "500",
+        "unit": "斤",
+        "price": "3.5",
+        "note": "自家果园",
+        **data,
+    }
+    return client.post(
+        reverse("households:listing_new", args=[household.public_token]), listing, REMOTE_ADDR=ip
+    )
 
 
 def test_a_posted_listing_waits_for_approval_then_shows(
@@ -58,8 +66,9 @@ def test_a_posted_listing_waits_for_approval_then_shows(
     assert "赣南脐橙" in queue
     assert "刘*华" in queue
     with django_capture_on_commit_callbacks(execute=True):
-        cadre_client.post(reverse("households:market_action", args=[listing.pk]),
-                          {"action": "approve"})  # fmt: skip
+        cadre_client.post(
+            reverse("households:market_action", args=[listing.pk]), {"action": "approve"}
+        )
     listing.refresh_from_db()
     assert listing.status == ListingStatus.PUBLISHED
     assert listing.expires_on == timezone.localdate() + datetime.timedelta(days=30)
@@ -170,8 +179,9 @@ def test_only_the_villages_cadre_moderates(client, home, other_village_cadre, gr
     assert listing.status == ListingStatus.PENDING
 
 
-def test_the_market_pages_queries_do_not_grow(client, village, village_cadre,
-                                              django_assert_max_num_queries):  # fmt: skip
+def test_the_market_pages_queries_do_not_grow(
+    client, village, village_cadre, django_assert_max_num_queries
+):
     for n in range(60):
         household = HouseholdFactory(village=village)
         ResidentFactory(household=household, relation="head")
@@ -206,8 +216,10 @@ def test_the_poster_reads_why_a_listing_was_refused_on_their_receipt(
     receipt = re.search(r'id="close-link"[^>]*href="([^"]+)"', page)[1]
     assert "等待村委会审核" in resident.get(receipt).content.decode()
     listing = Listing.objects.get()
-    cadre_client.post(reverse("households:market_action", args=[listing.pk]),
-                      {"action": "refuse", "reason": "含联系电话，请改后再发"})  # fmt: skip
+    cadre_client.post(
+        reverse("households:market_action", args=[listing.pk]),
+        {"action": "refuse", "reason": "含联系电话，请改后再发"},
+    )
     page = resident.get(receipt).content.decode()
     assert "村委会未予发布" in page
     assert "含联系电话，请改后再发" in page

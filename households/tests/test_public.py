@@ -76,17 +76,25 @@ def test_the_parts_are_the_apps_public_panels_in_their_order(client, family, mon
     assert 'id="voice"' not in page
     assert 'id="notices"' in page
     # a new app's panel, ordered first: it comes first, under its own title
-    panel = PublicPanel(key="weather", title="天气", template="includes/public_link.html",
-                        context=lambda request, household: {"label": "明天晴", "url": "/"},
-                        order=1)  # fmt: skip
+    panel = PublicPanel(
+        key="weather",
+        title="天气",
+        template="includes/public_link.html",
+        context=lambda request, household: {"label": "明天晴", "url": "/"},
+        order=1,
+    )
     monkeypatch.setattr(portal, "public_panels", [panel, *portal.public_panels])
     cache.clear()
     page = _page(client, family.public_token).content.decode()
     assert page.index('<h2 id="h-weather">天气</h2>') < page.index('id="points"')
     assert "明天晴" in page
     # a panel with nothing to show for this household is left out
-    empty = PublicPanel(key="empty", title="空", template="includes/public_link.html",
-                        context=lambda request, household: None)  # fmt: skip
+    empty = PublicPanel(
+        key="empty",
+        title="空",
+        template="includes/public_link.html",
+        context=lambda request, household: None,
+    )
     monkeypatch.setattr(portal, "public_panels", [empty, *portal.public_panels])
     cache.clear()
     assert 'id="empty"' not in _page(client, family.public_token).content.decode()
@@ -100,8 +108,10 @@ def test_random_codes_are_not_found_and_a_guessing_client_is_refused(client, fam
         with pytest.raises(Http404):
             public.household_page(request, secrets.token_urlsafe(24))
     # through the whole stack: the portal's 404 page, then 429 once a client guessed enough
-    answers = [_page(client, secrets.token_urlsafe(24), "192.0.2.7").status_code
-               for _ in range(public.MISSES_ALLOWED + 10)]  # fmt: skip
+    answers = [
+        _page(client, secrets.token_urlsafe(24), "192.0.2.7").status_code
+        for _ in range(public.MISSES_ALLOWED + 10)
+    ]
     assert answers[: public.MISSES_ALLOWED] == [404] * public.MISSES_ALLOWED
     assert set(answers[public.MISSES_ALLOWED :]) == {429}
     # refused for a while, even for a real code: a guess must not tell which code is real

@@ -46,11 +46,11 @@ def load(apps, schema_editor):
         RiskRule.objects.create(
             kind="income", comparison="lt", threshold=Decimal("1"), weight=40, cause="income",
             label="人均纯收入低于监测标准",
-        )  # fmt: skip
+        )
         RiskRule.objects.create(
             kind="income", comparison="lt", threshold=Decimal("1.5"), weight=10, cause="income",
             label="人均纯收入低于监测标准的1.5倍",
-        )  # fmt: skip
+        )
     MonitoringLine.objects.get_or_create(year=2026, defaults={"amount": Decimal("7800")})
     if not ScreeningSettings.objects.exists():
         ScreeningSettings.objects.create()

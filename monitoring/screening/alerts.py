@@ -12,6 +12,7 @@ two runs at once.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max
@@ -43,7 +44,7 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
     """Raise the period's alerts in the county; returns how many are new."""
     settings = ScreeningSettings.current()
     today = today or timezone.localdate()
-    params = {
+    params: dict[str, Any] = {
         "period": period,
         "prefix": county.code + "%",
         "rank": LEVEL_RANK[settings.alert_level],
@@ -111,8 +112,10 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             # each village's cadres are told how many alerts it got (one message a village)
             counts = dict(
                 Alert.objects.filter(pk__gt=before, village__code__startswith=county.code)
-                .order_by().values_list("village_id").annotate(n=Count("pk"))
-            )  # fmt: skip
+                .order_by()
+                .values_list("village_id")
+                .annotate(n=Count("pk"))
+            )
             tell_new_alerts(counts, link=reverse("monitoring:queue"))
     return new
 

@@ -1,7 +1,17 @@
-"""The nightly screening job (DESIGN §3): collect → load → match → score → alerts.
+"""The nightly screening job (DESIGN §3), and the one place that lists its steps.
+
+`run_county` carries out a county's run, step by step, each a module of this package:
+
+1. match (`match`): the county's residents indexed by the keyed hash of their numbers;
+2. stage (`stage`): each waiting file read, its rows checked and matched, written;
+3. fold (`fold`): the period's values folded per household and item;
+4. score (`score`): the rules applied, one assessment per household and period;
+5. raise alerts (`alerts`): the period's new alerts pushed to the villages.
 
 `monitoring.tasks.nightly_screening` (beat, 02:00 Asia/Shanghai) and `manage.py
-run_screening` call run(). Every step is idempotent and restartable: a batch whose
+run_screening` call run(), which collects the inbox and runs every county; a county
+officer's run (run_request) and a file uploaded on the feeds page (stage_now) come here
+too. Every step is idempotent and restartable: a batch whose
 load was killed is marked failed once its lease ends (and loads again only when a county
 officer asks), scoring upserts only what changed, alerts are raised once per household
 and period. Killed at any point and run again, the job ends where one clean run ends
@@ -10,6 +20,7 @@ with the batches that loaded.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -33,7 +44,7 @@ from monitoring.models import (
     ScreeningRun,
     previous_period,
 )
-from monitoring.screening import alerts, score
+from monitoring.screening import alerts, fold, match, score, stage
 from villages.models import Level, Region
 
 logger = logging.getLogger(__name__)
@@ -56,9 +67,11 @@ def collect_inbox(inbox: Path | None = None) -> int:
         if not path.is_file() or not match:
             continue
         folder = path.parent.name if path.parent != inbox else None
-        county = counties.get(folder) if folder else (
-            next(iter(counties.values())) if len(counties) == 1 else None
-        )  # fmt: skip
+        county = (
+            counties.get(folder)
+            if folder
+            else (next(iter(counties.values())) if len(counties) == 1 else None)
+        )
         department = departments.get(match["department"].upper())
         if county is None or department is None:
             logger.warning("feeds inbox: %s names no known county or department", path.name)
@@ -119,10 +132,12 @@ def run_request(*, county: Region, period: str, user) -> ScreeningRun:
     try:
         with transaction.atomic():
             run = ScreeningRun.objects.create(
-                county=county, period=period, started_by=user,
+                county=county,
+                period=period,
+                started_by=user,
                 language=translation.get_language() or "zh-hans",
                 lease_until=leases.lease_end(QUEUED_LEASE_SECONDS),
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise RunRefused(
             _("A screening of this county is waiting or running; wait until it finishes.")
@@ -141,6 +156,13 @@ def _stage(run_id: int, stage: str) -> None:
     leases.renew(ScreeningRun.objects, run_id, seconds=RUN_LEASE_SECONDS, stage=stage)
 
 
+def stage_now(batch_id: int) -> FeedBatch:
+    """A file uploaded on the feeds page (or by `manage.py ingest_feed`) is staged at
+    once, so its page shows what loaded: the match and stage steps, for this batch."""
+    code = FeedBatch.objects.filter(pk=batch_id).values_list("county__code", flat=True).get()
+    return stage.load_batch(batch_id, lambda: match.county_residents(code))
+
+
 def run_county(run_id: int) -> dict[str, int]:
     """Carry out a run: load the county's waiting files, score its households with data
     in the period, raise the period's alerts; the figures and errors are kept on the run.
@@ -148,9 +170,14 @@ def run_county(run_id: int) -> dict[str, int]:
     nightly job goes on with the next county."""
     loading = settings.FEED_LEASE_SECONDS
     claimed = leases.claim(
-        ScreeningRun.objects, run_id, among=[RunStatus.QUEUED], seconds=loading,
-        status=RunStatus.RUNNING, stage=RunStage.LOADING, started_at=Now(),
-    )  # fmt: skip
+        ScreeningRun.objects,
+        run_id,
+        among=[RunStatus.QUEUED],
+        seconds=loading,
+        status=RunStatus.RUNNING,
+        stage=RunStage.LOADING,
+        started_at=Now(),
+    )
     if not claimed:
         return {}
     run = ScreeningRun.objects.select_related("county").get(pk=run_id)
@@ -163,13 +190,19 @@ def run_county(run_id: int) -> dict[str, int]:
             def alive() -> None:
                 leases.renew(ScreeningRun.objects, run_id, seconds=loading)
 
+            # 1. match: made when the first waiting file is staged, once for the run
+            residents = functools.cache(lambda: match.county_residents(county.code))
+            # 2. stage
             for batch_id in waiting.values_list("pk", flat=True):
                 alive()
-                feeds.load_batch(batch_id, alive=alive)
+                stage.load_batch(batch_id, residents, alive=alive)
+            residents.cache_clear()  # the county's index: no longer needed
             _stage(run_id, RunStage.SCORING)
-            scored = score.score_period(county, period)
+            with transaction.atomic():
+                fold.fold(county, period)  # 3. fold
+                scored = score.score(county, period)  # 4. score
             _stage(run_id, RunStage.ALERTS)
-            new = alerts.raise_alerts(county, period)
+            new = alerts.raise_alerts(county, period)  # 5. raise alerts
             used = FeedBatch.objects.filter(county=county, period=period, status=BatchStatus.LOADED)
             figures = used.aggregate(batches=Count("pk"), rows=Sum("loaded"))
             result = {
@@ -179,9 +212,12 @@ def run_county(run_id: int) -> dict[str, int]:
                 "alerts_new": new,
             }
             mine.update(
-                status=RunStatus.DONE, finished_at=Now(), lease_until=None,
-                errors=_errors(county, period), **result,
-            )  # fmt: skip
+                status=RunStatus.DONE,
+                finished_at=Now(),
+                lease_until=None,
+                errors=_errors(county, period),
+                **result,
+            )
     except Exception:
         logger.exception("screening run %s (%s %s) stopped", run_id, county.code, period)
         with translation.override(run.language):
@@ -206,9 +242,10 @@ def run(period: str | None = None) -> dict[str, int]:
         try:
             with transaction.atomic():
                 scheduled = ScreeningRun.objects.create(
-                    county=county, period=period,
+                    county=county,
+                    period=period,
                     lease_until=leases.lease_end(QUEUED_LEASE_SECONDS),
-                )  # fmt: skip
+                )
         except IntegrityError:
             logger.warning("screening %s: %s has a run under way; left to it", period, county)
             continue

@@ -1,7 +1,7 @@
 """Step 3 of the screening job: who a feed's numbers are (DESIGN §3, §5).
 
 A row is matched to its resident and household through the keyed hash of its number,
-as the row is checked (monitoring.screening.load): the county's residents are read
+as the row is checked (monitoring.screening.stage.rows): the county's residents are read
 once into a map from keyed digest to resident and household, and each distinct number
 of the file is hashed once and looked up there. A number no resident of the batch's
 county has becomes a rejection of its line ("unknown resident").

@@ -1,8 +1,7 @@
 """Step 4 of the screening job: one assessment per household and period, set-based.
 
-For a county and a period, the values of the newest loaded batch of each department are
-folded per household and item (amounts summed over the members and rows; counts, flags
-and grades their highest), compared with the active item rules, and the households'
+For a county and a period, the folded values (step 3, monitoring.screening.fold) are
+compared with the active item rules, and the households'
 per-capita net income of the period's year (明白卡, HouseholdIncome) with the income
 rules against the monitoring line. The matched rules give each household its score
 (the sum of their weights), its level (ScreeningSettings' bands) and its reasons. It is
@@ -15,25 +14,28 @@ longer matches any rule: a re-run on unchanged data writes nothing.
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from typing import Any
+
+from django.db import connection
 from django.utils import timezone
 
 from households.models import Household
 from monitoring.models import (
     COMPARISON_SQL,
     Assessment,
-    BatchStatus,
     DataItem,
     FeedBatch,
     FeedValue,
     HouseholdIncome,
-    ItemType,
     MonitoringLine,
     RiskRule,
     RuleKind,
     ScreeningSettings,
 )
+from monitoring.screening.fold import FOLDED
 from villages.models import Region
+
+SCORED = "screening_scored"  # pragma: no mutate (any name of the temporary table works)
 
 T = {
     "assessment": Assessment._meta.db_table,
@@ -62,38 +64,6 @@ def _json_reasons() -> str:
     )
 
 
-# the newest loaded batch of each department of the county for the period (as
-# FeedBatch.objects.newest_loaded chooses them)
-BATCHES = f"""
-        batches AS (
-            SELECT b.id FROM {T["batch"]} b
-            WHERE b.county_id = %(county)s AND b.period = %(period)s AND b.status = %(loaded)s
-              AND b.id = (SELECT MAX(b2.id) FROM {T["batch"]} b2
-                          WHERE b2.county_id = b.county_id AND b2.period = b.period
-                            AND b2.department_id = b.department_id AND b2.status = b.status)
-        )"""  # noqa: S608 (table names from the models; values are parameters)
-# A run's folded values and scores, each computed once: the fold (millions of values
-# grouped by household and item) is read by the rules and by the count of households
-# scored, the scores by the upsert and the removal
-FOLDED = "screening_folded"  # pragma: no mutate (any name of the temporary table works)
-SCORED = "screening_scored"  # pragma: no mutate (as FOLDED)
-SCORING_WORK_MEM = "256MB"
-
-
-def _fold_sql() -> str:
-    """The county's values of the period folded per household and item (amounts summed
-    over the members and rows; counts, flags and grades their highest)."""
-    return f"""
-        WITH {BATCHES}
-        INSERT INTO {FOLDED} (household_id, item_id, value)
-        SELECT fv.household_id, fv.item_id,
-               CASE WHEN it.type = %(amount)s THEN SUM(fv.value) ELSE MAX(fv.value) END
-        FROM {T["value"]} fv JOIN {T["item"]} it ON it.id = fv.item_id
-        WHERE fv.batch_id IN (SELECT id FROM batches)
-        GROUP BY fv.household_id, fv.item_id, it.type
-    """  # noqa: S608 (table names from the models; values are parameters)
-
-
 def _hits_sql() -> str:
     """(household_id, rule_id, weight, cause, label, value, unit, type, line) of every
     rule a household of the county matches in the period."""
@@ -101,10 +71,14 @@ def _hits_sql() -> str:
     def compared(left: str, right: str) -> str:
         """The rule's own comparison of `left` with `right` (item rules and income rules
         alike: an income rule saying ≤ takes the household at the line too)."""
-        return "(" + " OR ".join(
-            f"(r.comparison = '{code}' AND {left} {op} {right})"
-            for code, op in COMPARISON_SQL.items()
-        ) + ")"  # fmt: skip
+        return (
+            "("
+            + " OR ".join(
+                f"(r.comparison = '{code}' AND {left} {op} {right})"
+                for code, op in COMPARISON_SQL.items()
+            )
+            + ")"
+        )
 
     return f"""
         hits AS (
@@ -138,15 +112,39 @@ INCOMES = f"""(
     WHERE i.year = %(year)s AND g.code LIKE %(prefix)s)"""  # noqa: S608
 
 
-def score_period(county: Region, period: str) -> dict[str, int]:
-    """Assess every household of the county with data in the period; returns
+def score(county: Region, period: str) -> dict[str, int]:
+    """Assess every household of the county with folded values (FOLDED, the fold step's
+    table, in this transaction) or an income of the period's year; returns
     {"households_scored", "assessments_written", "assessments_removed"}."""
+    params = _params(county, period)
+    # (SQLite takes any type name; "text" only for the reader)
+    reasons_type = "jsonb" if connection.vendor == "postgresql" else "text"  # pragma: no mutate
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {SCORED} (household_id bigint PRIMARY KEY,"
+            f" score integer, reasons {reasons_type})"
+        )
+        cursor.execute(f"DELETE FROM {SCORED}")  # noqa: S608
+        cursor.execute(
+            f"""
+            WITH {_hits_sql()}
+            INSERT INTO {SCORED} (household_id, score, reasons)
+            SELECT h.household_id, SUM(h.weight), {_json_reasons()}
+            FROM hits h GROUP BY h.household_id
+            """,  # noqa: S608 (table names from the models; values are parameters)
+            params,
+        )
+        return {
+            "households_scored": _households_scored(cursor, params),
+            "assessments_written": _upsert(cursor, params),
+            "assessments_removed": _remove_unmatched(cursor, params),
+        }
+
+
+def _params(county: Region, period: str) -> dict[str, Any]:
     settings = ScreeningSettings.current()
-    params = {
-        "county": county.pk,
+    return {
         "period": period,
-        "loaded": BatchStatus.LOADED,
-        "amount": ItemType.AMOUNT,
         "item_kind": RuleKind.ITEM,
         "income_kind": RuleKind.INCOME,
         "year": int(period[:4]),
@@ -156,6 +154,10 @@ def score_period(county: Region, period: str) -> dict[str, int]:
         "low": settings.low_score,
         "now": timezone.now(),
     }
+
+
+def _upsert(cursor, params: dict[str, Any]) -> int:
+    """Write the households' assessments where they changed; how many were written."""
     level = (
         "CASE WHEN s.score >= %(high)s THEN 'high' WHEN s.score >= %(medium)s THEN 'medium'"
         " WHEN s.score >= %(low)s THEN 'low' ELSE 'none' END"
@@ -167,73 +169,50 @@ def score_period(county: Region, period: str) -> dict[str, int]:
         else "a.score IS NOT excluded.score OR a.reasons IS NOT excluded.reasons"
         " OR a.level IS NOT excluded.level"
     )
-    # (SQLite takes any type name; "text" only for the reader)
-    reasons_type = "jsonb" if connection.vendor == "postgresql" else "text"  # pragma: no mutate
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # pragma: no mutate (speed, not results)
-            # the fold groups a county's values (millions) by household and item: in
-            # memory, not in a sort spilled to disk (PostgreSQL's default is 4 MB)
-            cursor.execute(f"SET LOCAL work_mem = '{SCORING_WORK_MEM}'")
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {FOLDED} (household_id bigint,"
-            " item_id bigint, value numeric(16, 2))"
-        )
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {SCORED} (household_id bigint PRIMARY KEY,"
-            f" score integer, reasons {reasons_type})"
-        )
-        cursor.execute(f"DELETE FROM {FOLDED}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {SCORED}")  # noqa: S608
-        cursor.execute(_fold_sql(), params)
-        cursor.execute(
-            f"""
-            WITH {_hits_sql()}
-            INSERT INTO {SCORED} (household_id, score, reasons)
-            SELECT h.household_id, SUM(h.weight), {_json_reasons()}
-            FROM hits h GROUP BY h.household_id
-            """,  # noqa: S608 (table names from the models; values are parameters)
-            params,
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO {T["assessment"]} AS a
-                (household_id, period, score, level, reasons, computed_at)
-            SELECT s.household_id, CAST(%(period)s AS VARCHAR(7)), s.score, {level},
-                   s.reasons, %(now)s
-            FROM {SCORED} s WHERE true
-            ON CONFLICT (household_id, period) DO UPDATE
-            SET score = excluded.score, level = excluded.level, reasons = excluded.reasons,
-                computed_at = excluded.computed_at
-            WHERE {changed}
-            """,  # noqa: S608
-            params,
-        )
-        written = max(cursor.rowcount, 0)
-        cursor.execute(
-            f"""
-            DELETE FROM {T["assessment"]}
-            WHERE period = %(period)s
-              AND household_id IN (
-                  SELECT hh.id FROM {T["household"]} hh
-                  JOIN {T["region"]} g ON g.id = hh.village_id WHERE g.code LIKE %(prefix)s)
-              AND household_id NOT IN (SELECT household_id FROM {SCORED})
-            """,  # noqa: S608
-            params,
-        )
-        removed = max(cursor.rowcount, 0)
-        cursor.execute(
-            f"""
-            SELECT COUNT(*) FROM (
-                SELECT household_id FROM {FOLDED}
-                UNION
-                SELECT i.household_id FROM {INCOMES} i
-            ) scored
-            """,  # noqa: S608
-            params,
-        )
-        scored = cursor.fetchone()[0]
-    return {
-        "households_scored": scored,
-        "assessments_written": written,
-        "assessments_removed": removed,
-    }
+    cursor.execute(
+        f"""
+        INSERT INTO {T["assessment"]} AS a
+            (household_id, period, score, level, reasons, computed_at)
+        SELECT s.household_id, CAST(%(period)s AS VARCHAR(7)), s.score, {level},
+               s.reasons, %(now)s
+        FROM {SCORED} s WHERE true
+        ON CONFLICT (household_id, period) DO UPDATE
+        SET score = excluded.score, level = excluded.level, reasons = excluded.reasons,
+            computed_at = excluded.computed_at
+        WHERE {changed}
+        """,  # noqa: S608
+        params,
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _remove_unmatched(cursor, params: dict[str, Any]) -> int:
+    """Remove the period's assessments of the county's households that match no rule
+    now; how many were removed."""
+    cursor.execute(
+        f"""
+        DELETE FROM {T["assessment"]}
+        WHERE period = %(period)s
+          AND household_id IN (
+              SELECT hh.id FROM {T["household"]} hh
+              JOIN {T["region"]} g ON g.id = hh.village_id WHERE g.code LIKE %(prefix)s)
+          AND household_id NOT IN (SELECT household_id FROM {SCORED})
+        """,  # noqa: S608
+        params,
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _households_scored(cursor, params: dict[str, Any]) -> int:
+    """Households with folded values or an income of the year: the ones assessed."""
+    cursor.execute(
+        f"""
+        SELECT COUNT(*) FROM (
+            SELECT household_id FROM {FOLDED}
+            UNION
+            SELECT i.household_id FROM {INCOMES} i
+        ) scored
+        """,  # noqa: S608
+        params,
+    )
+    return cursor.fetchone()[0]

@@ -17,7 +17,8 @@ from households.idnumbers import id_hash
 from households.models import Resident
 from monitoring import feeds
 from monitoring.models import Department, FeedBatch
-from monitoring.screening import columns
+from monitoring.screening import job
+from monitoring.screening.stage import columns
 from tests.factories import heads_with_numbers, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +63,13 @@ def _loaded(batch: FeedBatch, numbers: list[str]) -> dict[tuple[str, str], Decim
 def _receive(county, data: bytes, name: str) -> FeedBatch:
     FeedBatch.objects.all().delete()
     batch, _created = feeds.feed_receive(
-        county=county, department=Department.objects.get(code="MZ"), period="2026-10",
-        name=name, data=data,
-    )  # fmt: skip
-    return feeds.load_batch(batch.pk)
+        county=county,
+        department=Department.objects.get(code="MZ"),
+        period="2026-10",
+        name=name,
+        data=data,
+    )
+    return job.stage_now(batch.pk)
 
 
 def _csv(rows: list[list[str]]) -> bytes:

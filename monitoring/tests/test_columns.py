@@ -1,7 +1,7 @@
 """The columnar reader of long-format CSV feeds gives exactly what the row reader gives:
 the same values and the same rejections (line, masked number, reason), for files with
 every kind of row, in every encoding, cut into blocks anywhere, and when it hands the
-rest of a file to the row reader (monitoring.screening.columns)."""
+rest of a file to the row reader (monitoring.screening.stage.columns)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 
 from monitoring import feeds
 from monitoring.models import Department, FeedBatch
-from monitoring.screening import columns, load
+from monitoring.screening import job
+from monitoring.screening.stage import columns
+from monitoring.screening.stage import rows as row_checks
 from tests.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +79,7 @@ def _load(county, data: bytes, *, columnar: bool) -> tuple[list, list, int]:
             name="cl.csv",
             data=data,
         )
-        batch = feeds.load_batch(batch.pk)
+        batch = job.stage_now(batch.pk)
     values = sorted(
         batch.values.values_list("line", "resident_id", "household_id", "item__code", "value")
     )
@@ -163,7 +165,7 @@ def _failed(county, data: bytes) -> FeedBatch:
         name="cl.csv",
         data=data,
     )
-    batch = feeds.load_batch(batch.pk)
+    batch = job.stage_now(batch.pk)
     assert batch.status == "failed", batch.message
     assert not batch.values.exists()
     return batch
@@ -178,7 +180,7 @@ def test_a_long_cell_fails_the_file_as_the_row_reader_does(county, people, monke
 
 
 def test_the_memo_of_numbers_is_bounded(county, people, monkeypatch):
-    monkeypatch.setattr(load, "ID_MEMO_MAX", 3)
+    monkeypatch.setattr(row_checks, "ID_MEMO_MAX", 3)
     monkeypatch.setattr(columns, "BLOCK", 60)
     rows = list(itertools.chain.from_iterable([_rows(people)] * 4))
     data = _csv(["id_number", "item_code", "value", "period"], rows, "utf-8", "\n")

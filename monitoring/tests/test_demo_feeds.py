@@ -23,8 +23,13 @@ def test_the_demo_files_ingest_with_exactly_their_bad_rows(tmp_path, county, peo
     header = (tmp_path / "MZ_2026-10.csv").read_bytes().split(b"\r\n")[0]
     assert header.decode("gb18030").startswith("乡镇（街道）,村（社区）")
     for path in sorted(tmp_path.iterdir()):
-        call_command("ingest_feed", str(path), department=path.name[:2], period="2026-10",
-                     stdout=io.StringIO())  # fmt: skip
+        call_command(
+            "ingest_feed",
+            str(path),
+            department=path.name[:2],
+            period="2026-10",
+            stdout=io.StringIO(),
+        )
     assert FeedBatch.objects.filter(status="loaded").count() == len(names)
     reasons = list(FeedRejection.objects.values_list("batch__department__code", "reason"))
     assert sorted(code for code, _r in reasons) == ["JR", "RS", "WJ", "YB", "YJ"]

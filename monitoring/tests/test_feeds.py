@@ -18,8 +18,9 @@ from common.xlsx import SheetSpec, XlsxWriter
 from households.idnumbers import check_digit, id_hash, validate_id_number
 from monitoring import feeds
 from monitoring.models import BatchStatus, Department, FeedBatch, FeedRejection, FeedValue
-from monitoring.screening import load
+from monitoring.screening import job
 from monitoring.screening.match import SPAN, unpack
+from monitoring.screening.stage import rows
 from monitoring.tests.conftest import csv_bytes
 from tests.factories import make_id_number
 
@@ -115,13 +116,22 @@ def test_a_gb18030_wide_file_loads_through_the_departments_mapping(tmp_path, cou
     a character outside GBK in a note."""
     (a, a_id), (_b, b_id), (c, c_id), (d, d_id) = people
     rows = [
-        ["乡镇（街道）", "村（社区）", "户主姓名", "身份证号", "救助类型", "保障人数",
-         "月保障金（元）", "起始年月", "备注"],
+        [
+            "乡镇（街道）",
+            "村（社区）",
+            "户主姓名",
+            "身份证号",
+            "救助类型",
+            "保障人数",
+            "月保障金（元）",
+            "起始年月",
+            "备注",
+        ],
         ["幽兰镇", "渡头村", "张三", a_id, "农村低保", "2", "349", "202606", "因病"],
         ["幽兰镇", "渡头村", "李四", c_id, "临时救助", "2", "1639", "202605", "𬌗字姓名核对"],
         ["幽兰镇", "渡头村", "王五", d_id, "特困供养", "1", "1067", "202607", ""],
         ["幽兰镇", "渡头村", "赵六", b_id, "医疗救助", "1", "500", "202607", ""],
-    ]  # fmt: skip
+    ]
     summary = _line(_ingest(tmp_path, "mz.csv", csv_bytes(rows, "gb18030"), department="MZ"))
     assert summary["loaded"] == "4"
     assert summary["rejected"] == "1"
@@ -146,8 +156,17 @@ def _medical_xlsx(rows: list[list[object]]) -> bytes:
     with XlsxWriter(buffer) as writer:
         writer.sheet(SheetSpec(title="住院结算明细", freeze_header=False))
         writer.append(["南昌县医疗保障局  2026年10月 住院结算明细（脱贫人口及监测对象）"])
-        writer.append(["序号", "姓名", "身份证号码", "就诊类型", "医疗总费用(元)", "个人自付(元)",
-                       "医疗救助(元)"])  # fmt: skip
+        writer.append(
+            [
+                "序号",
+                "姓名",
+                "身份证号码",
+                "就诊类型",
+                "医疗总费用(元)",
+                "个人自付(元)",
+                "医疗救助(元)",
+            ]
+        )
         for row in rows:
             writer.append(row)
         writer.append(["合计", "", "", "", 1, 1, 1])
@@ -157,11 +176,13 @@ def _medical_xlsx(rows: list[list[object]]) -> bytes:
 
 def test_a_departments_xlsx_with_title_total_and_signature_rows(tmp_path, county, people):
     (_a, a_id), (b, b_id), *_rest = people
-    data = _medical_xlsx([
-        [1, "张三", a_id, "住院", 89151.31, 23363.27, 12446.84],
-        [2, "李四", b_id, "门诊慢特病", 5000, 1200.5, ""],
-        [3, "王五", 360121195808188520, "住院", 100, 20, 0],  # typed as a number
-    ])  # fmt: skip
+    data = _medical_xlsx(
+        [
+            [1, "张三", a_id, "住院", 89151.31, 23363.27, 12446.84],
+            [2, "李四", b_id, "门诊慢特病", 5000, 1200.5, ""],
+            [3, "王五", 360121195808188520, "住院", 100, 20, 0],  # typed as a number
+        ]
+    )
     summary = _line(_ingest(tmp_path, "yb.xlsx", data))
     assert (summary["loaded"], summary["rejected"]) == ("6", "1")
     rejection = FeedRejection.objects.get()
@@ -200,12 +221,15 @@ def test_a_file_kept_before_the_chunked_format_still_loads(county, people):
     (a, a_id), *_rest = people
     data = csv_bytes([HEADER, [a_id, "YB02", "48200", "2026-10"]])
     batch, _created = feeds.feed_receive(
-        county=county, department=Department.objects.get(code="YB"), period="2026-10",
-        name="yb.csv", data=data,
-    )  # fmt: skip
+        county=county,
+        department=Department.objects.get(code="YB"),
+        period="2026-10",
+        name="yb.csv",
+        data=data,
+    )
     with batch.file.open("wb") as handle:
         handle.write(encrypt_bytes(data))
-    assert feeds.load_batch(batch.pk).loaded == 1
+    assert job.stage_now(batch.pk).loaded == 1
     assert FeedValue.objects.get().resident_id == a.pk
 
 
@@ -219,7 +243,7 @@ def test_a_batch_records_its_file_encrypted_and_forgets_it_after_retention(count
     assert created
     with batch.file.open("rb") as handle:
         assert a_id.encode() not in handle.read()
-    assert feeds.load_batch(batch.pk).status == BatchStatus.LOADED
+    assert job.stage_now(batch.pk).status == BatchStatus.LOADED
     assert feeds.feeds_purge(now=batch.expires_at) == 1
     batch.refresh_from_db()
     assert not batch.file
@@ -259,7 +283,7 @@ def test_the_quick_id_check_gives_the_validators_verdict(index):
     matches it to the same resident; the rest goes to the validator for its message."""
     variants = _variants()
     text, good = variants[index], variants[0]
-    checker = load.Checker(
+    checker = rows.Checker(
         items={},
         department_name="医保",
         period="2026-10",

@@ -44,13 +44,20 @@ def test_a_new_alert_says_the_village_verifies_it_who_and_by_when(
     assert f"{alert.due_date:%Y-%m-%d}" in guide
 
 
-def test_who_verified_is_not_named_for_the_review(client, alert, county_officer, village,
-                                                  township, township_officer):  # fmt: skip
+def test_who_verified_is_not_named_for_the_review(
+    client, alert, county_officer, village, township, township_officer
+):
     StaffAssignment.objects.create(user=county_officer, region=township, role=Role.TOWNSHIP_OFFICER)
     StaffAssignment.objects.create(user=county_officer, region=village, role=Role.VILLAGE_CADRE)
     today = timezone.localdate()
-    services.verify(alert=alert, user=county_officer, visit_date=today, findings="住院",
-                    income_estimate=Decimal("5200"), recommendation="enrol")  # fmt: skip
+    services.verify(
+        alert=alert,
+        user=county_officer,
+        visit_date=today,
+        findings="住院",
+        income_estimate=Decimal("5200"),
+        recommendation="enrol",
+    )
     services.appraise(alert=alert, user=county_officer, date=today, attendees=9, outcome="agree")
     Alert.objects.filter(pk=alert.pk).update(due_date=today - datetime.timedelta(days=1))
     services.end_notice(alert=alert, user=county_officer)
@@ -69,9 +76,13 @@ def test_an_enrolled_alert_leads_to_the_record_and_the_record_to_the_household(
 ):
     Alert.objects.filter(pk=alert.pk).update(stage="enrolled", closed_at=timezone.now())
     monitored = Monitored.objects.create(
-        household=alert.household, alert=alert, category="sudden", causes=["illness"],
-        enrolled_on=timezone.localdate(), approved_by=county_officer,
-    )  # fmt: skip
+        household=alert.household,
+        alert=alert,
+        category="sudden",
+        causes=["illness"],
+        enrolled_on=timezone.localdate(),
+        approved_by=county_officer,
+    )
     client.force_login(village_cadre)
     guide = _guide(client, alert)
     assert f'href="/monitoring/monitored/{monitored.pk}/"' in guide

@@ -14,6 +14,7 @@ from common import leases
 from common.tests import bombs
 from monitoring import feeds
 from monitoring.models import Alert, BatchStatus, DataItem, Department, FeedBatch, FeedValue
+from monitoring.screening import stage
 from monitoring.tests.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,12 @@ HEADER = ["id_number", "item_code", "value", "period"]
 
 def _receive(county, rows, department="YB", name="yb.csv"):
     batch, _created = feeds.feed_receive(
-        county=county, department=Department.objects.get(code=department), period="2026-10",
-        name=name, data=csv_bytes([HEADER, *rows]),
-    )  # fmt: skip
+        county=county,
+        department=Department.objects.get(code=department),
+        period="2026-10",
+        name=name,
+        data=csv_bytes([HEADER, *rows]),
+    )
     return batch
 
 
@@ -49,8 +53,9 @@ def test_a_load_whose_lease_ended_reads_failed_and_the_run_goes_on(county, peopl
     dead = _receive(county, [[a_id, "WJ01", "1", "2026-10"]], department="WJ", name="wj.csv")
     _die_while_loading(dead)
     item = DataItem.objects.get(code="WJ01")
-    FeedValue.objects.create(batch=dead, line=2, item=item, resident=_a, household=_a.household,
-                             value=1)  # fmt: skip
+    FeedValue.objects.create(
+        batch=dead, line=2, item=item, resident=_a, household=_a.household, value=1
+    )
     summary = _screen()
     dead.refresh_from_db()
     sick.refresh_from_db()
@@ -78,7 +83,7 @@ def test_the_loader_renews_its_lease_as_it_reads(county, people, settings):
     settings.FEED_LEASE_SECONDS = 60
     batch = _receive(county, [[a_id, "YB02", "48200", "2026-10"]])
     _die_while_loading(batch, lease_left=1)  # a second left: about to be reaped
-    feeds._progress(batch.pk, 10)  # then the loader reads 10 more rows
+    stage._progress(batch.pk, 10)  # then the loader reads 10 more rows
     assert feeds.feeds_reap() == 0
     renewed = FeedBatch.objects.filter(pk=batch.pk, lease_until__gt=leases.lease_end(50))
     assert renewed.exists()  # a minute again
@@ -107,8 +112,9 @@ def test_a_workbook_with_cells_at_both_ends_fails_its_batch_with_a_sentence(tmp_
     path = tmp_path / "YB_2026-10.xlsx"
     path.write_bytes(bombs.cell_bomb())
     with pytest.raises(CommandError) as refused:
-        call_command("ingest_feed", str(path), department="YB", period="2026-10",
-                     stdout=io.StringIO())  # fmt: skip
+        call_command(
+            "ingest_feed", str(path), department="YB", period="2026-10", stdout=io.StringIO()
+        )
     assert "16384" in str(refused.value)  # the columns its cells reach
     batch = FeedBatch.objects.get()
     assert batch.status == BatchStatus.FAILED

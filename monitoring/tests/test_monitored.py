@@ -25,8 +25,13 @@ def monitored(household, village_cadre, county_officer):
     alert, _new = services.alert_raise(household=household, source=Source.VISIT)
     Alert.objects.filter(pk=alert.pk).update(stage="county")
     alert.refresh_from_db()
-    services.decide(alert=alert, user=county_officer, decision="enrol", category="marginal",
-                    causes=["illness", "debt"])  # fmt: skip
+    services.decide(
+        alert=alert,
+        user=county_officer,
+        decision="enrol",
+        category="marginal",
+        causes=["illness", "debt"],
+    )
     return Monitored.objects.get()
 
 
@@ -36,32 +41,53 @@ def test_a_cadre_enters_the_income_and_the_household_page_shows_it_against_the_l
     client.force_login(village_cadre)
     page = client.get(f"/households/{household.pk}/").content.decode()
     assert f"/monitoring/households/{household.pk}/income/" in page
-    response = client.post(f"/monitoring/households/{household.pk}/income/", {
-        "year": "2026", "wages": "6000", "business": "1200", "property_income": "0",
-        "transfers": "3000", "medical": "4000", "education": "0", "disaster": "0",
-        "members": "2"})  # fmt: skip
+    response = client.post(
+        f"/monitoring/households/{household.pk}/income/",
+        {
+            "year": "2026",
+            "wages": "6000",
+            "business": "1200",
+            "property_income": "0",
+            "transfers": "3000",
+            "medical": "4000",
+            "education": "0",
+            "disaster": "0",
+            "members": "2",
+        },
+    )
     assert response.status_code == 302
     income = HouseholdIncome.objects.get()
     assert income.per_capita_net == Decimal("3100.00")
     page = client.get(f"/households/{household.pk}/").content.decode()
     assert "3,100" in page
     assert "低于监测标准 7,800" in page
-    bad = client.post(f"/monitoring/households/{household.pk}/income/", {
-        "year": "2026", "wages": "-5", "members": "0"})  # fmt: skip
+    bad = client.post(
+        f"/monitoring/households/{household.pk}/income/",
+        {"year": "2026", "wages": "-5", "members": "0"},
+    )
     assert bad.status_code == 200
     assert HouseholdIncome.objects.get().wages == 6000
     client.force_login(township_officer)
     assert client.get(f"/monitoring/households/{household.pk}/income/").status_code == 403
 
 
-def test_measures_and_risk_elimination(client, monitored, village_cadre, township_officer,
-                                       household):  # fmt: skip
+def test_measures_and_risk_elimination(
+    client, monitored, village_cadre, township_officer, household
+):
     url = f"/monitoring/monitored/{monitored.pk}/"
     client.force_login(village_cadre)
     page = client.get("/monitoring/monitored/").content.decode()
     assert url in page
-    client.post(url, {"action": "measure", "kind": "health", "description": "申请医疗救助",
-                      "responsible": "李主任", "start": "2026-11-20"})  # fmt: skip
+    client.post(
+        url,
+        {
+            "action": "measure",
+            "kind": "health",
+            "description": "申请医疗救助",
+            "responsible": "李主任",
+            "start": "2026-11-20",
+        },
+    )
     assert AssistanceMeasure.objects.get().description == "申请医疗救助"
     assert client.post(url, {"action": "confirm"}).status_code == 403  # not the cadre's step
     client.post(url, {"action": "propose", "note": "已康复，外出务工"})

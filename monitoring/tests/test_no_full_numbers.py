@@ -60,8 +60,9 @@ def test_a_10000_row_feed_leaves_no_full_number_anywhere(
     try:
         client.force_login(county_officer)
         with django_capture_on_commit_callbacks(execute=True):
-            client.post("/monitoring/feeds/", {"department": 5, "period": "2026-10",
-                                               "file": upload})  # fmt: skip
+            client.post(
+                "/monitoring/feeds/", {"department": 5, "period": "2026-10", "file": upload}
+            )
         call_command("run_screening", period="2026-10", stdout=io.StringIO())
         batch = FeedBatch.objects.get()
         # each of the 100 residents' YB02 once; the 9,700 repeats and the 200 bad rows

@@ -25,8 +25,11 @@ def people(village, sibling_village, other_village, village_cadre):
         StaffAssignment.objects.create(user=user, region=region, role=Role.VILLAGE_CADRE)
         return user
 
-    return {"cadre": village_cadre, "sibling_cadre": staff(sibling_village),
-            "far_cadre": staff(other_village)}  # fmt: skip
+    return {
+        "cadre": village_cadre,
+        "sibling_cadre": staff(sibling_village),
+        "far_cadre": staff(other_village),
+    }
 
 
 def test_a_new_alert_tells_the_villages_cadres(people, village, group, monitoring_catalogue):

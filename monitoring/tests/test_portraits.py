@@ -29,14 +29,21 @@ def worked(village, sibling_village, village_cadre, township_officer, county_off
         alerts.append(alert)
     first = alerts[0]
     services.assign(alerts=alerts, user=township_officer, assignee=village_cadre)
-    services.verify(alert=first, user=village_cadre, visit_date=today, findings="住院",
-                    income_estimate=None, recommendation="enrol")  # fmt: skip
+    services.verify(
+        alert=first,
+        user=village_cadre,
+        visit_date=today,
+        findings="住院",
+        income_estimate=None,
+        recommendation="enrol",
+    )
     services.appraise(alert=first, user=village_cadre, date=today, attendees=9, outcome="agree")
     Alert.objects.filter(pk=first.pk).update(due_date=today - datetime.timedelta(days=1))
     services.end_notice(alert=first, user=village_cadre)  # late: the notice was due yesterday
     services.review(alert=first, user=township_officer, decision="approve")
-    services.decide(alert=first, user=county_officer, decision="enrol", category="sudden",
-                    causes=["illness"])  # fmt: skip
+    services.decide(
+        alert=first, user=county_officer, decision="enrol", category="sudden", causes=["illness"]
+    )
     Alert.objects.filter(pk=alerts[1].pk).update(due_date=today - datetime.timedelta(days=2))
     return alerts
 

@@ -56,8 +56,9 @@ def test_reports_are_limited_per_household_and_day(client, home):
     for n in range(3):
         data = {"name": f"邻居{n}", "text": "他家房子漏雨，老人生病了"}
         assert client.post(_url(home), data, REMOTE_ADDR=f"10.0.0.{n}").status_code == 200
-    refused = client.post(_url(home), {"name": "邻居9", "text": "他家房子漏雨，老人生病了"},
-                          REMOTE_ADDR="10.0.0.9")  # fmt: skip
+    refused = client.post(
+        _url(home), {"name": "邻居9", "text": "他家房子漏雨，老人生病了"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert refused.status_code == 429
     assert Alert.objects.filter(household=home).count() == 1  # one open alert a household
     signals = AlertEvent.objects.filter(alert__household=home).count()

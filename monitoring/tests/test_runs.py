@@ -33,9 +33,12 @@ def delivered(monitoring_catalogue, village, group):
     data += f"{numbers[0]},YB02,30000,2026-10\n{numbers[1]},YB01,10,2026-10\n"
     data += "360121199001011235,YB01,10,2026-10\n"  # a number of nobody here: rejected
     batch, _created = feeds.feed_receive(
-        county=village.parent.parent, department=Department.objects.get(code="YB"),
-        period="2026-10", name="yb.csv", data=data.encode(),
-    )  # fmt: skip
+        county=village.parent.parent,
+        department=Department.objects.get(code="YB"),
+        period="2026-10",
+        name="yb.csv",
+        data=data.encode(),
+    )
     return batch
 
 
@@ -79,9 +82,11 @@ def test_a_county_officer_starts_a_run_and_the_page_shows_it(
 
 def test_one_run_at_a_time_in_a_county(client, county_officer, village, delivered):
     running = ScreeningRun.objects.create(
-        county=village.parent.parent, period="2026-09", status=RunStatus.RUNNING,
+        county=village.parent.parent,
+        period="2026-09",
+        status=RunStatus.RUNNING,
         stage=RunStage.SCORING,
-    )  # fmt: skip
+    )
     # (leases are on the database's clock; the tests' own is pinned)
     ScreeningRun.objects.filter(pk=running.pk).update(lease_until=leases.lease_end(3600))
     client.force_login(county_officer)
@@ -96,9 +101,11 @@ def test_one_run_at_a_time_in_a_county(client, county_officer, village, delivere
 
 def test_a_run_whose_process_died_does_not_block_the_county(county_officer, village, delivered):
     dead = ScreeningRun.objects.create(
-        county=village.parent.parent, period="2026-09", status=RunStatus.RUNNING,
+        county=village.parent.parent,
+        period="2026-09",
+        status=RunStatus.RUNNING,
         stage=RunStage.LOADING,
-    )  # fmt: skip
+    )
     ScreeningRun.objects.filter(pk=dead.pk).update(lease_until=leases.lease_end(-1))
     run = job.run_request(county=village.parent.parent, period="2026-10", user=county_officer)
     stale = ScreeningRun.objects.exclude(pk=run.pk).get()

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from monitoring.models import Alert, AlertEvent, Assessment, HouseholdIncome, Stage
+from monitoring.models import Alert, AlertEvent, Assessment, FeedValue, HouseholdIncome, Stage
 from monitoring.reasons import reasons_text
+from monitoring.screening import fold, score
 from monitoring.tests.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,9 @@ HEADER = ["id_number", "item_code", "value", "period"]
 def _ingest(tmp_path, name, rows, department, period="2026-10"):
     path = tmp_path / name
     path.write_bytes(csv_bytes([HEADER, *rows]))
-    call_command("ingest_feed", str(path), department=department, period=period,
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "ingest_feed", str(path), department=department, period=period, stdout=io.StringIO()
+    )
 
 
 def _screen(period="2026-10") -> dict[str, int]:
@@ -42,8 +44,12 @@ def feeds_of_october(tmp_path, county, people):
     """Household 0001: two members' out-of-pocket costs (30,000 + 18,200) and a major
     disease; household 0002: an accident only (20, under the alert level)."""
     (a, a_id), (_b, b_id), (c, c_id), _d = people
-    _ingest(tmp_path, "yb.csv", [[a_id, "YB02", "30000", "2026-10"],
-                                 [b_id, "YB02", "18200", "2026-10"]], "YB")  # fmt: skip
+    _ingest(
+        tmp_path,
+        "yb.csv",
+        [[a_id, "YB02", "30000", "2026-10"], [b_id, "YB02", "18200", "2026-10"]],
+        "YB",
+    )
     _ingest(tmp_path, "wj.csv", [[b_id, "WJ01", "1", "2026-10"]], "WJ")
     _ingest(tmp_path, "yj.csv", [[c_id, "YJ03", "1", "2026-10"]], "YJ")
     return a.household, c.household
@@ -78,9 +84,13 @@ def test_the_database_holds_one_open_alert_a_household(feeds_of_october):
     alert = Alert.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Alert.objects.create(
-            household=alert.household, village=alert.village, source="visit", level="high",
-            due_date=alert.due_date, opened_at=timezone.now(),
-        )  # fmt: skip
+            household=alert.household,
+            village=alert.village,
+            source="visit",
+            level="high",
+            due_date=alert.due_date,
+            opened_at=timezone.now(),
+        )
 
 
 def test_a_household_dismissed_after_verification_returns_only_on_worse_evidence(
@@ -107,9 +117,13 @@ def test_a_household_dismissed_after_verification_returns_only_on_worse_evidence
 def test_income_below_the_monitoring_line_is_a_reason(county, people):
     (a, _a_id), *_rest = people
     HouseholdIncome.objects.create(
-        household=a.household, year=2026, wages=Decimal("6000"), transfers=Decimal("4200"),
-        medical=Decimal("2000"), members=2,
-    )  # fmt: skip
+        household=a.household,
+        year=2026,
+        wages=Decimal("6000"),
+        transfers=Decimal("4200"),
+        medical=Decimal("2000"),
+        members=2,
+    )
     assert _screen()["households_scored"] == 1
     assessment = Assessment.objects.get()
     assert assessment.score == 50  # below the line (40) and below 1.5 times it (10)
@@ -144,16 +158,19 @@ def test_the_screening_tells_each_village_with_new_alerts_once(feeds_of_october,
 
 
 def test_scoring_says_what_it_wrote_and_removed(feeds_of_october, county):
-    """score_period's own figures: both households' assessments written once, nothing on
-    an unchanged re-run, and one removed when its household no longer matches a rule."""
-    from monitoring.models import FeedValue
-    from monitoring.screening import score
+    """The scoring step's own figures: both households' assessments written once, nothing
+    on an unchanged re-run, and one removed when its household no longer matches a rule."""
 
-    first = score.score_period(county, "2026-10")
+    def fold_and_score() -> dict[str, int]:
+        with transaction.atomic():
+            fold.fold(county, "2026-10")
+            return score.score(county, "2026-10")
+
+    first = fold_and_score()
     assert (first["assessments_written"], first["assessments_removed"]) == (2, 0)
-    again = score.score_period(county, "2026-10")
+    again = fold_and_score()
     assert (again["assessments_written"], again["assessments_removed"]) == (0, 0)
     _sick, accident = feeds_of_october
     FeedValue.objects.filter(household=accident).delete()
-    last = score.score_period(county, "2026-10")
+    last = fold_and_score()
     assert (last["assessments_written"], last["assessments_removed"]) == (0, 1)

@@ -43,8 +43,14 @@ def all_hands(county_officer, village, township):
 
 def _to_township(alert, user):
     today = timezone.localdate()
-    services.verify(alert=alert, user=user, visit_date=today, findings="住院",
-                    income_estimate=Decimal("5200"), recommendation="enrol")  # fmt: skip
+    services.verify(
+        alert=alert,
+        user=user,
+        visit_date=today,
+        findings="住院",
+        income_estimate=Decimal("5200"),
+        recommendation="enrol",
+    )
     services.appraise(alert=alert, user=user, date=today, attendees=9, outcome="agree")
     Alert.objects.filter(pk=alert.pk).update(due_date=today - datetime.timedelta(days=1))
     services.end_notice(alert=alert, user=user)
@@ -61,23 +67,31 @@ def test_one_person_cannot_take_an_alert_through_every_step(alert, all_hands, to
     alert.refresh_from_db()
     assert "decide" not in services.allowed_actions(all_hands, alert)
     with pytest.raises(PermissionDenied):
-        services.decide(alert=alert, user=all_hands, decision="enrol", category="sudden",
-                        causes=["illness"])  # fmt: skip
+        services.decide(
+            alert=alert, user=all_hands, decision="enrol", category="sudden", causes=["illness"]
+        )
     alert.refresh_from_db()
     assert alert.stage == Stage.COUNTY
 
 
-def test_the_reviewer_does_not_decide(alert, village_cadre, township_officer, county_officer,
-                                      county):  # fmt: skip
+def test_the_reviewer_does_not_decide(
+    alert, village_cadre, township_officer, county_officer, county
+):
     _to_township(alert, village_cadre)
     StaffAssignment.objects.create(user=township_officer, region=county, role=Role.COUNTY_OFFICER)
     services.review(alert=alert, user=township_officer, decision="approve")
     alert.refresh_from_db()
     with pytest.raises(PermissionDenied):
-        services.decide(alert=alert, user=township_officer, decision="enrol", category="sudden",
-                        causes=["illness"])  # fmt: skip
-    services.decide(alert=alert, user=county_officer, decision="enrol", category="sudden",
-                    causes=["illness"])  # fmt: skip
+        services.decide(
+            alert=alert,
+            user=township_officer,
+            decision="enrol",
+            category="sudden",
+            causes=["illness"],
+        )
+    services.decide(
+        alert=alert, user=county_officer, decision="enrol", category="sudden", causes=["illness"]
+    )
     alert.refresh_from_db()
     assert alert.stage == Stage.ENROLLED
 
@@ -96,8 +110,9 @@ def test_the_alert_page_says_why_no_form_is_offered(client, alert, all_hands):
     page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert 'id="held-back"' in page
     assert 'id="step-review"' not in page
-    refused = client.post(f"/monitoring/alerts/{alert.pk}/", {"action": "review",
-                          "decision": "approve"})  # fmt: skip
+    refused = client.post(
+        f"/monitoring/alerts/{alert.pk}/", {"action": "review", "decision": "approve"}
+    )
     assert refused.status_code == 403
     assert "核实或评议" in refused.content.decode()
 
@@ -107,9 +122,13 @@ def test_the_proposer_of_an_elimination_does_not_confirm_it(
 ):
     StaffAssignment.objects.create(user=village_cadre, region=township, role=Role.TOWNSHIP_OFFICER)
     monitored = Monitored.objects.create(
-        household=household, alert=alert, category="sudden", causes=["illness"],
-        enrolled_on=timezone.localdate(), approved_by=township_officer,
-    )  # fmt: skip
+        household=household,
+        alert=alert,
+        category="sudden",
+        causes=["illness"],
+        enrolled_on=timezone.localdate(),
+        approved_by=township_officer,
+    )
     services.elimination_propose(monitored=monitored, user=village_cadre, note="已务工")
     with pytest.raises(PermissionDenied):
         services.elimination_review(monitored=monitored, user=village_cadre, confirm=True)

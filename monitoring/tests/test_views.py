@@ -16,6 +16,7 @@ from conftest import _staff
 from households.models import Household
 from monitoring import feeds, services
 from monitoring.models import Alert, FeedBatch, Source, Stage
+from monitoring.screening import job
 from monitoring.tests.conftest import csv_bytes
 from villages.models import Role
 
@@ -28,16 +29,20 @@ def screened(client, county, people, county_officer):
     screened."""
     (a, a_id), (_b, b_id), *_rest = people
     client.force_login(county_officer)
-    data = csv_bytes([["id_number", "item_code", "value", "period"],
-                      [a_id, "YB02", "48200", "2026-10"], [b_id, "YB02", "100", "2026-10"],
-                      ["110105194912310029", "YB02", "1", "2026-10"]])  # fmt: skip
+    data = csv_bytes(
+        [
+            ["id_number", "item_code", "value", "period"],
+            [a_id, "YB02", "48200", "2026-10"],
+            [b_id, "YB02", "100", "2026-10"],
+            ["110105194912310029", "YB02", "1", "2026-10"],
+        ]
+    )
     upload = io.BytesIO(data)
     upload.name = "yb.csv"
-    response = client.post("/monitoring/feeds/", {"department": 5, "period": "2026-10",
-                                                  "file": upload}, follow=True)  # fmt: skip
+    response = client.post(
+        "/monitoring/feeds/", {"department": 5, "period": "2026-10", "file": upload}, follow=True
+    )
     assert response.status_code == 200
-    from monitoring.screening import job
-
     job.run("2026-10")
     client.logout()
     return a.household
@@ -73,7 +78,7 @@ def test_a_feed_larger_than_memory_uploads_sealed_and_loads(
     assert len(upload.getvalue()) > 10 * 1024
     client.force_login(county_officer)
     client.post("/monitoring/feeds/", {"department": 5, "period": "2026-10", "file": upload})
-    batch = feeds.load_batch(FeedBatch.objects.get().pk)  # the task's work
+    batch = job.stage_now(FeedBatch.objects.get().pk)  # the task's work
     # every row read; two residents' YB02 loaded once each, the repeats rejected
     assert (batch.status, batch.loaded, batch.rejected, batch.rows_total) == ("loaded", 2, 398, 401)
 
@@ -85,8 +90,11 @@ def test_an_unreadable_upload_says_why_on_the_page(
     upload = io.BytesIO(b"\xff\xfe" + "姓名".encode("utf-16-le"))
     upload.name = "feed.csv"
     with django_capture_on_commit_callbacks(execute=True):  # the load task, run eagerly
-        page = client.post("/monitoring/feeds/", {"department": 5, "period": "2026-10",
-                                                  "file": upload}, follow=True)  # fmt: skip
+        page = client.post(
+            "/monitoring/feeds/",
+            {"department": 5, "period": "2026-10", "file": upload},
+            follow=True,
+        )
     assert page.status_code == 200
     page = client.get("/monitoring/feeds/")
     batch = FeedBatch.objects.get()
@@ -111,8 +119,10 @@ def test_the_queue_shows_the_areas_alerts_riskiest_first(
     client.force_login(township_officer)
     page = client.get("/monitoring/").content.decode()
     rows = re.findall(r'href="/monitoring/alerts/(\d+)/"', page)
-    assert rows == [str(Alert.objects.get(household=screened).pk),
-                    str(Alert.objects.get(household=low).pk)]  # fmt: skip
+    assert rows == [
+        str(Alert.objects.get(household=screened).pk),
+        str(Alert.objects.get(household=low).pk),
+    ]
     assert "近12个月住院自付 48,300 元" in page
     assert "0009" not in page
     other = Alert.objects.get(household=elsewhere)
@@ -190,9 +200,16 @@ def test_the_alert_page_offers_exactly_the_users_steps_and_records_one(
     client.force_login(village_cadre)
     page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert 'name="action" value="verify"' in page
-    response = client.post(f"/monitoring/alerts/{alert.pk}/", {
-        "action": "verify", "visit_date": "2026-11-20", "findings": "妻子住院，家中缺劳力",
-        "income_estimate": "5200", "recommendation": "enrol"})  # fmt: skip
+    response = client.post(
+        f"/monitoring/alerts/{alert.pk}/",
+        {
+            "action": "verify",
+            "visit_date": "2026-11-20",
+            "findings": "妻子住院，家中缺劳力",
+            "income_estimate": "5200",
+            "recommendation": "enrol",
+        },
+    )
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.stage == Stage.APPRAISE
@@ -218,8 +235,12 @@ def test_the_catalogue_and_a_departments_template(client, county_officer):
     assert "JR05" in page
     response = client.get("/monitoring/catalogue/YB/template/")
     sheets = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    assert sheets.get_sheet_by_index(0).to_python()[0][:4] == ["id_number", "item_code", "value",
-                                                              "period"]  # fmt: skip
+    assert sheets.get_sheet_by_index(0).to_python()[0][:4] == [
+        "id_number",
+        "item_code",
+        "value",
+        "period",
+    ]
     assert sheets.get_sheet_by_index(1).to_python()[1][:2] == ["YB01", "住院医疗总费用"]
 
 
@@ -228,13 +249,15 @@ def test_the_evidence_is_the_households_county_batch(
 ):
     """Another county's later file of the same department and month does not hide this
     county's evidence (the newest batch is chosen per county and department)."""
-    from monitoring import feeds
     from monitoring.models import Department
 
     feeds.feed_receive(
-        county=far_county, department=Department.objects.get(code="YB"), period="2026-10",
-        name="yb.csv", data=b"id_number,item_code,value,period\\r\\n",
-    )  # fmt: skip
+        county=far_county,
+        department=Department.objects.get(code="YB"),
+        period="2026-10",
+        name="yb.csv",
+        data=b"id_number,item_code,value,period\\r\\n",
+    )
     FeedBatch.objects.filter(county=far_county).update(status="loaded")
     client.force_login(township_officer)
     page = client.get(f"/monitoring/alerts/{Alert.objects.get().pk}/").content.decode()

@@ -39,8 +39,15 @@ def alert(household):
 
 
 @pytest.fixture
-def personas(county_officer, township_officer, village_cadre, other_village_cadre,
-             grid_worker, coop_clerk, other_township):  # fmt: skip
+def personas(
+    county_officer,
+    township_officer,
+    village_cadre,
+    other_village_cadre,
+    grid_worker,
+    coop_clerk,
+    other_township,
+):
     return {
         "county": county_officer,
         "township": township_officer,
@@ -81,8 +88,14 @@ def test_a_step_out_of_turn_or_scope_is_refused(alert, personas):
     with pytest.raises(PermissionDenied):
         services.review(alert=alert, user=personas["township"], decision="approve")
     with pytest.raises(PermissionDenied):
-        services.verify(alert=alert, user=personas["other_cadre"], visit_date=timezone.localdate(),
-                        findings="x", income_estimate=None, recommendation="enrol")  # fmt: skip
+        services.verify(
+            alert=alert,
+            user=personas["other_cadre"],
+            visit_date=timezone.localdate(),
+            findings="x",
+            income_estimate=None,
+            recommendation="enrol",
+        )
     alert.refresh_from_db()
     assert alert.stage == Stage.VERIFY
     assert list(alert.events.values_list("action", flat=True)) == ["raised"]
@@ -91,11 +104,17 @@ def test_a_step_out_of_turn_or_scope_is_refused(alert, personas):
 def test_from_verification_to_enrolment_and_risk_elimination(alert, personas, household):
     today = timezone.localdate()
     services.assign(alerts=[alert], user=personas["township"], assignee=personas["cadre"])
-    services.verify(alert=alert, user=personas["cadre"], visit_date=today,
-                    findings="妻子住院，家中无劳动力", income_estimate=Decimal("5200"),
-                    recommendation="enrol")  # fmt: skip
-    services.appraise(alert=alert, user=personas["cadre"], date=today, attendees=12,
-                      outcome="agree")  # fmt: skip
+    services.verify(
+        alert=alert,
+        user=personas["cadre"],
+        visit_date=today,
+        findings="妻子住院，家中无劳动力",
+        income_estimate=Decimal("5200"),
+        recommendation="enrol",
+    )
+    services.appraise(
+        alert=alert, user=personas["cadre"], date=today, attendees=12, outcome="agree"
+    )
     alert.refresh_from_db()
     assert alert.stage == Stage.NOTICE
     with pytest.raises(ValidationError):  # the notice runs its days first
@@ -105,21 +124,37 @@ def test_from_verification_to_enrolment_and_risk_elimination(alert, personas, ho
     services.review(alert=alert, user=personas["township"], decision="approve")
     with pytest.raises(ValidationError):
         services.decide(alert=alert, user=personas["county"], decision="enrol", category="sudden")
-    services.decide(alert=alert, user=personas["county"], decision="enrol", category="sudden",
-                    causes=["illness"])  # fmt: skip
+    services.decide(
+        alert=alert,
+        user=personas["county"],
+        decision="enrol",
+        category="sudden",
+        causes=["illness"],
+    )
     alert.refresh_from_db()
     assert alert.stage == Stage.ENROLLED
     assert alert.closed_at is not None
     assert [e.action for e in alert.events.all()] == [
-        "raised", "assigned", "verified", "appraised", "notice_ended", "review_approve",
+        "raised",
+        "assigned",
+        "verified",
+        "appraised",
+        "notice_ended",
+        "review_approve",
         "decide_enrol",
-    ]  # fmt: skip
+    ]
     assert alert.events.get(action="verified").data["income_estimate"] == "5200"
     household.refresh_from_db()
     assert household.monitoring_category == "sudden"
     monitored = Monitored.objects.get()
-    services.measure_add(monitored=monitored, user=personas["cadre"], kind="health",
-                         description="大病救助", responsible="李主任", start=today)  # fmt: skip
+    services.measure_add(
+        monitored=monitored,
+        user=personas["cadre"],
+        kind="health",
+        description="大病救助",
+        responsible="李主任",
+        start=today,
+    )
     services.elimination_propose(monitored=monitored, user=personas["cadre"], note="已康复务工")
     with pytest.raises(PermissionDenied):
         services.elimination_review(monitored=monitored, user=personas["cadre"], confirm=True)
@@ -129,8 +164,9 @@ def test_from_verification_to_enrolment_and_risk_elimination(alert, personas, ho
 
 
 def test_every_way_in_goes_through_one_open_alert(household, personas):
-    first, created = services.visit_flag(household=household, user=personas["grid"],
-                                         note="房屋漏雨", causes=["housing"])  # fmt: skip
+    first, created = services.visit_flag(
+        household=household, user=personas["grid"], note="房屋漏雨", causes=["housing"]
+    )
     assert created
     again, created = services.self_report(household=household, name="张三", text="家人住院")
     assert (again.pk, created) == (first.pk, False)
@@ -144,20 +180,29 @@ def test_every_way_in_goes_through_one_open_alert(household, personas):
 
 def test_a_recheck_campaign_makes_verification_tasks(county, household, personas):
     campaign, created = services.recheck_campaign(
-        user=personas["county"], county=county, name="2026年第四季度回头看",
-        criteria="本季度风险消除户", households=Household.objects.all(),
-    )  # fmt: skip
+        user=personas["county"],
+        county=county,
+        name="2026年第四季度回头看",
+        criteria="本季度风险消除户",
+        households=Household.objects.all(),
+    )
     assert created == 1
     alert = Alert.objects.get()
     assert (alert.source, alert.stage, alert.campaign) == (Source.RECHECK, Stage.VERIFY, campaign)
     with pytest.raises(PermissionDenied):
-        services.recheck_campaign(user=personas["township"], county=county, name="x",
-                                  criteria="x", households=Household.objects.all())  # fmt: skip
+        services.recheck_campaign(
+            user=personas["township"],
+            county=county,
+            name="x",
+            criteria="x",
+            households=Household.objects.all(),
+        )
 
 
 def test_an_id_number_typed_into_a_report_or_note_is_masked(household, personas):
-    alert, _new = services.self_report(household=household, name="张三",
-                                       text="我的身份证11010519491231002X，家人住院")  # fmt: skip
+    alert, _new = services.self_report(
+        household=household, name="张三", text="我的身份证11010519491231002X，家人住院"
+    )
     assert "11010519491231002X" not in str(alert.reasons)
     assert "1101**********002X" in str(alert.reasons)
     assert "11010519491231002X" not in alert.events.get().note

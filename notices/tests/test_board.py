@@ -36,9 +36,15 @@ def board(client, village, **params) -> str:
 
 
 def test_a_board_shows_its_own_its_townships_and_its_countys_notices_only(
-    client, county, township, other_township, village, sibling_village, other_village,
+    client,
+    county,
+    township,
+    other_township,
+    village,
+    sibling_village,
+    other_village,
     village_cadre,
-):  # fmt: skip
+):
     make(county, village_cadre, "县里的通知")
     make(township, village_cadre, "镇里的通知")
     make(village, village_cadre, "本村的通知")
@@ -63,8 +69,13 @@ def test_expired_archived_and_future_notices_vanish_from_public_pages(
     client, village, village_cadre, group
 ):
     today = timezone.localdate()
-    gone = make(village, village_cadre, "已过期", publish_on=today - datetime.timedelta(days=9),
-                expires_on=today - datetime.timedelta(days=1))  # fmt: skip
+    gone = make(
+        village,
+        village_cadre,
+        "已过期",
+        publish_on=today - datetime.timedelta(days=9),
+        expires_on=today - datetime.timedelta(days=1),
+    )
     last_day = make(village, village_cadre, "今天最后一天", expires_on=today)
     later = make(
         village, village_cadre, "下周才公布", publish_on=today + datetime.timedelta(days=7)
@@ -114,8 +125,13 @@ def test_a_published_notice_shows_at_once_on_a_kept_board(
 def test_pinned_notices_come_first(client, village, village_cadre):
     today = timezone.localdate()
     make(village, village_cadre, "新的普通通知")
-    make(village, village_cadre, "旧的置顶通知", pinned=True,
-         publish_on=today - datetime.timedelta(days=30))  # fmt: skip
+    make(
+        village,
+        village_cadre,
+        "旧的置顶通知",
+        pinned=True,
+        publish_on=today - datetime.timedelta(days=30),
+    )
     page = board(client, village)
     assert page.index("旧的置顶通知") < page.index("新的普通通知")
 
@@ -130,8 +146,9 @@ def test_categories_filter_the_board(client, village, village_cadre):
 
 
 def test_a_financial_disclosure_is_a_table_with_its_totals(client, village, village_cadre):
-    notice = make(village, village_cadre, "第三季度财务公开", category=Category.FINANCE,
-                  publish=False)  # fmt: skip
+    notice = make(
+        village, village_cadre, "第三季度财务公开", category=Category.FINANCE, publish=False
+    )
     lines = [
         (datetime.date(2026, 7, 1), Direction.INCOME, "转移支付", "52000.00"),
         (datetime.date(2026, 7, 15), Direction.EXPENSE, "道路维修", "12800.50"),
@@ -139,12 +156,15 @@ def test_a_financial_disclosure_is_a_table_with_its_totals(client, village, vill
         (datetime.date(2026, 8, 1), Direction.EXPENSE, "办公费", "185.25"),
     ]
     for month, direction, item, amount in lines:
-        services.finance_line_add(notice, month=month, direction=direction, item=item,
-                                  amount=Decimal(amount))  # fmt: skip
+        services.finance_line_add(
+            notice, month=month, direction=direction, item=item, amount=Decimal(amount)
+        )
     services.notice_publish(notice, user=village_cadre)
     table = services.finance_table(notice.lines.all())
-    assert [m["month"] for m in table["months"]] == [datetime.date(2026, 7, 1),
-                                                      datetime.date(2026, 8, 1)]  # fmt: skip
+    assert [m["month"] for m in table["months"]] == [
+        datetime.date(2026, 7, 1),
+        datetime.date(2026, 8, 1),
+    ]
     assert table["income"] == Decimal("53860.00")
     assert table["expense"] == Decimal("12985.75")
     assert table["balance"] == Decimal("40874.25")
@@ -161,15 +181,22 @@ def test_a_published_disclosures_lines_are_fixed(village, village_cadre):
     notice = make(village, village_cadre, "财务公开", category=Category.FINANCE, publish=False)
     with pytest.raises(ValidationError):  # no line yet
         services.notice_publish(notice, user=village_cadre)
-    line = services.finance_line_add(notice, month=datetime.date(2026, 9, 1),
-                                     direction=Direction.INCOME, item="租金",
-                                     amount=Decimal(100))  # fmt: skip
+    line = services.finance_line_add(
+        notice,
+        month=datetime.date(2026, 9, 1),
+        direction=Direction.INCOME,
+        item="租金",
+        amount=Decimal(100),
+    )
     services.notice_publish(notice, user=village_cadre)
     with pytest.raises(ValidationError):
         services.finance_line_add(
-            notice, month=datetime.date(2026, 9, 1), direction=Direction.EXPENSE, item="改账",
+            notice,
+            month=datetime.date(2026, 9, 1),
+            direction=Direction.EXPENSE,
+            item="改账",
             amount=Decimal(1),
-        )  # fmt: skip
+        )
     with pytest.raises(ValidationError):
         services.finance_line_delete(line)
     notice.title = "改标题"
@@ -178,8 +205,9 @@ def test_a_published_disclosures_lines_are_fixed(village, village_cadre):
     assert notice.lines.count() == 1
 
 
-def test_the_household_page_shows_the_villages_latest_notices(client, village, village_cadre,
-                                                              group):  # fmt: skip
+def test_the_household_page_shows_the_villages_latest_notices(
+    client, village, village_cadre, group
+):
     for n in range(7):
         make(village, village_cadre, f"通知{n}号")
     household = HouseholdFactory(village=village, group=group)

@@ -29,8 +29,9 @@ def _staff(role, region):
 
 
 @pytest.fixture
-def people(village, sibling_village, other_village, township, village_cadre, grid_worker,
-           township_officer):  # fmt: skip
+def people(
+    village, sibling_village, other_village, township, village_cadre, grid_worker, township_officer
+):
     return {
         "cadre": village_cadre,
         "grid": grid_worker,
@@ -49,9 +50,15 @@ def test_a_broadcast_reaches_the_cadres_and_grid_workers_of_the_region_only(
     client, people, township
 ):
     client.force_login(people["officer"])
-    response = client.post(reverse("notices:broadcast"), {
-        "region": township.pk, "audience": "all", "title": "周五前完成入户核查", "body": "逐户核实",
-    })  # fmt: skip
+    response = client.post(
+        reverse("notices:broadcast"),
+        {
+            "region": township.pk,
+            "audience": "all",
+            "title": "周五前完成入户核查",
+            "body": "逐户核实",
+        },
+    )
     assert response.status_code == 302
     for told in ("cadre", "grid", "sibling_cadre"):
         assert inbox_of(people[told]) == ["周五前完成入户核查"]
@@ -60,17 +67,23 @@ def test_a_broadcast_reaches_the_cadres_and_grid_workers_of_the_region_only(
 
 
 def test_a_broadcast_to_grid_workers_skips_the_cadres(people, village):
-    services.broadcast_send(sender=people["officer"], region=village, audience="grid",
-                            title="网格员培训")  # fmt: skip
+    services.broadcast_send(
+        sender=people["officer"], region=village, audience="grid", title="网格员培训"
+    )
     assert inbox_of(people["grid"]) == ["网格员培训"]
     assert inbox_of(people["cadre"]) == []
 
 
 def test_a_cadre_cannot_broadcast_beyond_their_village(client, people, township):
     client.force_login(people["cadre"])
-    response = client.post(reverse("notices:broadcast"), {
-        "region": township.pk, "audience": "all", "title": "越权",
-    })  # fmt: skip
+    response = client.post(
+        reverse("notices:broadcast"),
+        {
+            "region": township.pk,
+            "audience": "all",
+            "title": "越权",
+        },
+    )
     assert response.status_code == 200  # the form says the choice is not one of theirs
     assert not Notification.objects.exists()
 
@@ -80,10 +93,12 @@ def test_the_menu_counts_the_unread_and_reading_clears_it(
 ):
     client.force_login(people["cadre"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.broadcast_send(sender=people["officer"], region=village, audience="all",
-                                title="第一条")  # fmt: skip
-        services.broadcast_send(sender=people["officer"], region=village, audience="all",
-                                title="第二条")  # fmt: skip
+        services.broadcast_send(
+            sender=people["officer"], region=village, audience="all", title="第一条"
+        )
+        services.broadcast_send(
+            sender=people["officer"], region=village, audience="all", title="第二条"
+        )
     home = client.get("/").content.decode()
     assert '<span class="count" title="' in home
     assert ">2</span>" in home
@@ -98,8 +113,9 @@ def test_the_menu_counts_the_unread_and_reading_clears_it(
 
 
 def test_one_cannot_read_or_mark_anothers_notifications(client, people, village):
-    services.broadcast_send(sender=people["officer"], region=village, audience="cadres",
-                            title="给村干部")  # fmt: skip
+    services.broadcast_send(
+        sender=people["officer"], region=village, audience="cadres", title="给村干部"
+    )
     theirs = Notification.objects.get(recipient=people["cadre"])
     client.force_login(people["grid"])
     assert "给村干部" not in client.get(reverse("notices:inbox")).content.decode()
@@ -116,8 +132,13 @@ def test_text_messages_go_to_those_who_gave_a_number_by_id(
     calls = []
     monkeypatch.setattr(send_texts, "delay", lambda ids: calls.append(ids) or send_texts(ids))
     with django_capture_on_commit_callbacks(execute=True):
-        services.broadcast_send(sender=people["officer"], region=village, audience="all",
-                                title="防汛紧急通知", by_text=True)  # fmt: skip
+        services.broadcast_send(
+            sender=people["officer"],
+            region=village,
+            audience="all",
+            title="防汛紧急通知",
+            by_text=True,
+        )
     assert [m.to for m in sms.MemoryBackend.outbox] == ["13907915678"]
     assert "防汛紧急通知" in sms.MemoryBackend.outbox[0].text
     # the task's argument: notification ids, no number
@@ -145,8 +166,14 @@ def test_a_text_number_must_be_a_mobile(people):
 
 
 def test_an_escalated_matter_tells_the_officers_of_its_new_level(people, village):
-    matter = matter_create(village=village, user=people["cadre"], source="walk_in",
-                           category="problem", urgency="urgent", title="桥断了")  # fmt: skip
+    matter = matter_create(
+        village=village,
+        user=people["cadre"],
+        source="walk_in",
+        category="problem",
+        urgency="urgent",
+        title="桥断了",
+    )
     matter_escalate(matter=matter, note="超时")
     assert matter.level == MatterLevel.TOWNSHIP
     told = Notification.objects.get(recipient=people["officer"])
@@ -179,21 +206,30 @@ def _self_signed(folder):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sms-gateway")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         # a wide window: OpenSSL checks it on the machine's clock, not the tests' pinned one
         .not_valid_before(now - dt.timedelta(days=400))
         .not_valid_after(now + dt.timedelta(days=400))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(
-            "127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     cert_path, key_path = folder / "gateway.pem", folder / "gateway.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 

@@ -39,26 +39,45 @@ def test_a_cadre_writes_for_their_village_only(cadre_client, village, township):
     form = cadre_client.get(reverse("notices:new")).content.decode()
     assert f'value="{village.pk}"' in form
     assert f'value="{township.pk}"' not in form
-    response = cadre_client.post(reverse("notices:new"), {
-        "region": township.pk, "category": "announcement", "title": "冒充镇里发通知",
-        "body": "正文", "publish_on": "2026-11-23",
-    })  # fmt: skip
+    response = cadre_client.post(
+        reverse("notices:new"),
+        {
+            "region": township.pk,
+            "category": "announcement",
+            "title": "冒充镇里发通知",
+            "body": "正文",
+            "publish_on": "2026-11-23",
+        },
+    )
     assert response.status_code == 200
     assert not Notice.objects.exists()
-    response = cadre_client.post(reverse("notices:new"), {
-        "region": village.pk, "category": "announcement", "title": "停水通知",
-        "body": "周三停水一天", "publish_on": "2026-11-23",
-    })  # fmt: skip
+    response = cadre_client.post(
+        reverse("notices:new"),
+        {
+            "region": village.pk,
+            "category": "announcement",
+            "title": "停水通知",
+            "body": "周三停水一天",
+            "publish_on": "2026-11-23",
+        },
+    )
     notice = Notice.objects.get()
     assert response.status_code == 302
     assert (notice.region, notice.status) == (village, NoticeStatus.DRAFT)
 
 
 def test_an_expiry_before_publication_is_refused_with_a_sentence(cadre_client, village):
-    response = cadre_client.post(reverse("notices:new"), {
-        "region": village.pk, "category": "announcement", "title": "停水通知", "body": "停水",
-        "publish_on": "2026-11-23", "expires_on": "2026-11-01",
-    })  # fmt: skip
+    response = cadre_client.post(
+        reverse("notices:new"),
+        {
+            "region": village.pk,
+            "category": "announcement",
+            "title": "停水通知",
+            "body": "停水",
+            "publish_on": "2026-11-23",
+            "expires_on": "2026-11-01",
+        },
+    )
     assert response.status_code == 200
     assert "截止日期早于开始日期" in response.content.decode()
     assert not Notice.objects.exists()
@@ -68,18 +87,26 @@ def test_the_township_writes_for_the_township_and_a_cadre_cannot_change_it(
     client, township_officer, village_cadre, township
 ):
     client.force_login(township_officer)
-    client.post(reverse("notices:new"), {
-        "region": township.pk, "category": "policy", "title": "医保缴费政策明白纸",
-        "body": "12 月 31 日前缴费", "publish_on": "2026-11-23",
-    })  # fmt: skip
+    client.post(
+        reverse("notices:new"),
+        {
+            "region": township.pk,
+            "category": "policy",
+            "title": "医保缴费政策明白纸",
+            "body": "12 月 31 日前缴费",
+            "publish_on": "2026-11-23",
+        },
+    )
     notice = Notice.objects.get()
     client.post(reverse("notices:action", args=[notice.pk]), {"action": "publish"})
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.PUBLISHED
     client.force_login(village_cadre)  # sees it on the board, may not change it
     assert client.get(reverse("notices:edit", args=[notice.pk])).status_code == 404
-    assert client.post(reverse("notices:action", args=[notice.pk]),
-                       {"action": "archive"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(reverse("notices:action", args=[notice.pk]), {"action": "archive"}).status_code
+        == 404
+    )
 
 
 def test_a_pdf_and_a_picture_are_attached_and_the_picture_loses_its_metadata(
@@ -119,8 +146,11 @@ def test_a_file_that_is_not_a_pdf_or_picture_is_refused_with_a_sentence(
     cadre_client, village, village_cadre, name, data, said
 ):
     notice = _draft(village, village_cadre)
-    response = cadre_client.post(reverse("notices:file_add", args=[notice.pk]),
-                                 {"file": SimpleUploadedFile(name, data)}, follow=True)  # fmt: skip
+    response = cadre_client.post(
+        reverse("notices:file_add", args=[notice.pk]),
+        {"file": SimpleUploadedFile(name, data)},
+        follow=True,
+    )
     assert response.status_code == 200
     assert said in response.content.decode()
     assert not Attachment.objects.exists()
@@ -147,14 +177,22 @@ def test_a_notices_file_is_public_only_while_the_notice_shows(client, village, v
 
 
 @pytest.mark.parametrize("count", [1, 40])
-def test_the_staff_lists_queries_do_not_grow(cadre_client, village, group, village_cadre, count,
-                                             django_assert_max_num_queries):  # fmt: skip
+def test_the_staff_lists_queries_do_not_grow(
+    cadre_client, village, group, village_cadre, count, django_assert_max_num_queries
+):
     household = HouseholdFactory(village=village, group=group)
     for n in range(count):
-        services.notice_save(Notice(region=village, category=Category.ANNOUNCEMENT,
-                                    title=f"通知{n}", body="正文"), user=village_cadre)  # fmt: skip
-        services.feedback_receive(household=household, topic="question", text=f"第{n}个问题？",
-                                  anonymous=n % 2 == 0, name="王五")  # fmt: skip
+        services.notice_save(
+            Notice(region=village, category=Category.ANNOUNCEMENT, title=f"通知{n}", body="正文"),
+            user=village_cadre,
+        )
+        services.feedback_receive(
+            household=household,
+            topic="question",
+            text=f"第{n}个问题？",
+            anonymous=n % 2 == 0,
+            name="王五",
+        )
     cadre_client.get("/")  # the session's first page
     # session, user, assignments; the keeper's regions, the count and the page: 6
     with django_assert_max_num_queries(6):

@@ -24,18 +24,29 @@ def disclosure(village, village_cadre):
     notice = services.notice_save(
         Notice(region=village, category=Category.FINANCE, title="十月财务公开"), user=village_cadre
     )
-    services.finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
-                              item="租金", amount=Decimal("1200"))  # fmt: skip
+    services.finance_line_add(
+        notice,
+        month=datetime.date(2026, 10, 1),
+        direction="income",
+        item="租金",
+        amount=Decimal("1200"),
+    )
     return services.notice_publish(notice, user=village_cadre)
 
 
 def test_a_published_disclosure_cannot_be_changed_by_switching_its_category(
     cadre_client, disclosure, village
 ):
-    response = cadre_client.post(f"/notices/{disclosure.pk}/edit/", {
-        "region": village.pk, "category": "announcement", "title": "改过的账",
-        "body": "", "publish_on": "2026-11-23",
-    })  # fmt: skip
+    response = cadre_client.post(
+        f"/notices/{disclosure.pk}/edit/",
+        {
+            "region": village.pk,
+            "category": "announcement",
+            "title": "改过的账",
+            "body": "",
+            "publish_on": "2026-11-23",
+        },
+    )
     assert response.status_code == 200
     assert "更正" in response.content.decode()  # the sentence says how to correct it
     disclosure.refresh_from_db()
@@ -44,11 +55,17 @@ def test_a_published_disclosure_cannot_be_changed_by_switching_its_category(
 
 @pytest.mark.parametrize("category", [Category.ANNOUNCEMENT, Category.FINANCE])
 def test_no_published_notice_takes_a_change_a_line_or_a_file(village, village_cadre, category):
-    notice = services.notice_save(Notice(region=village, category=category, title="通知",
-                                         body="正文"), user=village_cadre)  # fmt: skip
+    notice = services.notice_save(
+        Notice(region=village, category=category, title="通知", body="正文"), user=village_cadre
+    )
     if category == Category.FINANCE:
-        services.finance_line_add(notice, month=datetime.date(2026, 10, 1), direction="income",
-                                  item="租金", amount=Decimal("1"))  # fmt: skip
+        services.finance_line_add(
+            notice,
+            month=datetime.date(2026, 10, 1),
+            direction="income",
+            item="租金",
+            amount=Decimal("1"),
+        )
     services.notice_publish(notice, user=village_cadre)
     notice.refresh_from_db()
     notice.title = "改过"
@@ -74,8 +91,13 @@ def test_a_correction_takes_the_place_of_the_published_notice_which_stays_readab
     )
     assert list(draft.lines.values_list("item", "amount")) == [("租金", Decimal("1200.00"))]
     services.finance_line_delete(draft.lines.get())
-    services.finance_line_add(draft, month=datetime.date(2026, 10, 1), direction="income",
-                              item="租金", amount=Decimal("1250"))  # fmt: skip
+    services.finance_line_add(
+        draft,
+        month=datetime.date(2026, 10, 1),
+        direction="income",
+        item="租金",
+        amount=Decimal("1250"),
+    )
     board = f"/v/{village.code}/"
     assert disclosure.title in client.get(board).content.decode()  # still the old one
     with django_capture_on_commit_callbacks(execute=True):  # the board's kept copy goes

@@ -62,8 +62,14 @@ def test_an_anonymous_message_leaves_no_personal_data_anywhere(client, home, cap
     caplog.set_level(logging.DEBUG)
     lines_before = len(CAPTURED.lines)
     # a sender who ticks "anonymous" but also typed a name and a phone: neither is kept
-    response = _post(client, home, anonymous="on", name="王小明", phone=PHONE,
-                     HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0")  # fmt: skip
+    response = _post(
+        client,
+        home,
+        anonymous="on",
+        name="王小明",
+        phone=PHONE,
+        HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0",
+    )
     assert response.status_code == 200
     feedback = Feedback.objects.get()
     assert feedback.anonymous
@@ -71,8 +77,7 @@ def test_an_anonymous_message_leaves_no_personal_data_anywhere(client, home, cap
     assert (feedback.name, feedback.phone_cipher, feedback.phone_masked) == ("", "", "")
     assert feedback.village_id == home.village_id
     row = repr(list(Feedback.objects.values().get().values()))
-    for personal in ["王小明", PHONE, PHONE[-4:], SENDER_IP, home.public_token,
-                     "MicroMessenger"]:  # fmt: skip
+    for personal in ["王小明", PHONE, PHONE[-4:], SENDER_IP, home.public_token, "MicroMessenger"]:
         assert personal not in row
     # nor in the cadres' notification of it, nor in any other table
     told = repr(list(Notification.objects.values()))
@@ -97,8 +102,13 @@ def test_an_anonymous_message_cannot_be_tied_to_its_household(client, home, vill
     from django.utils import timezone
 
     lines_before = len(CAPTURED.lines)
-    response = _post(client, home, anonymous="on", HTTP_USER_AGENT="MicroMessenger/8.0",
-                     HTTP_REFERER=f"https://portal{_url(home)}")  # fmt: skip
+    response = _post(
+        client,
+        home,
+        anonymous="on",
+        HTTP_USER_AGENT="MicroMessenger/8.0",
+        HTTP_REFERER=f"https://portal{_url(home)}",
+    )
     assert response.status_code == 200
     # no log line the portal's handlers write holds the code, the address or the browser
     written = "\n".join(CAPTURED.lines[lines_before:])
@@ -185,8 +195,9 @@ def test_the_honeypot_drops_bots_and_their_posts_do_not_count(client, home):
 
 def test_a_post_without_the_csrf_token_is_refused(home):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(_url(home), {"topic": "question", "text": "请问医保怎么交？",
-                                        "anonymous": "on"})  # fmt: skip
+    response = strict.post(
+        _url(home), {"topic": "question", "text": "请问医保怎么交？", "anonymous": "on"}
+    )
     assert response.status_code == 403
     assert not Feedback.objects.exists()
 
@@ -264,9 +275,10 @@ def test_a_message_becomes_a_grid_matter(cadre_client, client, home):
         client, home, name="王小明", publish_reply="on", text="村东头的桥栏杆断了，孩子上学危险。"
     )
     feedback = Feedback.objects.get()
-    response = cadre_client.post(reverse("notices:voice_action", args=[feedback.pk]),
-                                 {"action": "matter", "category": "infrastructure",
-                                  "urgency": "urgent"})  # fmt: skip
+    response = cadre_client.post(
+        reverse("notices:voice_action", args=[feedback.pk]),
+        {"action": "matter", "category": "infrastructure", "urgency": "urgent"},
+    )
     matter = Matter.objects.get()
     assert response.status_code == 302
     assert response["Location"].endswith(f"/matters/{matter.pk}/")
@@ -341,8 +353,9 @@ def test_a_resolved_matter_answers_the_message_it_came_from_once(
     _post(client, home, ip="198.51.100.9", anonymous="on", text="村口的路灯坏了一个月了")
     named, anonymous = Feedback.objects.order_by("pk")
     for feedback in (named, anonymous):
-        services.feedback_to_matter(feedback, user=village_cadre, category="infrastructure",
-                                    urgency="normal")  # fmt: skip
+        services.feedback_to_matter(
+            feedback, user=village_cadre, category="infrastructure", urgency="normal"
+        )
     with django_capture_on_commit_callbacks(execute=True):
         for matter in Matter.objects.order_by("pk"):
             matter_resolve(matter=matter, user=village_cadre, reply=f"REPLY{matter.pk}已修好")
@@ -361,13 +374,15 @@ def test_guessing_receipts_is_refused_like_guessing_household_codes(client, home
     from households.public import MISSES_ALLOWED
 
     answers = [
-        client.get(reverse("notices:voice_receipt", args=[f"guess{n:04d}"]),
-                   REMOTE_ADDR="192.0.2.50").status_code
+        client.get(
+            reverse("notices:voice_receipt", args=[f"guess{n:04d}"]), REMOTE_ADDR="192.0.2.50"
+        ).status_code
         for n in range(MISSES_ALLOWED + 3)
-    ]  # fmt: skip
+    ]
     assert answers[:MISSES_ALLOWED] == [404] * MISSES_ALLOWED
     assert set(answers[MISSES_ALLOWED:]) == {429}
     # the same connection is refused a household page too: one count for all codes
-    page = client.get(reverse("households:public", args=[home.public_token]),
-                      REMOTE_ADDR="192.0.2.50")  # fmt: skip
+    page = client.get(
+        reverse("households:public", args=[home.public_token]), REMOTE_ADDR="192.0.2.50"
+    )
     assert page.status_code == 429

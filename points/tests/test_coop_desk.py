@@ -56,8 +56,9 @@ def test_the_desk_shows_balance_and_last_redemptions(client, coop_clerk, village
 
 
 @pytest.mark.parametrize(("stock", "flagged"), [(5, True), (6, False)])
-def test_goods_at_five_or_fewer_are_flagged_on_the_desk(client, coop_clerk, village, stock,
-                                                        flagged):  # fmt: skip
+def test_goods_at_five_or_fewer_are_flagged_on_the_desk(
+    client, coop_clerk, village, stock, flagged
+):
     Good.objects.create(village=village, name="肥皂", price=4, stock=stock)
     client.force_login(coop_clerk)
     page = client.get("/").content.decode()

@@ -19,17 +19,26 @@ pytestmark = pytest.mark.django_db
 def board(village, village_cadre):
     """120 households, household i with 200 - i points; 0050 and 0051 tie (the tie
     falls across the first page's end)."""
-    rule = PointRule.objects.create(village=village, category="volunteering", name="志愿服务",
-                                    points=1)  # fmt: skip
+    rule = PointRule.objects.create(
+        village=village, category="volunteering", name="志愿服务", points=1
+    )
     entries = []
     for i in range(1, 121):
         household = HouseholdFactory(village=village, number=f"{i:04d}")
         ResidentFactory(household=household, relation="head", name=f"王{i}")
         points = 150 if i in (50, 51) else 200 - i
-        entries.append(PointEntry(household=household, rule=rule, points=points,
-                                  occurred_on=datetime.date(2026, 3, 1), place="村广场",
-                                  description="义务劳动", status=EntryStatus.APPROVED,
-                                  recorded_by=village_cadre))  # fmt: skip
+        entries.append(
+            PointEntry(
+                household=household,
+                rule=rule,
+                points=points,
+                occurred_on=datetime.date(2026, 3, 1),
+                place="村广场",
+                description="义务劳动",
+                status=EntryStatus.APPROVED,
+                recorded_by=village_cadre,
+            )
+        )
     PointEntry.objects.bulk_create(entries)
     return reverse("points:leaderboard", args=[village.code])
 

@@ -22,16 +22,20 @@ DAY = datetime.date(2026, 11, 20)
 
 
 @pytest.mark.django_db
-def test_the_balance_is_always_the_sum_of_the_ledger(village, village_cadre, plain_cadre,
-                                                     coop_clerk):  # fmt: skip
+def test_the_balance_is_always_the_sum_of_the_ledger(
+    village, village_cadre, plain_cadre, coop_clerk
+):
     rules = [
-        PointRule.objects.create(village=village, category=Category.GOOD_DEEDS, name="好事",
-                                 points=5),
-        PointRule.objects.create(village=village, category=Category.ENVIRONMENT, name="整洁",
-                                 points=2),
-        PointRule.objects.create(village=village, category=Category.DEDUCTION, name="乱倒垃圾",
-                                 points=8),
-    ]  # fmt: skip
+        PointRule.objects.create(
+            village=village, category=Category.GOOD_DEEDS, name="好事", points=5
+        ),
+        PointRule.objects.create(
+            village=village, category=Category.ENVIRONMENT, name="整洁", points=2
+        ),
+        PointRule.objects.create(
+            village=village, category=Category.DEDUCTION, name="乱倒垃圾", points=8
+        ),
+    ]
     cadres = [village_cadre, plain_cadre]
     good = Good.objects.create(village=village, name="肥皂", price=3, stock=10_000)
 
@@ -46,9 +50,14 @@ def test_the_balance_is_always_the_sum_of_the_ledger(village, village_cadre, pla
 
         @rule(which=st.integers(0, 2), maker=st.integers(0, 1), approve=st.booleans())
         def record(self, which, maker, approve):
-            entry = services.entry_record(household=self.home, rule=rules[which],
-                                          occurred_on=DAY, place="村里", description="记录",
-                                          user=cadres[maker])  # fmt: skip
+            entry = services.entry_record(
+                household=self.home,
+                rule=rules[which],
+                occurred_on=DAY,
+                place="村里",
+                description="记录",
+                user=cadres[maker],
+            )
             if approve:
                 services.entry_approve(entry=entry, user=cadres[1 - maker])
 
@@ -65,15 +74,15 @@ def test_the_balance_is_always_the_sum_of_the_ledger(village, village_cadre, pla
             entries = self._entries()
             if entries:
                 with contextlib.suppress(services.PointsRefused):
-                    services.entry_revoke(entry=entries[pick % len(entries)], user=cadres[who],
-                                          reason="核实有误")  # fmt: skip
+                    services.entry_revoke(
+                        entry=entries[pick % len(entries)], user=cadres[who], reason="核实有误"
+                    )
 
         @rule(quantity=st.integers(1, 4))
         def redeem(self, quantity):
             before = services.balance_of(self.home.pk)
             try:
-                services.redeem(household=self.home, good=good, quantity=quantity,
-                                clerk=coop_clerk)  # fmt: skip
+                services.redeem(household=self.home, good=good, quantity=quantity, clerk=coop_clerk)
             except services.PointsRefused:
                 assert before < good.price * quantity
             else:
@@ -82,8 +91,7 @@ def test_the_balance_is_always_the_sum_of_the_ledger(village, village_cadre, pla
 
         @invariant()
         def balance_is_the_sum_of_the_ledger(self):
-            approved = PointEntry.objects.filter(household=self.home,
-                                                 status=EntryStatus.APPROVED)  # fmt: skip
+            approved = PointEntry.objects.filter(household=self.home, status=EntryStatus.APPROVED)
             earned = approved.aggregate(n=Sum("points"))["n"] or 0
             spent = Redemption.objects.filter(household=self.home).aggregate(n=Sum("points"))
             assert services.balance_of(self.home.pk) == earned - (spent["n"] or 0)
@@ -94,15 +102,19 @@ def test_the_balance_is_always_the_sum_of_the_ledger(village, village_cadre, pla
                 household=self.home, status=EntryStatus.APPROVED
             ).values_list("pk", "points"):
                 assert self.booked.setdefault(pk, points) == points
-            still = set(PointEntry.objects.filter(pk__in=self.booked,
-                                                  status=EntryStatus.APPROVED)
-                        .values_list("pk", flat=True))  # fmt: skip
+            still = set(
+                PointEntry.objects.filter(
+                    pk__in=self.booked, status=EntryStatus.APPROVED
+                ).values_list("pk", flat=True)
+            )
             assert still == set(self.booked)  # an approved entry stays approved
 
     run_state_machine_as_test(
         Ledger,
         settings=settings(
-            max_examples=40, stateful_step_count=25, deadline=None,
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
-    )  # fmt: skip
+    )

@@ -52,8 +52,9 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
     household = HouseholdFactory(village=village)
     member = ResidentFactory(household=household, relation="head", name="张三力")
     _entries(household, rule, village_cadre, count, resident=member)
-    Honour.objects.create(household=household, kind="star_family", stars=4, year=2026,
-                          awarded_by=village_cadre)  # fmt: skip
+    Honour.objects.create(
+        household=household, kind="star_family", stars=4, year=2026, awarded_by=village_cadre
+    )
     # the household with its village's public information (1), then the points part:
     # totals, members, honours, the entries' count and page, the place on the
     # leaderboard (2), the replies to the family's requests (1), the village's notices

@@ -55,9 +55,13 @@ def _approved(home, rule, recorder, approver, day=DAY):
 @pytest.mark.django_db
 def test_an_entry_counts_once_a_second_cadre_approves_it(home, rules, village_cadre, plain_cadre):
     entry = services.entry_record(
-        household=home, rule=rules["clean"], occurred_on=DAY, place="家中", description="庭院整洁",
+        household=home,
+        rule=rules["clean"],
+        occurred_on=DAY,
+        place="家中",
+        description="庭院整洁",
         user=village_cadre,
-    )  # fmt: skip
+    )
     assert entry.status == EntryStatus.PENDING
     assert services.balance_of(home.pk) == 0
     with pytest.raises(services.PointsRefused, match="另一名村干部"):
@@ -96,8 +100,14 @@ def test_an_approved_entry_is_revoked_by_an_equal_and_opposite_entry(
 
 @pytest.mark.django_db
 def test_a_pending_entry_is_refused_and_never_counts(home, rules, village_cadre, plain_cadre):
-    entry = services.entry_record(household=home, rule=rules["clean"], occurred_on=DAY,
-                                  place="家中", description="庭院", user=village_cadre)  # fmt: skip
+    entry = services.entry_record(
+        household=home,
+        rule=rules["clean"],
+        occurred_on=DAY,
+        place="家中",
+        description="庭院",
+        user=village_cadre,
+    )
     refused = services.entry_revoke(entry=entry, user=plain_cadre, reason="不属实")
     assert (refused.pk, refused.status, refused.revoked_by) == (
         entry.pk,
@@ -150,14 +160,24 @@ def test_bulk_entry_is_all_or_nothing_and_names_unknown_numbers(
     other = HouseholdFactory(village=village, number="0008")
     with pytest.raises(services.PointsRefused, match="9999"):
         services.entries_record_bulk(
-            village_id=village.pk, numbers=["0007", "9999", "0008"], rule=rules["help"],
-            occurred_on=DAY, place="村广场", description="义务劳动", user=village_cadre,
-        )  # fmt: skip
+            village_id=village.pk,
+            numbers=["0007", "9999", "0008"],
+            rule=rules["help"],
+            occurred_on=DAY,
+            place="村广场",
+            description="义务劳动",
+            user=village_cadre,
+        )
     assert not PointEntry.objects.exists()
     result = services.entries_record_bulk(
-        village_id=village.pk, numbers=["0007", " 0008 ", "0007", ""], rule=rules["help"],
-        occurred_on=DAY, place="村广场", description="义务劳动", user=village_cadre,
-    )  # fmt: skip
+        village_id=village.pk,
+        numbers=["0007", " 0008 ", "0007", ""],
+        rule=rules["help"],
+        occurred_on=DAY,
+        place="村广场",
+        description="义务劳动",
+        user=village_cadre,
+    )
     assert sorted(e.household_id for e in result.entries) == sorted([home.pk, other.pk])
     assert {e.event for e in result.entries} == {result.event}
 

@@ -44,9 +44,14 @@ def test_a_cadre_records_points_from_the_household_page_and_another_approves(
     assert 'value="2026-11-23"' in form  # today, in the one format the date picker takes
     response = client.post(
         reverse("points:entry_new", args=[home.pk]),
-        {"rule": rule.pk, "resident": member.pk, "occurred_on": "2026-11-20",
-         "place": "家中", "description": "照顾卧病的母亲"},
-    )  # fmt: skip
+        {
+            "rule": rule.pk,
+            "resident": member.pk,
+            "occurred_on": "2026-11-20",
+            "place": "家中",
+            "description": "照顾卧病的母亲",
+        },
+    )
     assert response.status_code == 302
     entry = PointEntry.objects.get()
     assert (entry.resident, entry.points, entry.status) == (member, 6, EntryStatus.PENDING)
@@ -79,8 +84,14 @@ def test_bulk_entry_names_the_unknown_numbers_and_keeps_the_form(
     client, village, home, rule, village_cadre
 ):
     client.force_login(village_cadre)
-    data = {"village": village.pk, "rule": rule.pk, "occurred_on": "2026-11-20",
-            "place": "村广场", "description": "重阳节敬老", "numbers": "0007, 0404"}  # fmt: skip
+    data = {
+        "village": village.pk,
+        "rule": rule.pk,
+        "occurred_on": "2026-11-20",
+        "place": "村广场",
+        "description": "重阳节敬老",
+        "numbers": "0007, 0404",
+    }
     page = client.post(reverse("points:entry_bulk"), data).content.decode()
     assert "0404" in page
     assert "全部未登记" in page
@@ -94,15 +105,26 @@ def test_bulk_entry_names_the_unknown_numbers_and_keeps_the_form(
 def test_a_clerk_redeems_and_a_second_redemption_beyond_the_balance_is_refused(
     client, village, home, rule, village_cadre, plain_cadre, coop_clerk
 ):
-    entry = entry_record(household=home, rule=rule, occurred_on=datetime.date(2026, 11, 1),
-                         place="家中", description="照顾老人", user=village_cadre)  # fmt: skip
+    entry = entry_record(
+        household=home,
+        rule=rule,
+        occurred_on=datetime.date(2026, 11, 1),
+        place="家中",
+        description="照顾老人",
+        user=village_cadre,
+    )
     entry_approve(entry=entry, user=plain_cadre)  # 6 points
     soap = Good.objects.create(village=village, name="肥皂", price=4, stock=3)
     client.force_login(coop_clerk)
     page = client.get(reverse("points:coop"), {"number": "0007"}).content.decode()
     assert "可用积分 6" in page
-    data = {"form": "redeem", "village": village.pk, "number": "0007", "good": soap.pk,
-            "quantity": 1}  # fmt: skip
+    data = {
+        "form": "redeem",
+        "village": village.pk,
+        "number": "0007",
+        "good": soap.pk,
+        "quantity": 1,
+    }
     response = client.post(reverse("points:coop"), data, follow=True)
     assert "剩余 2 分" in response.content.decode()
     page = client.post(reverse("points:coop"), data).content.decode()
@@ -129,8 +151,14 @@ def test_the_totals_export_writes_the_approved_points_of_the_period(
     client, village, home, rule, village_cadre, plain_cadre
 ):
     for day in (datetime.date(2026, 11, 1), datetime.date(2026, 10, 1)):
-        entry = entry_record(household=home, rule=rule, occurred_on=day, place="家中",
-                             description="照顾老人", user=village_cadre)  # fmt: skip
+        entry = entry_record(
+            household=home,
+            rule=rule,
+            occurred_on=day,
+            place="家中",
+            description="照顾老人",
+            user=village_cadre,
+        )
         entry_approve(entry=entry, user=plain_cadre)
     client.force_login(village_cadre)
     response = client.get(reverse("points:report"), {"period": "2026-11", "format": "xlsx"})
@@ -149,8 +177,14 @@ def test_the_ledger_runs_the_same_queries_for_5_and_60_entries(
     for count in (5, 60):
         for _ in range(count):
             household = HouseholdFactory(village=village)
-            entry_record(household=household, rule=rule, occurred_on=datetime.date(2026, 11, 1),
-                         place="村里", description="好事", user=village_cadre)  # fmt: skip
+            entry_record(
+                household=household,
+                rule=rule,
+                occurred_on=datetime.date(2026, 11, 1),
+                place="村里",
+                description="好事",
+                user=village_cadre,
+            )
         with django_assert_max_num_queries(12):
             assert client.get(reverse("points:entries")).status_code == 200
 

@@ -33,8 +33,11 @@ def test_assignments_are_read_once_per_user_object(django_assert_num_queries, vi
 
 
 def test_region_codes_keep_the_outermost_of_the_roles_asked(village, township, other_village):
-    user = _holding((village, Role.VILLAGE_CADRE), (township, Role.TOWNSHIP_OFFICER),
-                    (other_village, Role.GRID_WORKER))  # fmt: skip
+    user = _holding(
+        (village, Role.VILLAGE_CADRE),
+        (township, Role.TOWNSHIP_OFFICER),
+        (other_village, Role.GRID_WORKER),
+    )
     assert scoping.region_codes(user) == [township.code, other_village.code]
     assert scoping.region_codes(user, [Role.VILLAGE_CADRE]) == [village.code]
     assert scoping.region_codes(user, [Role.COOP_CLERK]) == []
@@ -60,8 +63,9 @@ def test_the_common_region_is_a_whole_division_code(codes, common):
 
 def test_the_identity_right_reaches_its_own_regions_only(village, sibling_village, township):
     user = UserFactory()
-    StaffAssignment.objects.create(user=user, region=village, role=Role.VILLAGE_CADRE,
-                                   sees_identity=True)  # fmt: skip
+    StaffAssignment.objects.create(
+        user=user, region=village, role=Role.VILLAGE_CADRE, sees_identity=True
+    )
     StaffAssignment.objects.create(user=user, region=township, role=Role.GRID_WORKER)
     assert scoping.identity_codes(user) == [village.code]
     assert scoping.may_see_identity(user)
@@ -158,7 +162,9 @@ def test_enclosing_regions_records_reach_the_staff_inside_them(
     cadre = _holding((village, Role.VILLAGE_CADRE))
     q = scoping.enclosing_q(cadre, "code", None)
     assert set(Region.objects.filter(q).values_list("code", flat=True)) == {
-        county.code, township.code}  # fmt: skip
+        county.code,
+        township.code,
+    }
     assert not Region.objects.filter(scoping.enclosing_q(officer, "code", [Role.GRID_WORKER]))
     officer.is_active = False
     for nobody in (officer, AnonymousUser(), None):

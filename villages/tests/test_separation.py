@@ -28,9 +28,16 @@ def test_every_action_on_one_s_own_staff_page_is_refused_with_a_sentence(
 ):
     client.force_login(county_officer)
     own = county_officer.assignments.get()
-    data = {"action": action, "assignment": own.pk, "full_name": "自己", "is_active": "on",
-            "role": Role.VILLAGE_CADRE, "region": village.pk,
-            "new_password1": "Another-pass-2026", "new_password2": "Another-pass-2026"}  # fmt: skip
+    data = {
+        "action": action,
+        "assignment": own.pk,
+        "full_name": "自己",
+        "is_active": "on",
+        "role": Role.VILLAGE_CADRE,
+        "region": village.pk,
+        "new_password1": "Another-pass-2026",
+        "new_password2": "Another-pass-2026",
+    }
     response = client.post(f"/staff/{county_officer.pk}/", data)
     assert response.status_code == 403
     assert "自己的账号" in response.content.decode()
@@ -47,9 +54,10 @@ def test_one_s_own_staff_page_says_who_manages_it(client, county_officer):
 
 def test_another_officer_manages_the_account(county_officer, county, village):
     other = StaffAssignment.objects.create(
-        user=type(county_officer).objects.create_user("second"), region=county,
+        user=type(county_officer).objects.create_user("second"),
+        region=county,
         role=Role.COUNTY_OFFICER,
-    ).user  # fmt: skip
+    ).user
     assert services.staff_manageable(manager=other, account=county_officer)
     assert not services.staff_manageable(manager=county_officer, account=county_officer)
     services.assignment_create(

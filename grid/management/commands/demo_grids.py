@@ -52,9 +52,11 @@ class Command(BaseCommand):
         )
         if not cadres:
             raise CommandError("run seed_demo first: the demo cadres are missing")
-        worker = StaffAssignment.objects.filter(
-            role=Role.GRID_WORKER, user__username="grid"
-        ).select_related("user", "region").first()  # fmt: skip
+        worker = (
+            StaffAssignment.objects.filter(role=Role.GRID_WORKER, user__username="grid")
+            .select_related("user", "region")
+            .first()
+        )
         rng = random.Random(10)  # noqa: S311 (demo data)
         grids = 0
         with transaction.atomic():
@@ -64,14 +66,19 @@ class Command(BaseCommand):
                 for group in groups:
                     grid = services.grid_create(village=village, name=f"{group.name}网格")
                     services.grid_member_add(grid=grid, role=GridRole.CHIEF, user=assignment.user)
-                    for role in (GridRole.INSTRUCTOR, GridRole.ADMINISTRATOR, GridRole.SUPERVISOR,
-                                 GridRole.PARTY_HEAD):  # fmt: skip
+                    for role in (
+                        GridRole.INSTRUCTOR,
+                        GridRole.ADMINISTRATOR,
+                        GridRole.SUPERVISOR,
+                        GridRole.PARTY_HEAD,
+                    ):
                         name = rng.choice(SURNAMES) + "明华军英"[grids % 4]
                         phone = f"139{rng.randint(10_000_000, 99_999_999)}"
                         services.grid_member_add(grid=grid, role=role, name=name, phone=phone)
                     if worker is not None and worker.region_id == village.pk:
-                        services.grid_member_add(grid=grid, role=GridRole.INFORMANT,
-                                                 user=worker.user)  # fmt: skip
+                        services.grid_member_add(
+                            grid=grid, role=GridRole.INFORMANT, user=worker.user
+                        )
                     services.households_assign(
                         grid=grid, households=Household.objects.filter(group=group)
                     )
@@ -89,13 +96,22 @@ class Command(BaseCommand):
             for days_ago in (rng.randint(0, today.day - 1), rng.randint(today.day, today.day + 27)):
                 if rng.random() < 0.7:
                     services.visit_record(
-                        household=household, user=worker.user,
-                        visited_on=today - datetime.timedelta(days=days_ago), kind="routine",
+                        household=household,
+                        user=worker.user,
+                        visited_on=today - datetime.timedelta(days=days_ago),
+                        kind="routine",
                         findings=rng.choice(FINDINGS),
-                    )  # fmt: skip
-        for household, (category, urgency, title) in zip(rng.sample(households, 4), MATTERS,
-                                                         strict=False):  # fmt: skip
+                    )
+        for household, (category, urgency, title) in zip(
+            rng.sample(households, 4), MATTERS, strict=False
+        ):
             services.matter_create(
-                village=worker.region, household=household, user=worker.user, source="visit",
-                category=category, urgency=urgency, title=title, notify_resident=True,
-            )  # fmt: skip
+                village=worker.region,
+                household=household,
+                user=worker.user,
+                source="visit",
+                category=category,
+                urgency=urgency,
+                title=title,
+                notify_resident=True,
+            )

@@ -336,7 +336,7 @@ class Command(BaseCommand):
     def _households(self, villages: list[Region], total: int) -> tuple[int, int]:
         groups: dict[int, list[Region]] = {}
         for g in Region.objects.filter(level=Level.GROUP, parent__in=villages):
-            groups.setdefault(g.parent_id, []).append(g)
+            groups.setdefault(g.parent_id or 0, []).append(g)  # a group always has its village
         households = residents = 0
         for start in range(0, total, BATCH):
             done = self._batch(villages, groups, range(start, min(start + BATCH, total)))
@@ -399,7 +399,7 @@ class Command(BaseCommand):
         User = get_user_model()
         county = Region.objects.get(code=COUNTY)
         township = Region.objects.get(code=TOWNSHIPS[0])
-        plan = [
+        plan: list[tuple[str, str, Role, Region, bool]] = [
             ("county", "县级干部", Role.COUNTY_OFFICER, county, True),
             ("township", "乡镇干部", Role.TOWNSHIP_OFFICER, township, False),
             ("cadre", "村干部", Role.VILLAGE_CADRE, villages[0], True),
@@ -407,7 +407,7 @@ class Command(BaseCommand):
             ("grid", "网格员", Role.GRID_WORKER, villages[0], False),
             ("coop", "供销社", Role.COOP_CLERK, villages[0], False),
         ]
-        out = []
+        out: list[tuple[str, str, str]] = []
         for username, title, role, region, can_reveal in plan:
             user = User.objects.create_user(
                 username=username, password=DEMO_PASSWORD, first_name=f"{region.name}{title}"
@@ -415,7 +415,7 @@ class Command(BaseCommand):
             StaffAssignment.objects.create(
                 user=user, region=region, role=role, sees_identity=can_reveal
             )
-            out.append((username, role.label, region.name))
+            out.append((username, str(role.label), region.name))
         User.objects.create_superuser(username="admin", password=DEMO_PASSWORD)
         out.append(("admin", "superuser", "-"))
         return out

@@ -34,8 +34,9 @@ class Command(BaseCommand):
             call_command("make_feeds", period=period, out=folder, stdout=io.StringIO())
             for path in sorted(Path(folder).iterdir()):
                 out = io.StringIO()
-                call_command("ingest_feed", str(path), department=path.name[:2], period=period,
-                             stdout=out)  # fmt: skip
+                call_command(
+                    "ingest_feed", str(path), department=path.name[:2], period=period, stdout=out
+                )
                 self.stdout.write(f"{path.name}: {out.getvalue().strip()}")
         out = io.StringIO()
         call_command("run_screening", period=period, stdout=out)

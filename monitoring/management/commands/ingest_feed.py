@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from households.models import Household
 from monitoring import feeds
 from monitoring.models import PERIOD_RE, BatchStatus, Department
+from monitoring.screening import job
 from villages.models import Level, Region
 
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             except feeds.FeedRefused as exc:
                 raise CommandError(f"{path.name}: {exc}") from None
         if batch.status != BatchStatus.LOADED:
-            batch = feeds.load_batch(batch.pk)
+            batch = job.stage_now(batch.pk)
         if batch.status == BatchStatus.FAILED:
             raise CommandError(f"{path.name}: {batch.message}")
         self.stdout.write(

@@ -32,8 +32,15 @@ class Person:
     __slots__ = ("cipher", "dibao", "disability", "employment", "head", "household", "tekun")
 
     def __init__(self, row):
-        (self.cipher, self.household, self.employment, self.disability, relation,
-         self.dibao, self.tekun) = row  # fmt: skip
+        (
+            self.cipher,
+            self.household,
+            self.employment,
+            self.disability,
+            relation,
+            self.dibao,
+            self.tekun,
+        ) = row
         self.head = relation == "head"
 
     @property
@@ -94,8 +101,19 @@ class Command(BaseCommand):
         rows = self._civil_affairs(people, rng, period)
         with path.open("w", encoding="gb18030", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(["乡镇（街道）", "村（社区）", "户主姓名", "身份证号", "救助类型",
-                             "保障人数", "月保障金（元）", "起始年月", "备注"])  # fmt: skip
+            writer.writerow(
+                [
+                    "乡镇（街道）",
+                    "村（社区）",
+                    "户主姓名",
+                    "身份证号",
+                    "救助类型",
+                    "保障人数",
+                    "月保障金（元）",
+                    "起始年月",
+                    "备注",
+                ]
+            )
             writer.writerows(rows)
         written.append((path.name, len(rows)))
         for name, count in written:
@@ -191,8 +209,19 @@ class Command(BaseCommand):
                 kind, amount = "临时救助", rng.randint(1000, 5000)
             else:
                 continue
-            rows.append(["", "", "", p.id_number, kind, rng.randint(1, 5), amount, compact,
-                         rng.choice(["", "因病", "因残"])])  # fmt: skip
+            rows.append(
+                [
+                    "",
+                    "",
+                    "",
+                    p.id_number,
+                    kind,
+                    rng.randint(1, 5),
+                    amount,
+                    compact,
+                    rng.choice(["", "因病", "因残"]),
+                ]
+            )
         if rows:
             rows[0][8] = "𬌗字姓名核对"  # a character outside GBK, as the sample has
         return rows

@@ -78,7 +78,9 @@ class Command(BaseCommand):
         rng = random.Random(seed)  # noqa: S311 (demo data)
         today = timezone.localdate()
         township = cadres[0].region.parent
-        county = township.parent
+        county = township.parent if township else None
+        if township is None or county is None:
+            raise CommandError("the demo cadres' villages have no township or county")
         officer = (
             StaffAssignment.objects.filter(role=Role.TOWNSHIP_OFFICER, region=township)
             .select_related("user")

@@ -26,13 +26,19 @@ from points.models import Category, Good, HonourKind, PointRule
 from villages.models import Level, Region, Role, StaffAssignment
 
 RULES = [
-    (Category.GOOD_DEEDS, "拾金不昧", 10), (Category.GOOD_DEEDS, "见义勇为", 30),
-    (Category.VOLUNTEERING, "参加义务劳动", 5), (Category.VOLUNTEERING, "参与志愿服务活动", 5),
-    (Category.PUBLIC_VIRTUE, "移风易俗、婚事新办", 10), (Category.PUBLIC_VIRTUE, "调解邻里纠纷", 8),
-    (Category.FILIAL, "孝敬老人", 10), (Category.FILIAL, "照顾生病家人", 6),
-    (Category.ENVIRONMENT, "庭院干净整洁", 5), (Category.ENVIRONMENT, "垃圾分类到位", 3),
-    (Category.DEDUCTION, "乱倒垃圾", 5), (Category.DEDUCTION, "违规燃放烟花", 10),
-]  # fmt: skip
+    (Category.GOOD_DEEDS, "拾金不昧", 10),
+    (Category.GOOD_DEEDS, "见义勇为", 30),
+    (Category.VOLUNTEERING, "参加义务劳动", 5),
+    (Category.VOLUNTEERING, "参与志愿服务活动", 5),
+    (Category.PUBLIC_VIRTUE, "移风易俗、婚事新办", 10),
+    (Category.PUBLIC_VIRTUE, "调解邻里纠纷", 8),
+    (Category.FILIAL, "孝敬老人", 10),
+    (Category.FILIAL, "照顾生病家人", 6),
+    (Category.ENVIRONMENT, "庭院干净整洁", 5),
+    (Category.ENVIRONMENT, "垃圾分类到位", 3),
+    (Category.DEDUCTION, "乱倒垃圾", 5),
+    (Category.DEDUCTION, "违规燃放烟花", 10),
+]
 GOODS = [("洗衣粉", 10, 80), ("食用油 5L", 60, 30), ("大米 10 斤", 40, 50), ("毛巾", 8, 100)]
 PLACES = ["村委会", "村广场", "文化礼堂", "家中", "田间", "村道"]
 MOTTOS = ["勤俭持家，耕读传家", "孝老爱亲，和睦邻里", "诚实守信，踏实做事", "与人为善，和为贵"]
@@ -77,8 +83,10 @@ class Command(BaseCommand):
             entries = 0
             for assignment in cadres:
                 entries += self._village(assignment.region, assignment.user, second, rng, today)
-        self.stdout.write(f"points: {entries} entries in {len(cadres)} villages; "
-                          f"second cadre: cadre_b / {DEMO_PASSWORD}")  # fmt: skip
+        self.stdout.write(
+            f"points: {entries} entries in {len(cadres)} villages; "
+            f"second cadre: cadre_b / {DEMO_PASSWORD}"
+        )
 
     def _village(self, village: Region, cadre, second, rng: random.Random, today) -> int:
         rules = [
@@ -92,9 +100,10 @@ class Command(BaseCommand):
             Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")
         ):
             PublicInfo.objects.create(
-                region=group, representative_name=f"{'王李张刘陈'[index % 5]}代表",
+                region=group,
+                representative_name=f"{'王李张刘陈'[index % 5]}代表",
                 representative_phone=f"0791-8571{index:04d}",
-            )  # fmt: skip
+            )
         households = list(Household.objects.filter(village=village).order_by("number"))
         recorded = 0
         for household in households:
@@ -105,20 +114,30 @@ class Command(BaseCommand):
                 rule = rng.choice(rules)
                 day = today - datetime.timedelta(days=rng.randint(0, 180))
                 entry = services.entry_record(
-                    household=household, rule=rule, occurred_on=day,
-                    place=rng.choice(PLACES), description=rule.name,
+                    household=household,
+                    rule=rule,
+                    occurred_on=day,
+                    place=rng.choice(PLACES),
+                    description=rule.name,
                     resident=rng.choice(members) if members and rng.random() < 0.7 else None,
                     user=second,
-                )  # fmt: skip
+                )
                 recorded += 1
                 if rng.random() < 0.95:  # the rest waits for the demo cadre's approval
                     services.entry_approve(entry=entry, user=cadre)
             if rng.random() < 0.15:
                 services.honour_award(
-                    household=household, kind=HonourKind.STAR_FAMILY, year=today.year - 1,
-                    stars=rng.randint(3, 5), user=cadre,
-                )  # fmt: skip
+                    household=household,
+                    kind=HonourKind.STAR_FAMILY,
+                    year=today.year - 1,
+                    stars=rng.randint(3, 5),
+                    user=cadre,
+                )
             if rng.random() < 0.03:
-                services.honour_award(household=household, kind=HonourKind.MODEL_FAMILY,
-                                      year=today.year - 1, user=cadre)  # fmt: skip
+                services.honour_award(
+                    household=household,
+                    kind=HonourKind.MODEL_FAMILY,
+                    year=today.year - 1,
+                    user=cadre,
+                )
         return recorded

@@ -1,4 +1,4 @@
-"""Step 2 of the screening job: a batch's rows checked, matched and written.
+"""The rows of a batch (step 2, staging) checked, matched and written.
 
 Every row is checked (ID number, item, number, period) and its number matched to a
 resident of the county (monitoring.screening.match); a good one becomes a FeedValue of
@@ -10,7 +10,7 @@ progress after each; a load that is killed is started again from the beginning (
 earlier rows are removed first), so it ends as one clean load would.
 
 A long-format CSV (nearly every department's monthly file) is checked a block at a time
-in columns instead (monitoring.screening.columns), which hands the rows it cannot judge
+in columns instead (monitoring.screening.stage.columns), which hands the rows it cannot judge
 to this module's Checker and writes through the same ValuesWriter.
 """
 
@@ -39,7 +39,7 @@ from households.idnumbers import check_digit, normalize, validate_id_number
 from households.models import Resident
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
 from monitoring.screening.match import SPAN, unpack
-from monitoring.screening.read import FeedRow
+from monitoring.screening.stage.read import FeedRow
 
 CHUNK = 50_000  # rows a transaction
 WRITE_EVERY = 2_000  # values handed to COPY at a time
@@ -99,7 +99,7 @@ class Checker:
             return None, "", _("The ID number is stored as a number; format the column as text.")
         else:
             memo = self._judge(str(cell or "").strip())
-        packed, detail = memo
+        packed, detail = memo  # type: ignore[misc]  # a plain int returned above
         if packed is None:
             return None, _masked_raw(str(cell or "").strip()), detail
         return packed, detail, ""
@@ -139,9 +139,12 @@ class Checker:
             if "," in text:
                 if not GROUPED_NUMBER.fullmatch(text):
                     raise ValueError(
-                        _("“%(value)s” is not a number (%(item)s): a comma separates "
-                          "thousands only.") % {"value": str(cell)[:30], "item": item.code}
-                    )  # fmt: skip
+                        _(
+                            "“%(value)s” is not a number (%(item)s): a comma separates "
+                            "thousands only."
+                        )
+                        % {"value": str(cell)[:30], "item": item.code}
+                    )
                 text = text.replace(",", "")
             if item.type == ItemType.FLAG and text in ("是", "否"):
                 text = "1" if text == "是" else "0"
@@ -297,9 +300,11 @@ class ValuesWriter:
         with connection.cursor() as cursor:
             cursor.executemany(
                 sql,
-                [(batch_id, line, item, value, *unpack(packed))
-                 for line, packed, item, value in rows],
-            )  # fmt: skip
+                [
+                    (batch_id, line, item, value, *unpack(packed))
+                    for line, packed, item, value in rows
+                ],
+            )
 
     def columns(self, lines: Any, packed: Any, items: Any, values: Any) -> None:
         """The same from equal-length arrays (numpy int64 lines, packed and items; an
@@ -307,8 +312,17 @@ class ValuesWriter:
         if not len(lines):
             return
         if self._copy is None:
-            self.rows(list(zip(lines.tolist(), packed.tolist(), items.tolist(),
-                               values.to_pylist(), strict=True)))  # fmt: skip
+            self.rows(
+                list(
+                    zip(
+                        lines.tolist(),
+                        packed.tolist(),
+                        items.tolist(),
+                        values.to_pylist(),
+                        strict=True,
+                    )
+                )
+            )
             return
         table = pa.table(
             [
@@ -443,7 +457,8 @@ def load_rows(
                             write(values)
                             loaded += len(values)
                             values = []
-                    elif not rejections or rejections[-1] != bad:  # a wide row: one rejection
+                    elif bad is not None and (not rejections or rejections[-1] != bad):
+                        # a wide row: one rejection
                         rejections.append(bad)
                     if count >= CHUNK:
                         break

@@ -54,9 +54,11 @@ def check(spec: Any, item_codes: set[str]) -> None:
             isinstance(values, dict) and all(isinstance(v, dict) for v in values.values())
         ):
             raise ValidationError(
-                _('"by" needs "column" and "values": each value maps item codes to a number '
-                  "or a column header.")
-            )  # fmt: skip
+                _(
+                    '"by" needs "column" and "values": each value maps item codes to a number '
+                    "or a column header."
+                )
+            )
         for targets in values.values():
             for code, source in targets.items():
                 if not isinstance(source, int | float | str) or isinstance(source, bool):

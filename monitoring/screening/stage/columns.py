@@ -14,7 +14,7 @@ and the plain rows are recognised column-wise:
 
 Every row that is not plain in all four (a bad number, an unknown person or item, a
 value to convert, a blank or footer line) goes to the row reader's code for exactly
-that row (read.LongRows, load.Checker), so its value or rejection is the one the row
+that row (read.LongRows, row_checks.Checker), so its value or rejection is the one the row
 reader gives; tests/test_columns.py compares both readers on files with every kind of row.
 
 A block is read in columns only when its lines are records: no quote, no blank line, no
@@ -40,6 +40,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import transaction
 
+import monitoring.screening.stage.read as read
+import monitoring.screening.stage.rows as row_checks
 from common.tables import (
     SNIFF_BYTES,
     Table,
@@ -51,12 +53,11 @@ from common.tables import (
     sniff_encoding,
 )
 from monitoring.models import ItemType
-from monitoring.screening import load, read
 
 BLOCK = 4 << 20  # bytes of the file a block (about 100,000 rows)
 CHUNK_ROWS = 500_000  # rows a transaction (the feeds page's progress moves by as many)
 ID_PATTERN = r"^[0-9]{17}[0-9X]$"
-PLAIN_NUMBER = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"  # load.PLAIN_NUMBER, as Arrow's pattern
+PLAIN_NUMBER = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"  # row_checks.PLAIN_NUMBER, as Arrow's pattern
 WEIGHTS = numpy.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 CHECK_CHARS = numpy.frombuffer(b"10X98765432", dtype=numpy.uint8)
 DAYS = numpy.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -154,11 +155,11 @@ def _plain(block: bytes) -> bool:
 class ColumnChecker:
     """The Checker's verdicts for a block's columns at once (see the module's text)."""
 
-    def __init__(self, checker: load.Checker, long: read.LongRows):
+    def __init__(self, checker: row_checks.Checker, long: read.LongRows):
         self.checker = checker
         self.long = long
         self._numbers: dict[str, int] = {}  # number → packed match, or SLOW
-        self._today = datetime.date.today()  # noqa: DTZ011 (as load._possible_birth_date)
+        self._today = datetime.date.today()  # noqa: DTZ011 (as row_checks._possible_birth_date)
 
     def packed(self, ids: pa.Array) -> numpy.ndarray:
         """Each row's packed match, or SLOW."""
@@ -166,7 +167,7 @@ class ColumnChecker:
         distinct = pc.unique(shaped)
         numbers = distinct.to_pylist()
         memo = self._numbers
-        if len(memo) + len(numbers) > load.ID_MEMO_MAX:
+        if len(memo) + len(numbers) > row_checks.ID_MEMO_MAX:
             memo.clear()
         found = [memo.get(n) for n in numbers]
         new = [n for n, f in zip(numbers, found, strict=True) if f is None]
@@ -178,7 +179,7 @@ class ColumnChecker:
         return _per_row(ids, distinct, numpy.array(found, dtype=numpy.int64), missing=SLOW)
 
     def _possible(self, numbers: list[str]) -> numpy.ndarray:
-        """load._plainly_valid of numbers of the right shape, at once: a possible birth
+        """row_checks._plainly_valid of numbers of the right shape, at once: a possible birth
         date (1900 to today) and the right check digit."""
         digits = numpy.frombuffer("".join(numbers).encode("ascii"), dtype=numpy.uint8)
         digits = digits.reshape(len(numbers), 18).astype(numpy.int64)
@@ -206,10 +207,12 @@ class ColumnChecker:
             item = self.checker.items.get(self.long.item_code(cell))
             ids.append(item.id if item is not None else SLOW)
             types.append(
-                0 if item is None or item.type == ItemType.AMOUNT
-                else 1 if item.type == ItemType.FLAG
+                0
+                if item is None or item.type == ItemType.AMOUNT
+                else 1
+                if item.type == ItemType.FLAG
                 else 2
-            )  # fmt: skip
+            )
         return (
             _per_row(cells, distinct, numpy.array(ids, dtype=numpy.int64), SLOW),
             _per_row(cells, distinct, numpy.array(types, dtype=numpy.int64), 0),
@@ -225,7 +228,7 @@ class ColumnChecker:
 
     @staticmethod
     def values(cells: pa.Array, types: numpy.ndarray) -> numpy.ndarray:
-        """Whether each value is taken as written (load.Checker.value's common case)."""
+        """Whether each value is taken as written (row_checks.Checker.value's common case)."""
         plain = pc.match_substring_regex(cells, PLAIN_NUMBER).to_numpy(zero_copy_only=False)
         whole = ~pc.match_substring(cells, ".").to_numpy(zero_copy_only=False)
         zero_one = pc.is_in(cells, value_set=pa.array(["0", "1"])).to_numpy(zero_copy_only=False)
@@ -244,13 +247,13 @@ def _per_row(
 def load_long_csv(
     batch_id: int,
     feed: LongCsv,
-    checker: load.Checker,
+    checker: row_checks.Checker,
     limits: TableLimits,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """Check and write every row of the file, a block at a time, CHUNK_ROWS rows a
     transaction (their values and rejections; then `progress` is told how many rows it
-    had); returns (values, rejections), as load.load_rows does for the row reader."""
+    had); returns (values, rejections), as row_checks.load_rows does for the row reader."""
     long = read.LongRows(feed.headers)
     columns = ColumnChecker(checker, long)
     width = len(feed.headers)
@@ -282,7 +285,7 @@ def load_long_csv(
         rows = 0
         rejections: list[tuple] = []
         with transaction.atomic():
-            with load.values_writer(batch_id) as writer:
+            with row_checks.values_writer(batch_id) as writer:
                 more = False
                 for block in blocks:
                     table = _columns(block, feed.encoding, names, options, width, limits)
@@ -297,10 +300,10 @@ def load_long_csv(
                     counted += table.num_rows  # with any blank rows (the row reader
                     # counts them not): a file is refused a little sooner here
                     rows += table.num_rows
-                    if rows >= CHUNK_ROWS or len(rejections) >= load.CHUNK:
+                    if rows >= CHUNK_ROWS or len(rejections) >= row_checks.CHUNK:
                         more = True
                         break
-            load.write_rejections(batch_id, rejections)
+            row_checks.write_rejections(batch_id, rejections)
         rejected += len(rejections)
         if progress and rows:
             progress(rows)
@@ -315,7 +318,7 @@ def load_long_csv(
         text_only=True,
         counted=counted,
     )
-    more_loaded, more_rejected = load.load_rows(
+    more_loaded, more_rejected = row_checks.load_rows(
         batch_id, read.feed_rows(rest, None), checker, progress
     )
     return loaded + more_loaded, rejected + more_rejected
@@ -358,8 +361,10 @@ def _check_block(
     table: pa.Table, line: int, columns: ColumnChecker, long: read.LongRows, width: int
 ) -> tuple[tuple, list[tuple]]:
     """((lines, packed, items, values) of the plain rows, rejections of the others)."""
-    cell = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
-            for i in range(table.num_columns)]  # fmt: skip
+    cell = [
+        table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
+        for i in range(table.num_columns)
+    ]
     count = table.num_rows
     packed = columns.packed(cell[long.i_id])
     items, types = columns.items(cell[long.i_item])
@@ -385,7 +390,7 @@ def _check_block(
             value, rejection = check(row)
             if value is not None:
                 extra.append(value)
-            elif not rejections or rejections[-1] != rejection:
+            elif rejection is not None and (not rejections or rejections[-1] != rejection):
                 rejections.append(rejection)
         if extra:
             good = _with_rows(good, extra)

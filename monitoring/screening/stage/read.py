@@ -4,7 +4,7 @@ Two shapes (DESIGN §3):
 
 - the long format, always: a header `id_number,item_code,value,period` (or its Chinese
   names 身份证号码, 指标代码, 数值, 期间), one value a row;
-- a department's own wide file, through its column mapping (monitoring.screening.mapping):
+- a department's own wide file, through its column mapping (monitoring.screening.stage.mapping):
   one row a person, Chinese headers, title rows above and totals or signatures below.
 
 The file is read by the one table reader (common.tables) with the feeds' limits. Each
@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
+import monitoring.screening.stage.mapping as mapping
 from common.tables import HeaderNotFound, Table, TableLimits, cell_text, open_table, raw_rows
-from monitoring.screening import mapping
 
 # A department's monthly file: up to a few million values (a province's run splits per
 # county). The reader streams large sheets and CSV, so these bound work, not memory.
@@ -121,7 +121,7 @@ def _is_footer(cells: list[Any], id_cell: Any) -> bool:
 class LongRows:
     """Rows of a long-format file as FeedRows (one value a row), by the header's columns.
     Both readers use it: the row by row one (feed_rows) and the columnar one
-    (monitoring.screening.columns) for the rows it leaves to the Checker."""
+    (monitoring.screening.stage.columns) for the rows it leaves to the Checker."""
 
     def __init__(self, headers: list[str]):
         columns = _long_columns(headers) or {}
