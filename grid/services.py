@@ -30,6 +30,7 @@ from grid.models import (
     Visit,
     VisitKind,
 )
+from grid.roles import GRID_KEEPERS, MATTER_HANDLERS, MATTER_TAKERS, VISITORS
 from households.models import Household
 from households.phones import clean_phone
 from households.services import MAX_DOCUMENT_BYTES
@@ -37,9 +38,12 @@ from villages import people
 from villages.models import Level, Region, Role
 from villages.notifications import Kind, notify, users_over
 from villages.registry import portal
+from villages.scoping import require_role_at
 
 
-def grid_create(*, village: Region, name: str) -> Grid:
+def grid_create(*, village: Region, name: str, by) -> Grid:
+    """A grid of the village, made by `by` (who keeps the village's grids)."""
+    require_role_at(by, GRID_KEEPERS, village.code)
     name = name.strip()
     if village.level != Level.VILLAGE:
         raise ValidationError(_("A grid belongs to a village."))
@@ -51,11 +55,12 @@ def grid_create(*, village: Region, name: str) -> Grid:
 
 
 def grid_member_add(
-    *, grid: Grid, role: str, name: str = "", phone: str = "", user=None
+    *, grid: Grid, role: str, name: str = "", phone: str = "", user=None, by
 ) -> GridMember:
     """A person in a role of the grid: a portal user (named by their account), or a
-    named person with a phone. The single roles (chief, instructor, administrator,
-    supervisor) are held by one person at a time."""
+    named person with a phone, added by `by`. The single roles (chief, instructor,
+    administrator, supervisor) are held by one person at a time."""
+    require_role_at(by, GRID_KEEPERS, grid.village.code)
     name = (name or (user.get_full_name() or user.username if user else "")).strip()
     if not name:
         raise ValidationError({"name": _("Give the person's name.")})
@@ -76,13 +81,15 @@ def grid_member_add(
         raise ValidationError({"role": _("The grid has this role filled already.")}) from exc
 
 
-def grid_member_remove(*, member: GridMember) -> None:
+def grid_member_remove(*, member: GridMember, by) -> None:
+    require_role_at(by, GRID_KEEPERS, member.grid.village.code)
     member.delete()
 
 
-def households_assign(*, grid: Grid, households: Iterable[Household]) -> int:
+def households_assign(*, grid: Grid, households: Iterable[Household], by) -> int:
     """Put households into the grid (moving them from another grid of the village);
     returns how many changed. A household of another village is refused."""
+    require_role_at(by, GRID_KEEPERS, grid.village.code)
     households = list(households)
     if any(h.village_id != grid.village_id for h in households):
         raise ValidationError(_("A grid takes households of its own village only."))
@@ -101,7 +108,8 @@ def households_assign(*, grid: Grid, households: Iterable[Household]) -> int:
     return len(new) + len(moved)
 
 
-def households_unassign(*, grid: Grid, households: Iterable[Household]) -> int:
+def households_unassign(*, grid: Grid, households: Iterable[Household], by) -> int:
+    require_role_at(by, GRID_KEEPERS, grid.village.code)
     return GridHousehold.objects.filter(grid=grid, household__in=list(households)).delete()[0]
 
 
@@ -137,7 +145,7 @@ class AssignReport:
 
 
 def households_assign_report(
-    *, grid: Grid, households: list[Household], unknown: list[str]
+    *, grid: Grid, households: list[Household], unknown: list[str], by
 ) -> AssignReport:
     """households_assign, saying which households moved from another grid, which were
     already in this one, and which typed numbers are no household of the village."""
@@ -153,7 +161,7 @@ def households_assign_report(
             "household_id", flat=True
         )
     )
-    households_assign(grid=grid, households=households)
+    households_assign(grid=grid, households=households, by=by)
     report = AssignReport(unknown=unknown)
     for pk in ids:
         if pk in inside:
@@ -181,6 +189,7 @@ def visit_record(
 ) -> Visit:
     """Record a visit (under the household's grid). A suspected hardship is announced to
     the apps above (monitoring raises an alert of source "visit", in this transaction)."""
+    require_role_at(user, VISITORS, household.village.code)
     findings = mask_id_numbers(findings.strip())  # free text: an ID number stays masked
     if not findings:
         raise ValidationError({"findings": _("Say what you found.")})
@@ -239,6 +248,7 @@ def matter_create(
     notify_resident: bool = False,
 ) -> Matter:
     """Take a matter in: handled in the village first, due by its urgency's hours."""
+    require_role_at(user, MATTER_TAKERS, village.code)
     if household is not None and household.village_id != village.pk:
         raise ValidationError(_("The household belongs to another village."))
     if not title.strip():
@@ -263,7 +273,14 @@ def matter_create(
     return matter
 
 
+def _require_handler(user, matter: Matter) -> None:
+    """Who may act on a matter: the handlers of the level it stands at (a village's
+    cadres, then the township's or the county's officers)."""
+    require_role_at(user, MATTER_HANDLERS[matter.level], matter.village.code)
+
+
 def matter_assign(*, matter: Matter, user, to) -> Matter:
+    _require_handler(user, matter)
     with transaction.atomic():
         Matter.objects.filter(pk=matter.pk).update(assigned_to=to)
         matter.assigned_to = to
@@ -279,7 +296,8 @@ MATTER_RESOLVED = "grid.matter_resolved"
 def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
     """One level up (village → township → county), with a new deadline from now. The
     update is conditional on the level it was read at: a hand and the task escalating at
-    once move it one level, not two."""
+    once move it one level, not two. `user` None: the deadline task."""
+    _require_handler(user, matter)
     if matter.resolved_at is not None:
         raise ValidationError(_("The matter is resolved."))
     target = NEXT_LEVEL.get(MatterLevel(matter.level))
@@ -326,6 +344,7 @@ def public_version(village_id: int) -> str:
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
     """Resolve with a reply (the resident reads it on the household page if they asked)."""
+    _require_handler(user, matter)
     reply = mask_id_numbers(reply.strip())
     if not reply:
         raise ValidationError({"reply": _("Write the reply to the resident.")})
@@ -366,10 +385,11 @@ def escalate_overdue(now: datetime.datetime | None = None) -> dict[str, int]:
 
 
 def hazard_record(
-    *, visit: Visit, kind: str, description: str, deadline: datetime.date, photo=None
+    *, visit: Visit, kind: str, description: str, deadline: datetime.date, photo=None, by
 ) -> Hazard:
     """A hazard found on a safety patrol; its photo re-encoded without EXIF, GPS, XMP or
     comment (common.images.clean_photo, as the registry's documents)."""
+    require_role_at(by, VISITORS, visit.household.village.code)
     if visit.kind != VisitKind.SAFETY:
         raise ValidationError(_("Hazards are recorded on a safety patrol."))
     if deadline < visit.visited_on:
@@ -393,6 +413,7 @@ def hazard_record(
 
 
 def hazard_close(*, hazard: Hazard, user, note: str) -> Hazard:
+    require_role_at(user, VISITORS, hazard.household.village.code)
     note = mask_id_numbers(note.strip())
     if not note:
         raise ValidationError({"closing_note": _("Say how it was put right.")})

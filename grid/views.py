@@ -50,7 +50,9 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 grid = services.grid_create(
-                    village=form.cleaned_data["village"], name=form.cleaned_data["name"]
+                    village=form.cleaned_data["village"],
+                    name=form.cleaned_data["name"],
+                    by=request.user,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -120,7 +122,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberForm(request.POST, village=grid.village)
     if form.is_valid():
         try:
-            services.grid_member_add(grid=grid, **form.cleaned_data)
+            services.grid_member_add(grid=grid, **form.cleaned_data, by=request.user)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -135,7 +137,9 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     grid = _grid_for(request, pk, write=True)
-    services.grid_member_remove(member=get_object_or_404(GridMember, grid=grid, pk=member))
+    services.grid_member_remove(
+        member=get_object_or_404(GridMember, grid=grid, pk=member), by=request.user
+    )
     messages.success(request, _("Person removed from the grid."))
     return redirect("grid:detail", pk=grid.pk)
 
@@ -160,7 +164,7 @@ def households_assign(request: HttpRequest, pk: int) -> HttpResponse:
         )
     try:
         report = services.households_assign_report(
-            grid=grid, households=households + typed, unknown=unknown
+            grid=grid, households=households + typed, unknown=unknown, by=request.user
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -191,7 +195,9 @@ def households_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_remove(request: HttpRequest, pk: int, household: int) -> HttpResponse:
     grid = _grid_for(request, pk, write=True)
-    services.households_unassign(grid=grid, households=Household.objects.filter(pk=household))
+    services.households_unassign(
+        grid=grid, households=Household.objects.filter(pk=household), by=request.user
+    )
     messages.success(request, _("Household taken out of the grid."))
     return redirect("grid:detail", pk=grid.pk)
 
@@ -271,7 +277,10 @@ def hazard_new(request: HttpRequest, visit: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.hazard_record(
-                visit=found, photo=form.cleaned_data.pop("photo"), **form.cleaned_data
+                visit=found,
+                photo=form.cleaned_data.pop("photo"),
+                **form.cleaned_data,
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)

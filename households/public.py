@@ -18,10 +18,13 @@ Unknown codes are answered 404, and a client that asks for too many of them is a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -34,7 +37,7 @@ from django.views.decorators.http import require_GET
 from common import parse
 from common.caching import kept, public_page_key
 from common.crypto import keyed_hash
-from common.ratelimit import client_key, exceeded
+from common.ratelimit import client_key, daily_limited, exceeded
 from households.masking import mask
 from households.models import (
     Household,
@@ -158,6 +161,62 @@ def household_or_refusal(request: HttpRequest, token: str) -> PublicHousehold | 
             return refused()
         raise Http404
     return household
+
+
+@dataclass(frozen=True)
+class DailyLimit:
+    """A public form's posts a day (common.ratelimit.daily_limited), and what a refused
+    sender reads."""
+
+    purpose: str
+    per_connection: int
+    per_household: int
+    refusal: Any  # a lazy translation
+
+
+def public_form(
+    request: HttpRequest,
+    token: str,
+    *,
+    form_class: type[forms.Form],
+    limit: DailyLimit,
+    page: str,
+    done: str,
+    submit: Callable[[Household, dict[str, Any]], dict[str, Any]],
+) -> HttpResponse:
+    """Every form under /h/<code>/ (produce, the voice of the people, a hardship report):
+    the household behind the code (or the answer to a guessing client), the form, its
+    honeypot (a bot is answered like a success, nothing kept or counted), the day's
+    limits (429 with a sentence) and the public page's headers. `submit(household,
+    cleaned data)` saves through the app's service and returns what the done page shows;
+    a ValidationError it raises is shown on the form, nothing lost."""
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
+    form = form_class(request.POST or None)
+    context: dict[str, Any] = {"household": household, "form": form, "token": token}
+    refused = False
+    if request.method == "POST":
+        if getattr(form, "is_bot", False):
+            return public_response(render(request, done, context))
+        if form.is_valid():
+            if daily_limited(
+                request,
+                limit.purpose,
+                household.pk,
+                per_connection=limit.per_connection,
+                per_household=limit.per_household,
+            ):
+                refused = True
+                form.add_error(None, limit.refusal)
+            else:
+                try:
+                    saved = submit(Household.objects.get(pk=household.pk), form.cleaned_data)
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    return public_response(render(request, done, {**context, **saved}))
+    return public_response(render(request, page, context, status=429 if refused else 200))
 
 
 def retired_code(token: str) -> RetiredCode | None:

@@ -14,7 +14,7 @@ from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -29,6 +29,7 @@ from common.images import clean_photo
 from common.masking import has_mobile_number, mask_id_numbers
 from households.idnumbers import IdCheck, id_hash, validate_id_number
 from households.models import (
+    IDENTITY_DOCUMENTS,
     STATUS_AFTER_EVENT,
     AccessEvent,
     AccessKind,
@@ -51,8 +52,10 @@ from households.models import (
     new_public_token,
     product_key,
 )
+from households.roles import PRODUCE_MODERATORS, REGISTRY_KEEPERS, REGISTRY_READERS
 from villages.models import Region, Role
 from villages.notifications import Kind, notify, users_over
+from villages.scoping import may_see_identity, may_see_identity_everywhere, require_role_at
 
 
 class _Keep:
@@ -73,6 +76,10 @@ def _save(obj, user, *, reason: str = "") -> None:
     obj.save()
     # the home page's figures of the village no longer hold (households.stats)
     stats_mark_stale([obj.village_id if isinstance(obj, Household) else obj.household.village_id])
+
+
+def _village_codes(village_ids: Iterable[int]) -> list[str]:
+    return list(Region.objects.filter(pk__in=list(village_ids)).values_list("code", flat=True))
 
 
 def stats_mark_stale(village_ids: Iterable[int | None]) -> None:
@@ -151,6 +158,7 @@ def household_create(
             notes=notes,
         )
     )
+    require_role_at(user, REGISTRY_KEEPERS, village.code)
     with transaction.atomic():
         _save(household, user)
     return household
@@ -169,6 +177,7 @@ def household_build(item: NewHousehold) -> Household:
 def households_insert(*, user, households: list[Household], reason: str) -> list[Household]:
     """Insert built households (household_build) at once, with their history rows."""
     keys = [(h.village_id, h.number) for h in households]
+    require_role_at(user, REGISTRY_KEEPERS, *_village_codes({h.village_id for h in households}))
     if len(set(keys)) != len(keys):
         raise ValidationError(_("A household number appears twice in one village."))
     with transaction.atomic():
@@ -205,6 +214,7 @@ def household_update(
 ) -> bool:
     """Change a household's registry fields (a household stays in its village). Saves, and
     writes a history row, only when something changed; says whether it did."""
+    require_role_at(user, REGISTRY_KEEPERS, household.village.code)
     changed = _apply(
         household,
         {
@@ -229,6 +239,7 @@ def household_update(
 def household_rotate_code(*, household: Household, user) -> str:
     """Give the household a new public code (a lost or copied plaque): the old plaque's
     page stops opening at once. Recorded in the household's history."""
+    require_role_at(user, REGISTRY_KEEPERS, household.village.code)
     old = household.public_token
     household.public_token = new_public_token()
     with transaction.atomic():
@@ -241,6 +252,7 @@ def public_info_save(*, region: Region, user, **fields) -> PublicInfo:
     """Publish what the public pages say of a village or villager group (its change time
     renews the kept public pages of its households; a village's also its market's page,
     which shows the committee's phone)."""
+    require_role_at(user, REGISTRY_KEEPERS, region.code)
     info = PublicInfo.objects.filter(region=region).first() or PublicInfo(region=region)
     for name, value in fields.items():
         setattr(info, name, value.strip() if isinstance(value, str) else value)
@@ -372,6 +384,7 @@ def resident_register(
     notes: str = "",
 ) -> Resident:
     """Register one person. DuplicateResident when the ID number is registered already."""
+    require_role_at(user, REGISTRY_KEEPERS, household.village.code)
     resident = _resident_of(
         NewResident(
             household=household,
@@ -415,6 +428,8 @@ def resident_build(item: NewResident) -> Resident:
 def residents_insert(*, user, residents: list[Resident], reason: str) -> list[Resident]:
     """Insert built residents (resident_build) at once with their history rows, after the
     duplicate rule (against the registry and within the batch). All or nothing."""
+    villages = {r.household.village_id for r in residents}
+    require_role_at(user, REGISTRY_KEEPERS, *_village_codes(villages))
     hashes = [r.id_hash for r in residents]
     if len(set(hashes)) != len(hashes):
         raise DuplicateResident(None)
@@ -462,6 +477,7 @@ def resident_update(
 ) -> bool:
     """Change a resident's registry fields. KEEP (the default) keeps a field; an empty
     id_number keeps the stored number too. Saves only when something changed."""
+    require_role_at(user, REGISTRY_KEEPERS, resident.household.village.code)
     changed = _apply(
         resident,
         {
@@ -500,6 +516,9 @@ def resident_update(
 
 def resident_move(*, resident: Resident, to_household: Household, user) -> Resident:
     """Move a person to another household: the same record moves, nothing is copied."""
+    require_role_at(
+        user, REGISTRY_KEEPERS, resident.household.village.code, to_household.village.code
+    )
     if resident.household_id == to_household.pk:
         raise ValidationError(_("The resident already belongs to this household."))
     with transaction.atomic():
@@ -515,6 +534,7 @@ def life_event_record(
 ) -> LifeEvent:
     """Record a life event and the status it leaves the resident in (STATUS_AFTER_EVENT:
     the one place that rule is applied)."""
+    require_role_at(user, REGISTRY_KEEPERS, resident.household.village.code)
     with transaction.atomic():
         event = LifeEvent(resident=resident, kind=kind, date=date, note=note, recorded_by=user)
         event.full_clean()
@@ -536,6 +556,17 @@ def access_record(
     resident: Resident | None = None,
     detail: str = "",
 ) -> AccessEvent:
+    """Record a look at residents' data. A full number or a document leaves the portal
+    only under the reveal rule (DESIGN §5): the user may see identities where it lies
+    (everywhere they read the registry, for an export of several regions)."""
+    if kind in REVEALS and user is not None:
+        allowed = (
+            may_see_identity(user, region.code)
+            if region is not None
+            else may_see_identity_everywhere(user, REGISTRY_READERS)
+        )
+        if not allowed:
+            raise PermissionDenied
     with transaction.atomic():
         event = AccessEvent(
             user=user, kind=kind, region=region, resident=resident, reason=reason, detail=detail
@@ -546,11 +577,15 @@ def access_record(
 
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+#: the looks that let a full number out, under the reveal rule (a document: an identity
+#: document only, which document_open checks)
+REVEALS = {AccessKind.VIEW_ID, AccessKind.VIEW_PHONE, AccessKind.EXPORT_FULL}
 
 
 def document_upload(
     *, household: Household, user, kind: str, upload, resident: Resident | None = None
 ) -> Document:
+    require_role_at(user, REGISTRY_KEEPERS, household.village.code)
     if upload.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(_("The photo is larger than 8 MB."))
     data = clean_photo(upload.read())
@@ -561,6 +596,30 @@ def document_upload(
         document.save()
         stats_mark_stale([household.village_id])  # the household page lists it
     return document
+
+
+def document_open(document: Document, *, user, reason: str = "") -> bytes:
+    """A stored photo's bytes, recorded. ID cards and hukou pages show the full ID number,
+    so they follow the reveal rule (the right at the household's village and a reason);
+    other documents open for whoever sees the household (the caller's scope)."""
+    village = document.household.village
+    if document.kind in IDENTITY_DOCUMENTS:
+        if user is not None and not may_see_identity(user, village.code):
+            raise PermissionDenied
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for opening it.")})
+    # a re-encoded photo of at most 8 MB: read whole, so no file stays open
+    with document.file.open("rb") as handle:
+        photo = handle.read()
+    access_record(
+        user=user,
+        kind=AccessKind.VIEW_DOCUMENT,
+        region=village,
+        resident=document.resident,
+        reason=reason.strip(),
+        detail=f"{document.get_kind_display()} · {document.household.number}",
+    )
+    return photo
 
 
 # --- The produce market (我家有农货) -------------------------------------------------------
@@ -634,6 +693,7 @@ def _listing_moved(listing: Listing, expected: list[str], **changes) -> Listing:
 
 def listing_approve(listing: Listing, *, user) -> Listing:
     """Published from today for LISTING_DAYS days."""
+    require_role_at(user, PRODUCE_MODERATORS, listing.village.code)
     return _listing_moved(
         listing,
         [ListingStatus.PENDING],
@@ -645,6 +705,7 @@ def listing_approve(listing: Listing, *, user) -> Listing:
 
 
 def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
+    require_role_at(user, PRODUCE_MODERATORS, listing.village.code)
     reason = mask_id_numbers(reason.strip())
     if not reason:
         raise ValidationError({"refusal": _("Say why the listing is refused.")})
@@ -658,8 +719,13 @@ def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
     )
 
 
-def listing_close(listing: Listing) -> Listing:
-    """Closed by the poster (with the close code) or by a cadre: sold, bought, withdrawn."""
+def listing_close(listing: Listing, *, user=None, code: str = "") -> Listing:
+    """Closed by the poster, with the close code (`code`; no account), or by a cadre who
+    moderates the village's market (`user`): sold, bought, withdrawn."""
+    if not (code and secrets.compare_digest(code, listing.close_code)):
+        if user is None:
+            raise PermissionDenied
+        require_role_at(user, PRODUCE_MODERATORS, listing.village.code)
     return _listing_moved(
         listing,
         [ListingStatus.PENDING, ListingStatus.PUBLISHED],

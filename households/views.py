@@ -570,11 +570,10 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         Document.objects.visible_to(request.user).select_related("household__village", "resident"),
         pk=pk,
     )
-    village = document.household.village
     reason = ""
     if document.kind in IDENTITY_DOCUMENTS:
-        if not may_see_identity(request.user, village.code):
-            raise PermissionDenied
+        if not may_see_identity(request.user, document.household.village.code):
+            raise PermissionDenied  # no form for someone the rule refuses anyway
         form = RevealForm(request.POST or None)
         if not form.is_valid():
             return render(
@@ -582,19 +581,9 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
             )
         reason = form.cleaned_data["reason"]
     try:
-        # a re-encoded photo of at most 8 MB: read whole, so no file stays open
-        with document.file.open("rb") as handle:
-            photo = handle.read()
+        photo = services.document_open(document, user=request.user, reason=reason)
     except FileNotFoundError:
         raise Http404 from None
-    services.access_record(
-        user=request.user,
-        kind=AccessKind.VIEW_DOCUMENT,
-        region=village,
-        resident=document.resident,
-        reason=reason,
-        detail=f"{document.get_kind_display()} · {document.household.number}",
-    )
     return file_response(
         photo, filename=f"{document.pk}.jpg", content_type="image/jpeg", inline=True
     )

@@ -14,9 +14,8 @@ import contextlib
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,9 +28,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
+from common.actions import run_action
 from common.caching import kept, public_page_key
 from common.masking import has_mobile_number
-from common.ratelimit import daily_limited
 from households import services
 from households.masking import mask
 from households.models import (
@@ -46,15 +45,16 @@ from households.models import (
     product_key,
 )
 from households.public import (
+    DailyLimit,
     guessing,
-    household_or_refusal,
+    public_form,
     public_response,
     refused,
 )
 from households.roles import PRODUCE_MODERATORS, PRODUCE_READERS
 from villages.models import Level, Region
 from villages.registry import village_page_url
-from villages.scoping import has_role_at, require_role
+from villages.scoping import require_role
 
 MARKET_PAGE = 30
 QUEUE_PAGE = 30
@@ -117,40 +117,23 @@ class ListingForm(forms.Form):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def listing_new(request: HttpRequest, token: str) -> HttpResponse:
-    household = household_or_refusal(request, token)
-    if isinstance(household, HttpResponse):
-        return household
-    form = ListingForm(request.POST or None)
-    context = {"household": household, "form": form, "token": token}
-    refused = False
-    if request.method == "POST":
-        if form.is_bot:  # answered like a success; nothing kept, nothing counted
-            return public_response(render(request, "households/public_listing_done.html", context))
-        if form.is_valid():
-            if daily_limited(
-                request,
-                "produce",
-                household.pk,
-                per_connection=settings.PRODUCE_PER_CONNECTION,
-                per_household=settings.PRODUCE_PER_HOUSEHOLD,
-            ):
-                refused = True
-                form.add_error(None, _("Too many listings today. Please try again tomorrow."))
-            else:
-                data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
-                try:
-                    listing = services.listing_post(
-                        household=Household.objects.get(pk=household.pk), **data
-                    )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
-                    context["listing"] = listing
-                    return public_response(
-                        render(request, "households/public_listing_done.html", context)
-                    )
-    return public_response(
-        render(request, "households/public_listing.html", context, status=429 if refused else 200)
+    def submit(household: Household, data: dict) -> dict:
+        data = {k: v for k, v in data.items() if k != "website"}
+        return {"listing": services.listing_post(household=household, **data)}
+
+    return public_form(
+        request,
+        token,
+        form_class=ListingForm,
+        limit=DailyLimit(
+            "produce",
+            settings.PRODUCE_PER_CONNECTION,
+            settings.PRODUCE_PER_HOUSEHOLD,
+            gettext_lazy("Too many listings today. Please try again tomorrow."),
+        ),
+        page="households/public_listing.html",
+        done="households/public_listing_done.html",
+        submit=submit,
     )
 
 
@@ -176,7 +159,7 @@ def listing_close_public(request: HttpRequest, code: str) -> HttpResponse:
         ListingStatus.PUBLISHED,
     ):
         with contextlib.suppress(ValidationError):  # closed by a cadre a moment ago
-            services.listing_close(listing)
+            services.listing_close(listing, code=code)
         closed = True
     return public_response(
         render(
@@ -334,24 +317,22 @@ def market_action(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(
         Listing.objects.visible_to(request.user).select_related("village"), pk=pk
     )
-    if not has_role_at(request.user, PRODUCE_MODERATORS, listing.village.code):
-        raise PermissionDenied
-    action = request.POST.get("action")
-    try:
-        if action == "approve":
-            services.listing_approve(listing, user=request.user)
-            messages.success(request, _("Listing approved: it shows on the market page."))
-        elif action == "refuse":
-            services.listing_refuse(
-                listing, user=request.user, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("Listing refused."))
-        elif action == "close":
-            services.listing_close(listing)
-            messages.success(request, _("Listing closed."))
-        else:
-            raise ValidationError(_("Unknown action."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    user = request.user  # each service checks the user may moderate the village's market
+    run_action(
+        request,
+        {
+            "approve": (
+                lambda: services.listing_approve(listing, user=user),
+                _("Listing approved: it shows on the market page."),
+            ),
+            "refuse": (
+                lambda: services.listing_refuse(
+                    listing, user=user, reason=request.POST.get("reason", "")
+                ),
+                _("Listing refused."),
+            ),
+            "close": (lambda: services.listing_close(listing, user=user), _("Listing closed.")),
+        },
+    )
     back = parse.choice(request.POST.get("status"), ListingStatus.values)
     return redirect(reverse("households:market_queue") + (f"?status={back}" if back else ""))

@@ -14,14 +14,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from common.ratelimit import daily_limited
 from households.models import Household
-from households.public import household_or_refusal
+from households.public import DailyLimit, public_form
 from monitoring import services
 from monitoring.models import Cause
 
@@ -53,40 +51,23 @@ def hardship_panel(request, household) -> dict:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def hardship_report(request: HttpRequest, token: str) -> HttpResponse:
-    household = household_or_refusal(request, token)
-    if isinstance(household, HttpResponse):
-        return household
-    form = HardshipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if daily_limited(
-            request,
-            "hardship",
-            household.pk,
-            per_connection=REPORTS_PER_CONNECTION,
-            per_household=REPORTS_PER_HOUSEHOLD,
-        ):
-            form.add_error(
-                None, _("Too many reports today. Please call the village committee instead.")
-            )
-        else:
-            services.self_report(
-                household=Household.objects.get(pk=household.pk),
-                name=form.cleaned_data["name"],
-                text=form.cleaned_data["text"],
-                causes=form.cleaned_data["causes"],
-            )
-            response = render(
-                request,
-                "monitoring/public_hardship_done.html",
-                {"household": household, "token": token},
-            )
-            response["X-Robots-Tag"] = "noindex, nofollow"
-            return response
-    response = render(
+    def submit(household: Household, data: dict) -> dict:
+        services.self_report(
+            household=household, name=data["name"], text=data["text"], causes=data["causes"]
+        )
+        return {}
+
+    return public_form(
         request,
-        "monitoring/public_hardship.html",
-        {"household": household, "form": form, "token": token},
-        status=429 if form.non_field_errors() else 200,
+        token,
+        form_class=HardshipForm,
+        limit=DailyLimit(
+            "hardship",
+            REPORTS_PER_CONNECTION,
+            REPORTS_PER_HOUSEHOLD,
+            _("Too many reports today. Please call the village committee instead."),
+        ),
+        page="monitoring/public_hardship.html",
+        done="monitoring/public_hardship_done.html",
+        submit=submit,
     )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response

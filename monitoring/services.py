@@ -39,17 +39,26 @@ from monitoring.models import (
     AssistanceMeasure,
     Campaign,
     Cause,
+    DataItem,
     HouseholdIncome,
     Monitored,
+    MonitoringLine,
     RiskLevel,
+    RiskRule,
     ScreeningSettings,
     Source,
     Stage,
 )
-from monitoring.roles import COUNTY_STEPS, QUEUE_WORKERS, TOWNSHIP_STEPS, VILLAGE_STEPS
+from monitoring.roles import (
+    CATALOGUE_KEEPERS,
+    COUNTY_STEPS,
+    QUEUE_WORKERS,
+    TOWNSHIP_STEPS,
+    VILLAGE_STEPS,
+)
 from villages.models import Region, Role, StaffAssignment
 from villages.notifications import Kind, notify, users_over
-from villages.scoping import has_role_at
+from villages.scoping import has_role_at, require_role
 
 # action → (roles that take it, the stages it is taken in)
 ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -515,3 +524,38 @@ def income_save(*, household: Household, user, year: int, **amounts) -> Househol
         household=household, year=year, defaults={**amounts, "updated_by": user}
     )
     return income
+
+
+# --- The county's catalogue and rules (the pages, the admin's import alike) --------------------
+
+
+def _require_catalogue_keeper(user) -> None:
+    if user is not None:  # None: the portal itself (the demo catalogue)
+        require_role(user, CATALOGUE_KEEPERS)
+
+
+def item_save(item: DataItem, *, user) -> DataItem:
+    """Add or change a data item of the feed catalogue (applies from the next load)."""
+    _require_catalogue_keeper(user)
+    item.full_clean()
+    item.save()
+    return item
+
+
+def rule_save(rule: RiskRule, *, user) -> RiskRule:
+    """Add or change a risk rule (applies from the next screening run; assessments made
+    keep their reasons)."""
+    _require_catalogue_keeper(user)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+def line_save(*, year: int, amount, user) -> MonitoringLine:
+    """The monitoring line of a year (yuan a person a year): set, or changed."""
+    _require_catalogue_keeper(user)
+    line = MonitoringLine.objects.filter(year=year).first() or MonitoringLine(year=year)
+    line.amount = amount
+    line.full_clean()
+    line.save()
+    return line

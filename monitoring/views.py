@@ -617,9 +617,10 @@ def rules(request: HttpRequest) -> HttpResponse:
         if "line-year" in request.POST:
             line_form = MonitoringLineForm(request.POST, prefix="line")
             if line_form.is_valid():
-                MonitoringLine.objects.update_or_create(
+                services.line_save(
                     year=line_form.cleaned_data["year"],
-                    defaults={"amount": line_form.cleaned_data["amount"]},
+                    amount=line_form.cleaned_data["amount"],
+                    user=request.user,
                 )
                 messages.success(request, _("Saved."))
                 return redirect("monitoring:rules")
@@ -649,7 +650,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     rule = get_object_or_404(RiskRule, pk=pk) if pk else None
     form = RiskRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.rule_save(form.save(commit=False), user=request.user)
         messages.success(request, _("Saved. The next screening uses it."))
         return redirect("monitoring:rules")
     return render(
@@ -669,7 +670,7 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = get_object_or_404(DataItem, pk=pk) if pk else None
     form = DataItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.item_save(form.save(commit=False), user=request.user)
         messages.success(request, _("Saved."))
         return redirect("monitoring:catalogue")
     return render(

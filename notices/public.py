@@ -25,16 +25,16 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common import parse
 from common.caching import kept, public_page_key
-from common.ratelimit import daily_limited
 from households.models import Household
 from households.public import (
+    DailyLimit,
     guessing,
-    household_or_refusal,
+    public_form,
     public_response,
     refused,
 )
@@ -148,47 +148,33 @@ def notice_file(request: HttpRequest, code: str, pk: int, file: int) -> HttpResp
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def voice_form(request: HttpRequest, token: str) -> HttpResponse:
-    household = household_or_refusal(request, token)
-    if isinstance(household, HttpResponse):
-        return household
-    form = VoiceForm(request.POST or None)
-    context = {"household": household, "form": form, "token": token}
-    refused = False
-    if request.method == "POST":
-        if form.is_bot:
-            # a honeypot filled in: answered like a success, nothing kept, nothing counted
-            return public_response(render(request, "notices/public_voice_done.html", context))
-        if form.is_valid():
-            if daily_limited(
-                request,
-                "voice",
-                household.pk,
-                per_connection=settings.VOICE_PER_CONNECTION,
-                per_household=settings.VOICE_PER_HOUSEHOLD,
-            ):
-                refused = True
-                form.add_error(
-                    None,
-                    _(
-                        "Too many messages today. Please try again tomorrow, "
-                        "or call the village committee."
-                    ),
-                )
-            else:
-                data = form.cleaned_data
-                feedback = services.feedback_receive(
-                    household=Household.objects.get(pk=household.pk),
-                    topic=data["topic"],
-                    text=data["text"],
-                    anonymous=data["anonymous"],
-                    name=data["name"],
-                    phone=data["phone"],
-                    publish_reply=data["publish_reply"],
-                )
-                context["feedback"] = feedback
-                return public_response(render(request, "notices/public_voice_done.html", context))
-    return public_response(
-        render(request, "notices/public_voice.html", context, status=429 if refused else 200)
+    def submit(household: Household, data: dict) -> dict:
+        feedback = services.feedback_receive(
+            household=household,
+            topic=data["topic"],
+            text=data["text"],
+            anonymous=data["anonymous"],
+            name=data["name"],
+            phone=data["phone"],
+            publish_reply=data["publish_reply"],
+        )
+        return {"feedback": feedback}
+
+    return public_form(
+        request,
+        token,
+        form_class=VoiceForm,
+        limit=DailyLimit(
+            "voice",
+            settings.VOICE_PER_CONNECTION,
+            settings.VOICE_PER_HOUSEHOLD,
+            gettext_lazy(
+                "Too many messages today. Please try again tomorrow, or call the village committee."
+            ),
+        ),
+        page="notices/public_voice.html",
+        done="notices/public_voice_done.html",
+        submit=submit,
     )
 
 

@@ -40,9 +40,11 @@ from notices.models import (
     TextContact,
     VoiceStatus,
 )
+from notices.roles import BROADCASTERS, NOTICE_KEEPERS, VOICE_HANDLERS
 from notices.tasks import send_texts
 from villages.models import Level, Region, Role
 from villages.notifications import Kind, users_over, users_within
+from villages.scoping import require_role_at
 
 MAX_ATTACHMENT_BYTES = MAX_DOCUMENT_BYTES  # 8 MB, as the registry's documents
 MAX_ATTACHMENTS = 10
@@ -82,9 +84,15 @@ def _require_draft(notice: Notice) -> None:
         )
 
 
+def _require_keeper(user, notice: Notice) -> None:
+    """Notices are written by the keepers of the region they are published for."""
+    require_role_at(user, NOTICE_KEEPERS, notice.region.code)
+
+
 def notice_save(notice: Notice, *, user) -> Notice:
     """Create or change a draft notice. A published one is fixed: its correction is a new
     version (notice_correct)."""
+    _require_keeper(user, notice)
     if notice.pk:
         _require_draft(notice)
     if notice.region.level not in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
@@ -103,6 +111,7 @@ def notice_save(notice: Notice, *, user) -> Notice:
 def notice_correct(notice: Notice, *, user) -> Notice:
     """A draft correction of a published notice: its text, lines and files copied, to be
     changed and published in its place (the published one stays until then)."""
+    _require_keeper(user, notice)
     if notice.status != NoticeStatus.PUBLISHED:
         raise ValidationError(_("Only a published notice is corrected."))
     existing = Notice.objects.filter(replaces=notice).first()
@@ -142,6 +151,7 @@ def notice_correct(notice: Notice, *, user) -> Notice:
 
 
 def notice_publish(notice: Notice, *, user) -> Notice:
+    _require_keeper(user, notice)
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("The notice is published already."))
     if notice.category == Category.FINANCE and not notice.lines.exists():
@@ -162,6 +172,7 @@ def notice_publish(notice: Notice, *, user) -> Notice:
 
 
 def notice_archive(notice: Notice, *, user) -> Notice:
+    _require_keeper(user, notice)
     if notice.status in (NoticeStatus.ARCHIVED, NoticeStatus.REPLACED):
         raise ValidationError(_("The notice is archived already."))
     with transaction.atomic():
@@ -173,7 +184,8 @@ def notice_archive(notice: Notice, *, user) -> Notice:
     return notice
 
 
-def notice_pin(notice: Notice, *, pinned: bool) -> Notice:
+def notice_pin(notice: Notice, *, pinned: bool, by) -> Notice:
+    _require_keeper(by, notice)
     with transaction.atomic():
         Notice.objects.filter(pk=notice.pk).update(pinned=pinned)
         notice.pinned = pinned
@@ -188,8 +200,9 @@ def _draft_finance(notice: Notice) -> None:
 
 
 def finance_line_add(
-    notice: Notice, *, month: datetime.date, direction: str, item: str, amount: Decimal
+    notice: Notice, *, month: datetime.date, direction: str, item: str, amount: Decimal, by
 ) -> FinanceLine:
+    _require_keeper(by, notice)
     _draft_finance(notice)
     if notice.lines.count() >= MAX_FINANCE_LINES:
         raise ValidationError(
@@ -211,7 +224,8 @@ def finance_line_add(
     return line
 
 
-def finance_line_delete(line: FinanceLine) -> None:
+def finance_line_delete(line: FinanceLine, *, by) -> None:
+    _require_keeper(by, line.notice)
     _draft_finance(line.notice)
     line.delete()
 
@@ -242,9 +256,10 @@ def finance_table(lines: Iterable[FinanceLine]) -> dict:
     return {"months": rows, "income": income, "expense": expense, "balance": income - expense}
 
 
-def attachment_add(notice: Notice, upload) -> Attachment:
+def attachment_add(notice: Notice, upload, *, by) -> Attachment:
     """A PDF or a picture (JPEG, PNG, GIF) of at most 8 MB, known by its first bytes, not
     by its name; a picture is re-encoded without its metadata (GPS position, camera)."""
+    _require_keeper(by, notice)
     _require_draft(notice)
     if notice.attachments.count() >= MAX_ATTACHMENTS:
         raise ValidationError(_("A notice holds at most %(n)d files.") % {"n": MAX_ATTACHMENTS})
@@ -275,7 +290,8 @@ def attachment_add(notice: Notice, upload) -> Attachment:
     return attachment
 
 
-def attachment_delete(attachment: Attachment) -> None:
+def attachment_delete(attachment: Attachment, *, by) -> None:
+    _require_keeper(by, attachment.notice)
     _require_draft(attachment.notice)
     with transaction.atomic():
         attachment.file.delete(save=False)
@@ -358,11 +374,17 @@ def _moved(feedback: Feedback, expected: Iterable[str], **changes) -> Feedback:
     return feedback
 
 
+def _require_handler(user, feedback: Feedback) -> None:
+    require_role_at(user, VOICE_HANDLERS, feedback.village.code)
+
+
 def feedback_take(feedback: Feedback, *, user) -> Feedback:
+    _require_handler(user, feedback)
     return _moved(feedback, [VoiceStatus.NEW], status=VoiceStatus.HANDLING, handled_by=user)
 
 
 def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
+    _require_handler(user, feedback)
     reply = mask_id_numbers(reply.strip())
     if not reply:
         raise ValidationError({"reply": _("Write the reply.")})
@@ -381,6 +403,7 @@ def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
 
 
 def feedback_close(feedback: Feedback, *, user) -> Feedback:
+    _require_handler(user, feedback)
     return _moved(
         feedback,
         [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
@@ -393,6 +416,7 @@ def feedback_close(feedback: Feedback, *, user) -> Feedback:
 def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str):
     """Turn a message into a grid matter (source "feedback"), handled and escalated with
     the grid's deadlines; the message is then being handled and links to it."""
+    _require_handler(user, feedback)
     if feedback.matter_id:
         raise ValidationError(_("The message is a matter already."))
     if feedback.status == VoiceStatus.CLOSED:
@@ -524,6 +548,7 @@ def notify(
 def broadcast_send(
     *, sender, region: Region, audience: str, title: str, body: str = "", by_text: bool = False
 ) -> Broadcast:
+    require_role_at(sender, BROADCASTERS, region.code)
     title = title.strip()
     if not title:
         raise ValidationError({"title": _("Give the message a title.")})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
+from common.actions import run_action
 from common.downloads import file_response
 from common.forms import field
 from notices import services
@@ -131,8 +132,14 @@ def notice_action(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: services.notice_archive(notice, user=request.user),
             _("Notice archived: it no longer shows on public pages."),
         ),
-        "pin": (lambda: services.notice_pin(notice, pinned=True), _("Pinned to the top.")),
-        "unpin": (lambda: services.notice_pin(notice, pinned=False), _("No longer pinned.")),
+        "pin": (
+            lambda: services.notice_pin(notice, pinned=True, by=request.user),
+            _("Pinned to the top."),
+        ),
+        "unpin": (
+            lambda: services.notice_pin(notice, pinned=False, by=request.user),
+            _("No longer pinned."),
+        ),
     }
     if action == "correct":
         try:
@@ -142,16 +149,7 @@ def notice_action(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("notices:detail", pk=notice.pk)
         messages.success(request, _("A correction is drafted: change it and publish it."))
         return redirect("notices:detail", pk=draft.pk)
-    if action not in steps:
-        messages.error(request, _("Unknown action."))
-        return redirect("notices:detail", pk=notice.pk)
-    step, done = steps[action]
-    try:
-        step()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+    run_action(request, steps)
     return redirect("notices:detail", pk=notice.pk)
 
 
@@ -161,7 +159,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = FinanceLineForm(request.POST)
     if form.is_valid():
         try:
-            services.finance_line_add(notice, **form.cleaned_data)
+            services.finance_line_add(notice, **form.cleaned_data, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -176,7 +174,7 @@ def line_delete(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(_of_visible_notices(request, FinanceLine), pk=pk)
     notice = _kept_notice(request, line.notice_id)
     try:
-        services.finance_line_delete(line)
+        services.finance_line_delete(line, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -190,7 +188,7 @@ def file_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_add(notice, form.cleaned_data["file"])
+            services.attachment_add(notice, form.cleaned_data["file"], by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -204,7 +202,7 @@ def file_add(request: HttpRequest, pk: int) -> HttpResponse:
 def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(_of_visible_notices(request, Attachment), pk=pk)
     notice = _kept_notice(request, attachment.notice_id)
-    services.attachment_delete(attachment)
+    services.attachment_delete(attachment, by=request.user)
     messages.success(request, _("File removed."))
     return redirect("notices:detail", pk=notice.pk)
 

@@ -34,10 +34,25 @@ from points.models import (
     PointRule,
     Redemption,
 )
+from points.roles import COOP_CLERKS, POINTS_KEEPERS
+from villages.models import Region
+from villages.scoping import require_role_at
 
 
 class PointsRefused(Exception):
     """The request cannot be carried out; str(exc) says why, in the user's language."""
+
+
+def _codes_of(village_ids: list[int]) -> list[str]:
+    return list(Region.objects.filter(pk__in=village_ids).values_list("code", flat=True))
+
+
+def rule_save(rule: PointRule, *, user) -> PointRule:
+    """Add or change a line of a village's points catalogue (its cadres' own)."""
+    require_role_at(user, POINTS_KEEPERS, rule.village.code)
+    rule.full_clean()
+    rule.save()
+    return rule
 
 
 def public_version(village_id: int) -> str:
@@ -80,6 +95,7 @@ def entry_record(
     event: str = "",
 ) -> PointEntry:
     """Record an entry, awaiting a second cadre's approval."""
+    require_role_at(user, POINTS_KEEPERS, household.village.code)
     _check_entry(household, rule, resident)
     if occurred_on > timezone.localdate():
         raise PointsRefused(_("The date is in the future."))
@@ -114,6 +130,7 @@ def entries_record_bulk(
 ) -> BulkResult:
     """One event, many households (typed by household number): all or nothing. Unknown
     numbers are named and nothing is recorded."""
+    require_role_at(user, POINTS_KEEPERS, *_codes_of([village_id]))
     wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
     if not wanted:
         raise PointsRefused(_("Type at least one household number."))
@@ -145,6 +162,7 @@ def entries_record_bulk(
 
 def entry_approve(*, entry: PointEntry, user) -> PointEntry:
     """A second cadre approves: the entry counts and moves the balance."""
+    require_role_at(user, POINTS_KEEPERS, entry.household.village.code)
     if entry.recorded_by_id == user.pk:
         raise PointsRefused(_("Another cadre approves what you recorded."))
     with transaction.atomic():
@@ -164,6 +182,7 @@ def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
     approved one gets its reversal: an entry of the opposite points that points at it,
     awaiting a second cadre's approval like any entry. Returns the entry that records the
     revocation (the refused entry, or the reversal)."""
+    require_role_at(user, POINTS_KEEPERS, entry.household.village.code)
     reason = mask_id_numbers(reason.strip())[:200]
     if not reason:
         raise PointsRefused(_("Say why the entry is revoked."))
@@ -202,6 +221,7 @@ def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
 def honour_award(
     *, household: Household, kind: str, year: int, user, stars: int | None = None
 ) -> Honour:
+    require_role_at(user, POINTS_KEEPERS, household.village.code)
     if kind == HonourKind.STAR_FAMILY and not (stars and 1 <= stars <= 5):
         raise PointsRefused(_("A star civilised household has 1 to 5 stars."))
     if kind != HonourKind.STAR_FAMILY:
@@ -228,6 +248,7 @@ def balance_of(household_id: int) -> int:
 
 def redeem(*, household: Household, good: Good, quantity: int, clerk) -> Redemption:
     """Points for co-op goods: all or nothing, never below a zero balance or stock."""
+    require_role_at(clerk, COOP_CLERKS, household.village.code)
     if good.village_id != household.village_id:
         raise PointsRefused(_("These goods belong to another village's co-op."))
     if quantity < 1:

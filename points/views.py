@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import parse
+from common.actions import run_action
 from common.caching import kept, public_page_key
 from common.xlsx import workbook_bytes
 from households.downloads import personal_download
@@ -170,31 +171,31 @@ def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         PointEntry.objects.visible_to(request.user).select_related("household__village"), pk=pk
     )
-    if not has_role_at(request.user, POINTS_KEEPERS, entry.household.village.code):
-        raise PermissionDenied
-    try:
-        if request.POST.get("action") == "approve":
-            services.entry_approve(entry=entry, user=request.user)
-            messages.success(request, _("Entry approved."))
-        elif request.POST.get("action") == "revoke":
-            done = services.entry_revoke(
-                entry=entry, user=request.user, reason=request.POST.get("reason", "")
-            )
-            if done.pk == entry.pk:
-                messages.success(request, _("Entry revoked."))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "The revocation is recorded as an entry of %(points)+d; it counts once "
-                        "another cadre approves it."
-                    )
-                    % {"points": done.points},
-                )
-        else:
-            raise Http404
-    except services.PointsRefused as exc:
-        messages.error(request, str(exc))
+
+    def revoked(done: PointEntry) -> str:
+        if done.pk == entry.pk:
+            return _("Entry revoked.")
+        return _(
+            "The revocation is recorded as an entry of %(points)+d; it counts once "
+            "another cadre approves it."
+        ) % {"points": done.points}
+
+    run_action(
+        request,
+        {
+            "approve": (
+                lambda: services.entry_approve(entry=entry, user=request.user),
+                _("Entry approved."),
+            ),
+            "revoke": (
+                lambda: services.entry_revoke(
+                    entry=entry, user=request.user, reason=request.POST.get("reason", "")
+                ),
+                revoked,
+            ),
+        },
+        refusals=(services.PointsRefused,),
+    )
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/points/") else "points:entries")
 
@@ -208,7 +209,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            form.save()
+            services.rule_save(form.save(commit=False), user=request.user)
             messages.success(request, _("Rule saved."))
             return redirect("points:rules")
     catalogue = PointRule.objects.visible_to(request.user).select_related("village")
@@ -232,7 +233,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = RuleForm(request.POST or None, instance=rule, villages=[rule.village])
     if form.is_valid():
-        form.save()
+        services.rule_save(form.save(commit=False), user=request.user)
         messages.success(request, _("Rule saved."))
         return redirect("points:rules")
     return render(request, "points/rule_form.html", {"form": form, "rule": rule})

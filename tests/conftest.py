@@ -108,8 +108,8 @@ def objects(
         user=village_cadre,
     )
     good = Good.objects.create(village=village, name="肥皂", price=4, stock=10)
-    grid = grid_create(village=village, name="第一网格")
-    grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督")
+    grid = grid_create(village=village, name="第一网格", by=None)
+    grid_member = grid_member_add(grid=grid, role="supervisor", name="李监督", by=None)
     matter = matter_create(
         village=village,
         user=village_cadre,
@@ -131,6 +131,7 @@ def objects(
         description="柴草堆放",
         deadline=datetime.date(2026, 11, 30),
         photo=_jpeg(),
+        by=None,
     )
     notice = notice_save(
         Notice(region=village, category="finance", title="财务公开"), user=village_cadre
@@ -141,8 +142,9 @@ def objects(
         direction="income",
         item="租金",
         amount=Decimal(100),
+        by=None,
     )
-    attachment = attachment_add(notice, SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"))
+    attachment = attachment_add(notice, SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), by=None)
     feedback = feedback_receive(
         household=household,
         topic="question",

@@ -37,6 +37,7 @@ def test_a_cadre_corrects_a_published_disclosure_on_a_phone(
         direction="income",
         item="集体资产租金",
         amount=Decimal("1200"),
+        by=None,
     )
     notice_publish(notice, user=cadre)
     _login(phone, live_server.url, "cadre")

@@ -33,11 +33,11 @@ def _figures(html: str) -> list[dict]:
 
 
 def test_the_coverage_chart_adds_up_to_its_tables_visited(client, village_cadre, village):
-    first = grid_create(village=village, name="一网格")
-    second = grid_create(village=village, name="二网格")
+    first = grid_create(village=village, name="一网格", by=None)
+    second = grid_create(village=village, name="二网格", by=None)
     households = [HouseholdFactory(village=village) for _ in range(7)]
-    households_assign(grid=first, households=households[:4])
-    households_assign(grid=second, households=households[4:])
+    households_assign(grid=first, households=households[:4], by=None)
+    households_assign(grid=second, households=households[4:], by=None)
     for household in households[:3] + households[4:5]:
         visit_record(
             household=household,

@@ -130,7 +130,16 @@ def test_docker_compose_config_is_valid(tmp_path):
         ).stdout
     )
     services = rendered["services"]
-    assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis", "backup"}
+    # the backup reads the documents, never writes them
+    # (compose v2 renders a volume as a mapping, the older docker-compose as a string)
+    mounts = [
+        (v["target"], bool(v.get("read_only")))
+        if isinstance(v, dict)
+        else (v.split(":")[1], v.endswith(":ro"))
+        for v in services["backup"]["volumes"]
+    ]
+    assert ("/data/media", True) in mounts
     # the proxy alone is published; the application is reached through it only
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"proxy"}

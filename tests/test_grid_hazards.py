@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def patrolled(village):
-    grid = services.grid_create(village=village, name="一网格")
+    grid = services.grid_create(village=village, name="一网格", by=None)
     household = HouseholdFactory(village=village, number="0021")
-    services.households_assign(grid=grid, households=[household])
+    services.households_assign(grid=grid, households=[household], by=None)
     return grid, household
 
 
@@ -78,7 +78,11 @@ def test_hazards_belong_to_safety_patrols_and_photos_stay_in_scope(
     )
     with pytest.raises(ValidationError):
         services.hazard_record(
-            visit=routine, kind="fire", description="x", deadline=datetime.date(2026, 11, 30)
+            visit=routine,
+            kind="fire",
+            description="x",
+            deadline=datetime.date(2026, 11, 30),
+            by=None,
         )
     patrol = services.visit_record(
         household=household,
@@ -88,7 +92,11 @@ def test_hazards_belong_to_safety_patrols_and_photos_stay_in_scope(
         findings="排查",
     )
     hazard = services.hazard_record(
-        visit=patrol, kind="fire", description="柴草堆放", deadline=datetime.date(2026, 11, 30)
+        visit=patrol,
+        kind="fire",
+        description="柴草堆放",
+        deadline=datetime.date(2026, 11, 30),
+        by=None,
     )
     client.force_login(other_village_cadre)
     assert client.get(reverse("grid:hazard_photo", args=[hazard.pk])).status_code == 404
@@ -117,6 +125,7 @@ def test_the_hazard_page_does_not_grow_with_the_hazards(
                 kind="road",
                 description=f"路面塌陷{n}",
                 deadline=datetime.date(2026, 11, 30),
+                by=None,
             )
         with django_assert_max_num_queries(8):
             assert client.get(reverse("grid:hazard_new", args=[patrol.pk])).status_code == 200

@@ -12,6 +12,7 @@ import time_machine
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
+from conftest import _staff
 from grid import services
 from grid.models import Matter, MatterLevel
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
@@ -152,7 +153,7 @@ def test_the_township_filters_its_villages_matters(
     for where, title in ((village, "渡头村的诉求"), (sibling_village, "邻村的诉求")):
         services.matter_create(
             village=where,
-            user=village_cadre,
+            user=village_cadre if where == village else _staff(Role.VILLAGE_CADRE, where),
             source="phone",
             category="problem",
             urgency="normal",

@@ -25,12 +25,12 @@ def _visit(household, user, day, **extra):
 
 
 def test_the_coverage_report_equals_a_hand_counted_month(village, grid_worker):
-    a = services.grid_create(village=village, name="一网格")
-    b = services.grid_create(village=village, name="二网格")
+    a = services.grid_create(village=village, name="一网格", by=None)
+    b = services.grid_create(village=village, name="二网格", by=None)
     a_homes = [HouseholdFactory(village=village) for _ in range(3)]
     b_homes = [HouseholdFactory(village=village) for _ in range(2)]
-    services.households_assign(grid=a, households=a_homes)
-    services.households_assign(grid=b, households=b_homes)
+    services.households_assign(grid=a, households=a_homes, by=None)
+    services.households_assign(grid=b, households=b_homes, by=None)
     _visit(a_homes[0], grid_worker, datetime.date(2026, 10, 3))
     _visit(a_homes[0], grid_worker, datetime.date(2026, 10, 20))  # twice: one household
     _visit(a_homes[1], grid_worker, datetime.date(2026, 10, 31))
@@ -50,9 +50,9 @@ def test_the_coverage_report_equals_a_hand_counted_month(village, grid_worker):
 
 
 def test_the_coverage_page_shows_the_figures_and_a_chart(client, village, village_cadre):
-    grid = services.grid_create(village=village, name="一网格")
+    grid = services.grid_create(village=village, name="一网格", by=None)
     homes = [HouseholdFactory(village=village) for _ in range(2)]
-    services.households_assign(grid=grid, households=homes)
+    services.households_assign(grid=grid, households=homes, by=None)
     _visit(homes[0], village_cadre, datetime.date(2026, 10, 5))
     client.force_login(village_cadre)
     page = client.get(reverse("grid:coverage"), {"month": "2026-10"}).content.decode()
@@ -115,9 +115,9 @@ def test_the_coverage_and_visit_pages_do_not_grow_with_grids_and_visits(
     household = HouseholdFactory(village=village)
     for count in (2, 15):
         for n in range(count):
-            grid = services.grid_create(village=village, name=f"网格{count}-{n}")
+            grid = services.grid_create(village=village, name=f"网格{count}-{n}", by=None)
             homes = [HouseholdFactory(village=village) for _ in range(3)]
-            services.households_assign(grid=grid, households=homes)
+            services.households_assign(grid=grid, households=homes, by=None)
             for home in homes:
                 _visit(home, village_cadre, datetime.date(2026, 11, 2))
         with django_assert_max_num_queries(10):

@@ -33,11 +33,16 @@ def test_an_eps_uploaded_as_a_document_hazard_or_notice_picture_runs_nothing(
     )
     with pytest.raises(ValidationError):
         hazard_record(
-            visit=patrol, kind="fire", description="柴草", deadline=patrol.visited_on, photo=eps()
+            visit=patrol,
+            kind="fire",
+            description="柴草",
+            deadline=patrol.visited_on,
+            photo=eps(),
+            by=None,
         )
     notice = notice_save(
         Notice(region=village, category="announcement", title="通知"), user=village_cadre
     )
     with pytest.raises(ValidationError):
-        attachment_add(notice, eps())
+        attachment_add(notice, eps(), by=None)
     assert ghostscript_calls == []

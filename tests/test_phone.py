@@ -91,9 +91,11 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     reason = {"label": "走访发现：房屋漏雨，家人住院", "type": "flag"}
     alert, _new = alert_raise(household=household, source="visit", level="high", reasons=[reason])
     job = export_submit(user=cadre, kind="households", params="", full=False, reason="")
-    grid = grid_create(village=village, name="第一网格")
-    grid_member_add(grid=grid, role="party_head", name="欧阳党员中心户长", phone="13912345678")
-    households_assign(grid=grid, households=[household])
+    grid = grid_create(village=village, name="第一网格", by=None)
+    grid_member_add(
+        grid=grid, role="party_head", name="欧阳党员中心户长", phone="13912345678", by=None
+    )
+    households_assign(grid=grid, households=[household], by=None)
     matter = matter_create(
         village=village,
         user=cadre,
@@ -116,6 +118,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         kind="electricity",
         description="电线老化裸露，需要更换",
         deadline=datetime.date(2026, 11, 30),
+        by=None,
     )
     notice = notice_save(
         Notice(
@@ -130,6 +133,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
             direction="income",
             item=item,
             amount=Decimal(amount),
+            by=None,
         )
     finance_line_add(
         notice,
@@ -137,6 +141,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         direction="expense",
         item="道路维修（村东头至三组）",
         amount=Decimal("12800"),
+        by=None,
     )
     feedback = feedback_receive(
         household=household,

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from common.admin import AuditAdmin
+from common.reference import ReferenceAdmin
 from villages import services
 from villages.models import Region, StaffAssignment, StaffAuditEvent
+from villages.resources import StaffAssignmentResource
 
 
 @admin.register(Region)
@@ -15,7 +17,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):
+class StaffAssignmentAdmin(ReferenceAdmin):
     """Assignments changed here go through the same services as the staff pages: the
     same rules (nobody changes their own) and the same audit records. An assignment's
     user, role and region are fixed once made (remove it and add another); only its
@@ -25,6 +27,8 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["role", "sees_identity"]
     search_fields = ["user__username", "region__name", "region__code"]
     raw_id_fields = ["region"]
+    resource_classes = [StaffAssignmentResource]
+    exports_allowed = False  # people's accounts: the staff pages list them
     actions: list = []  # no bulk delete: each removal is a recorded service call
 
     def get_readonly_fields(self, request, obj=None):
@@ -33,8 +37,12 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             if change:
+                # the stored assignment, not the form's object (which already holds the
+                # new value, so the service would see nothing to change)
                 services.identity_set(
-                    actor=request.user, assignment=obj, sees_identity=obj.sees_identity
+                    actor=request.user,
+                    assignment=StaffAssignment.objects.get(pk=obj.pk),
+                    sees_identity=obj.sees_identity,
                 )
                 return
             created = services.assignment_create(

@@ -119,6 +119,18 @@ def require_role(user, roles: Iterable[str]) -> None:
         raise PermissionDenied
 
 
+def require_role_at(user, roles: Iterable[str], *codes: str) -> None:
+    """The permission check of a write, made by the service that performs it (so a view,
+    a command and a task meet the same rule): PermissionDenied unless the user holds one
+    of these roles at each of these regions (or above them). `user` None is the portal
+    itself (a demo command, a nightly task acting on what a person already asked for):
+    no person's permission is in question."""
+    if user is None:
+        return
+    if not all(has_role_at(user, roles, code) for code in codes):
+        raise PermissionDenied
+
+
 def has_role_at(user, roles: Iterable[str], code: str) -> bool:
     """Does the user hold one of these roles at this region or above it?"""
     if getattr(user, "is_superuser", False):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "csp",
+    "import_export",
     "villages",
     "households",
     "grid",

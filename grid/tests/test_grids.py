@@ -17,18 +17,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def grid(village):
-    return services.grid_create(village=village, name="第一网格")
+    return services.grid_create(village=village, name="第一网格", by=None)
 
 
 def test_one_chief_a_grid_and_any_number_of_informants(grid, village_cadre):
-    services.grid_member_add(grid=grid, role=GridRole.CHIEF, user=village_cadre)
+    services.grid_member_add(grid=grid, role=GridRole.CHIEF, user=village_cadre, by=None)
     with pytest.raises(ValidationError):
-        services.grid_member_add(grid=grid, role=GridRole.CHIEF, name="李四", phone="13800001111")
+        services.grid_member_add(
+            grid=grid, role=GridRole.CHIEF, name="李四", phone="13800001111", by=None
+        )
     for name in ("王五", "赵六"):
-        services.grid_member_add(grid=grid, role=GridRole.INFORMANT, name=name, phone="13800002222")
+        services.grid_member_add(
+            grid=grid, role=GridRole.INFORMANT, name=name, phone="13800002222", by=None
+        )
     assert grid.members.count() == 3
     with pytest.raises(ValidationError):
-        services.grid_member_add(grid=grid, role=GridRole.INFORMANT, name="钱七", phone="123")
+        services.grid_member_add(
+            grid=grid, role=GridRole.INFORMANT, name="钱七", phone="123", by=None
+        )
 
 
 def test_households_go_in_by_group_or_number_and_only_of_the_village(
@@ -36,21 +42,25 @@ def test_households_go_in_by_group_or_number_and_only_of_the_village(
 ):
     in_group = [HouseholdFactory(village=village, group=group) for _ in range(3)]
     loose = HouseholdFactory(village=village, number="0901")
-    assert services.households_assign(grid=grid, households=in_group) == 3
+    assert services.households_assign(grid=grid, households=in_group, by=None) == 3
     numbered = services.households_by_numbers(village, ["0901"])
-    assert services.households_assign(grid=grid, households=numbered) == 1
-    assert services.households_assign(grid=grid, households=in_group) == 0  # already there
+    assert services.households_assign(grid=grid, households=numbered, by=None) == 1
+    assert services.households_assign(grid=grid, households=in_group, by=None) == 0  # already there
     both = services.households_assign(
-        grid=services.grid_create(village=village, name="三"), households=[*in_group, in_group[0]]
+        grid=services.grid_create(village=village, name="三", by=None),
+        households=[*in_group, in_group[0]],
+        by=None,
     )
     assert both == 3  # a household named twice (its group and its number) goes in once
-    services.households_assign(grid=grid, households=in_group)
+    services.households_assign(grid=grid, households=in_group, by=None)
     with pytest.raises(ValidationError, match="9999"):
         services.households_by_numbers(village, ["0901", "9999"])
     with pytest.raises(ValidationError):
-        services.households_assign(grid=grid, households=[HouseholdFactory(village=other_village)])
-    second = services.grid_create(village=village, name="第二网格")
-    assert services.households_assign(grid=second, households=[loose]) == 1  # moved
+        services.households_assign(
+            grid=grid, households=[HouseholdFactory(village=other_village)], by=None
+        )
+    second = services.grid_create(village=village, name="第二网格", by=None)
+    assert services.households_assign(grid=second, households=[loose], by=None) == 1  # moved
     assert GridHousehold.objects.get(household=loose).grid == second
 
 
@@ -110,8 +120,8 @@ def test_the_grid_pages_do_not_grow_with_the_households(
         households = [HouseholdFactory(village=village) for _ in range(count)]
         for household in households:
             ResidentFactory(household=household, relation="head")
-        services.households_assign(grid=grid, households=households)
-        services.grid_create(village=village, name=f"网格{count}")
+        services.households_assign(grid=grid, households=households, by=None)
+        services.grid_create(village=village, name=f"网格{count}", by=None)
         with django_assert_max_num_queries(14):
             assert client.get(reverse("grid:detail", args=[grid.pk])).status_code == 200
         with django_assert_max_num_queries(12):
@@ -120,10 +130,10 @@ def test_the_grid_pages_do_not_grow_with_the_households(
 
 def test_a_batch_assignment_says_which_households_and_why(cadre_client, grid, village):
     """Issue 22: a batch with one wrong number placed nothing and said nothing useful."""
-    other = services.grid_create(village=village, name="第二网格")
+    other = services.grid_create(village=village, name="第二网格", by=None)
     _h1, h2, h3 = (HouseholdFactory(village=village, number=n) for n in ("0001", "0002", "0003"))
-    services.households_assign(grid=other, households=[h2])
-    services.households_assign(grid=grid, households=[h3])
+    services.households_assign(grid=other, households=[h2], by=None)
+    services.households_assign(grid=grid, households=[h3], by=None)
     response = cadre_client.post(
         reverse("grid:assign", args=[grid.pk]),
         {"numbers": "０００１，0002 0003 9999 8888"},  # one typed full-width

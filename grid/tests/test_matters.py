@@ -9,7 +9,7 @@ import io
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from grid import services
@@ -85,7 +85,9 @@ def test_a_matter_resolved_in_time_is_not_escalated_and_counts_on_time(village, 
     assert matter.is_proxy
 
 
-def test_by_hand_a_matter_goes_up_one_level_at_a_time(village, village_cadre):
+def test_by_hand_a_matter_goes_up_one_level_at_a_time(
+    village, village_cadre, township_officer, county_officer
+):
     matter = services.matter_create(
         village=village,
         user=village_cadre,
@@ -96,6 +98,9 @@ def test_by_hand_a_matter_goes_up_one_level_at_a_time(village, village_cadre):
     )
     services.matter_escalate(matter=matter, user=village_cadre, note="村里调解不成")
     assert matter.level == MatterLevel.TOWNSHIP
-    services.matter_escalate(matter=matter, user=village_cadre)
-    with pytest.raises(ValidationError):
+    # once sent up, it is the township's: the village cadre no longer moves it
+    with pytest.raises(PermissionDenied):
         services.matter_escalate(matter=matter, user=village_cadre)
+    services.matter_escalate(matter=matter, user=township_officer)
+    with pytest.raises(ValidationError):
+        services.matter_escalate(matter=matter, user=county_officer)

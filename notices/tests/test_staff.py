@@ -167,7 +167,7 @@ def test_a_file_over_8_mb_is_refused(cadre_client, village, village_cadre):
 
 def test_a_notices_file_is_public_only_while_the_notice_shows(client, village, village_cadre):
     notice = _draft(village, village_cadre)
-    pdf = services.attachment_add(notice, SimpleUploadedFile("决议.pdf", PDF))
+    pdf = services.attachment_add(notice, SimpleUploadedFile("决议.pdf", PDF), by=None)
     url = reverse("notices:public_file", args=[village.code, notice.pk, pdf.pk])
     assert client.get(url).status_code == 404  # a draft
     services.notice_publish(notice, user=village_cadre)

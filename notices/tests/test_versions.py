@@ -30,6 +30,7 @@ def disclosure(village, village_cadre):
         direction="income",
         item="租金",
         amount=Decimal("1200"),
+        by=None,
     )
     return services.notice_publish(notice, user=village_cadre)
 
@@ -65,6 +66,7 @@ def test_no_published_notice_takes_a_change_a_line_or_a_file(village, village_ca
             direction="income",
             item="租金",
             amount=Decimal("1"),
+            by=None,
         )
     services.notice_publish(notice, user=village_cadre)
     notice.refresh_from_db()
@@ -72,10 +74,10 @@ def test_no_published_notice_takes_a_change_a_line_or_a_file(village, village_ca
     with pytest.raises(ValidationError):
         services.notice_save(notice, user=village_cadre)
     with pytest.raises(ValidationError):
-        services.attachment_add(notice, SimpleUploadedFile("a.pdf", PDF))
+        services.attachment_add(notice, SimpleUploadedFile("a.pdf", PDF), by=None)
     if category == Category.FINANCE:
         with pytest.raises(ValidationError):
-            services.finance_line_delete(notice.lines.get())
+            services.finance_line_delete(notice.lines.get(), by=None)
 
 
 def test_a_correction_takes_the_place_of_the_published_notice_which_stays_readable(
@@ -90,13 +92,14 @@ def test_a_correction_takes_the_place_of_the_published_notice_which_stays_readab
         disclosure.title,
     )
     assert list(draft.lines.values_list("item", "amount")) == [("租金", Decimal("1200.00"))]
-    services.finance_line_delete(draft.lines.get())
+    services.finance_line_delete(draft.lines.get(), by=None)
     services.finance_line_add(
         draft,
         month=datetime.date(2026, 10, 1),
         direction="income",
         item="租金",
         amount=Decimal("1250"),
+        by=None,
     )
     board = f"/v/{village.code}/"
     assert disclosure.title in client.get(board).content.decode()  # still the old one

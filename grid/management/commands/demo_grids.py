@@ -64,8 +64,10 @@ class Command(BaseCommand):
                 village = assignment.region
                 groups = Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")
                 for group in groups:
-                    grid = services.grid_create(village=village, name=f"{group.name}网格")
-                    services.grid_member_add(grid=grid, role=GridRole.CHIEF, user=assignment.user)
+                    grid = services.grid_create(village=village, name=f"{group.name}网格", by=None)
+                    services.grid_member_add(
+                        grid=grid, role=GridRole.CHIEF, user=assignment.user, by=None
+                    )
                     for role in (
                         GridRole.INSTRUCTOR,
                         GridRole.ADMINISTRATOR,
@@ -74,13 +76,15 @@ class Command(BaseCommand):
                     ):
                         name = rng.choice(SURNAMES) + "明华军英"[grids % 4]
                         phone = f"139{rng.randint(10_000_000, 99_999_999)}"
-                        services.grid_member_add(grid=grid, role=role, name=name, phone=phone)
+                        services.grid_member_add(
+                            grid=grid, role=role, name=name, phone=phone, by=None
+                        )
                     if worker is not None and worker.region_id == village.pk:
                         services.grid_member_add(
-                            grid=grid, role=GridRole.INFORMANT, user=worker.user
+                            grid=grid, role=GridRole.INFORMANT, user=worker.user, by=None
                         )
                     services.households_assign(
-                        grid=grid, households=Household.objects.filter(group=group)
+                        grid=grid, households=Household.objects.filter(group=group), by=None
                     )
                     grids += 1
             if worker is not None:

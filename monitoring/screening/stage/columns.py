@@ -159,7 +159,7 @@ class ColumnChecker:
         self.checker = checker
         self.long = long
         self._numbers: dict[str, int] = {}  # number → packed match, or SLOW
-        self._today = datetime.date.today()  # noqa: DTZ011 (as row_checks._possible_birth_date)
+        self._today = datetime.date.today()  # noqa: DTZ011 (as row_checks._plainly_valid)
 
     def packed(self, ids: pa.Array) -> numpy.ndarray:
         """Each row's packed match, or SLOW."""
@@ -179,8 +179,9 @@ class ColumnChecker:
         return _per_row(ids, distinct, numpy.array(found, dtype=numpy.int64), missing=SLOW)
 
     def _possible(self, numbers: list[str]) -> numpy.ndarray:
-        """row_checks._plainly_valid of numbers of the right shape, at once: a possible birth
-        date (1900 to today) and the right check digit."""
+        """households.idnumbers.plainly_valid of numbers of the right shape, at once: a
+        possible birth date (1900 to today) and the right check digit (tied to the rule by
+        monitoring/tests/test_id_rule.py)."""
         digits = numpy.frombuffer("".join(numbers).encode("ascii"), dtype=numpy.uint8)
         digits = digits.reshape(len(numbers), 18).astype(numpy.int64)
         check = CHECK_CHARS[((digits[:, :17] - 48) @ WEIGHTS) % 11] == digits[:, 17]

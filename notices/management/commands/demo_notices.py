@@ -191,6 +191,7 @@ class Command(BaseCommand):
                     direction=Direction.INCOME,
                     item=item,
                     amount=Decimal(amount + rng.randint(0, 900)),
+                    by=None,
                 )
             for item, amount in EXPENSE:
                 services.finance_line_add(
@@ -199,6 +200,7 @@ class Command(BaseCommand):
                     direction=Direction.EXPENSE,
                     item=item,
                     amount=Decimal(amount + rng.randint(0, 400)),
+                    by=None,
                 )
         services.notice_publish(finance, user=cadre)
         households = list(Household.objects.filter(village=village).order_by("number")[:40])
