@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m mypy
 
-# mypy with django-stubs on villages/, common/ and the services (pyproject's [tool.mypy])
+# mypy with django-stubs over every app, config, the commands and bench/ (pyproject's [tool.mypy])
 typecheck: $(STAMP)
 	$(PY) -m mypy
 

@@ -48,7 +48,7 @@ def insert_with_history(objs: Sequence[M], model: type[M], *, user: Any, reason:
         obj._state.db = connection.alias
     _copy(model, meta.concrete_fields, objs)
 
-    history = model.history.model  # type: ignore[attr-defined]
+    history = model.history.model  # type: ignore[attr-defined]  # simple_history adds it
     tracked = [f.attname for f in history.tracked_fields]
     rows = (
         [getattr(obj, name) for name in tracked]

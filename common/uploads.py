@@ -99,7 +99,7 @@ class SealedUploadHandler(FileUploadHandler):
         self.spool = SealedSpool()
         # django-stubs types the file as a text IO; any file object works
         self.file = UploadedFile(
-            self.spool,  # type: ignore[arg-type]
+            self.spool,  # type: ignore[arg-type]  # any file object works (above)
             self.file_name,
             self.content_type,
             0,

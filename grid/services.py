@@ -281,6 +281,8 @@ def _require_handler(user, matter: Matter) -> None:
 
 def matter_assign(*, matter: Matter, user, to) -> Matter:
     _require_handler(user, matter)
+    if matter.resolved_at is not None:
+        raise ValidationError(_("The matter is resolved."))
     with transaction.atomic():
         Matter.objects.filter(pk=matter.pk).update(assigned_to=to)
         matter.assigned_to = to

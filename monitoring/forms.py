@@ -318,36 +318,30 @@ class DataItemForm(forms.ModelForm):
         return cleaned
 
 
+#: a 明白卡's amounts: incomes by source, then the large expenses (yuan, never negative)
+INCOME_AMOUNTS = [
+    "wages",
+    "business",
+    "property_income",
+    "transfers",
+    "medical",
+    "education",
+    "disaster",
+]
+
+
 class IncomeForm(forms.ModelForm):
     """A household's 明白卡 of a year: income by source, large expenses, members."""
 
     class Meta:
         model = HouseholdIncome
-        fields = [
-            "year",
-            "wages",
-            "business",
-            "property_income",
-            "transfers",
-            "medical",
-            "education",
-            "disaster",
-            "members",
-        ]
+        fields = ["year", *INCOME_AMOUNTS, "members"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
         self.fields["year"].validators.append(MaxValueValidator(this_year))
-        for name in (
-            "wages",
-            "business",
-            "property_income",
-            "transfers",
-            "medical",
-            "education",
-            "disaster",
-        ):
+        for name in INCOME_AMOUNTS:
             amount = field(self, name, forms.DecimalField)
             # min_value set after the field is made adds no validator by itself
             amount.min_value = 0

@@ -55,6 +55,7 @@ from monitoring.roles import (
     QUEUE_WORKERS,
     TOWNSHIP_STEPS,
     VILLAGE_STEPS,
+    VISIT_FLAGGERS,
 )
 from villages.models import Region, Role, StaffAssignment
 from villages.notifications import Kind, notify, users_over
@@ -259,8 +260,6 @@ def self_report(*, household: Household, name: str, text: str, causes: Iterable[
 
 def visit_flag(*, household: Household, user, note: str, causes: Iterable[str] = ()):
     """A cadre's or grid worker's flag after a visit (the grid app calls this too)."""
-    from monitoring.roles import VISIT_FLAGGERS
-
     if not has_role_at(user, VISIT_FLAGGERS, household.village.code):
         raise PermissionDenied
     if not note.strip():

@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from conftest import _staff
 from grid import services as grid
@@ -126,3 +126,23 @@ def test_notices_are_written_by_the_keepers_of_their_region(
             amount=Decimal(1),
             by=sibling_cadre,
         )
+
+
+def test_a_matter_is_handled_where_it_stands_and_not_once_resolved(
+    village, village_cadre, sibling_cadre, township_officer
+):
+    matter = grid.matter_create(
+        village=village,
+        user=village_cadre,
+        source="phone",
+        category="problem",
+        urgency="normal",
+        title="路灯坏了",
+    )
+    with pytest.raises(PermissionDenied):  # the sibling village's cadre
+        grid.matter_resolve(matter=matter, user=sibling_cadre, reply="修好了")
+    with pytest.raises(PermissionDenied):  # the township's, before it is sent up
+        grid.matter_assign(matter=matter, user=township_officer, to=township_officer)
+    grid.matter_resolve(matter=matter, user=village_cadre, reply="已修好")
+    with pytest.raises(ValidationError):
+        grid.matter_assign(matter=matter, user=village_cadre, to=village_cadre)

@@ -24,14 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import tablib
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from import_export import fields, resources
 
+from common.crypto import keyed_digest
 from households.idnumbers import decrypt
 from households.models import Household, Resident
 from monitoring.models import Alert, BatchStatus, DataItem, FeedBatch, FeedValue
+from monitoring.screening import match
 
 PERIOD = "2026-10"
 
@@ -130,11 +134,6 @@ class Command(BaseCommand):
         """django-import-export's standard import of `count` rows of the same feed into the
         same table (rows as the table holds them: the resident and household the number
         is matched to, the item, the value), in a transaction rolled back afterwards."""
-        import tablib
-        from import_export import fields, resources
-
-        from common.crypto import keyed_digest
-        from monitoring.screening.match import county_residents, unpack
 
         # the keys as plain ids (fields.Field on the *_id attribute): the foreign-key
         # widgets would look up each row's batch, item, resident and household, four
@@ -151,7 +150,7 @@ class Command(BaseCommand):
                 import_id_fields = ()
 
         items = dict(DataItem.objects.filter(department__code="YB").values_list("code", "pk"))
-        residents = county_residents(batch.county.code)
+        residents = match.county_residents(batch.county.code)
         columns = ["batch", "line", "item", "value", "resident", "household"]
         dataset = tablib.Dataset(headers=columns)
         with feed.open(encoding="utf-8") as handle:
@@ -160,7 +159,7 @@ class Command(BaseCommand):
                 if line > count + 1:
                     break
                 number, code, value, _period = text.rstrip("\n").split(",")
-                resident, household = unpack(residents[keyed_digest(number)])
+                resident, household = match.unpack(residents[keyed_digest(number)])
                 dataset.append([batch.pk, line, items[code], value, resident, household])
         del residents
         resource = FeedValueResource()
