@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
@@ -54,8 +55,10 @@ from households.models import (
     ResidentStatus,
     Sex,
 )
+from households.roles import REGISTRY_READERS
 from households.selectors import filter_households, filter_residents
 from villages.models import Level, Region
+from villages.scoping import may_see_identity_everywhere, require_role
 
 logger = logging.getLogger(__name__)
 
@@ -314,7 +317,13 @@ def export_title(kind: str) -> str:
 
 
 def export_submit(*, user, kind: str, params: str, full: bool, reason: str) -> ExportJob:
-    """Queue an export; its task starts once this transaction commits."""
+    """Queue an export; its task starts once this transaction commits. An export with
+    full ID numbers needs the full-identity right everywhere the user reads the registry
+    (the reason is recorded with the download)."""
+    if user is not None:
+        require_role(user, REGISTRY_READERS)
+        if full and not may_see_identity_everywhere(user, REGISTRY_READERS):
+            raise PermissionDenied
     job = ExportJob.objects.create(
         token=secrets.token_urlsafe(32),
         created_by=user,

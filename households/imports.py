@@ -64,7 +64,7 @@ from households.models import (
 from households.phones import clean_phone
 from households.roles import REGISTRY_KEEPERS
 from villages.models import Level, Region
-from villages.scoping import has_role_at
+from villages.scoping import has_role_at, require_role_at
 
 logger = logging.getLogger(__name__)
 
@@ -620,6 +620,7 @@ def import_submit(*, user, village: Region, upload, language: str) -> ImportJob:
 
     Nothing of the file is parsed here, in the web request: the check task reads it with
     the reader's limits, and a refused file ends as a failed job with the reason."""
+    require_role_at(user, REGISTRY_KEEPERS, village.code)
     name = upload.name or ""
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise TableError(_("Upload an .xlsx workbook or a .csv file."))
@@ -718,6 +719,7 @@ def imports_reap() -> int:
 
 def import_confirm(*, job: ImportJob, user) -> None:
     """Queue the real import of the good rows; rows with errors are skipped."""
+    require_role_at(user, REGISTRY_KEEPERS, job.village.code)
     with transaction.atomic():
         # Claim first: a double-clicked confirm finds the job taken.
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(

@@ -550,6 +550,14 @@ def rule_save(rule: RiskRule, *, user) -> RiskRule:
     return rule
 
 
+def settings_save(settings: ScreeningSettings, *, user) -> ScreeningSettings:
+    """The screening's bands and deadlines (the county's catalogue keepers)."""
+    _require_catalogue_keeper(user)
+    settings.full_clean()
+    settings.save()
+    return settings
+
+
 def line_save(*, year: int, amount, user) -> MonitoringLine:
     """The monitoring line of a year (yuan a person a year): set, or changed."""
     _require_catalogue_keeper(user)

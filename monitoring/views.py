@@ -629,7 +629,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                 request.POST, instance=settings_row, prefix="settings"
             )
             if settings_form.is_valid():
-                settings_form.save()
+                services.settings_save(settings_form.save(commit=False), user=request.user)
                 messages.success(request, _("Saved."))
                 return redirect("monitoring:rules")
     return render(

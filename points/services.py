@@ -47,6 +47,14 @@ def _codes_of(village_ids: list[int]) -> list[str]:
     return list(Region.objects.filter(pk__in=village_ids).values_list("code", flat=True))
 
 
+def good_save(good: Good, *, user) -> Good:
+    """Stock, price or take off the shelf a good of a village's co-op (its clerk's)."""
+    require_role_at(user, COOP_CLERKS, good.village.code)
+    good.full_clean()
+    good.save()
+    return good
+
+
 def rule_save(rule: PointRule, *, user) -> PointRule:
     """Add or change a line of a village's points catalogue (its cadres' own)."""
     require_role_at(user, POINTS_KEEPERS, rule.village.code)

@@ -309,7 +309,7 @@ def coop(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("points:coop")
         elif request.POST.get("form") == "good" and good_form.is_valid():
-            good_form.save()
+            services.good_save(good_form.save(commit=False), user=request.user)
             messages.success(request, _("Goods saved."))
             return redirect("points:coop")
     lookup = None
@@ -362,7 +362,7 @@ def good_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = GoodForm(request.POST or None, instance=good, villages=[good.village])
     if form.is_valid():
-        form.save()
+        services.good_save(form.save(commit=False), user=request.user)
         messages.success(request, _("Goods saved."))
         return redirect("points:coop")
     return render(request, "points/good_form.html", {"form": form, "good": good})

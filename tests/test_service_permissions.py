@@ -9,15 +9,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import _staff
 from grid import services as grid
 from households import services as registry
+from households.exports import export_submit
+from households.imports import import_submit
 from households.models import AccessKind, Listing, ListingStatus
+from monitoring import services as monitoring
+from monitoring.models import ScreeningSettings
 from notices import services as notices
 from notices.models import Category, Notice
 from points import services as points
-from points.models import PointRule
+from points.models import Good, PointRule
 from tests.factories import HouseholdFactory, ResidentFactory
 from villages.models import Role
 
@@ -146,3 +151,25 @@ def test_a_matter_is_handled_where_it_stands_and_not_once_resolved(
     grid.matter_resolve(matter=matter, user=village_cadre, reply="已修好")
     with pytest.raises(ValidationError):
         grid.matter_assign(matter=matter, user=village_cadre, to=village_cadre)
+
+
+def test_imports_exports_the_coop_and_the_screening_settings_check_their_writers(
+    village, village_cadre, grid_worker, coop_clerk, county_officer
+):
+    upload = SimpleUploadedFile("户籍.csv", "身份证号,姓名\r\n".encode())
+    with pytest.raises(PermissionDenied):  # a grid worker reads the registry, not imports
+        import_submit(user=grid_worker, village=village, upload=upload, language="zh-hans")
+    without_reveal = _staff(Role.VILLAGE_CADRE, village)
+    with pytest.raises(PermissionDenied):
+        export_submit(user=without_reveal, kind="residents", params="", full=True, reason="核对")
+    assert export_submit(user=village_cadre, kind="residents", params="", full=True, reason="核对")
+    good = Good(village=village, name="食用油", price=50, stock=10)
+    with pytest.raises(PermissionDenied):
+        points.good_save(good, user=village_cadre)  # the co-op's clerk keeps its goods
+    assert points.good_save(good, user=coop_clerk).pk
+    bands = ScreeningSettings.current()
+    bands.high_score = 90
+    with pytest.raises(PermissionDenied):
+        monitoring.settings_save(bands, user=village_cadre)
+    monitoring.settings_save(bands, user=county_officer)
+    assert ScreeningSettings.current().high_score == 90
