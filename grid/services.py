@@ -290,7 +290,6 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
     return matter
 
 
-#: announced when a matter is sent up a level (by hand or by the deadline task)
 #: announced when a matter is resolved with its reply
 MATTER_RESOLVED = "grid.matter_resolved"
 

@@ -629,7 +629,6 @@ NO_PHONE_IN_LISTING = gettext_lazy(
 )
 #: days a listing shows once approved (then it expires; the household posts it again)
 LISTING_DAYS = 30
-#: announced when a household posts a listing: the apps above tell the village's cadres
 
 
 def market_version(village_id: int) -> str:

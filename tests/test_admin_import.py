@@ -147,3 +147,16 @@ def test_staff_assignments_come_in_through_the_staff_service_and_are_audited(
     ]
     assert StaffAuditEvent.objects.filter(target=newcomer, actor=county_officer).exists()
     assert not StaffAssignment.objects.filter(user=county_officer, region=village).exists()
+
+
+def test_the_admin_changes_an_assignments_identity_right_and_it_is_saved(admin_client, village):
+    """The change form hands the service the stored assignment (the form's object already
+    holds the new value: the service saw nothing to change and saved nothing)."""
+    cadre = _staff(Role.VILLAGE_CADRE, village)
+    assignment = StaffAssignment.objects.get(user=cadre)
+    url = reverse("admin:villages_staffassignment_change", args=[assignment.pk])
+    response = admin_client.post(url, {"sees_identity": "on"})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.sees_identity is True
+    assert StaffAuditEvent.objects.filter(target=cadre, action="identity_granted").exists()
