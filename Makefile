@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages mutation bench bench-registry bench-screening bench-queue bench-public lighthouse clean
+.PHONY: run test install lint typecheck format messages mutation bench bench-import-export bench-registry bench-screening bench-queue bench-public lighthouse clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -61,6 +61,11 @@ mutation: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# Would django-import-export hold the registry's import? Residents through the service,
+# by its import_data, on make bench's PostgreSQL database (docs/benchmarks.md, issue 23).
+bench-import-export: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal_bench} $(PY) bench/registry_resource.py
 
 # The registry at county scale (issue 7): 200,000 households in PostgreSQL (database
 # portal_bench, built once, about 6 minutes), gunicorn + wrk + a Celery worker; prints one

@@ -6,8 +6,7 @@ encryption, the keyed hash, the duplicate rule, history), run by django-import-e
 own `import_data` with a dry run (everything is written, then rolled back), on the demo
 county in PostgreSQL (`make bench`'s database). The target of issue 23: ≥ 1,000 rows/s.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \
-        .venv/bin/python bench/registry_resource.py
+    make bench-import-export    # DATABASE_URL defaults to make bench's portal_bench
 
 Prints one line: rows=<n> seconds=<s> rows_per_s=<n>. Results go in docs/benchmarks.md.
 """
