@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import field, label_choices
@@ -21,6 +21,7 @@ from monitoring.models import (
     Department,
     HouseholdIncome,
     MeasureKind,
+    MeasureStatus,
     MonitoringLine,
     RiskLevel,
     RiskRule,
@@ -67,6 +68,7 @@ class QueueFilterForm(forms.Form):
         empty_label=_("All villages"),
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    measures_overdue = forms.BooleanField(label=_("Measures overdue only"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +191,25 @@ class MeasureForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300)
     responsible = forms.CharField(label=_("Responsible person"), max_length=50)
     start = forms.DateField(label=_("Start"), widget=DateInput())
+    expected_effect = forms.CharField(
+        label=_("Expected effect"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: a job for the son from March, 2,400 yuan a month."),
+    )
+
+
+class MeasureUpdateForm(forms.Form):
+    """The responsible person's report on a measure: its state on a date, the outcome."""
+
+    status = forms.ChoiceField(label=_("State"), choices=MeasureStatus.choices)
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    outcome = forms.CharField(
+        label=pgettext_lazy("measure", "Outcome"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed once it is done or stopped."),
+    )
 
 
 class PeriodForm(forms.Form):
@@ -269,6 +290,7 @@ class ScreeningSettingsForm(forms.ModelForm):
             "notice_days",
             "township_days",
             "county_days",
+            "measure_days",
         ]
 
     def clean(self):

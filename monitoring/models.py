@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import translation
+from django.db.models import Exists, OuterRef
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -491,6 +493,11 @@ class ScreeningSettings(models.Model):
     notice_days = models.PositiveSmallIntegerField(_("days of public notice"), default=5)
     township_days = models.PositiveSmallIntegerField(_("days for township review"), default=10)
     county_days = models.PositiveSmallIntegerField(_("days for county approval"), default=10)
+    # the practice: measures are fixed within a week of the verification that confirmed
+    # the risk (at the village's appraisal), not after the county's approval
+    measure_days = models.PositiveSmallIntegerField(
+        _("days to fix measures after verification"), default=7
+    )
 
     class Meta:
         verbose_name = _("screening settings")
@@ -671,6 +678,17 @@ class AlertQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
+    def measures_overdue(self, today: datetime.date):
+        """Alerts whose risk verification confirmed, with no measure fixed by their
+        measures' due date (that date itself is still in time), while still open or
+        enrolled."""
+        fixed = AssistanceMeasure.objects.filter(alert=OuterRef("pk"))
+        return (
+            self.filter(measures_due__lt=today)
+            .exclude(stage=Stage.DISMISSED)
+            .filter(~Exists(fixed))
+        )
+
 
 class Alert(models.Model):
     """A household at risk, pushed to its village, through the workflow to enrolment or
@@ -706,12 +724,15 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # dismissed at verification: re-alerted only on worse evidence (a higher score)
     dismissed_at_verification = models.BooleanField(default=False)
+    # set when verification confirms the risk: measures are fixed by then (measure_days)
+    measures_due = models.DateField(_("measures due"), null=True, blank=True)
 
     objects = AlertQuerySet.as_manager()
 
     # set on a page of alerts by the queue's view (monitoring.views._rows), not stored
     head_name: str
     overdue: bool
+    measures_late: bool
     reason_lines: list[str]
 
     class Meta:
@@ -846,16 +867,31 @@ class MeasureKind(models.TextChoices):
     HOUSING = "housing", pgettext_lazy("assistance measure", "Housing")
     SOCIAL = "social", pgettext_lazy("assistance measure", "Social security")
     INSURANCE = "insurance", pgettext_lazy("assistance measure", "Insurance")
+    MINIMUM = "minimum", pgettext_lazy("assistance measure", "Minimum living support")
 
 
 class MeasureStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ONGOING = "ongoing", _("Under way")
     DONE = "done", _("Done")
+    STOPPED = "stopped", _("Stopped")
+
+
+#: a measure in one of these states is over: its record is final
+MEASURE_FINAL = (MeasureStatus.DONE, MeasureStatus.STOPPED)
 
 
 class AssistanceMeasure(models.Model):
-    monitored = models.ForeignKey(Monitored, on_delete=models.CASCADE, related_name="measures")
+    """Help for a household at risk: proposed at the village's appraisal (on the alert)
+    and carried on after enrolment (the monitored household), or added for a monitored
+    household directly. Its state moves by MeasureUpdates, never by rewriting."""
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
+    )
+    monitored = models.ForeignKey(
+        Monitored, on_delete=models.CASCADE, null=True, blank=True, related_name="measures"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=MeasureKind.choices)
     description = models.CharField(_("description"), max_length=300)
     responsible = models.CharField(_("responsible person"), max_length=50)
@@ -863,12 +899,53 @@ class AssistanceMeasure(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
+    expected_effect = models.CharField(_("expected effect"), max_length=200, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # set by the alert's page: the form of the next report on it, or None
+    update_form: Any
 
     class Meta:
         ordering = ["start", "pk"]
         verbose_name = _("assistance measure")
         verbose_name_plural = _("assistance measures")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(alert__isnull=False) | models.Q(monitored__isnull=False),
+                name="measure_of_an_alert_or_a_monitored_household",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description}"
+
+
+class MeasureUpdate(models.Model):
+    """A measure's state as its responsible person reported it on a date: the measure's
+    record (appended, never rewritten)."""
+
+    measure = models.ForeignKey(AssistanceMeasure, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("status"), max_length=8, choices=MeasureStatus.choices)
+    on = models.DateField(_("date"))
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        verbose_name = _("measure update")
+        verbose_name_plural = _("measure updates")
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.get_status_display()} {self.on}"

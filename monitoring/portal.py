@@ -36,6 +36,11 @@ def home_panel(request, region) -> dict | None:
     if region is not None:
         monitored = monitored.filter(household__village__code__startswith=region.code)
     figures["monitored"] = monitored.count()
+    # risk confirmed a week ago and no measure fixed yet (the village's and township's)
+    confirmed = Alert.objects.visible_to(request.user)
+    if region is not None:
+        confirmed = confirmed.filter(village__code__startswith=region.code)
+    figures["measures_overdue"] = confirmed.measures_overdue(timezone.localdate()).count()
     return figures
 
 

@@ -33,6 +33,7 @@ from households import services as registry
 from households.models import Household, MonitoringCategory
 from monitoring.models import (
     LEVEL_RANK,
+    MEASURE_FINAL,
     OPEN_STAGES,
     Alert,
     AlertEvent,
@@ -41,6 +42,8 @@ from monitoring.models import (
     Cause,
     DataItem,
     HouseholdIncome,
+    MeasureStatus,
+    MeasureUpdate,
     Monitored,
     MonitoringLine,
     RiskLevel,
@@ -59,7 +62,7 @@ from monitoring.roles import (
 )
 from villages.models import Region, Role, StaffAssignment
 from villages.notifications import Kind, notify, users_over
-from villages.scoping import has_role_at, require_role
+from villages.scoping import has_role_at, require_role, require_role_at
 
 # action → (roles that take it, the stages it is taken in)
 ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -354,6 +357,9 @@ def verify(
             alert.dismissed_at_verification = True
             _move(alert, Stage.DISMISSED, close=True)
         else:
+            # the risk is confirmed: measures are fixed within measure_days of the visit
+            alert.measures_due = visit_date + _days("measure_days")
+            alert.save(update_fields=["measures_due"])
             _move(alert, Stage.APPRAISE, due_in="appraise_days")
     return alert
 
@@ -439,7 +445,7 @@ def decide(
         alert.causes = causes
         alert.save(update_fields=["causes"])
         _move(alert, Stage.ENROLLED, close=True)
-        Monitored.objects.create(
+        monitored = Monitored.objects.create(
             household=alert.household,
             alert=alert,
             category=category,
@@ -447,6 +453,8 @@ def decide(
             enrolled_on=timezone.localdate(),
             approved_by=user,
         )
+        # the measures proposed at the appraisal carry on after enrolment
+        AssistanceMeasure.objects.filter(alert=alert).update(monitored=monitored)
         registry.monitoring_mirror_set(
             household=alert.household,
             category=category,
@@ -459,13 +467,85 @@ def decide(
 # --- Monitored households -------------------------------------------------------------
 
 
+#: an alert's steps at which the village proposes measures: from the appraisal on (the
+#: risk confirmed at verification), until the county's decision
+MEASURE_STAGES = (Stage.APPRAISE, Stage.NOTICE, Stage.TOWNSHIP, Stage.COUNTY)
+
+
+def measure_propose(
+    *,
+    alert: Alert,
+    user,
+    kind: str,
+    description: str,
+    responsible: str,
+    start: datetime.date,
+    expected_effect: str = "",
+) -> AssistanceMeasure:
+    """A measure the village proposes for a household whose risk verification confirmed
+    (at the appraisal, or any step until the county decides): fixed at once, not after
+    the county's approval, and carried on if the household is enrolled."""
+    require_role_at(user, VILLAGE_STEPS, alert.village.code)
+    alert.refresh_from_db(fields=["stage"])  # the step it stands at now, not when read
+    if alert.stage not in MEASURE_STAGES:
+        raise ValidationError(
+            _(
+                "Measures are proposed once verification has confirmed the risk, "
+                "until the county decides."
+            )
+        )
+    measure = AssistanceMeasure(
+        alert=alert,
+        kind=kind,
+        description=mask_id_numbers(description.strip()),
+        responsible=responsible.strip(),
+        start=start,
+        expected_effect=mask_id_numbers(expected_effect.strip()),
+        proposed_by=user,
+    )
+    measure.full_clean()
+    with transaction.atomic():
+        measure.save()
+        # on the alert's log too: the kept queue sees the change (its key is the log's)
+        _log(alert, "measure", user, f"{measure.get_kind_display()}: {measure.description}")
+    return measure
+
+
 def measure_add(*, monitored: Monitored, user, **fields) -> AssistanceMeasure:
-    if not has_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, monitored.household.village.code):
-        raise PermissionDenied
-    measure = AssistanceMeasure(monitored=monitored, **fields)
-    measure.full_clean(exclude=["monitored"])
+    """A further measure for a monitored household (its village's or township's staff)."""
+    require_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, monitored.household.village.code)
+    measure = AssistanceMeasure(
+        monitored=monitored, alert_id=monitored.alert_id, proposed_by=user, **fields
+    )
+    measure.full_clean(exclude=["monitored", "alert"])
     measure.save()
     return measure
+
+
+def measure_update(
+    *, measure: AssistanceMeasure, user, status: str, on: datetime.date, outcome: str = ""
+) -> MeasureUpdate:
+    """The responsible person's report: the measure's state on a date, with its outcome
+    (needed once it is done or stopped, which is final). Appended to its record."""
+    household = (measure.monitored or measure.alert).household  # type: ignore[union-attr]
+    require_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, household.village.code)
+    outcome = mask_id_numbers(outcome.strip())
+    if status not in MeasureStatus.values:
+        raise ValidationError({"status": _("Choose the measure's state.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date is in the future.")})
+    if status in MEASURE_FINAL and not outcome:
+        raise ValidationError({"outcome": _("Say what the measure achieved, or why it stopped.")})
+    with transaction.atomic():
+        locked = AssistanceMeasure.objects.select_for_update().get(pk=measure.pk)
+        if locked.status in MEASURE_FINAL:
+            raise ValidationError(_("This measure is over; add a new one instead."))
+        update = MeasureUpdate.objects.create(
+            measure=locked, status=status, on=on, outcome=outcome, by=user
+        )
+        AssistanceMeasure.objects.filter(pk=measure.pk).update(status=status)
+        measure.status = status
+    return update
 
 
 def elimination_propose(*, monitored: Monitored, user, note: str) -> Monitored:

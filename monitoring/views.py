@@ -43,6 +43,7 @@ from monitoring.forms import (
     FeedUploadForm,
     IncomeForm,
     MeasureForm,
+    MeasureUpdateForm,
     MonitoringLineForm,
     QueueFilterForm,
     RiskRuleForm,
@@ -50,8 +51,10 @@ from monitoring.forms import (
     ScreeningSettingsForm,
 )
 from monitoring.models import (
+    MEASURE_FINAL,
     Alert,
     AlertEvent,
+    AssistanceMeasure,
     Campaign,
     Cause,
     DataItem,
@@ -107,6 +110,8 @@ def _queue(request: HttpRequest, form: QueueFilterForm | None = None):
         qs = qs.filter(village=data["village"])
     if data.get("overdue"):
         qs = qs.filter(closed_at__isnull=True, due_date__lt=timezone.localdate())
+    if data.get("measures_overdue"):
+        qs = qs.measures_overdue(timezone.localdate())
     qs = qs.annotate(rank=level_rank()).order_by("-rank", "due_date", "pk")
     return form, qs
 
@@ -119,9 +124,15 @@ def _rows(alerts: list[Alert]) -> list[Alert]:
         .values_list("pk", "head_name")
     )
     today = timezone.localdate()
+    late = set(
+        Alert.objects.filter(pk__in=[a.pk for a in alerts])
+        .measures_overdue(today)
+        .values_list("pk", flat=True)
+    )
     for alert in alerts:
         alert.head_name = heads.get(alert.household_id) or ""
         alert.overdue = alert.is_overdue(today)
+        alert.measures_late = alert.pk in late
         alert.reason_lines = reasons_text(alert.reasons)
     return alerts
 
@@ -317,7 +328,18 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for action, (_roles, stages) in services.ACTIONS.items()
         if alert.stage in stages and (reason := services.conflict(request.user, alert, action))
     ]
-    if request.method == "POST":
+    measure_form = (
+        MeasureForm(initial={"start": timezone.localdate()})
+        if alert.stage in services.MEASURE_STAGES
+        and has_role_at(request.user, VILLAGE_STEPS, alert.village.code)
+        else None
+    )
+    may_update = has_role_at(request.user, VILLAGE_STEPS | TOWNSHIP_STEPS, alert.village.code)
+    if request.method == "POST" and request.POST.get("action") in ("measure", "measure_update"):
+        done, measure_form = _measure_action(request, alert, measure_form)
+        if done:
+            return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#measures")
+    elif request.method == "POST":
         action = request.POST.get("action", "")
         if action not in forms:
             if reason := services.conflict(request.user, alert, action):
@@ -355,8 +377,61 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": alert.is_overdue(timezone.localdate()),
             "guide": guide.alert_guide(alert),
             "buttons": guide.BUTTONS,
+            "measures": _measures(alert.measures.all(), may_update=may_update),
+            "measure_form": measure_form,
+            "measures_overdue": Alert.objects.filter(pk=alert.pk)
+            .measures_overdue(timezone.localdate())
+            .exists(),
         },
     )
+
+
+def _measures(qs, *, may_update: bool) -> list:
+    """The measures, each with the form of its next report (its own prefix: one page
+    holds several) when the user may report and it is not over."""
+    measures = list(qs.select_related("proposed_by").prefetch_related("updates__by"))
+    for m in measures:
+        m.update_form = (
+            MeasureUpdateForm(
+                prefix=f"m{m.pk}", initial={"on": timezone.localdate(), "status": m.status}
+            )
+            if may_update and m.status not in MEASURE_FINAL
+            else None
+        )
+    return measures
+
+
+def _measure_action(request: HttpRequest, alert: Alert, measure_form):
+    """Propose a measure or report on one; (done, the form to show again). The services
+    decide who may; a refusal is the form's error, what was typed kept."""
+    if request.POST["action"] == "measure":
+        form = MeasureForm(request.POST)
+        if form.is_valid():
+            try:
+                services.measure_propose(alert=alert, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Measure recorded."))
+                return True, measure_form
+        return False, form
+    _report_measure(request, AssistanceMeasure.objects.filter(alert=alert))
+    return True, measure_form
+
+
+def _report_measure(request: HttpRequest, measures) -> None:
+    """A report on one of these measures (the posted one), by its service."""
+    measure = get_object_or_404(measures, pk=parse.object_id(request.POST.get("measure")) or 0)
+    update = MeasureUpdateForm(request.POST, prefix=f"m{measure.pk}")
+    if update.is_valid():
+        try:
+            services.measure_update(measure=measure, user=request.user, **update.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The measure's state is recorded."))
+    else:
+        messages.error(request, _("Give the state and its date."))
 
 
 def _take(action: str, alert: Alert, user, data: dict) -> None:
@@ -768,6 +843,9 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("Saved."))
                     return redirect("monitoring:monitored", pk=pk)
+            elif action == "measure_update" and may_measure:
+                _report_measure(request, monitored.measures.all())
+                return redirect(reverse("monitoring:monitored", args=[pk]) + "#measures")
             elif action == "propose" and may_propose:
                 elimination_form = EliminationForm(request.POST)
                 if elimination_form.is_valid():
@@ -790,7 +868,7 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring/monitored_detail.html",
         {
             "monitored": monitored,
-            "measures": monitored.measures.all(),
+            "measures": _measures(monitored.measures.all(), may_update=may_measure),
             "measure_form": measure_form,
             "elimination_form": elimination_form,
             "may_review": may_review,

@@ -43,8 +43,9 @@ def test_list_queries_same_for_10_and_1000_households(cadre_client, village, gro
     # rows (9 in all). The home adds its regions (2), the villages in scope and their
     # figures (2) and, the figures being stale, their recomputation (2 grouped queries),
     # the upsert and the reload (13 in all); the household list takes its count from the
-    # same figures (18 when stale, fewer when fresh: test_household_list_query_budget)
-    assert large <= 18
+    # same figures (18 when stale, fewer when fresh: test_household_list_query_budget);
+    # the monitoring panel counts the alerts whose measures are overdue (1, issue 24)
+    assert large <= 19
 
 
 @pytest.mark.parametrize("n", [1, 50])

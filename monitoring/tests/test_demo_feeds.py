@@ -9,8 +9,19 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from monitoring.models import FeedBatch, FeedRejection
+from monitoring import services
+from monitoring.models import (
+    Alert,
+    AssistanceMeasure,
+    FeedBatch,
+    FeedRejection,
+    MeasureStatus,
+    Source,
+)
+from tests.factories import HouseholdFactory, UserFactory
+from villages.models import Role, StaffAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +55,20 @@ def test_the_demo_screening_fills_the_queue_once(county, people):
     again = io.StringIO()
     call_command("demo_screening", "--if-empty", stdout=again)
     assert "exists already" in again.getvalue()
+
+
+def test_the_demo_cadre_has_verified_alerts_with_measures_one_overdue(county, people, village):
+    """make run's village cadre finds the method at work (issue 24): an alert verified
+    eight days ago with no measure (flagged), others with measures, one under way."""
+    cadre = UserFactory(username="cadre")
+    StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
+    for _n in range(3):  # at least three alerts in the village, whatever the screening finds
+        services.alert_raise(
+            household=HouseholdFactory(village=village), source=Source.SELF_REPORT, level="high"
+        )
+    call_command("demo_screening", period="2026-10", stdout=io.StringIO())
+    verified = Alert.objects.filter(village=village, measures_due__isnull=False)
+    assert verified.count() == 3
+    assert verified.measures_overdue(timezone.localdate()).count() == 1
+    assert AssistanceMeasure.objects.count() == 3
+    assert AssistanceMeasure.objects.filter(status=MeasureStatus.ONGOING).count() == 1

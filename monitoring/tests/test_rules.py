@@ -65,6 +65,7 @@ def test_the_line_and_the_bands(client, county_officer):
             "settings-notice_days": "5",
             "settings-township_days": "10",
             "settings-county_days": "10",
+            "settings-measure_days": "7",
         },
     )
     assert "低 &lt; 中 &lt; 高" in page.content.decode()
