@@ -180,6 +180,8 @@ def _resident_aggregates(today) -> dict:
         "migrant": Count("pk", filter=Q(employment=Employment.MIGRANT)),
         "able": Count("pk", filter=Q(labour_ability__in=ABLE_TO_WORK)),
         "floating": Count("pk", filter=Q(is_floating=True)),
+        # the living members of monitored households: every count of them gives its people
+        "monitored_people": Count("pk", filter=~Q(household__monitoring_category="")),
     }
     for index, (_label, low, high) in enumerate(AGE_GROUPS):
         cond = Q(birth_date__lte=_years_before(today, low))

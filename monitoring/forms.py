@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import field, label_choices
 from common.widgets import DateInput, use_fast_selects
-from households.models import MonitoringCategory
+from households.models import MonitoringCategory, Resident, ResidentStatus
 from monitoring.models import (
     PERIOD_RE,
     Cause,
@@ -174,7 +174,33 @@ class DecideForm(forms.Form):
         choices=Cause.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    sudden_amount = forms.DecimalField(
+        label=_("Sudden expense or loss (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("For a sudden severe hardship: what the illness, disaster or accident cost."),
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members enrolled"),
+        queryset=Resident.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, household=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        living = (
+            Resident.objects.filter(household=household, status=ResidentStatus.LIVING)
+            if household is not None
+            else Resident.objects.none()
+        )
+        members = field(self, "members", forms.ModelMultipleChoiceField)
+        members.queryset = living.order_by("pk")
+        members.initial = list(living.values_list("pk", flat=True))
+        label_choices(self, "members", lambda r: f"{r.name}（{r.get_relation_display()}）")
 
 
 STEP_FORMS = {

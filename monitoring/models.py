@@ -9,7 +9,7 @@ import decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
@@ -369,6 +369,10 @@ class Cause(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: what makes a household 突发严重困难户: a sudden event, not a slow decline
+SUDDEN_CAUSES = (Cause.ILLNESS, Cause.DISASTER, Cause.ACCIDENT, Cause.LABOURER_DEATH)
+
+
 class RuleKind(models.TextChoices):
     ITEM = "item", _("A data item's value")
     INCOME = "income", _("Per-capita net income against the monitoring line")
@@ -497,6 +501,14 @@ class ScreeningSettings(models.Model):
     # the risk (at the village's appraisal), not after the county's approval
     measure_days = models.PositiveSmallIntegerField(
         _("days to fix measures after verification"), default=7
+    )
+    # 边缘易致贫户: per-capita net income at most this many times the monitoring line
+    marginal_factor = models.DecimalField(
+        _("marginal households: income up to this many times the line"),
+        max_digits=4,
+        decimal_places=2,
+        default=decimal.Decimal("1.50"),
+        validators=[MinValueValidator(decimal.Decimal("1"))],
     )
 
     class Meta:
@@ -816,6 +828,14 @@ class Monitored(models.Model):
         verbose_name=_("approved by"),
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # the members enrolled (the living members at enrolment, as the county approved them)
+    members = models.ManyToManyField(
+        Resident, verbose_name=_("members enrolled"), related_name="+", blank=True
+    )
+    # 突发严重困难户: the sudden expense or loss behind the enrolment (yuan)
+    sudden_amount = models.DecimalField(
+        _("sudden expense or loss (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     elimination_proposed_on = models.DateField(_("elimination proposed on"), null=True, blank=True)
     elimination_note = models.CharField(_("why the risk is gone"), max_length=500, blank=True)

@@ -35,7 +35,10 @@ def home_panel(request, region) -> dict | None:
     monitored = Monitored.objects.visible_to(request.user).current()
     if region is not None:
         monitored = monitored.filter(household__village__code__startswith=region.code)
-    figures["monitored"] = monitored.count()
+    enrolled = monitored.aggregate(
+        households=Count("pk", distinct=True), people=Count("members", distinct=True)
+    )
+    figures["monitored"], figures["monitored_people"] = enrolled["households"], enrolled["people"]
     # risk confirmed a week ago and no measure fixed yet (the village's and township's)
     confirmed = Alert.objects.visible_to(request.user)
     if region is not None:

@@ -52,11 +52,20 @@ class Row:
     verified_on_time: int = 0
     enrolled: int = 0
     monitored: int = 0
+    monitored_people: int = 0
     overdue: int = 0
     villages: list[Row] = field(default_factory=list)
 
     def add(self, other: Row) -> None:
-        for name in ("pushed", "verified", "verified_on_time", "enrolled", "monitored", "overdue"):
+        for name in (
+            "pushed",
+            "verified",
+            "verified_on_time",
+            "enrolled",
+            "monitored",
+            "monitored_people",
+            "overdue",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -118,13 +127,13 @@ def area_portrait(villages, year: int) -> list[Row]:
         .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(data__on_time=True)))
     ):
         rows[vid].verified, rows[vid].verified_on_time = verified, on_time
-    for vid, monitored in (
+    for vid, monitored, people in (
         Monitored.objects.current()
         .filter(household__village_id__in=ids)
         .values_list("household__village_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", distinct=True), people=Count("members", distinct=True))
     ):
-        rows[vid].monitored = monitored
+        rows[vid].monitored, rows[vid].monitored_people = monitored, people
     townships: dict[int, Row] = {}
     for village in village_list:
         township = village.parent

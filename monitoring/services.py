@@ -30,11 +30,18 @@ from django.utils.translation import gettext as _
 
 from common.masking import mask_id_numbers
 from households import services as registry
-from households.models import Household, MonitoringCategory
+from households.models import (
+    Household,
+    MonitoringCategory,
+    PovertyStatus,
+    Resident,
+    ResidentStatus,
+)
 from monitoring.models import (
     LEVEL_RANK,
     MEASURE_FINAL,
     OPEN_STAGES,
+    SUDDEN_CAUSES,
     Alert,
     AlertEvent,
     AssistanceMeasure,
@@ -422,14 +429,22 @@ def decide(
     category: str = "",
     causes: Iterable[str] = (),
     note: str = "",
+    members: Iterable[Resident] | None = None,
+    sudden_amount: Decimal | None = None,
 ) -> Alert:
-    """County approval: "enrol" (with the category and causes) or "dismiss" (with why)."""
+    """County approval: "enrol" (with the category, its conditions met, the causes and the
+    members enrolled: by default every living member) or "dismiss" (with why)."""
     causes = [c for c in causes if c in Cause.values]
+    living = list(alert.household.residents.filter(status=ResidentStatus.LIVING))
+    chosen = living if members is None else [m for m in members if m in living]
     if decision == "enrol":
         if category not in MonitoringCategory.values or not category:
             raise ValidationError({"category": _("Choose the category of monitored household.")})
         if not causes:
             raise ValidationError({"causes": _("Choose at least one cause.")})
+        eligible(alert.household, category, causes=causes, sudden_amount=sudden_amount)
+        if not chosen:
+            raise ValidationError({"members": _("Name the members enrolled.")})
     elif decision == "dismiss":
         if not note.strip():
             raise ValidationError({"note": _("Say why.")})
@@ -452,7 +467,9 @@ def decide(
             causes=causes,
             enrolled_on=timezone.localdate(),
             approved_by=user,
+            sudden_amount=sudden_amount if category == MonitoringCategory.SUDDEN else None,
         )
+        monitored.members.set(chosen)
         # the measures proposed at the appraisal carry on after enrolment
         AssistanceMeasure.objects.filter(alert=alert).update(monitored=monitored)
         registry.monitoring_mirror_set(
@@ -462,6 +479,70 @@ def decide(
             reason=_("Enrolled as monitored household"),
         )
     return alert
+
+
+def eligible(
+    household: Household,
+    category: str,
+    *,
+    causes: Iterable[str],
+    sudden_amount: Decimal | None = None,
+) -> None:
+    """The category's own condition, or a ValidationError saying which fails:
+    脱贫不稳定户 is a household that left poverty; 边缘易致贫户 has a per-capita net income
+    at most the county's factor times the monitoring line (its latest 明白卡 says); a
+    突发严重困难户 has a sudden cause and the amount it cost."""
+    if category == MonitoringCategory.UNSTABLE:
+        if household.poverty_status != PovertyStatus.LIFTED:
+            raise ValidationError(
+                {
+                    "category": _(
+                        "An unstable household is one lifted out of poverty; the registry "
+                        "does not record this one as lifted."
+                    )
+                }
+            )
+    elif category == MonitoringCategory.MARGINAL:
+        income = HouseholdIncome.objects.filter(household=household).order_by("-year").first()
+        line = (
+            MonitoringLine.objects.filter(year=income.year).first() if income is not None else None
+        )
+        if income is None or line is None:
+            raise ValidationError(
+                {
+                    "category": _(
+                        "A marginal household is judged by its income against the line: "
+                        "enter its income (明白卡) first."
+                    )
+                }
+            )
+        limit = (line.amount * ScreeningSettings.current().marginal_factor).quantize(
+            Decimal("0.01")
+        )
+        if income.per_capita_net > limit:
+            raise ValidationError(
+                {
+                    "category": _(
+                        "A marginal household has at most %(limit)s yuan a person a year "
+                        "(%(year)d); this one has %(income)s."
+                    )
+                    % {"limit": limit, "year": income.year, "income": income.per_capita_net}
+                }
+            )
+    elif category == MonitoringCategory.SUDDEN:
+        if not set(causes) & set(SUDDEN_CAUSES):
+            raise ValidationError(
+                {
+                    "causes": _(
+                        "A sudden severe hardship has a sudden cause: illness, a disaster, "
+                        "an accident or the death of the main labourer."
+                    )
+                }
+            )
+        if sudden_amount is None or sudden_amount <= 0:
+            raise ValidationError(
+                {"sudden_amount": _("Give what the sudden event cost the family (yuan).")}
+            )
 
 
 # --- Monitored households -------------------------------------------------------------

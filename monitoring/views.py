@@ -39,6 +39,7 @@ from monitoring.forms import (
     AssignForm,
     CampaignForm,
     DataItemForm,
+    DecideForm,
     EliminationForm,
     FeedUploadForm,
     IncomeForm,
@@ -321,7 +322,7 @@ def _evidence(alert: Alert) -> list[dict]:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert_for(request, pk)
     actions = services.allowed_actions(request.user, alert)
-    forms = {a: STEP_FORMS[a]() for a in actions if a in STEP_FORMS}
+    forms = {a: _step_form(a, alert) for a in actions if a in STEP_FORMS}
     # a step the user's role takes now but their earlier hand in it does not allow
     held_back = [
         reason
@@ -345,7 +346,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if reason := services.conflict(request.user, alert, action):
                 raise PermissionDenied(reason)
             raise PermissionDenied
-        form = STEP_FORMS[action](request.POST)
+        form = _step_form(action, alert, request.POST)
         forms[action] = form
         if form.is_valid():
             try:
@@ -432,6 +433,13 @@ def _report_measure(request: HttpRequest, measures) -> None:
             messages.success(request, _("The measure's state is recorded."))
     else:
         messages.error(request, _("Give the state and its date."))
+
+
+def _step_form(action: str, alert: Alert, data=None):
+    """The form of a step; the county's decision names the household's members."""
+    if action == "decide":
+        return DecideForm(data, household=alert.household)
+    return STEP_FORMS[action](data)
 
 
 def _take(action: str, alert: Alert, user, data: dict) -> None:
@@ -616,6 +624,7 @@ def portrait_export(request: HttpRequest) -> HttpResponseBase:
         _("Enrolled"),
         _("Conversion (%)"),
         _("Monitored households"),
+        _("Monitored people"),
         _("Overdue"),
         _("Colour"),
     ]
@@ -635,6 +644,7 @@ def portrait_export(request: HttpRequest) -> HttpResponseBase:
                         r.enrolled,
                         r.conversion,
                         r.monitored,
+                        r.monitored_people,
                         r.overdue,
                         colours[r.colour],
                     ],
@@ -797,11 +807,15 @@ def monitored_list(request: HttpRequest) -> HttpResponse:
     if category := parse.choice(request.GET.get("category"), MonitoringCategory.values):
         qs = qs.filter(category=category)
     page = Paginator(qs, settings.PAGE_SIZE).get_page(parse.page(request.GET.get("page")))
+    totals = qs.order_by().aggregate(
+        households=Count("pk", distinct=True), people=Count("members", distinct=True)
+    )
     return render(
         request,
         "monitoring/monitored_list.html",
         {
             "page": page,
+            "totals": totals,
             "categories": MonitoringCategory.choices[1:],
             "category": category,
         },

@@ -6,6 +6,7 @@ kept as a record; carried on after enrolment."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -24,7 +25,7 @@ from monitoring.models import (
     Source,
     Stage,
 )
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, ResidentFactory
 from villages.models import Role
 
 VISIT = datetime.date(2026, 11, 20)
@@ -34,6 +35,7 @@ VISIT = datetime.date(2026, 11, 20)
 def confirmed(village, village_cadre):
     """An alert whose risk the village verified on 2026-11-20 (now at the appraisal)."""
     household = HouseholdFactory(village=village)
+    ResidentFactory(household=household, relation="head")
     alert, _created = services.alert_raise(
         household=household, source=Source.SELF_REPORT, level="high", reasons=[]
     )
@@ -164,8 +166,9 @@ def test_the_measures_carry_on_after_enrolment(confirmed, village_cadre, county_
         alert=confirmed,
         user=county_officer,
         decision="enrol",
-        category="marginal",
+        category="sudden",
         causes=["illness"],
+        sudden_amount=Decimal("30000"),
     )
     measure.refresh_from_db()
     assert measure.monitored is not None

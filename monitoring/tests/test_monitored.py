@@ -10,14 +10,26 @@ from django.utils import timezone
 
 from households.models import Household
 from monitoring import services
-from monitoring.models import Alert, AssistanceMeasure, HouseholdIncome, Monitored, Source
+from monitoring.models import (
+    Alert,
+    AssistanceMeasure,
+    HouseholdIncome,
+    Monitored,
+    MonitoringLine,
+    Source,
+)
+from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def household(village, group):
-    return Household.objects.create(village=village, group=group, number="0001")
+    """A household of two living members (an enrolment names its members)."""
+    home = Household.objects.create(village=village, group=group, number="0001")
+    ResidentFactory(household=home, relation="head")
+    ResidentFactory(household=home, relation="spouse")
+    return home
 
 
 @pytest.fixture
@@ -25,6 +37,9 @@ def monitored(household, village_cadre, county_officer):
     alert, _new = services.alert_raise(household=household, source=Source.VISIT)
     Alert.objects.filter(pk=alert.pk).update(stage="county")
     alert.refresh_from_db()
+    # a marginal household: its income (明白卡) under 1.5 times the line
+    MonitoringLine.objects.update_or_create(year=2026, defaults={"amount": Decimal("6000")})
+    HouseholdIncome.objects.create(household=household, year=2026, wages=8000, members=2)
     services.decide(
         alert=alert,
         user=county_officer,

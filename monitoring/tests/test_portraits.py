@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from python_calamine import CalamineWorkbook
 from households.models import Household
 from monitoring import portraits, services
 from monitoring.models import Alert, Source
+from tests.factories import ResidentFactory
 from villages.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,7 @@ def worked(village, sibling_village, village_cadre, township_officer, county_off
     alerts = []
     for n in range(3):
         household = Household.objects.create(village=village, number=f"000{n}")
+        ResidentFactory(household=household, relation="head")
         alert, _new = services.alert_raise(household=household, source=Source.VISIT)
         alerts.append(alert)
     first = alerts[0]
@@ -42,7 +45,12 @@ def worked(village, sibling_village, village_cadre, township_officer, county_off
     services.end_notice(alert=first, user=village_cadre)  # late: the notice was due yesterday
     services.review(alert=first, user=township_officer, decision="approve")
     services.decide(
-        alert=first, user=county_officer, decision="enrol", category="sudden", causes=["illness"]
+        alert=first,
+        user=county_officer,
+        decision="enrol",
+        category="sudden",
+        causes=["illness"],
+        sudden_amount=Decimal("30000"),
     )
     Alert.objects.filter(pk=alerts[1].pk).update(due_date=today - datetime.timedelta(days=2))
     return alerts

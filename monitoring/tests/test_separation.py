@@ -16,6 +16,7 @@ from django.utils import timezone
 from households.models import Household
 from monitoring import services
 from monitoring.models import Alert, Monitored, Source, Stage
+from tests.factories import ResidentFactory
 from villages.models import Role, StaffAssignment
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def household(village, group):
-    return Household.objects.create(village=village, group=group, number="0001")
+    """A household of two living members (an enrolment names its members)."""
+    home = Household.objects.create(village=village, group=group, number="0001")
+    ResidentFactory(household=home, relation="head")
+    ResidentFactory(household=home, relation="spouse")
+    return home
 
 
 @pytest.fixture
@@ -68,7 +73,12 @@ def test_one_person_cannot_take_an_alert_through_every_step(alert, all_hands, to
     assert "decide" not in services.allowed_actions(all_hands, alert)
     with pytest.raises(PermissionDenied):
         services.decide(
-            alert=alert, user=all_hands, decision="enrol", category="sudden", causes=["illness"]
+            alert=alert,
+            user=all_hands,
+            decision="enrol",
+            category="sudden",
+            causes=["illness"],
+            sudden_amount=Decimal("30000"),
         )
     alert.refresh_from_db()
     assert alert.stage == Stage.COUNTY
@@ -88,9 +98,15 @@ def test_the_reviewer_does_not_decide(
             decision="enrol",
             category="sudden",
             causes=["illness"],
+            sudden_amount=Decimal("30000"),
         )
     services.decide(
-        alert=alert, user=county_officer, decision="enrol", category="sudden", causes=["illness"]
+        alert=alert,
+        user=county_officer,
+        decision="enrol",
+        category="sudden",
+        causes=["illness"],
+        sudden_amount=Decimal("30000"),
     )
     alert.refresh_from_db()
     assert alert.stage == Stage.ENROLLED

@@ -14,6 +14,7 @@ from conftest import _staff
 from households.models import Household
 from monitoring import services
 from monitoring.models import Alert, Monitored, Source, Stage
+from tests.factories import ResidentFactory
 from villages.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,11 @@ STEP_OF_STAGE = {
 
 @pytest.fixture
 def household(village, group):
-    return Household.objects.create(village=village, group=group, number="0001")
+    """A household of two living members (an enrolment names its members)."""
+    home = Household.objects.create(village=village, group=group, number="0001")
+    ResidentFactory(household=home, relation="head")
+    ResidentFactory(household=home, relation="spouse")
+    return home
 
 
 @pytest.fixture
@@ -123,13 +128,20 @@ def test_from_verification_to_enrolment_and_risk_elimination(alert, personas, ho
     services.end_notice(alert=alert, user=personas["cadre"], objections="无异议")
     services.review(alert=alert, user=personas["township"], decision="approve")
     with pytest.raises(ValidationError):
-        services.decide(alert=alert, user=personas["county"], decision="enrol", category="sudden")
+        services.decide(
+            alert=alert,
+            user=personas["county"],
+            decision="enrol",
+            category="sudden",
+            sudden_amount=Decimal("30000"),
+        )
     services.decide(
         alert=alert,
         user=personas["county"],
         decision="enrol",
         category="sudden",
         causes=["illness"],
+        sudden_amount=Decimal("30000"),
     )
     alert.refresh_from_db()
     assert alert.stage == Stage.ENROLLED
