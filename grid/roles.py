@@ -3,14 +3,14 @@ pages can say what each role may do here."""
 
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import Role
+from villages.models import REGION_READERS, Role
 from villages.registry import portal
 
 #: who reads grids, their people and households in their region
 GRID_READERS = portal.declare_roles(
     "grid",
     "readers",
-    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    REGION_READERS,
     _("read the grids of their region, their people and households"),
 )
 #: who cuts the village into grids, names their people and assigns households
@@ -24,7 +24,7 @@ GRID_KEEPERS = portal.declare_roles(
 VISITORS = portal.declare_roles(
     "grid",
     "visitors",
-    {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    {Role.VILLAGE_CADRE, Role.GRID_WORKER, Role.FIRST_SECRETARY, Role.WORK_TEAM},
     _("visit households and record the visits, safety patrols included"),
 )
 #: who takes residents' matters in and handles them in the village

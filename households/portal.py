@@ -9,13 +9,37 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from households.models import PublicInfo
 from households.roles import AUDITORS, PRODUCE_READERS, REGISTRY_KEEPERS, REGISTRY_READERS
 from households.services import market_version
 from households.stats import overview_cached, reader_scope
 from households.views_market import produce_panel
-from villages.models import Level, Region
+from villages.models import WORK_TEAM_ROLES, Level, Region, StaffAssignment
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import holds_role
+
+
+def work_team_panel(request, village) -> dict | None:
+    """驻村工作队公示 on the village board: the first secretary and the work team sent to
+    the village (names and roles: officials, shown as the practice posts them), and the
+    village committee's office phone to reach them. None while no team is assigned."""
+    team = list(
+        StaffAssignment.objects.filter(
+            region_id=village.pk, role__in=WORK_TEAM_ROLES, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("role", "user__username")  # first_secretary sorts before work_team
+    )
+    if not team:
+        return None
+    office = PublicInfo.objects.filter(region_id=village.pk).values_list("office_phone", flat=True)
+    return {
+        "team": [
+            {"name": a.user.get_full_name() or a.user.username, "role": a.get_role_display()}
+            for a in team
+        ],
+        "phone": office.first() or "",
+    }
 
 
 def market_link(request, village) -> dict:
@@ -106,6 +130,15 @@ def register() -> None:
             context=produce_panel,
             order=40,
             version=lambda household: market_version(household.village_id),
+        )
+    )
+    portal.add_village_panel(
+        PublicPanel(
+            key="work_team",
+            title=_("Village work team (驻村工作队公示)"),
+            template="households/_public_work_team.html",
+            context=work_team_panel,
+            order=5,
         )
     )
     portal.add_village_panel(

@@ -3,14 +3,14 @@ pages can say what each role may do here."""
 
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import Role
+from villages.models import REGION_READERS, Role
 from villages.registry import portal
 
 #: who may read the registry of people; the co-op clerk sees points balances only
 REGISTRY_READERS = portal.declare_roles(
     "households",
     "readers",
-    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    REGION_READERS,
     _("read households and residents of their region, masked"),
 )
 #: who keeps the registry (DESIGN §2: the village cadre; grid workers only propose)

@@ -225,6 +225,17 @@ class MeasureForm(forms.Form):
     )
 
 
+class PairForm(forms.Form):
+    """The township names the cadre responsible for a household at risk."""
+
+    cadre = forms.ModelChoiceField(label=_("Paired cadre"), queryset=Resident.objects.none())
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field(self, "cadre", forms.ModelChoiceField).queryset = candidates
+        label_choices(self, "cadre", people.label)
+
+
 class MeasureUpdateForm(forms.Form):
     """The responsible person's report on a measure: its state on a date, the outcome."""
 

@@ -969,3 +969,52 @@ class MeasureUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} {self.get_status_display()} {self.on}"
+
+
+class PairingQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = MONITORING_READERS
+
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Pairing(models.Model):
+    """结对帮扶: the cadre responsible for a household at risk (monitored, or its alert
+    past verification), named by the township; who visits it and follows its measures.
+    A new pairing ends the one before (the record keeps both)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paired cadre"),
+        on_delete=models.PROTECT,
+        related_name="pairings",
+    )
+    started_on = models.DateField(_("paired on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paired by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(ended_on__isnull=True),
+                name="one_current_pairing_a_household",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.cadre}"

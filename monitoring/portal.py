@@ -1,6 +1,7 @@
-"""What monitoring brings to the shared pages: its menu entries, its home panel (open
-and overdue alerts of the area) and its household panel (the household's alerts and
-enrolment), registered from MonitoringConfig.ready()."""
+"""What monitoring brings to the shared pages: its menu entries, its home panels (open
+and overdue alerts of the area; a paired cadre's households) and its household panel
+(the household's alerts, enrolment and paired cadre), registered from
+MonitoringConfig.ready()."""
 
 from __future__ import annotations
 
@@ -8,13 +9,24 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Alert, HouseholdIncome, Monitored, MonitoringLine, RiskLevel
+from grid.models import Visit
+from monitoring.models import (
+    MEASURE_FINAL,
+    Alert,
+    AssistanceMeasure,
+    HouseholdIncome,
+    Monitored,
+    MonitoringLine,
+    Pairing,
+    RiskLevel,
+)
 from monitoring.public import hardship_panel
 from monitoring.reasons import figure, reasons_text
 from monitoring.roles import (
     CATALOGUE_KEEPERS,
     COUNTY_STEPS,
     MONITORING_READERS,
+    PAIRED,
     QUEUE_WORKERS,
     VILLAGE_STEPS,
 )
@@ -47,6 +59,43 @@ def home_panel(request, region) -> dict | None:
     return figures
 
 
+def paired_panel(request, region) -> dict | None:
+    """The paired cadre's home: their households at risk, each with whether it was visited
+    this month and how many measures wait for a report (three queries; nothing shown to
+    someone paired with no household)."""
+    pairings = list(
+        Pairing.objects.filter(cadre=request.user)
+        .current()
+        .select_related("household__village")
+        .order_by("household__village__code", "household__number")
+    )
+    if not pairings:
+        return None
+    ids = [p.household_id for p in pairings]
+    month = timezone.localdate().replace(day=1)
+    visited = set(
+        Visit.objects.filter(household_id__in=ids, visited_on__gte=month).values_list(
+            "household_id", flat=True
+        )
+    )
+    open_measures = dict(
+        AssistanceMeasure.objects.filter(alert__household_id__in=ids)
+        .exclude(status__in=MEASURE_FINAL)
+        .values_list("alert__household_id")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        "rows": [
+            {
+                "household": p.household,
+                "visit_due": p.household_id not in visited,
+                "measures": open_measures.get(p.household_id, 0),
+            }
+            for p in pairings
+        ]
+    }
+
+
 def household_panel(request, household) -> dict | None:
     """The household's alerts, enrolment and income against the line (two queries when
     there is nothing to show: its alerts and its income)."""
@@ -61,6 +110,10 @@ def household_panel(request, household) -> dict | None:
     line = MonitoringLine.objects.filter(year=income.year).first() if income else None
     return {
         "household": household,
+        "pairing": Pairing.objects.filter(household=household)
+        .current()
+        .select_related("cadre")
+        .first(),
         "alerts": alerts,
         "enrolment": enrolment,
         "income": income,
@@ -134,6 +187,15 @@ def register() -> None:
                 "monitoring:rule_new",
                 "monitoring:rule_edit",
             ),
+        )
+    )
+    portal.add_home_panel(
+        Panel(
+            key="paired",
+            template="monitoring/_paired_panel.html",
+            context=paired_panel,
+            roles=PAIRED,
+            order=6,  # the cadre's own tasks first, before the area's figures
         )
     )
     portal.add_home_panel(

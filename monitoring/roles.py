@@ -10,7 +10,13 @@ from villages.registry import portal
 MONITORING_READERS = portal.declare_roles(
     "monitoring",
     "readers",
-    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE},
+    {
+        Role.COUNTY_OFFICER,
+        Role.TOWNSHIP_OFFICER,
+        Role.VILLAGE_CADRE,
+        Role.FIRST_SECRETARY,
+        Role.WORK_TEAM,
+    },
     _("read return-to-poverty alerts, assessments and monitored households of their region"),
 )
 #: who keeps the catalogue, the risk rules and the monitoring line, and loads feeds
@@ -31,7 +37,7 @@ QUEUE_WORKERS = portal.declare_roles(
 VILLAGE_STEPS = portal.declare_roles(
     "monitoring",
     "village",
-    {Role.VILLAGE_CADRE},
+    {Role.VILLAGE_CADRE, Role.FIRST_SECRETARY, Role.WORK_TEAM},
     _("verify alerts on site, hold appraisals and public notices, record household income"),
 )
 #: township review of alerts and of risk elimination
@@ -46,6 +52,19 @@ COUNTY_STEPS = portal.declare_roles(
 VISIT_FLAGGERS = portal.declare_roles(
     "monitoring",
     "visit",
-    {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    {Role.VILLAGE_CADRE, Role.GRID_WORKER, Role.FIRST_SECRETARY, Role.WORK_TEAM},
     _("flag a household for verification after a visit"),
+)
+#: who may be paired with a household at risk (结对帮扶) and sees their pairings at home
+PAIRED = portal.declare_roles(
+    "monitoring",
+    "paired",
+    {
+        Role.VILLAGE_CADRE,
+        Role.GRID_WORKER,
+        Role.TOWNSHIP_OFFICER,
+        Role.FIRST_SECRETARY,
+        Role.WORK_TEAM,
+    },
+    _("be paired with households at risk: visit them and follow their measures"),
 )

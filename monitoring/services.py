@@ -22,6 +22,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -53,6 +54,7 @@ from monitoring.models import (
     MeasureUpdate,
     Monitored,
     MonitoringLine,
+    Pairing,
     RiskLevel,
     RiskRule,
     ScreeningSettings,
@@ -62,12 +64,13 @@ from monitoring.models import (
 from monitoring.roles import (
     CATALOGUE_KEEPERS,
     COUNTY_STEPS,
+    PAIRED,
     QUEUE_WORKERS,
     TOWNSHIP_STEPS,
     VILLAGE_STEPS,
     VISIT_FLAGGERS,
 )
-from villages.models import Region, Role, StaffAssignment
+from villages.models import WORK_TEAM_ROLES, Region, Role, StaffAssignment
 from villages.notifications import Kind, notify, users_over
 from villages.scoping import has_role_at, require_role, require_role_at
 
@@ -87,7 +90,7 @@ def tell_new_alerts(counts: dict[int, int], *, link: str) -> int:
     told = 0
     for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
         told += notify(
-            users_over(village.code, {Role.VILLAGE_CADRE}),
+            users_over(village.code, {Role.VILLAGE_CADRE, *WORK_TEAM_ROLES}),
             kind=Kind.ALERT,
             title=_("%(village)s: %(n)d new return-to-poverty alert(s) to verify")
             % {"village": village.name, "n": counts[village.pk]},
@@ -727,3 +730,53 @@ def line_save(*, year: int, amount, user) -> MonitoringLine:
     line.full_clean()
     line.save()
     return line
+
+
+# --- Paired cadres (结对帮扶) ---------------------------------------------------------------
+
+
+def at_risk(household: Household) -> bool:
+    """Monitored now, or an alert of it past verification (not dismissed)."""
+    return (
+        Monitored.objects.filter(household=household).current().exists()
+        or Alert.objects.filter(household=household, measures_due__isnull=False)
+        .exclude(stage=Stage.DISMISSED)
+        .exists()
+    )
+
+
+def pairing_candidates(household: Household):
+    """The people a household may be paired with: active staff of a paired role at its
+    village or above (its cadres and grid workers, its township's officers)."""
+    return users_over(household.village.code, PAIRED).order_by("username")
+
+
+def pair(*, household: Household, cadre, user) -> Pairing:
+    """The township names the cadre responsible for a household at risk; the pairing
+    before it, if any, ends today. The cadre is told."""
+    require_role_at(user, TOWNSHIP_STEPS, household.village.code)
+    if not at_risk(household):
+        raise ValidationError(
+            _("Only a household at risk is paired: monitored, or its alert past verification.")
+        )
+    if not pairing_candidates(household).filter(pk=cadre.pk).exists():
+        raise ValidationError(
+            {"cadre": _("Pair the household with one of its village's or township's staff.")}
+        )
+    today = timezone.localdate()
+    with transaction.atomic():
+        current = Pairing.objects.select_for_update().filter(household=household).current()
+        if current.filter(cadre=cadre).exists():
+            raise ValidationError({"cadre": _("The household is paired with this person already.")})
+        current.update(ended_on=today)
+        pairing = Pairing.objects.create(
+            household=household, cadre=cadre, started_on=today, paired_by=user
+        )
+        notify(
+            get_user_model().objects.filter(pk=cadre.pk),
+            kind=Kind.ALERT,
+            title=_("You are paired with %(household)s: visit it and follow its measures")
+            % {"household": str(household)},
+            link=reverse("home"),
+        )
+    return pairing

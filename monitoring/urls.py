@@ -16,6 +16,7 @@ urlpatterns = [
     path("monitoring/campaigns/", views.campaigns, name="campaigns"),
     path("monitoring/portrait/", views.portrait, name="portrait"),
     path("monitoring/portrait/chart.svg", views.portrait_chart, name="portrait_chart"),
+    path("monitoring/wall/", views.wall, name="wall"),
     path("monitoring/portrait/export/", views.portrait_export, name="portrait_export"),
     path("monitoring/feeds/", views.feed_list, name="feeds"),
     path("monitoring/runs/", views.run_list, name="runs"),

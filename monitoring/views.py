@@ -46,6 +46,7 @@ from monitoring.forms import (
     MeasureForm,
     MeasureUpdateForm,
     MonitoringLineForm,
+    PairForm,
     QueueFilterForm,
     RiskRuleForm,
     ScreeningRunForm,
@@ -65,6 +66,7 @@ from monitoring.models import (
     HouseholdIncome,
     Monitored,
     MonitoringLine,
+    Pairing,
     RiskRule,
     ScreeningRun,
     ScreeningSettings,
@@ -336,6 +338,9 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     may_update = has_role_at(request.user, VILLAGE_STEPS | TOWNSHIP_STEPS, alert.village.code)
+    if request.method == "POST" and request.POST.get("action") == "pair":
+        _pair_action(request, alert.household)
+        return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#pairing")
     if request.method == "POST" and request.POST.get("action") in ("measure", "measure_update"):
         done, measure_form = _measure_action(request, alert, measure_form)
         if done:
@@ -379,12 +384,40 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "guide": guide.alert_guide(alert),
             "buttons": guide.BUTTONS,
             "measures": _measures(alert.measures.all(), may_update=may_update),
+            **_pairing_context(request, alert.household),
             "measure_form": measure_form,
             "measures_overdue": Alert.objects.filter(pk=alert.pk)
             .measures_overdue(timezone.localdate())
             .exists(),
         },
     )
+
+
+def _pairing_context(request: HttpRequest, household: Household) -> dict:
+    """The household's paired cadre, and the township's form to name one."""
+    current = Pairing.objects.filter(household=household).current().select_related("cadre").first()
+    may_pair = has_role_at(
+        request.user, TOWNSHIP_STEPS, household.village.code
+    ) and services.at_risk(household)
+    return {
+        "pairing": current,
+        "pair_form": PairForm(candidates=services.pairing_candidates(household))
+        if may_pair
+        else None,
+    }
+
+
+def _pair_action(request: HttpRequest, household: Household) -> None:
+    form = PairForm(request.POST, candidates=services.pairing_candidates(household))
+    if not form.is_valid():
+        messages.error(request, _("Choose the cadre to pair with the household."))
+        return
+    try:
+        services.pair(household=household, cadre=form.cleaned_data["cadre"], user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Paired. The cadre is told."))
 
 
 def _measures(qs, *, may_update: bool) -> list:
@@ -594,6 +627,54 @@ def portrait(request: HttpRequest) -> HttpResponse:
             "years": years,
             "rules": portraits.rules(),
             "chart": chart,
+        },
+    )
+
+
+WALL_SECONDS = 300  # the wall screen refreshes itself, and is kept, this long
+
+
+def wall(request: HttpRequest) -> HttpResponse:
+    """The big screen of a township or county hall (1920×1080, read from across the
+    room, refreshing itself every five minutes): this year's pushes, verifications,
+    enrolments, measures and eliminations of the user's area, its monitored households
+    and people, and the villages a portrait colours yellow or red. Counts and charts
+    only: no household is named on a wall."""
+    villages, year, _years = _portrait_scope(request)
+    townships = portraits.area_portrait(villages, year)
+    rows = [v for t in townships for v in t.villages]
+    codes = [v.code for v in villages.only("code")]
+    alerts = Alert.objects.visible_to(request.user, roles=QUEUE_WORKERS)
+    monitored = Monitored.objects.visible_to(request.user, roles=QUEUE_WORKERS)
+    figures = {
+        "pushed": sum(r.pushed for r in rows),
+        "verified": sum(r.verified for r in rows),
+        "enrolled": sum(r.enrolled for r in rows),
+        "measures": AssistanceMeasure.objects.filter(
+            alert__in=alerts, created_at__year=year
+        ).count(),
+        "eliminated": monitored.filter(eliminated_at__year=year).count(),
+        "monitored": sum(r.monitored for r in rows),
+        "monitored_people": sum(r.monitored_people for r in rows),
+        "measures_overdue": alerts.measures_overdue(timezone.localdate()).count(),
+        "yellow": sum(r.colour == "yellow" for r in rows),
+        "red": sum(r.colour == "red" for r in rows),
+    }
+    flagged = sorted(
+        (r for r in rows if r.colour != "green"), key=lambda r: (r.colour != "red", r.region.code)
+    )
+    return render(
+        request,
+        "monitoring/wall.html",
+        {
+            "figures": figures,
+            "year": year,
+            "chart": _portrait_chart(townships, year),
+            "flagged": flagged[:12],
+            "more_flagged": max(len(flagged) - 12, 0),
+            "areas": len(codes),
+            "refresh": WALL_SECONDS,
+            "now": timezone.localtime(),
         },
     )
 
@@ -857,6 +938,9 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("Saved."))
                     return redirect("monitoring:monitored", pk=pk)
+            elif action == "pair":
+                _pair_action(request, monitored.household)
+                return redirect(reverse("monitoring:monitored", args=[pk]) + "#pairing")
             elif action == "measure_update" and may_measure:
                 _report_measure(request, monitored.measures.all())
                 return redirect(reverse("monitoring:monitored", args=[pk]) + "#measures")
@@ -883,6 +967,7 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "monitored": monitored,
             "measures": _measures(monitored.measures.all(), may_update=may_measure),
+            **_pairing_context(request, monitored.household),
             "measure_form": measure_form,
             "elimination_form": elimination_form,
             "may_review": may_review,

@@ -3,14 +3,14 @@ staff pages can say what each role may do here."""
 
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import Role
+from villages.models import REGION_READERS, Role
 from villages.registry import portal
 
 #: who reads the notices of their region (and those of the regions above it)
 NOTICE_READERS = portal.declare_roles(
     "notices",
     "readers",
-    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    REGION_READERS,
     _("read the notices and open-affairs disclosures of their region"),
 )
 #: who writes, publishes and archives notices at their own level (a county officer for the

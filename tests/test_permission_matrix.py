@@ -94,6 +94,7 @@ MATRIX = [
     ("/monitoring/portrait/", QUEUE),
     ("/monitoring/portrait/chart.svg", QUEUE),
     ("/monitoring/portrait/export/", QUEUE),
+    ("/monitoring/wall/", QUEUE),
     ("/monitoring/feeds/", COUNTY_ONLY),
     # screening runs: township and county staff read them; county officers start one
     ("/monitoring/runs/", QUEUE),

@@ -97,6 +97,9 @@ class Role(models.TextChoices):
     VILLAGE_CADRE = "village_cadre", _("Village cadre")
     GRID_WORKER = "grid_worker", _("Grid worker")
     COOP_CLERK = "coop_clerk", _("Co-op clerk")
+    # 驻村第一书记 and 驻村工作队: sent to the village, they work it with its cadres
+    FIRST_SECRETARY = "first_secretary", _("First secretary stationed in the village")
+    WORK_TEAM = "work_team", _("Village work team member")
 
 
 # Who manages staff accounts (DESIGN §2: the county officer).
@@ -114,7 +117,15 @@ LEVEL_OF_ROLE = {
     Role.VILLAGE_CADRE: Level.VILLAGE,
     Role.GRID_WORKER: Level.VILLAGE,
     Role.COOP_CLERK: Level.VILLAGE,
+    Role.FIRST_SECRETARY: Level.VILLAGE,
+    Role.WORK_TEAM: Level.VILLAGE,
 }
+
+#: the village work team (驻村工作队), its first secretary first
+WORK_TEAM_ROLES = (Role.FIRST_SECRETARY, Role.WORK_TEAM)
+#: every role that reads the records of its region: all but the co-op clerk, who sees
+#: points balances only (the apps' reader role sets start from it)
+REGION_READERS = frozenset(set(Role) - {Role.COOP_CLERK})
 
 
 class StaffAssignmentQuerySet(ScopedQuerySet):

@@ -18,6 +18,7 @@ from monitoring.models import (
     FeedBatch,
     FeedRejection,
     MeasureStatus,
+    Pairing,
     Source,
 )
 from tests.factories import HouseholdFactory, UserFactory
@@ -62,6 +63,8 @@ def test_the_demo_cadre_has_verified_alerts_with_measures_one_overdue(county, pe
     eight days ago with no measure (flagged), others with measures, one under way."""
     cadre = UserFactory(username="cadre")
     StaffAssignment.objects.create(user=cadre, region=village, role=Role.VILLAGE_CADRE)
+    township = UserFactory(username="township")
+    StaffAssignment.objects.create(user=township, region=village.parent, role=Role.TOWNSHIP_OFFICER)
     for _n in range(3):  # at least three alerts in the village, whatever the screening finds
         services.alert_raise(
             household=HouseholdFactory(village=village), source=Source.SELF_REPORT, level="high"
@@ -72,3 +75,4 @@ def test_the_demo_cadre_has_verified_alerts_with_measures_one_overdue(county, pe
     assert verified.measures_overdue(timezone.localdate()).count() == 1
     assert AssistanceMeasure.objects.count() == 3
     assert AssistanceMeasure.objects.filter(status=MeasureStatus.ONGOING).count() == 1
+    assert Pairing.objects.filter(cadre=cadre).current().count() == 3

@@ -8,12 +8,14 @@ import datetime
 
 import pytest
 
+from conftest import _staff
 from monitoring import services
 from monitoring.models import Alert, AssistanceMeasure, MeasureStatus, Monitored, Source, Stage
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 (the fixtures)
 from tests.test_browser_grid import _login
 from tests.test_phone import _fits, phone  # noqa: F401 (the fixture)
+from villages.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -105,3 +107,111 @@ def test_a_county_officer_enrols_a_household_meeting_its_category_and_names_its_
     page.goto(f"{live_server.url}/monitoring/monitored/")
     assert page.locator("#monitored-totals").inner_text() == "1户 2人"
     assert page.console_errors == []
+
+
+def test_the_township_pairs_a_cadre_who_finds_the_household_at_home(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    village_cadre,
+    township_officer,
+):
+    """Item 4. The township officer, at a desk, pairs a verified household with the
+    village's cadre; the cadre, on her phone, finds it on her home with this month's visit
+    due."""
+    township_officer.username = "township"
+    township_officer.save()
+    village_cadre.username = "cadre"
+    village_cadre.save()
+    home = HouseholdFactory(village=village, number="0042")
+    ResidentFactory(household=home, relation="head")
+    alert, _created = services.alert_raise(household=home, source=Source.SELF_REPORT, level="high")
+    services.verify(
+        alert=alert,
+        user=village_cadre,
+        visit_date=datetime.date(2026, 11, 20),
+        findings="情况属实",
+        income_estimate=None,
+        recommendation="enrol",
+    )
+    _login(page, live_server.url, "township")
+    page.goto(f"{live_server.url}/monitoring/alerts/{alert.pk}/")
+    pairing = page.locator("#pairing")
+    assert "该户尚未安排结对帮扶" in pairing.inner_text()
+    pairing.get_by_label("结对帮扶责任人").select_option(str(village_cadre.pk))
+    with page.expect_navigation():
+        pairing.get_by_role("button", name="结对").click()
+    assert "cadre" in page.locator("#pairing").inner_text()
+    page.locator("#pairing").screenshot(path=str(ARTIFACTS / "method-pairing.png"))
+    _login(phone, live_server.url, "cadre")
+    panel = phone.locator("#paired")
+    assert "渡头村 0042 号户" in panel.inner_text() or "0042" in panel.inner_text()
+    assert "本月待走访" in panel.inner_text()
+    _fits(phone, "method-paired-home")
+    assert page.console_errors == []
+    assert phone.console_errors == []
+
+
+def test_the_county_hall_shows_the_wall_screen_readable_from_across_the_room(
+    browser,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    county_officer,
+):
+    """Item 9. The county officer opens the wall screen from the portraits page on the
+    hall's 1920×1080 display: it fits without scrolling sideways, its figures are large,
+    and it refreshes itself."""
+    county_officer.username = "county"
+    county_officer.save()
+    for _n in range(3):
+        home = HouseholdFactory(village=village)
+        ResidentFactory(household=home, relation="head")
+        services.alert_raise(household=home, source=Source.SELF_REPORT, level="high")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    hall = context.new_page()
+    _login(hall, live_server.url, "county")
+    hall.goto(f"{live_server.url}/monitoring/portrait/")
+    with hall.expect_navigation():
+        hall.locator("#wall-link").click()
+    hall.screenshot(path=str(ARTIFACTS / "method-wall.png"))
+    assert hall.evaluate("document.documentElement.scrollWidth") <= 1920
+    value = hall.locator(".wall-figure .value").first
+    assert value.inner_text() == "3"
+    assert float(value.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px")) >= 60
+    assert hall.locator('meta[http-equiv="refresh"]').get_attribute("content") == "300"
+    context.close()
+
+
+def test_the_first_secretary_verifies_on_a_phone_and_the_board_posts_the_team(
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+):
+    """Item 8. The first secretary sent to the village logs in on her phone, finds the
+    village's open alert from her home, verifies it on site; the village board (public)
+    posts her as the work team."""
+    secretary = _staff(Role.FIRST_SECRETARY, village, username="secretary")
+    secretary.first_name = "李书记"
+    secretary.save()
+    home = HouseholdFactory(village=village, number="0042")
+    ResidentFactory(household=home, relation="head")
+    alert, _created = services.alert_raise(household=home, source=Source.SELF_REPORT, level="high")
+    _login(phone, live_server.url, "secretary")
+    phone.get_by_role("link", name="未办结预警").first.click()
+    phone.wait_for_load_state()
+    phone.locator(f'a[href="/monitoring/alerts/{alert.pk}/"]').click()
+    phone.wait_for_url(f"{live_server.url}/monitoring/alerts/{alert.pk}/")
+    step = phone.locator("#step-verify")
+    step.get_by_label("核实情况").fill("第一书记入户核实：户主住院")
+    step.get_by_label("存在风险：提交民主评议").check()
+    step.get_by_label("走访日期").fill("2026-11-20")
+    _fits(phone, "method-secretary-verify")
+    with phone.expect_navigation():
+        step.get_by_role("button", name="保存").click()
+    alert.refresh_from_db()
+    assert alert.stage == Stage.APPRAISE
+    phone.goto(f"{live_server.url}/v/{village.code}/")
+    assert "李书记" in phone.locator("#work-team").inner_text()
+    phone.screenshot(path=str(ARTIFACTS / "phone-method-board-team.png"), full_page=True)
+    assert phone.console_errors == []

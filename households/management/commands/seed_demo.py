@@ -406,6 +406,8 @@ class Command(BaseCommand):
             ("cadre2", "村干部", Role.VILLAGE_CADRE, villages[4], True),
             ("grid", "网格员", Role.GRID_WORKER, villages[0], False),
             ("coop", "供销社", Role.COOP_CLERK, villages[0], False),
+            ("secretary", "驻村第一书记", Role.FIRST_SECRETARY, villages[0], False),
+            ("team", "驻村工作队员", Role.WORK_TEAM, villages[0], False),
         ]
         out: list[tuple[str, str, str]] = []
         for username, title, role, region, can_reveal in plan:

@@ -49,7 +49,8 @@ class Command(BaseCommand):
 
     def _method(self) -> str:
         """The demo village's cadre has verified three alerts: one eight days ago with no
-        measure yet (flagged overdue), two with measures (one under way)."""
+        measure yet (flagged overdue), two with measures (one under way); the township
+        paired each household with her."""
         cadre = get_user_model().objects.filter(username="cadre").first()
         assignment = StaffAssignment.objects.filter(user=cadre).select_related("region").first()
         if cadre is None or assignment is None:
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 ],
             ),
         ]
+        township = get_user_model().objects.filter(username="township").first()
         for alert, (days_ago, measures) in zip(alerts, plans, strict=False):
             services.verify(
                 alert=alert,
@@ -92,4 +94,6 @@ class Command(BaseCommand):
                 )
                 if state:
                     services.measure_update(measure=measure, user=cadre, status=state, on=today)
-        return f"{len(alerts)} alerts verified by the demo cadre, with measures"
+            if township is not None:  # 结对帮扶: the township pairs each with the cadre
+                services.pair(household=alert.household, cadre=cadre, user=township)
+        return f"{len(alerts)} alerts verified by the demo cadre, with measures and pairings"
