@@ -89,7 +89,10 @@ def paired_panel(request, region) -> dict | None:
             {
                 "household": p.household,
                 "visit_due": p.household_id not in visited,
-                "measures": open_measures.get(p.household_id, 0),
+                # measures are reported on the alert's page, which monitoring's readers open
+                "measures": open_measures.get(p.household_id, 0)
+                if has_role_at(request.user, MONITORING_READERS, p.household.village.code)
+                else 0,
             }
             for p in pairings
         ]

@@ -606,13 +606,22 @@ def measure_add(*, monitored: Monitored, user, **fields) -> AssistanceMeasure:
     return measure
 
 
+def may_report(user, household: Household) -> bool:
+    """Who reports on a household's measures: its village's and township's steps, and
+    the cadre paired with it (结对帮扶), whatever their role."""
+    return has_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, household.village.code) or (
+        Pairing.objects.filter(household=household, cadre_id=user.pk).current().exists()
+    )
+
+
 def measure_update(
     *, measure: AssistanceMeasure, user, status: str, on: datetime.date, outcome: str = ""
 ) -> MeasureUpdate:
     """The responsible person's report: the measure's state on a date, with its outcome
     (needed once it is done or stopped, which is final). Appended to its record."""
     household = (measure.monitored or measure.alert).household  # type: ignore[union-attr]
-    require_role_at(user, VILLAGE_STEPS | TOWNSHIP_STEPS, household.village.code)
+    if not may_report(user, household):
+        raise PermissionDenied
     outcome = mask_id_numbers(outcome.strip())
     if status not in MeasureStatus.values:
         raise ValidationError({"status": _("Choose the measure's state.")})

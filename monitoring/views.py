@@ -337,7 +337,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and has_role_at(request.user, VILLAGE_STEPS, alert.village.code)
         else None
     )
-    may_update = has_role_at(request.user, VILLAGE_STEPS | TOWNSHIP_STEPS, alert.village.code)
+    may_update = services.may_report(request.user, alert.household)
     if request.method == "POST" and request.POST.get("action") == "pair":
         _pair_action(request, alert.household)
         return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#pairing")
@@ -941,7 +941,9 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "pair":
                 _pair_action(request, monitored.household)
                 return redirect(reverse("monitoring:monitored", args=[pk]) + "#pairing")
-            elif action == "measure_update" and may_measure:
+            elif action == "measure_update" and services.may_report(
+                request.user, monitored.household
+            ):
                 _report_measure(request, monitored.measures.all())
                 return redirect(reverse("monitoring:monitored", args=[pk]) + "#measures")
             elif action == "propose" and may_propose:
@@ -966,7 +968,10 @@ def monitored_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring/monitored_detail.html",
         {
             "monitored": monitored,
-            "measures": _measures(monitored.measures.all(), may_update=may_measure),
+            "measures": _measures(
+                monitored.measures.all(),
+                may_update=current and services.may_report(request.user, monitored.household),
+            ),
             **_pairing_context(request, monitored.household),
             "measure_form": measure_form,
             "elimination_form": elimination_form,

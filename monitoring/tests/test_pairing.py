@@ -110,3 +110,26 @@ def test_a_visit_last_month_leaves_this_months_due(
     client.force_login(village_cadre)
     home = client.get("/").content.decode()
     assert "本月待走访" in home[home.index('id="paired"') :]
+
+
+def test_the_paired_cadre_reports_on_the_households_measures(
+    verified, township_officer, village_cadre, grid_worker
+):
+    measure = services.measure_propose(
+        alert=verified,
+        user=village_cadre,
+        kind=MeasureKind.EMPLOYMENT,
+        description="推荐务工",
+        responsible="网格员",
+        start=datetime.date(2026, 11, 23),
+    )
+    with pytest.raises(PermissionDenied):  # a grid worker not paired with it
+        services.measure_update(
+            measure=measure, user=grid_worker, status="ongoing", on=datetime.date(2026, 11, 23)
+        )
+    services.pair(household=verified.household, cadre=grid_worker, user=township_officer)
+    services.measure_update(
+        measure=measure, user=grid_worker, status="ongoing", on=datetime.date(2026, 11, 23)
+    )
+    measure.refresh_from_db()
+    assert measure.status == "ongoing"
