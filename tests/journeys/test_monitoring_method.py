@@ -215,3 +215,18 @@ def test_the_first_secretary_verifies_on_a_phone_and_the_board_posts_the_team(
     assert "李书记" in phone.locator("#work-team").inner_text()
     phone.screenshot(path=str(ARTIFACTS / "phone-method-board-team.png"), full_page=True)
     assert phone.console_errors == []
+
+
+def test_the_wall_screen_fits_a_phone_too(
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    county_officer,
+):
+    """Item 9. The wall is a staff page like any other: opened on a phone, its figures
+    stack inside 390 px."""
+    county_officer.username = "county"
+    county_officer.save()
+    _login(phone, live_server.url, "county")
+    phone.goto(f"{live_server.url}/monitoring/wall/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(ARTIFACTS / "phone-method-wall.png"), full_page=True)
