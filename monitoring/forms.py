@@ -13,9 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import field, label_choices
 from common.widgets import DateInput, use_fast_selects
 from households.models import MonitoringCategory, Resident, ResidentStatus
+from monitoring.comparison import TOPICS
 from monitoring.models import (
     PERIOD_RE,
     Cause,
+    CheckResult,
     Comparison,
     DataItem,
     Department,
@@ -23,6 +25,7 @@ from monitoring.models import (
     MeasureKind,
     MeasureStatus,
     MonitoringLine,
+    PortraitRule,
     RiskLevel,
     RiskRule,
     RuleKind,
@@ -106,6 +109,9 @@ class AssignForm(forms.Form):
         label_choices(self, "assignee", people.label)
 
 
+YES_NO = [("", _("Not checked")), ("yes", _("Yes")), ("no", _("No"))]
+
+
 class VerifyForm(forms.Form):
     visit_date = forms.DateField(label=_("Visit date"), widget=DateInput())
     findings = forms.CharField(label=_("Findings"), max_length=500, widget=forms.Textarea)
@@ -116,6 +122,21 @@ class VerifyForm(forms.Form):
         max_digits=10,
         decimal_places=2,
     )
+    # what the visit found on the department comparison's topics (monitoring.comparison)
+    medical_costs = forms.DecimalField(
+        label=_("Out-of-pocket medical costs, last 12 months (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+    dibao = forms.ChoiceField(label=_("Receives 低保"), choices=YES_NO, required=False)
+    disability = forms.ChoiceField(
+        label=_("A member with a disability"), choices=YES_NO, required=False
+    )
+    employed = forms.ChoiceField(
+        label=_("Someone in the household in work"), choices=YES_NO, required=False
+    )
     recommendation = forms.ChoiceField(
         label=_("Recommendation"),
         widget=forms.RadioSelect,
@@ -125,6 +146,13 @@ class VerifyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"visit_date": timezone.localdate()})
         super().__init__(*args, **kwargs)
+
+
+class ExplainForm(forms.Form):
+    """The village's explanation of one difference the department comparison marks."""
+
+    topic = forms.ChoiceField(choices=[(t, t) for t in TOPICS], widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Why the findings differ"), max_length=500)
 
 
 class AppraiseForm(forms.Form):
@@ -446,3 +474,83 @@ class ScreeningRunForm(PeriodForm):
         if period > f"{timezone.localdate():%Y-%m}":
             raise forms.ValidationError(_("A month still to come has no data to screen."))
         return period
+
+
+# --- The method (issue 24, items 5–7) ---------------------------------------------------
+
+
+class PortraitRuleForm(forms.ModelForm):
+    class Meta:
+        model = PortraitRule
+        fields = ["kind", "colour", "threshold", "share", "active"]
+        help_texts = {
+            "threshold": _("At least this many; for verifications on time, below this %."),
+            "share": _("Only for “many alerts, few enrolled”."),
+        }
+
+
+class RevisitForm(forms.Form):
+    note = forms.CharField(label=_("What the visit found"), max_length=300, required=False)
+
+
+class CheckCampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    sample_share = forms.IntegerField(
+        label=_("County sample (percent of high-risk households)"),
+        min_value=1,
+        max_value=100,
+        initial=10,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The campaign cannot end before it starts."))
+        return data
+
+
+class CheckMarkForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"), choices=CheckResult.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("What was found"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == CheckResult.CONCERN and not data.get("note", "").strip():
+            self.add_error("note", _("Say what risk the check found."))
+        return data
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    attendees = forms.CharField(label=_("Attendees"), max_length=300)
+    minutes = forms.CharField(label=_("Minutes"), max_length=4000, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"held_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class LookBackForm(forms.Form):
+    still_at_risk = forms.ChoiceField(
+        label=_("Still at risk?"), choices=YES_NO[1:], widget=forms.RadioSelect
+    )
+    measures_working = forms.ChoiceField(
+        label=_("Measures working?"), choices=YES_NO[1:], widget=forms.RadioSelect
+    )
+    ready = forms.ChoiceField(
+        label=_("Ready for risk elimination?"), choices=YES_NO[1:], widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "still_at_risk": data["still_at_risk"] == "yes",
+            "measures_working": data["measures_working"] == "yes",
+            "ready": data["ready"] == "yes",
+            "note": data["note"],
+        }

@@ -9,7 +9,7 @@ import decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
@@ -638,6 +638,7 @@ class Source(models.TextChoices):
     SELF_REPORT = "self_report", _("Resident's self-report")
     VISIT = "visit", _("Visit by a cadre or grid worker")
     RECHECK = "recheck", _("Re-check campaign (回头看)")
+    CHECK = "check", _("Three-level check (三级排查)")
 
 
 class Stage(models.TextChoices):
@@ -1018,3 +1019,386 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} · {self.cadre}"
+
+
+# --- Portraits that send people back (issue 24, item 5) -----------------------------------
+
+
+class PortraitKind(models.TextChoices):
+    """What a portrait rule looks at. The first two colour the area portrait (risk across
+    villages), the rest the work portrait (how a village handles what is pushed)."""
+
+    FEW_ENROLLED = "few_enrolled", _("Many alerts, few enrolled")
+    NO_MONITORED = "no_monitored", _("No monitored household")
+    OVERDUE = "overdue", _("Alerts past their deadline")
+    MEASURES_LATE = "measures_late", _("Measures not fixed within their week")
+    LATE_VERIFICATION = "late_verify", _("Few verifications on time")
+
+
+AREA_KINDS = (PortraitKind.FEW_ENROLLED, PortraitKind.NO_MONITORED)
+
+
+class Colour(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+
+
+class PortraitRule(models.Model):
+    """One rule of the portraits' colours, as the county sets it: a village (and a
+    township, from its villages' sums) matching a red rule is red, else matching a yellow
+    rule is yellow, else green. `threshold` is "at least N" (alerts past their deadline,
+    measures late, alerts raised) or, for verifications on time, "below N %"; `share` is
+    the enrolled share below which "many alerts, few enrolled" holds."""
+
+    kind = models.CharField(_("looks at"), max_length=14, choices=PortraitKind.choices)
+    colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices)
+    threshold = models.PositiveIntegerField(_("threshold"), default=1)
+    share = models.PositiveSmallIntegerField(
+        _("enrolled below (%)"), default=5, validators=[MaxValueValidator(100)]
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["colour", "kind", "pk"]  # red before yellow
+        verbose_name = _("portrait rule")
+        verbose_name_plural = _("portrait rules")
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    @property
+    def area(self) -> bool:
+        return self.kind in AREA_KINDS
+
+    def describe(self) -> str:
+        """The rule as a sentence in the reader's language."""
+        n = self.threshold
+        if self.kind == PortraitKind.FEW_ENROLLED:
+            text = gettext("%(n)d or more alerts raised of which fewer than %(share)d %% enrolled")
+            return text % {"n": n, "share": self.share}
+        if self.kind == PortraitKind.NO_MONITORED:
+            return gettext("no monitored household")
+        if self.kind == PortraitKind.OVERDUE:
+            return gettext("%(n)d or more open alerts past their deadline") % {"n": n}
+        if self.kind == PortraitKind.MEASURES_LATE:
+            return gettext("%(n)d or more confirmed risks without a measure after their week") % {
+                "n": n
+            }
+        return gettext("fewer than %(n)d %% of verifications on time") % {"n": n}
+
+    def matches(self, row: Any) -> bool:
+        """Whether a portrait row (monitoring.portraits.Row) meets this rule."""
+        if self.kind == PortraitKind.FEW_ENROLLED:
+            return row.pushed >= self.threshold and row.conversion < self.share
+        if self.kind == PortraitKind.NO_MONITORED:
+            return not row.monitored
+        if self.kind == PortraitKind.OVERDUE:
+            return row.overdue >= self.threshold
+        if self.kind == PortraitKind.MEASURES_LATE:
+            return row.measures_late >= self.threshold
+        rate = row.on_time_rate
+        return rate is not None and rate < self.threshold
+
+
+class ReminderQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = MONITORING_READERS
+
+
+class Reminder(models.Model):
+    """The county's pointed reminder to a village a portrait colours yellow or red, with
+    its list of households to revisit (one a village a month)."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.CharField(_("month"), max_length=7, validators=[period_validator])
+    colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices)
+    # the rules it met, as their kinds (their sentences are shown in the reader's language)
+    kinds = models.JSONField(_("why"), default=list)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("portrait reminder")
+        verbose_name_plural = _("portrait reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="one_reminder_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month}"
+
+    def why(self) -> list[str]:
+        return [str(PortraitKind(k).label) for k in self.kinds if k in PortraitKind.values]
+
+
+class RevisitReason(models.TextChoices):
+    OVERDUE = "overdue", _("Alert past its deadline")
+    MEASURES_LATE = "measures_late", _("No measure after the week")
+    DISMISSED = "dismissed", _("Dismissed this year: verify again")
+    AT_RISK = "at_risk", _("Scored at risk, not monitored")
+
+
+class Revisit(models.Model):
+    """A household a reminder sends staff back to, and the visit when it was made."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="revisits")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("why"), max_length=14, choices=RevisitReason.choices)
+    visited_on = models.DateField(_("visited on"), null=True, blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("what the visit found"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["household__number", "pk"]
+        verbose_name = _("revisit")
+        verbose_name_plural = _("revisits")
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "household"], name="one_revisit_a_reminder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reminder} · {self.household}"
+
+
+# --- Three-level checks (issue 24, item 6) ---------------------------------------------------
+
+
+class CheckLevel(models.TextChoices):
+    VILLAGE = "village", _("Village: every household")
+    TOWNSHIP = "township", _("Township: key households")
+    COUNTY = "county", _("County: sample of high-risk households")
+
+
+class CheckCampaignQuerySet(ScopedQuerySet):
+    scope_path = "county__code"
+    scope_roles = MONITORING_READERS
+    scope_enclosing = True  # a village's and a township's staff read their county's campaign
+
+
+class CheckCampaign(models.Model):
+    """三级排查 for a period: the village checks every household, the township its key
+    list, the county a random sample of high-risk households drawn with `seed` (anyone
+    can draw it again: monitoring.checks.draw_sample)."""
+
+    county = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    sample_share = models.PositiveSmallIntegerField(
+        _("county sample (percent of high-risk households)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    seed = models.CharField(_("sample seed"), max_length=16)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+
+    objects = CheckCampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("three-level check")
+        verbose_name_plural = _("three-level checks")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_running(self, today: datetime.date) -> bool:
+        return self.starts_on <= today <= self.ends_on
+
+
+class CheckTarget(models.Model):
+    """A household on the township's key list or in the county's sample, fixed when the
+    campaign starts (the village's list is every household of the village)."""
+
+    campaign = models.ForeignKey(CheckCampaign, on_delete=models.CASCADE, related_name="targets")
+    level = models.CharField(_("level"), max_length=8, choices=CheckLevel.choices)
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    why = models.CharField(_("why"), max_length=12)
+
+    class Meta:
+        ordering = ["household__village__code", "household__number"]
+        verbose_name = _("household to check")
+        verbose_name_plural = _("households to check")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "level", "household"], name="one_target_a_level"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.level} {self.household}"
+
+
+class CheckResult(models.TextChoices):
+    FINE = "fine", _("Checked: no risk found")
+    CONCERN = "concern", _("Checked: a risk found")
+
+
+class CheckMark(models.Model):
+    """A household checked at a level of a campaign (once a level), and the alert its
+    finding raised."""
+
+    campaign = models.ForeignKey(CheckCampaign, on_delete=models.CASCADE, related_name="marks")
+    level = models.CharField(_("level"), max_length=8, choices=CheckLevel.choices)
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(_("result"), max_length=8, choices=CheckResult.choices)
+    note = models.CharField(_("what was found"), max_length=300, blank=True)
+    checked_on = models.DateField(_("checked on"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), on_delete=models.PROTECT
+    )
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("alert raised"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-checked_on", "-pk"]
+        verbose_name = _("check")
+        verbose_name_plural = _("checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "level", "household"], name="one_check_a_level"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.level} {self.household}"
+
+
+# --- The village's month (issue 24, item 7) -------------------------------------------------
+
+
+class ReviewMeetingQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = MONITORING_READERS
+
+
+class ReviewMeeting(models.Model):
+    """The village's monthly 防返贫工作研判会: when, who sat, the agenda the portal
+    prepared for it (kept as it stood), the minutes and the decisions."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.CharField(_("month"), max_length=7, validators=[period_validator])
+    held_on = models.DateField(_("held on"))
+    attendees = models.CharField(_("attendees"), max_length=300)
+    minutes = models.TextField(_("minutes"), max_length=4000)
+    agenda = models.JSONField(_("agenda"), default=list)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ReviewMeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "village__code"]
+        verbose_name = _("review meeting")
+        verbose_name_plural = _("review meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="one_meeting_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month}"
+
+
+class MeetingDecision(models.Model):
+    """A decision of the meeting, linked to what it is about."""
+
+    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.CharField(_("decision"), max_length=300)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("alert"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    measure = models.ForeignKey(
+        AssistanceMeasure,
+        verbose_name=_("measure"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class LookBack(models.Model):
+    """The village's monthly 回头看 of one monitored household: still at risk, are its
+    measures working, is it ready for elimination."""
+
+    monitored = models.ForeignKey(
+        Monitored,
+        verbose_name=_("monitored household"),
+        on_delete=models.CASCADE,
+        related_name="lookbacks",
+    )
+    month = models.CharField(_("month"), max_length=7, validators=[period_validator])
+    still_at_risk = models.BooleanField(_("still at risk"))
+    measures_working = models.BooleanField(_("measures working"))
+    ready = models.BooleanField(_("ready for risk elimination"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    on = models.DateField(_("looked at on"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["-month", "pk"]
+        verbose_name = _("look-back")
+        verbose_name_plural = _("look-backs")
+        constraints = [
+            models.UniqueConstraint(fields=["monitored", "month"], name="one_lookback_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitored} {self.month}"

@@ -10,14 +10,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grid.models import Visit
+from households.models import Household
+from monitoring import month
 from monitoring.models import (
     MEASURE_FINAL,
     Alert,
     AssistanceMeasure,
+    CheckCampaign,
+    CheckLevel,
+    CheckMark,
     HouseholdIncome,
     Monitored,
     MonitoringLine,
     Pairing,
+    Revisit,
     RiskLevel,
 )
 from monitoring.public import hardship_panel
@@ -31,6 +37,7 @@ from monitoring.roles import (
     VILLAGE_STEPS,
 )
 from monitoring.services import visit_flag
+from villages.models import Level, Region
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
 
@@ -99,6 +106,40 @@ def paired_panel(request, region) -> dict | None:
     }
 
 
+def month_panel(request, region) -> dict | None:
+    """The village's month for its cadres and work team: this month's review meeting and
+    look-back, the portrait revisits still to make and the running check campaign (for
+    one village: a cadre of several sees the first)."""
+    villages = Region.objects.visible_to(request.user, roles=VILLAGE_STEPS).filter(
+        level=Level.VILLAGE
+    )
+    if region is not None:
+        villages = villages.filter(code__startswith=region.code)
+    village = villages.order_by("code").first()
+    if village is None:
+        return None
+    today = timezone.localdate()
+    figures = month.village_month(village, today)
+    figures["village"] = village
+    figures["revisits"] = Revisit.objects.filter(
+        reminder__village=village, visited_on__isnull=True
+    ).count()
+    campaign = (
+        CheckCampaign.objects.filter(
+            county__code=village.code[:6], starts_on__lte=today, ends_on__gte=today
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+    if campaign is not None:
+        figures["campaign"] = campaign
+        figures["households"] = Household.objects.filter(village=village).count()
+        figures["checked"] = CheckMark.objects.filter(
+            campaign=campaign, level=CheckLevel.VILLAGE, household__village=village
+        ).count()
+    return figures
+
+
 def household_panel(request, household) -> dict | None:
     """The household's alerts, enrolment and income against the line (two queries when
     there is nothing to show: its alerts and its income)."""
@@ -153,8 +194,33 @@ def register() -> None:
             key="portrait",
             label=_("Portraits"),
             url_name="monitoring:portrait",
-            roles=QUEUE_WORKERS,
+            roles=MONITORING_READERS,
             order=42,
+            active_for=(
+                "monitoring:portrait_rules",
+                "monitoring:reminders",
+                "monitoring:reminder",
+            ),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="checks",
+            label=_("Three-level checks"),
+            url_name="monitoring:checks",
+            roles=MONITORING_READERS,
+            order=46,
+            active_for=("monitoring:check",),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="meetings",
+            label=_("Review meetings"),
+            url_name="monitoring:meetings",
+            roles=MONITORING_READERS,
+            order=47,
+            active_for=("monitoring:meeting", "monitoring:meeting_new", "monitoring:lookback"),
         )
     )
     portal.add_menu(
@@ -199,6 +265,15 @@ def register() -> None:
             context=paired_panel,
             roles=PAIRED,
             order=6,  # the cadre's own tasks first, before the area's figures
+        )
+    )
+    portal.add_home_panel(
+        Panel(
+            key="village_month",
+            template="monitoring/_month_panel.html",
+            context=month_panel,
+            roles=VILLAGE_STEPS,
+            order=7,  # the village's own month, beside the paired cadre's tasks
         )
     )
     portal.add_home_panel(

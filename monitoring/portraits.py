@@ -13,35 +13,57 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.models import Alert, AlertEvent, Monitored, Stage
+from monitoring.models import (
+    Alert,
+    AlertEvent,
+    Cause,
+    HouseholdIncome,
+    Monitored,
+    PortraitRule,
+    Revisit,
+    Stage,
+)
 from villages.models import Level, Region
 
-# The colour rules, stated on the page as they are applied here.
-RED_OVERDUE = 3  # open alerts past their due date
-RED_MIN_PUSHED = 10  # many alerts …
-RED_MAX_CONVERSION = 5  # … but fewer than 5 % enrolled
-YELLOW_MIN_ON_TIME = 80  # % of verifications on time
+RANK = {"green": 0, "yellow": 1, "red": 2}
 
 
-def rules() -> list[str]:
-    """The colour rules in the reader's language, as applied by Row.colour."""
-    return [
-        _(
-            "Red: %(n)d or more overdue alerts, or %(pushed)d or more alerts of which fewer "
-            "than %(rate)d %% were enrolled."
-        )
-        % {"n": RED_OVERDUE, "pushed": RED_MIN_PUSHED, "rate": RED_MAX_CONVERSION},
-        _(
-            "Yellow: any overdue alert, no monitored household, or fewer than %(rate)d %% of "
-            "verifications on time."
-        )
-        % {"rate": YELLOW_MIN_ON_TIME},
-        _("Green: none of these."),
-    ]
+def load_rules() -> list[PortraitRule]:
+    """The county's active colour rules (PortraitRule), red first."""
+    return list(PortraitRule.objects.filter(active=True))
+
+
+def rules(loaded: list[PortraitRule]) -> list[str]:
+    """The colour rules in the reader's language, as `paint` applies them."""
+    lines = []
+    for colour, label in (("red", _("Red")), ("yellow", _("Yellow"))):
+        said = "；".join(r.describe() for r in loaded if r.colour == colour)
+        if said:
+            lines.append(_("%(colour)s: %(rules)s.") % {"colour": label, "rules": said})
+    lines.append(_("Green: none of these."))
+    return lines
+
+
+def _colour(row: Row, loaded: list[PortraitRule]) -> tuple[str, list[PortraitRule]]:
+    met = [rule for rule in loaded if rule.matches(row)]
+    colour = max((rule.colour for rule in met), key=RANK.__getitem__, default="green")
+    return colour, met
+
+
+def paint(rows: list[Row], loaded: list[PortraitRule]) -> None:
+    """Colour each row on the area portrait (its area rules), the work portrait (its work
+    rules) and overall (the worse of the two)."""
+    area = [r for r in loaded if r.area]
+    work = [r for r in loaded if not r.area]
+    for row in rows:
+        row.area_colour, met_area = _colour(row, area)
+        row.work_colour, met_work = _colour(row, work)
+        row.colour = max(row.area_colour, row.work_colour, key=RANK.__getitem__)
+        row.met = met_area + met_work
 
 
 @dataclass
@@ -54,7 +76,15 @@ class Row:
     monitored: int = 0
     monitored_people: int = 0
     overdue: int = 0
+    measures_late: int = 0
+    revisits: int = 0
+    revisited: int = 0
     villages: list[Row] = field(default_factory=list)
+    # set by paint()
+    area_colour: str = "green"
+    work_colour: str = "green"
+    colour: str = "green"
+    met: list = field(default_factory=list)
 
     def add(self, other: Row) -> None:
         for name in (
@@ -65,6 +95,9 @@ class Row:
             "monitored",
             "monitored_people",
             "overdue",
+            "measures_late",
+            "revisits",
+            "revisited",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -76,17 +109,6 @@ class Row:
     def on_time_rate(self) -> int | None:
         return round(self.verified_on_time * 100 / self.verified) if self.verified else None
 
-    @property
-    def colour(self) -> str:
-        if self.overdue >= RED_OVERDUE or (
-            self.pushed >= RED_MIN_PUSHED and self.conversion < RED_MAX_CONVERSION
-        ):
-            return "red"
-        rate = self.on_time_rate
-        if self.overdue or not self.monitored or (rate is not None and rate < YELLOW_MIN_ON_TIME):
-            return "yellow"
-        return "green"
-
 
 def year_window(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -96,8 +118,9 @@ def year_window(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     )
 
 
-def area_portrait(villages, year: int) -> list[Row]:
-    """Townships with their villages' rows, for the villages given (already scoped)."""
+def area_portrait(villages, year: int, loaded: list[PortraitRule] | None = None) -> list[Row]:
+    """Townships with their villages' rows, for the villages given (already scoped),
+    coloured by the county's rules (loaded here unless given)."""
     start, end = year_window(year)
     today = timezone.localdate()
     village_list = list(villages.select_related("parent").order_by("code"))
@@ -134,6 +157,19 @@ def area_portrait(villages, year: int) -> list[Row]:
         .annotate(n=Count("pk", distinct=True), people=Count("members", distinct=True))
     ):
         rows[vid].monitored, rows[vid].monitored_people = monitored, people
+    for vid, late in (
+        Alert.objects.filter(village_id__in=ids)
+        .measures_overdue(today)
+        .values_list("village_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[vid].measures_late = late
+    for vid, total, done in (
+        Revisit.objects.filter(reminder__village_id__in=ids, reminder__month__startswith=str(year))
+        .values_list("reminder__village_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(visited_on__isnull=False)))
+    ):
+        rows[vid].revisits, rows[vid].revisited = total, done
     townships: dict[int, Row] = {}
     for village in village_list:
         township = village.parent
@@ -142,7 +178,89 @@ def area_portrait(villages, year: int) -> list[Row]:
         row = townships.setdefault(township.pk, Row(region=township))
         row.villages.append(rows[village.pk])
         row.add(rows[village.pk])
+    loaded = load_rules() if loaded is None else loaded
+    paint([*rows.values(), *townships.values()], loaded)
     return sorted(townships.values(), key=lambda r: r.region.code)
+
+
+def villages_of(townships: list[Row]) -> list[Row]:
+    return [v for t in townships for v in t.villages]
+
+
+# --- Cause and income structure of monitored households ---------------------------------
+
+
+@dataclass
+class Structure:
+    region: Region
+    households: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    cells: list[int] = field(default_factory=list)  # the table's cells, in its columns' order
+
+    def share(self, key: str) -> int:
+        total = sum(self.counts.values())
+        return round(self.counts.get(key, 0) * 100 / total) if total else 0
+
+
+def _region_key(by_village: bool) -> str:
+    return "household__village" if by_village else "household__village__parent"
+
+
+def cause_structure(villages, by_village=False) -> tuple[list[Structure], list[tuple[str, str]]]:
+    """Current monitored households by cause (a household of two causes counts under
+    each), per township (or per village), with the causes that occur (value, label)."""
+    by_township: dict[int, Structure] = {}
+    for township, causes in (
+        Monitored.objects.current()
+        .filter(household__village__in=villages)
+        .values_list(_region_key(by_village), "causes")
+    ):
+        row = by_township.setdefault(township, Structure(region=None))  # type: ignore[arg-type]
+        row.households += 1
+        for cause in causes or [Cause.OTHER]:
+            row.counts[cause] = row.counts.get(cause, 0) + 1
+    regions = Region.objects.in_bulk(list(by_township))
+    rows = []
+    for pk, row in by_township.items():
+        row.region = regions[pk]
+        rows.append(row)
+    seen = {c for row in rows for c in row.counts}
+    columns = [(c.value, c.label) for c in Cause if c.value in seen]
+    for row in rows:
+        row.cells = [row.counts.get(value, 0) for value, _label in columns]
+    return sorted(rows, key=lambda r: r.region.code), columns
+
+
+INCOME_SOURCES = ("wages", "business", "property_income", "transfers")
+
+
+def income_structure(villages, by_village=False) -> tuple[list[Structure], int | None]:
+    """Income of current monitored households by source (wages, business, property,
+    transfers) in the latest year recorded, summed per township (or per village);
+    (rows, year)."""
+    key = _region_key(by_village)
+    monitored = Monitored.objects.current().filter(household__village__in=villages)
+    incomes = HouseholdIncome.objects.filter(household__in=monitored.values("household"))
+    year = incomes.aggregate(year=Max("year"))["year"]
+    if year is None:
+        return [], None
+    by_township = (
+        incomes.filter(year=year)
+        .values(key)
+        .annotate(n=Count("pk"), **{s: Sum(s) for s in INCOME_SOURCES})
+    )
+    regions = Region.objects.in_bulk([r[key] for r in by_township])
+    rows = [
+        Structure(
+            region=regions[r[key]],
+            households=r["n"],
+            counts={s: int(r[s] or 0) for s in INCOME_SOURCES},
+        )
+        for r in by_township
+    ]
+    for row in rows:
+        row.cells = [row.share(source) for source in INCOME_SOURCES]
+    return sorted(rows, key=lambda r: r.region.code), year
 
 
 @dataclass

@@ -38,6 +38,7 @@ from households.models import (
     Resident,
     ResidentStatus,
 )
+from monitoring import comparison
 from monitoring.models import (
     LEVEL_RANK,
     MEASURE_FINAL,
@@ -344,9 +345,14 @@ def verify(
     findings: str,
     income_estimate: Decimal | None,
     recommendation: str,
+    medical_costs: Decimal | None = None,
+    dibao: str = "",
+    disability: str = "",
+    employed: str = "",
 ) -> Alert:
     """On-site verification: "enrol" sends it to the appraisal, "dismiss" closes it (and
-    the household returns only on worse evidence)."""
+    the household returns only on worse evidence). What the visit found on the comparison's
+    topics (monitoring.comparison: "yes", "no" or "" for not stated) is recorded with it."""
     if visit_date > timezone.localdate():
         raise ValidationError({"visit_date": _("The visit cannot be in the future.")})
     if recommendation not in ("enrol", "dismiss"):
@@ -362,6 +368,10 @@ def verify(
             visit_date=visit_date,
             income_estimate=income_estimate,
             recommendation=recommendation,
+            medical_costs=medical_costs,
+            dibao=dibao,
+            disability=disability,
+            employed=employed,
         )
         if recommendation == "dismiss":
             alert.dismissed_at_verification = True
@@ -391,6 +401,27 @@ def appraise(*, alert: Alert, user, date: datetime.date, attendees: int, outcome
     return alert
 
 
+# the steps in which the village explains a difference the comparison marks
+EXPLAIN_STAGES = (Stage.APPRAISE, Stage.NOTICE, Stage.TOWNSHIP)
+
+
+def explain_difference(*, alert: Alert, user, topic: str, text: str) -> AlertEvent:
+    """The village's explanation of one difference between its findings and a
+    department's data (行业部门比对), before the township reviews it."""
+    if not has_role_at(user, VILLAGE_STEPS, alert.village.code):
+        raise PermissionDenied
+    if alert.stage not in EXPLAIN_STAGES:
+        raise ValidationError(_("Differences are explained before the township's review."))
+    if not text.strip():
+        raise ValidationError({"text": _("Say why the findings differ.")})
+    with transaction.atomic():
+        alert = _locked(alert)
+        differing = {row.topic for row in comparison.compare(alert) if row.differs}
+        if topic not in differing:
+            raise ValidationError(_("There is no difference to explain on this topic."))
+        return _log(alert, "explained", user, text, topic=topic)
+
+
 def end_notice(*, alert: Alert, user, objections: str = "") -> Alert:
     """The public notice is over (not before its days have passed): to the township."""
     with transaction.atomic():
@@ -414,6 +445,17 @@ def review(*, alert: Alert, user, decision: str, note: str = "") -> Alert:
     with transaction.atomic():
         alert = _locked(alert)
         _require(user, alert, "review")
+        if decision == "approve" and (rows := comparison.unexplained(alert)):
+            raise ValidationError(
+                {
+                    "decision": _(
+                        "The village has not explained where its findings differ from the "
+                        "departments' data: %(topics)s. Return it to the village or wait for "
+                        "the explanation."
+                    )
+                    % {"topics": "、".join(row.label for row in rows)}
+                }
+            )
         _log(alert, f"review_{decision}", user, note)
         if decision == "approve":
             _move(alert, Stage.COUNTY, due_in="county_days")

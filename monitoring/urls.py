@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import public, views
+from monitoring import method_views, public, views
 
 app_name = "monitoring"
 
@@ -18,6 +18,16 @@ urlpatterns = [
     path("monitoring/portrait/chart.svg", views.portrait_chart, name="portrait_chart"),
     path("monitoring/wall/", views.wall, name="wall"),
     path("monitoring/portrait/export/", views.portrait_export, name="portrait_export"),
+    path("monitoring/portrait/rules/", method_views.portrait_rules, name="portrait_rules"),
+    path("monitoring/portrait/remind/", method_views.portrait_remind, name="remind"),
+    path("monitoring/reminders/", method_views.reminder_list, name="reminders"),
+    path("monitoring/reminders/<int:pk>/", method_views.reminder_detail, name="reminder"),
+    path("monitoring/checks/", method_views.check_list, name="checks"),
+    path("monitoring/checks/<int:pk>/", method_views.check_detail, name="check"),
+    path("monitoring/meetings/", method_views.meeting_list, name="meetings"),
+    path("monitoring/meetings/new/", method_views.meeting_new, name="meeting_new"),
+    path("monitoring/meetings/<int:pk>/", method_views.meeting_detail, name="meeting"),
+    path("monitoring/lookback/", method_views.lookback, name="lookback"),
     path("monitoring/feeds/", views.feed_list, name="feeds"),
     path("monitoring/runs/", views.run_list, name="runs"),
     path("monitoring/feeds/<int:pk>/rejections/", views.feed_rejections, name="rejections"),

@@ -33,7 +33,7 @@ from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.downloads import personal_download
 from households.models import Household, MonitoringCategory, ResidentStatus
 from households.roles import REGISTRY_READERS
-from monitoring import feeds, guide, portraits, services
+from monitoring import comparison, feeds, guide, portraits, services
 from monitoring.forms import (
     STEP_FORMS,
     AssignForm,
@@ -41,6 +41,7 @@ from monitoring.forms import (
     DataItemForm,
     DecideForm,
     EliminationForm,
+    ExplainForm,
     FeedUploadForm,
     IncomeForm,
     MeasureForm,
@@ -341,11 +342,28 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "pair":
         _pair_action(request, alert.household)
         return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#pairing")
+    may_explain = alert.stage in services.EXPLAIN_STAGES and has_role_at(
+        request.user, VILLAGE_STEPS, alert.village.code
+    )
+    explain_errors: dict[str, ExplainForm] = {}
+    if request.method == "POST" and request.POST.get("action") == "explain":
+        if not may_explain:
+            raise PermissionDenied
+        form = ExplainForm(request.POST)
+        if form.is_valid():
+            try:
+                services.explain_difference(alert=alert, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Explanation recorded."))
+                return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#comparison")
+        explain_errors[request.POST.get("topic", "")] = form
     if request.method == "POST" and request.POST.get("action") in ("measure", "measure_update"):
         done, measure_form = _measure_action(request, alert, measure_form)
         if done:
             return redirect(reverse("monitoring:alert", args=[alert.pk]) + "#measures")
-    elif request.method == "POST":
+    elif request.method == "POST" and request.POST.get("action") != "explain":
         action = request.POST.get("action", "")
         if action not in forms:
             if reason := services.conflict(request.user, alert, action):
@@ -375,6 +393,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head_name": _rows([alert])[0].head_name,
             "reasons": reasons_text(alert.reasons),
             "evidence": _evidence(alert),
+            "comparison": _comparison(alert, may_explain, explain_errors),
             "earlier": earlier,
             "events": alert.events.select_related("user").prefetch_related(people.prefetch("user")),
             "forms": forms,
@@ -391,6 +410,19 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .exists(),
         },
     )
+
+
+def _comparison(alert: Alert, may_explain: bool, posted: dict) -> list:
+    """The department comparison, each unexplained difference with the village's form to
+    explain it (the posted one with what was typed and its error)."""
+    rows = comparison.compare(alert)
+    for row in rows:
+        row.form = (
+            posted.get(row.topic) or ExplainForm(initial={"topic": row.topic})
+            if may_explain and row.unexplained
+            else None
+        )
+    return rows
 
 
 def _pairing_context(request: HttpRequest, household: Household) -> dict:
@@ -593,11 +625,11 @@ def feed_template(request: HttpRequest, code: str) -> HttpResponseBase:
 # --- Portraits --------------------------------------------------------------------------
 
 
-def _portrait_scope(request: HttpRequest):
-    require_role(request.user, QUEUE_WORKERS)
-    villages = Region.objects.visible_to(request.user, roles=QUEUE_WORKERS).filter(
-        level=Level.VILLAGE
-    )
+def _portrait_scope(request: HttpRequest, roles=MONITORING_READERS):
+    """The villages whose portraits the user reads (a village's cadres and work team
+    read their own village's) and the year asked for."""
+    require_role(request.user, roles)
+    villages = Region.objects.visible_to(request.user, roles=roles).filter(level=Level.VILLAGE)
     this_year = timezone.localdate().year
     year = parse.year(request.GET.get("year"), first=2020, last=this_year) or this_year
     return villages, year, list(range(this_year, 2019, -1))
@@ -614,19 +646,38 @@ def _portrait_chart(townships, year: int):
 
 
 def portrait(request: HttpRequest) -> HttpResponse:
+    """The area and work portraits coloured by the county's rules, the villages'
+    revisits, and the cause and income structure of the monitored households (per
+    township; per village for one township's staff)."""
     villages, year, years = _portrait_scope(request)
-    townships = portraits.area_portrait(villages, year)
-    chart = _portrait_chart(townships, year)
+    loaded = portraits.load_rules()
+    townships = portraits.area_portrait(villages, year, loaded)
+    by_village = len(townships) <= 1
+    causes, cause_columns = portraits.cause_structure(villages, by_village)
+    incomes, income_year = portraits.income_structure(villages, by_village)
     return render(
         request,
         "monitoring/portrait.html",
         {
             "townships": townships,
+            "villages": portraits.villages_of(townships),
             "work": portraits.work_portrait(villages, year),
             "year": year,
             "years": years,
-            "rules": portraits.rules(),
-            "chart": chart,
+            "rules": portraits.rules(loaded),
+            "chart": _portrait_chart(townships, year),
+            "causes": causes,
+            "cause_columns": cause_columns,
+            "incomes": incomes,
+            "income_year": income_year,
+            "income_sources": [
+                ("wages", _("Wages")),
+                ("business", _("Farming and business")),
+                ("property_income", _("Property income")),
+                ("transfers", _("Transfers")),
+            ],
+            "may_edit_rules": holds_role(request.user, CATALOGUE_KEEPERS),
+            "may_remind": holds_role(request.user, COUNTY_STEPS),
         },
     )
 
@@ -640,7 +691,7 @@ def wall(request: HttpRequest) -> HttpResponse:
     enrolments, measures and eliminations of the user's area, its monitored households
     and people, and the villages a portrait colours yellow or red. Counts and charts
     only: no household is named on a wall."""
-    villages, year, _years = _portrait_scope(request)
+    villages, year, _years = _portrait_scope(request, QUEUE_WORKERS)
     townships = portraits.area_portrait(villages, year)
     rows = [v for t in townships for v in t.villages]
     alerts = Alert.objects.visible_to(request.user, roles=QUEUE_WORKERS)
@@ -762,7 +813,7 @@ def portrait_export(request: HttpRequest) -> HttpResponseBase:
         rows=sum(1 + len(t.villages) for t in townships),
         content=buffer.getvalue(),
         filename=_("Portraits") + f"-{year}.xlsx",
-        roles=QUEUE_WORKERS,
+        roles=MONITORING_READERS,
         filters=f"year={year}",
     )
 

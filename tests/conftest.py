@@ -22,7 +22,15 @@ from households.exports import export_run, export_submit
 from households.imports import import_submit
 from households.services import document_upload, listing_post
 from monitoring.feeds import feed_receive
-from monitoring.models import DataItem, Department, Monitored, RiskRule
+from monitoring.models import (
+    CheckCampaign,
+    DataItem,
+    Department,
+    Monitored,
+    Reminder,
+    ReviewMeeting,
+    RiskRule,
+)
 from monitoring.services import alert_raise
 from notices.models import Notice
 from notices.services import attachment_add, feedback_receive, finance_line_add, notice_save
@@ -154,7 +162,29 @@ def objects(
         phone="13907912345",
     )
     listing = listing_post(household=household, kind="sell", product="脐橙")
+    reminder = Reminder.objects.create(
+        village=village, month="2026-11", colour="yellow", kinds=["overdue"], sent_by=village_cadre
+    )
+    check = CheckCampaign.objects.create(
+        county=village.parent.parent,
+        name="十一月排查",
+        starts_on=datetime.date(2026, 11, 1),
+        ends_on=datetime.date(2026, 11, 30),
+        seed="abc",
+        created_by=village_cadre,
+    )
+    meeting = ReviewMeeting.objects.create(
+        village=village,
+        month="2026-10",
+        held_on=datetime.date(2026, 10, 28),
+        attendees="王书记、李主任",
+        minutes="研判三户",
+        recorded_by=village_cadre,
+    )
     return {
+        "reminder": reminder.pk,
+        "check": check.pk,
+        "meeting": meeting.pk,
         **objects_elsewhere,
         "notice": notice.pk,
         "line": line.pk,

@@ -32,6 +32,7 @@ OWN_JOB = [LOGIN, 200, 404, 404, 404, 404, 403]  # the village cadre's export
 STAFF = [LOGIN, 403, 403, 403, 200, 403, 403]  # county officers manage staff accounts
 COUNTY_ONLY = STAFF  # department feeds and the data catalogue are the county's
 QUEUE = [LOGIN, 403, 403, 200, 200, 403, 403]  # township and county staff
+MONITORING_READ = [LOGIN, 200, 200, 200, 200, 403, 403]  # county, township, village cadres
 # An account with a grid role in 渡头村 and a township role in 集宁区: the county officer
 # may look at it (one assignment is theirs) but not change it.
 STAFF_CHANGE_OUTSIDE = [LOGIN, 403, 403, 403, 403, 403, 403]
@@ -91,10 +92,23 @@ MATRIX = [
     ("/monitoring/monitored/{monitored}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
     ("/monitoring/households/{household}/income/", [LOGIN, 200, 404, 403, 403, 403, 403]),
     ("/monitoring/campaigns/", COUNTY_ONLY),
-    ("/monitoring/portrait/", QUEUE),
-    ("/monitoring/portrait/chart.svg", QUEUE),
-    ("/monitoring/portrait/export/", QUEUE),
+    # portraits: every reader of monitoring (a village's cadres read their own village's);
+    # the wall screen is the township's and county's hall
+    ("/monitoring/portrait/", MONITORING_READ),
+    ("/monitoring/portrait/chart.svg", MONITORING_READ),
+    ("/monitoring/portrait/export/", MONITORING_READ),
     ("/monitoring/wall/", QUEUE),
+    ("/monitoring/portrait/rules/", COUNTY_ONLY),
+    ("POST /monitoring/portrait/remind/", [LOGIN, 403, 403, 403, 302, 403, 403]),
+    ("/monitoring/reminders/", MONITORING_READ),
+    ("/monitoring/reminders/{reminder}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    # the county's check campaign is read by every reader of the county
+    ("/monitoring/checks/", MONITORING_READ),
+    ("/monitoring/checks/{check}/", MONITORING_READ),
+    ("/monitoring/meetings/", MONITORING_READ),
+    ("/monitoring/meetings/new/", [LOGIN, 200, 200, 403, 403, 403, 403]),
+    ("/monitoring/meetings/{meeting}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    ("/monitoring/lookback/", MONITORING_READ),
     ("/monitoring/feeds/", COUNTY_ONLY),
     # screening runs: township and county staff read them; county officers start one
     ("/monitoring/runs/", QUEUE),

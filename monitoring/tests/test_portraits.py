@@ -8,12 +8,22 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from households.models import Household
-from monitoring import portraits, services
-from monitoring.models import Alert, Source
+from monitoring import portraits, reminders, services
+from monitoring.models import (
+    Alert,
+    HouseholdIncome,
+    Monitored,
+    PortraitKind,
+    PortraitRule,
+    Source,
+)
+from notices.models import Notification
 from tests.factories import ResidentFactory
 from villages.models import Region
 
@@ -81,7 +91,8 @@ def test_the_portrait_pages(client, worked, township_officer):
     client.force_login(township_officer)
     page = client.get("/monitoring/portrait/").content.decode()
     assert "渡头村" in page
-    assert "红：逾期预警 3 条及以上" in page
+    assert "红：预警 10 条及以上且纳入率低于 5%；逾期未办结预警 3 条及以上。" in page
+    assert 'id="cause-structure"' in page
     svg = client.get("/monitoring/portrait/chart.svg")
     assert svg["Content-Type"].startswith("image/svg+xml")
     assert svg.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
@@ -90,3 +101,161 @@ def test_the_portrait_pages(client, worked, township_officer):
     rows = CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_index(0).to_python()
     assert rows[1][:3] == ["幽兰镇", "", 3]
     assert rows[2][1] == "渡头村"
+
+
+# --- Rules the county edits, reminders and revisits, structures (issue 24, item 5) -------
+
+
+def test_the_colours_follow_the_countys_rules(worked, village, sibling_village):
+    villages = Region.objects.filter(pk__in=[village.pk, sibling_village.pk])
+    # one overdue alert: yellow; the county raises its yellow bar to two, then it is green
+    rule = PortraitRule.objects.get(kind=PortraitKind.OVERDUE, colour="yellow")
+    rule.threshold = 2
+    rule.save()
+    [township] = portraits.area_portrait(villages, timezone.localdate().year)
+    dutou = next(r for r in township.villages if r.region == village)
+    assert dutou.overdue == 1
+    assert dutou.work_colour == "green"
+    # a red rule at one overdue alert makes it red, on the work portrait and overall
+    PortraitRule.objects.create(kind=PortraitKind.OVERDUE, colour="red", threshold=1)
+    [township] = portraits.area_portrait(villages, timezone.localdate().year)
+    dutou = next(r for r in township.villages if r.region == village)
+    assert (dutou.work_colour, dutou.area_colour, dutou.colour) == ("red", "green", "red")
+    assert township.colour == "red"  # the township by its villages' sums
+
+
+def test_a_rule_switched_off_colours_nothing(worked, village, sibling_village):
+    villages = Region.objects.filter(pk__in=[village.pk, sibling_village.pk])
+    PortraitRule.objects.filter(kind=PortraitKind.NO_MONITORED).update(active=False)
+    [township] = portraits.area_portrait(villages, timezone.localdate().year)
+    qianhu = next(r for r in township.villages if r.region == sibling_village)
+    assert qianhu.monitored == 0
+    assert qianhu.colour == "green"
+
+
+@pytest.mark.parametrize(("share", "colour"), [(33, "green"), (34, "red")])
+def test_many_alerts_few_enrolled_on_each_side_of_the_share(worked, village, share, colour):
+    """渡头村 enrolled 1 of 3 (33 %): red only when the share is above it."""
+    PortraitRule.objects.filter(kind=PortraitKind.FEW_ENROLLED).update(threshold=3, share=share)
+    PortraitRule.objects.filter(colour="yellow").update(active=False)
+    PortraitRule.objects.filter(kind=PortraitKind.OVERDUE, colour="red").update(active=False)
+    [township] = portraits.area_portrait(
+        Region.objects.filter(pk=village.pk), timezone.localdate().year
+    )
+    assert township.villages[0].area_colour == colour
+
+
+def test_the_county_edits_the_rules_on_a_page(client, county_officer, township_officer):
+    client.force_login(township_officer)
+    assert client.get(reverse("monitoring:portrait_rules")).status_code == 403
+    client.force_login(county_officer)
+    page = client.get(reverse("monitoring:portrait_rules"))
+    formset = page.context["formset"]
+    data = {
+        "form-TOTAL_FORMS": str(len(formset.forms)),
+        "form-INITIAL_FORMS": str(formset.initial_form_count()),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "30",
+    }
+    for i, form in enumerate(formset.forms):
+        rule = form.instance
+        data.update(
+            {
+                f"form-{i}-id": str(rule.pk or ""),
+                f"form-{i}-kind": rule.kind or "",
+                f"form-{i}-colour": rule.colour or "",
+                f"form-{i}-threshold": str(rule.threshold if rule.pk else ""),
+                f"form-{i}-share": str(rule.share if rule.pk else ""),
+                f"form-{i}-active": "on" if rule.active else "",
+            }
+        )
+    last = len(formset.forms) - 1
+    data.update(
+        {
+            f"form-{last}-kind": "measures_late",
+            f"form-{last}-colour": "red",
+            f"form-{last}-threshold": "3",
+            f"form-{last}-share": "5",
+            f"form-{last}-active": "on",
+        }
+    )
+    assert client.post(reverse("monitoring:portrait_rules"), data).status_code == 302
+    assert PortraitRule.objects.filter(kind="measures_late", colour="red", threshold=3).exists()
+    page = client.get(reverse("monitoring:portrait")).content.decode()
+    assert "核实有风险满一周仍未落实措施 3 户及以上" in page
+
+
+def test_a_yellow_village_is_reminded_with_its_revisits(
+    worked, village, sibling_village, county_officer, village_cadre, township_officer
+):
+    sent = reminders.remind(user=county_officer, county=village.parent.parent, year=2026)
+    by_village = {r.village: r for r in sent}
+    dutou = by_village[village]
+    assert dutou.colour == "yellow"
+    assert PortraitKind.OVERDUE in dutou.kinds
+    overdue = Alert.objects.open().filter(village=village, due_date__lt=timezone.localdate())
+    assert {r.household_id for r in dutou.revisits.all()} >= set(
+        overdue.values_list("household_id", flat=True)
+    )
+    # 前湖村 has no monitored household: yellow too, and without a screening nobody to list
+    assert by_village[sibling_village].kinds == [PortraitKind.NO_MONITORED]
+    # its staff and the township are told; a second reminder this month sends nothing
+    assert Notification.objects.filter(recipient=village_cadre, link__contains="/reminders/").exists()
+    assert Notification.objects.filter(recipient=township_officer).exists()
+    assert reminders.remind(user=county_officer, county=village.parent.parent, year=2026) == []
+    with pytest.raises(PermissionDenied):
+        reminders.remind(user=township_officer, county=village.parent.parent, year=2026)
+
+
+def test_a_revisit_is_recorded_with_one_click_and_the_county_sees_it(
+    client, worked, village, county_officer, village_cadre, other_village_cadre
+):
+    [reminder, *_rest] = [
+        r
+        for r in reminders.remind(user=county_officer, county=village.parent.parent, year=2026)
+        if r.village == village
+    ]
+    revisit = reminder.revisits.first()
+    url = reverse("monitoring:reminder", args=[reminder.pk])
+    client.force_login(other_village_cadre)
+    assert client.get(url).status_code == 404
+    client.force_login(village_cadre)
+    response = client.post(url, {"revisit": revisit.pk, f"r{revisit.pk}-note": "已入户，情况属实"})
+    assert response.status_code == 302
+    revisit.refresh_from_db()
+    assert revisit.visited_by == village_cadre
+    assert revisit.visited_on == timezone.localdate()
+    with pytest.raises(ValidationError):
+        reminders.revisit_done(revisit=revisit, user=village_cadre)
+    client.force_login(county_officer)
+    page = client.get(reverse("monitoring:reminders")).content.decode()
+    total = reminder.revisits.count()
+    assert f"1/{total}" in page
+
+
+def test_village_cadres_read_their_own_villages_portraits(client, worked, village_cadre):
+    client.force_login(village_cadre)
+    page = client.get(reverse("monitoring:portrait")).content.decode()
+    assert "渡头村" in page
+    assert "前湖村" not in page  # the sibling village is not theirs
+    assert 'id="remind"' not in page  # reminding is the county's
+
+
+def test_cause_and_income_structure_of_monitored_households(worked, village):
+    monitored = Monitored.objects.get()
+    HouseholdIncome.objects.create(
+        household=monitored.household,
+        year=2025,
+        wages=Decimal("6000"),
+        business=Decimal("2000"),
+        transfers=Decimal("2000"),
+        members=2,
+    )
+    villages = Region.objects.filter(pk=village.pk)
+    causes, columns = portraits.cause_structure(villages, by_village=True)
+    assert columns == [("illness", "Illness")] or columns[0][0] == "illness"
+    assert causes[0].region == village
+    assert causes[0].cells == [1]
+    incomes, year = portraits.income_structure(villages, by_village=True)
+    assert year == 2025
+    assert incomes[0].cells == [60, 20, 0, 20]
