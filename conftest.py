@@ -291,3 +291,9 @@ def monitoring_catalogue():
         importlib.import_module("monitoring.migrations.0008_item_meanings_in_chinese").fill(
             apps, None
         )
+    from monitoring.models import PortraitRule
+
+    if not PortraitRule.objects.exists():
+        importlib.import_module("monitoring.migrations.0013_method_checks_meetings").default_rules(
+            apps, None
+        )

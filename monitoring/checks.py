@@ -46,7 +46,7 @@ from villages.models import Level, Region
 from villages.scoping import has_role_at, require_role_at
 
 # who checks at each level, at the region the household sits in
-CHECKERS = {
+CHECKERS: dict[str, frozenset[str]] = {
     CheckLevel.VILLAGE: VISIT_FLAGGERS | VILLAGE_STEPS,
     CheckLevel.TOWNSHIP: TOWNSHIP_STEPS,
     CheckLevel.COUNTY: COUNTY_STEPS,
@@ -260,7 +260,7 @@ def progress(campaign: CheckCampaign, villages) -> list[Progress]:
     village_list = list(villages.select_related("parent").order_by("code"))
     ids = [v.pk for v in village_list]
     levels = list(CheckLevel.values)
-    totals = {
+    totals: dict[str, dict[int, int]] = {
         CheckLevel.VILLAGE: dict(
             Household.objects.filter(village_id__in=ids)
             .values_list("village_id")
@@ -287,9 +287,9 @@ def progress(campaign: CheckCampaign, villages) -> list[Progress]:
         if village.parent is None or village.parent.level != Level.TOWNSHIP:
             continue
         row = Progress(village)
-        for i, level in enumerate(levels):
-            done, concerns = marks.get((level, village.pk), (0, 0))
-            row.cells[i] = Cell(totals[level].get(village.pk, 0), done, concerns)
+        for i, name in enumerate(levels):
+            done, concerns = marks.get((name, village.pk), (0, 0))
+            row.cells[i] = Cell(totals[name].get(village.pk, 0), done, concerns)
         township = townships.setdefault(village.parent_id, Progress(village.parent))
         township.villages.append(row)
         for total, cell in zip(township.cells, row.cells, strict=True):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,8 +76,9 @@ class Row:
     label: str
     department: str = ""
     period: str = ""
-    department_value: object = None  # Decimal, bool or None (no data)
-    found: object = None  # Decimal, bool or None (not stated)
+    department_value: Decimal | bool | None = None  # None: no data
+    found: Decimal | bool | None = None  # None: not stated
+    form: Any = None  # the village's form to explain it, set by the alert's page
     explanation: AlertEvent | None = None
 
     @property
@@ -84,7 +86,7 @@ class Row:
         a, b = self.department_value, self.found
         if a is None or b is None:
             return False
-        if isinstance(a, bool) or isinstance(b, bool):
+        if not isinstance(a, Decimal) or not isinstance(b, Decimal):  # yes/no answers
             return bool(a) != bool(b)
         larger = max(abs(a), abs(b))
         return larger > 0 and abs(a - b) > AMOUNT_TOLERANCE * larger

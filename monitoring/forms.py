@@ -494,7 +494,7 @@ class RevisitForm(forms.Form):
 
 
 class CheckCampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Campaign name"), max_length=100)
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     sample_share = forms.IntegerField(
@@ -505,7 +505,7 @@ class CheckCampaignForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The campaign cannot end before it starts."))
         return data
@@ -518,7 +518,7 @@ class CheckMarkForm(forms.Form):
     note = forms.CharField(label=_("What was found"), max_length=300, required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("result") == CheckResult.CONCERN and not data.get("note", "").strip():
             self.add_error("note", _("Say what risk the check found."))
         return data
@@ -526,7 +526,7 @@ class CheckMarkForm(forms.Form):
 
 class MeetingForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=DateInput())
-    attendees = forms.CharField(label=_("Attendees"), max_length=300)
+    attendees = forms.CharField(label=_("Who attended"), max_length=300)
     minutes = forms.CharField(label=_("Minutes"), max_length=4000, widget=forms.Textarea)
 
     def __init__(self, *args, **kwargs):

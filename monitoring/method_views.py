@@ -230,7 +230,7 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The check is recorded."))
         else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(reverse("monitoring:check", args=[campaign.pk]) + f"?level={level}")
     page = None
     if level:
@@ -335,6 +335,8 @@ def _links(village: Region, agenda: list[dict]) -> list[tuple[str, str]]:
         .exclude(status__in=MEASURE_FINAL)
         .select_related("alert__household")
     ):
+        if measure.alert is None:  # not of this village's alerts (the filter says so)
+            continue
         options.append(
             (
                 f"m:{measure.pk}",

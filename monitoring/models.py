@@ -1047,7 +1047,7 @@ class PortraitRule(models.Model):
     """One rule of the portraits' colours, as the county sets it: a village (and a
     township, from its villages' sums) matching a red rule is red, else matching a yellow
     rule is yellow, else green. `threshold` is "at least N" (alerts past their deadline,
-    measures late, alerts raised) or, for verifications on time, "below N %"; `share` is
+    measures late, alerts decided) or, for verifications on time, "below N %"; `share` is
     the enrolled share below which "many alerts, few enrolled" holds."""
 
     kind = models.CharField(_("looks at"), max_length=14, choices=PortraitKind.choices)
@@ -1075,7 +1075,7 @@ class PortraitRule(models.Model):
         """The rule as a sentence in the reader's language."""
         n = self.threshold
         if self.kind == PortraitKind.FEW_ENROLLED:
-            text = gettext("%(n)d or more alerts raised of which fewer than %(share)d %% enrolled")
+            text = gettext("%(n)d or more alerts decided of which fewer than %(share)d %% enrolled")
             return text % {"n": n, "share": self.share}
         if self.kind == PortraitKind.NO_MONITORED:
             return gettext("no monitored household")
@@ -1090,7 +1090,10 @@ class PortraitRule(models.Model):
     def matches(self, row: Any) -> bool:
         """Whether a portrait row (monitoring.portraits.Row) meets this rule."""
         if self.kind == PortraitKind.FEW_ENROLLED:
-            return row.pushed >= self.threshold and row.conversion < self.share
+            # among the alerts decided, not those still being worked: a fresh push of
+            # alerts is not "few enrolled" before anyone could enrol them
+            rate = row.decided_enrolled
+            return row.decided >= self.threshold and rate is not None and rate < self.share
         if self.kind == PortraitKind.NO_MONITORED:
             return not row.monitored
         if self.kind == PortraitKind.OVERDUE:
@@ -1164,6 +1167,9 @@ class Revisit(models.Model):
         related_name="+",
     )
     note = models.CharField(_("what the visit found"), max_length=300, blank=True)
+
+    # set on a page of revisits by the reminder's page, not stored
+    form: Any
 
     class Meta:
         ordering = ["household__number", "pk"]

@@ -13,6 +13,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,6 @@ from common.masking import mask_id_numbers
 from households.models import Household
 from monitoring.checks import near_line
 from monitoring.models import (
-    MEASURE_FINAL,
     Alert,
     AssistanceMeasure,
     LookBack,
@@ -220,15 +220,18 @@ def look_back(
 
 def village_month(village: Region, today: datetime.date | None = None) -> dict:
     """The month's rhythm for the village's home: meeting held, look-backs done of the
-    households monitored now."""
+    households monitored now (two queries)."""
     month = this_month(today)
-    monitored = Monitored.objects.current().filter(household__village=village)
+    figures = (
+        Monitored.objects.current()
+        .filter(household__village=village)
+        .aggregate(
+            monitored=Count("pk", distinct=True),
+            looked=Count("lookbacks", filter=Q(lookbacks__month=month), distinct=True),
+        )
+    )
     return {
         "month": month,
         "meeting": ReviewMeeting.objects.filter(village=village, month=month).first(),
-        "monitored": monitored.count(),
-        "looked": LookBack.objects.filter(monitored__in=monitored, month=month).count(),
-        "open_measures": AssistanceMeasure.objects.filter(alert__village=village)
-        .exclude(status__in=MEASURE_FINAL)
-        .count(),
+        **figures,
     }

@@ -63,6 +63,7 @@ def paint(rows: list[Row], loaded: list[PortraitRule]) -> None:
         row.area_colour, met_area = _colour(row, area)
         row.work_colour, met_work = _colour(row, work)
         row.colour = max(row.area_colour, row.work_colour, key=RANK.__getitem__)
+        row.met_area, row.met_work = met_area, met_work
         row.met = met_area + met_work
 
 
@@ -70,6 +71,7 @@ def paint(rows: list[Row], loaded: list[PortraitRule]) -> None:
 class Row:
     region: Region
     pushed: int = 0
+    decided: int = 0  # alerts of the year closed: enrolled or dismissed
     verified: int = 0
     verified_on_time: int = 0
     enrolled: int = 0
@@ -85,10 +87,13 @@ class Row:
     work_colour: str = "green"
     colour: str = "green"
     met: list = field(default_factory=list)
+    met_area: list = field(default_factory=list)
+    met_work: list = field(default_factory=list)
 
     def add(self, other: Row) -> None:
         for name in (
             "pushed",
+            "decided",
             "verified",
             "verified_on_time",
             "enrolled",
@@ -109,6 +114,11 @@ class Row:
     def on_time_rate(self) -> int | None:
         return round(self.verified_on_time * 100 / self.verified) if self.verified else None
 
+    @property
+    def decided_enrolled(self) -> int | None:
+        """The share of the year's decided alerts that were enrolled (%)."""
+        return round(self.enrolled * 100 / self.decided) if self.decided else None
+
 
 def year_window(year: int) -> tuple[datetime.datetime, datetime.datetime]:
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -127,15 +137,16 @@ def area_portrait(villages, year: int, loaded: list[PortraitRule] | None = None)
     ids = [v.pk for v in village_list]
     rows = {v.pk: Row(region=v) for v in village_list}
     in_year = Q(opened_at__gte=start, opened_at__lt=end)
-    for vid, pushed, enrolled in (
+    for vid, pushed, decided, enrolled in (
         Alert.objects.filter(village_id__in=ids)
         .values_list("village_id")
         .annotate(
             pushed=Count("pk", filter=in_year),
+            decided=Count("pk", filter=in_year & Q(closed_at__isnull=False)),
             enrolled=Count("pk", filter=in_year & Q(stage=Stage.ENROLLED)),
         )
     ):
-        rows[vid].pushed, rows[vid].enrolled = pushed, enrolled
+        rows[vid].pushed, rows[vid].decided, rows[vid].enrolled = pushed, decided, enrolled
     for vid, overdue in (
         Alert.objects.filter(village_id__in=ids, closed_at__isnull=True, due_date__lt=today)
         .values_list("village_id")
@@ -225,7 +236,7 @@ def cause_structure(villages, by_village=False) -> tuple[list[Structure], list[t
         row.region = regions[pk]
         rows.append(row)
     seen = {c for row in rows for c in row.counts}
-    columns = [(c.value, c.label) for c in Cause if c.value in seen]
+    columns = [(c.value, str(c.label)) for c in Cause if c.value in seen]
     for row in rows:
         row.cells = [row.counts.get(value, 0) for value, _label in columns]
     return sorted(rows, key=lambda r: r.region.code), columns

@@ -173,6 +173,12 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "alert": f"/monitoring/alerts/{alert.pk}/",
         "monitored": "/monitoring/monitored/",
         "income": f"/monitoring/households/{household.pk}/income/",
+        "portrait": "/monitoring/portrait/",
+        "reminders": "/monitoring/reminders/",
+        "checks": "/monitoring/checks/",
+        "meetings": "/monitoring/meetings/",
+        "meeting-new": "/monitoring/meetings/new/",
+        "lookback": "/monitoring/lookback/",
         "points": "/points/",
         "points-new": f"/points/households/{household.pk}/new/",
         "points-bulk": "/points/bulk/",
@@ -210,9 +216,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     assert nav.is_visible()
     labels = nav.locator("a")
     # home, households, residents, import, grids, matters, moral points, co-op, notices,
-    # voice of the people, produce market, alerts, monitored households, access log,
-    # messages
-    assert labels.count() == 15
+    # voice of the people, produce market, alerts, monitored households, portraits,
+    # three-level checks, review meetings (issue 24), access log, messages
+    assert labels.count() == 18
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"
@@ -255,6 +261,9 @@ def test_county_pages_fit_a_phone(phone, live_server, monitoring_catalogue, coun
     pages = {
         "county-alerts": "/monitoring/",
         "county-portrait": "/monitoring/portrait/",
+        "county-portrait-rules": "/monitoring/portrait/rules/",
+        "county-reminders": "/monitoring/reminders/",
+        "county-checks": "/monitoring/checks/",
         "county-feeds": "/monitoring/feeds/",
         "county-catalogue": "/monitoring/catalogue/",
         "county-rules": "/monitoring/rules/",

@@ -45,8 +45,11 @@ def test_list_queries_same_for_10_and_1000_households(cadre_client, village, gro
     # the upsert and the reload (13 in all); the household list takes its count from the
     # same figures (18 when stale, fewer when fresh: test_household_list_query_budget);
     # the monitoring panel counts the alerts whose measures are overdue (1, issue 24) and
-    # looks for the cadre's paired households (1, issue 24)
-    assert large <= 20
+    # looks for the cadre's paired households (1, issue 24); the village's month (issue
+    # 24): the cadre's village, its monitored households and this month's look-backs
+    # (one aggregate), this month's meeting, the revisits to make, a running check
+    # campaign: five more
+    assert large <= 25
 
 
 @pytest.mark.parametrize("n", [1, 50])

@@ -91,7 +91,7 @@ def test_the_portrait_pages(client, worked, township_officer):
     client.force_login(township_officer)
     page = client.get("/monitoring/portrait/").content.decode()
     assert "渡头村" in page
-    assert "红：预警 10 条及以上且纳入率低于 5%；逾期未办结预警 3 条及以上。" in page
+    assert "红：办结预警 10 条及以上且纳入率低于 5%；逾期未办结预警 3 条及以上。" in page
     assert 'id="cause-structure"' in page
     svg = client.get("/monitoring/portrait/chart.svg")
     assert svg["Content-Type"].startswith("image/svg+xml")
@@ -135,13 +135,19 @@ def test_a_rule_switched_off_colours_nothing(worked, village, sibling_village):
 
 @pytest.mark.parametrize(("share", "colour"), [(33, "green"), (34, "red")])
 def test_many_alerts_few_enrolled_on_each_side_of_the_share(worked, village, share, colour):
-    """渡头村 enrolled 1 of 3 (33 %): red only when the share is above it."""
+    """渡头村 enrolled 1 of its 3 decided alerts (33 %): red only when the share is above
+    it. Alerts still open do not count: before the two are dismissed nothing is red."""
     PortraitRule.objects.filter(kind=PortraitKind.FEW_ENROLLED).update(threshold=3, share=share)
     PortraitRule.objects.filter(colour="yellow").update(active=False)
     PortraitRule.objects.filter(kind=PortraitKind.OVERDUE, colour="red").update(active=False)
-    [township] = portraits.area_portrait(
-        Region.objects.filter(pk=village.pk), timezone.localdate().year
+    villages = Region.objects.filter(pk=village.pk)
+    [township] = portraits.area_portrait(villages, timezone.localdate().year)
+    assert township.villages[0].area_colour == "green"  # one decided of three pushed
+    Alert.objects.filter(village=village, closed_at__isnull=True).update(
+        stage="dismissed", closed_at=timezone.now()
     )
+    [township] = portraits.area_portrait(villages, timezone.localdate().year)
+    assert township.villages[0].decided == 3
     assert township.villages[0].area_colour == colour
 
 
@@ -200,7 +206,9 @@ def test_a_yellow_village_is_reminded_with_its_revisits(
     # 前湖村 has no monitored household: yellow too, and without a screening nobody to list
     assert by_village[sibling_village].kinds == [PortraitKind.NO_MONITORED]
     # its staff and the township are told; a second reminder this month sends nothing
-    assert Notification.objects.filter(recipient=village_cadre, link__contains="/reminders/").exists()
+    assert Notification.objects.filter(
+        recipient=village_cadre, link__contains="/reminders/"
+    ).exists()
     assert Notification.objects.filter(recipient=township_officer).exists()
     assert reminders.remind(user=county_officer, county=village.parent.parent, year=2026) == []
     with pytest.raises(PermissionDenied):
