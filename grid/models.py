@@ -30,8 +30,14 @@ class GridRole(models.TextChoices):
     PARTY_HEAD = "party_head", _("Party-member central household head (党员中心户长)")
 
 
-#: roles a grid has one of
-SINGLE_ROLES = (GridRole.CHIEF, GridRole.INSTRUCTOR, GridRole.ADMINISTRATOR, GridRole.SUPERVISOR)
+#: roles a grid has one of (a red grid has one party-member central household head, issue 25)
+SINGLE_ROLES = (
+    GridRole.CHIEF,
+    GridRole.INSTRUCTOR,
+    GridRole.ADMINISTRATOR,
+    GridRole.SUPERVISOR,
+    GridRole.PARTY_HEAD,
+)
 
 
 class GridQuerySet(ScopedQuerySet):
@@ -252,7 +258,11 @@ class Matter(models.Model):
     level = models.CharField(
         _("handled at"), max_length=10, choices=MatterLevel.choices, default=MatterLevel.VILLAGE
     )
+    # the deadline runs from the report (its urgency's hours): sending the matter up does
+    # not restart it (issue 25); `escalate_at` is when the deadline task next sends it up,
+    # the urgency's hours after it reached its level
     due_at = models.DateTimeField(_("due"))
+    escalate_at = models.DateTimeField(_("sent up if still open at"))
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned to"),
@@ -281,9 +291,9 @@ class Matter(models.Model):
         indexes = [
             # the periodic task's question: open matters past their deadline
             models.Index(
-                fields=["due_at"],
+                fields=["escalate_at"],
                 condition=models.Q(resolved_at__isnull=True),
-                name="matter_open_due",
+                name="matter_open_escalate",
             ),
         ]
 
@@ -300,7 +310,10 @@ MATTER_STEPS = {
     "assigned": _("assigned"),
     "escalated": _("sent up by hand"),
     "escalated_overdue": _("sent up: the deadline passed"),
+    "taken": _("taken on"),
+    "noted": _("noted"),
     "resolved": _("resolved"),
+    "reopened": _("reopened by the supervisor"),
 }
 
 

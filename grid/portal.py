@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grid import services
-from grid.models import PROXY_CATEGORIES, GridHousehold, Matter, Visit
+from grid.models import PROXY_CATEGORIES, GridHousehold, GridRole, Matter, Visit
 from grid.roles import GRID_READERS, VISITORS
 from villages import people
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
@@ -46,6 +46,23 @@ def public_replies(request, household) -> dict | None:
         .order_by("-resolved_at")[:5]
     )
     return {"replies": replies}
+
+
+def public_head(request, household) -> dict | None:
+    """The family's grid and its party-member central household head (党员中心户长), with
+    the phone the village posts for them (the practice puts it on the door plaque); the
+    grid chief beside them. Nothing when the household is in no grid."""
+    row = GridHousehold.objects.filter(household_id=household.pk).select_related("grid").first()
+    if row is None:
+        return None
+    members = {
+        m.role: m for m in row.grid.members.filter(role__in=[GridRole.PARTY_HEAD, GridRole.CHIEF])
+    }
+    return {
+        "grid": row.grid,
+        "head": members.get(GridRole.PARTY_HEAD),
+        "chief": members.get(GridRole.CHIEF),
+    }
 
 
 def home_panel(request, region) -> dict:
@@ -100,6 +117,17 @@ def register() -> None:
             context=household_panel,
             roles=GRID_READERS,
             order=25,
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="grid_head",
+            title=_("Your grid"),
+            template="grid/_public_head.html",
+            context=public_head,
+            order=15,
+            # changed by the grid's people and households (grid.services bumps it)
+            version=lambda household: services.public_version(household.village_id),
         )
     )
     portal.add_public_panel(

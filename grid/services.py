@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -23,6 +24,7 @@ from grid.models import (
     Grid,
     GridHousehold,
     GridMember,
+    GridRole,
     Hazard,
     Matter,
     MatterEvent,
@@ -30,7 +32,7 @@ from grid.models import (
     Visit,
     VisitKind,
 )
-from grid.roles import GRID_KEEPERS, MATTER_HANDLERS, MATTER_TAKERS, VISITORS
+from grid.roles import GRID_KEEPERS, GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS, VISITORS
 from households.models import Household
 from households.phones import clean_phone
 from households.services import MAX_DOCUMENT_BYTES
@@ -38,7 +40,7 @@ from villages import people
 from villages.models import Level, Region, Role
 from villages.notifications import Kind, notify, users_over
 from villages.registry import portal
-from villages.scoping import require_role_at
+from villages.scoping import has_role_at, require_role_at
 
 
 def grid_create(*, village: Region, name: str, by) -> Grid:
@@ -54,13 +56,30 @@ def grid_create(*, village: Region, name: str, by) -> Grid:
     return Grid.objects.create(village=village, name=name)
 
 
+def grid_problems(*, households: int, party_heads: int) -> list[str]:
+    """What keeps a grid from being a red grid as the practice draws it, as sentences:
+    its size outside the county's range, no party-member central household head."""
+    low, high = settings.GRID_HOUSEHOLDS
+    problems = []
+    if not low <= households <= high:
+        problems.append(
+            _("%(n)d households: a grid holds %(low)d to %(high)d.")
+            % {"n": households, "low": low, "high": high}
+        )
+    if not party_heads:
+        problems.append(_("No party-member central household head."))
+    return problems
+
+
 def grid_member_add(
     *, grid: Grid, role: str, name: str = "", phone: str = "", user=None, by
 ) -> GridMember:
     """A person in a role of the grid: a portal user (named by their account), or a
     named person with a phone, added by `by`. The single roles (chief, instructor,
-    administrator, supervisor) are held by one person at a time."""
+    administrator, supervisor, party-member central household head) are held by one
+    person at a time."""
     require_role_at(by, GRID_KEEPERS, grid.village.code)
+    bump_after_commit(f"grid-public:{grid.village_id}")  # the door pages' grid panel
     name = (name or (user.get_full_name() or user.username if user else "")).strip()
     if not name:
         raise ValidationError({"name": _("Give the person's name.")})
@@ -83,6 +102,7 @@ def grid_member_add(
 
 def grid_member_remove(*, member: GridMember, by) -> None:
     require_role_at(by, GRID_KEEPERS, member.grid.village.code)
+    bump_after_commit(f"grid-public:{member.grid.village_id}")  # the door pages' grid panel
     member.delete()
 
 
@@ -90,6 +110,7 @@ def households_assign(*, grid: Grid, households: Iterable[Household], by) -> int
     """Put households into the grid (moving them from another grid of the village);
     returns how many changed. A household of another village is refused."""
     require_role_at(by, GRID_KEEPERS, grid.village.code)
+    bump_after_commit(f"grid-public:{grid.village_id}")  # the door pages' grid panel
     households = list(households)
     if any(h.village_id != grid.village_id for h in households):
         raise ValidationError(_("A grid takes households of its own village only."))
@@ -110,6 +131,7 @@ def households_assign(*, grid: Grid, households: Iterable[Household], by) -> int
 
 def households_unassign(*, grid: Grid, households: Iterable[Household], by) -> int:
     require_role_at(by, GRID_KEEPERS, grid.village.code)
+    bump_after_commit(f"grid-public:{grid.village_id}")  # the door pages' grid panel
     return GridHousehold.objects.filter(grid=grid, household__in=list(households)).delete()[0]
 
 
@@ -266,6 +288,7 @@ def matter_create(
             description=mask_id_numbers(description.strip()),
             notify_resident=notify_resident,
             due_at=_deadline(urgency, now),
+            escalate_at=_deadline(urgency, now),
             created_by=user,
             created_at=now,
         )
@@ -274,9 +297,40 @@ def matter_create(
 
 
 def _require_handler(user, matter: Matter) -> None:
-    """Who may act on a matter: the handlers of the level it stands at (a village's
+    """Who may assign a matter: the handlers of the level it stands at (a village's
     cadres, then the township's or the county's officers)."""
     require_role_at(user, MATTER_HANDLERS[matter.level], matter.village.code)
+
+
+def may_act(user, matter: Matter) -> bool:
+    """Who may take, note, resolve and send up a matter: the handlers of its level, and
+    whoever it is assigned to while they still read its village (一长多员: the grid chief
+    gives it, the administrator or informant finishes it)."""
+    if user is None:
+        return False
+    if has_role_at(user, MATTER_HANDLERS[matter.level], matter.village.code):
+        return True
+    return matter.assigned_to_id == user.pk and has_role_at(user, GRID_READERS, matter.village.code)
+
+
+def _require_actor(user, matter: Matter) -> None:
+    if not may_act(user, matter):
+        raise PermissionDenied
+
+
+def supervised_grids(user):
+    """The grids this user supervises (监督员: a grid member of that role with their
+    account)."""
+    return Grid.objects.filter(members__role=GridRole.SUPERVISOR, members__user=user).values("pk")
+
+
+def supervises(user, matter: Matter) -> bool:
+    """Is the user the supervisor of the grid the matter's household belongs to?"""
+    if user is None or matter.household_id is None:
+        return False
+    return GridHousehold.objects.filter(
+        household_id=matter.household_id, grid__in=supervised_grids(user)
+    ).exists()
 
 
 def matter_assign(*, matter: Matter, user, to) -> Matter:
@@ -287,6 +341,81 @@ def matter_assign(*, matter: Matter, user, to) -> Matter:
         Matter.objects.filter(pk=matter.pk).update(assigned_to=to)
         matter.assigned_to = to
         _log(matter, "assigned", user, note=people.label(to))
+    if to != user:
+        notify(
+            get_user_model().objects.filter(pk=to.pk),
+            kind=Kind.MATTER,
+            title=_("A matter was assigned to you: %(title)s") % {"title": matter.title[:40]},
+            link=reverse("grid:matter", args=[matter.pk]),
+        )
+    return matter
+
+
+def matter_take(*, matter: Matter, user) -> Matter:
+    """The person it is assigned to takes it on (接单); a handler of its level or a
+    village taker takes an unassigned one for themselves."""
+    if matter.resolved_at is not None:
+        raise ValidationError(_("The matter is resolved."))
+    if matter.assigned_to_id is None:
+        takers: set[str] = set(MATTER_HANDLERS[matter.level])
+        if matter.level == MatterLevel.VILLAGE:
+            takers |= MATTER_TAKERS
+        require_role_at(user, takers, matter.village.code)
+        with transaction.atomic():
+            if not Matter.objects.filter(pk=matter.pk, assigned_to__isnull=True).update(
+                assigned_to=user
+            ):
+                raise ValidationError(_("Someone took the matter meanwhile."))
+            matter.assigned_to = user
+            _log(matter, "taken", user)
+        return matter
+    _require_actor(user, matter)
+    if matter.assigned_to_id != user.pk:
+        raise ValidationError(_("The matter is assigned to someone else."))
+    _log(matter, "taken", user)
+    return matter
+
+
+def matter_note(*, matter: Matter, user, note: str) -> Matter:
+    """A note on the matter's progress, by whoever may act on it or by its grid's
+    supervisor (a comment on how it is handled)."""
+    if not (may_act(user, matter) or supervises(user, matter)):
+        raise PermissionDenied
+    note = mask_id_numbers(note.strip())
+    if not note:
+        raise ValidationError({"note": _("Write the note.")})
+    _log(matter, "noted", user, note)
+    return matter
+
+
+def matter_reopen(*, matter: Matter, user, note: str) -> Matter:
+    """The grid's supervisor finds a resolution wanting and reopens it: the reply is
+    kept in the log, the matter is open again at its level with the urgency's hours
+    before it is sent up; its deadline still runs from the report."""
+    if not supervises(user, matter):
+        raise PermissionDenied
+    note = mask_id_numbers(note.strip())
+    if not note:
+        raise ValidationError({"note": _("Say what is wanting in the resolution.")})
+    now = timezone.now()
+    with transaction.atomic():
+        if not Matter.objects.filter(pk=matter.pk, resolved_at__isnull=False).update(
+            resolved_at=None,
+            resolved_on_time=None,
+            reply="",
+            escalate_at=_deadline(matter.urgency, now),
+        ):
+            raise ValidationError(_("The matter is open."))
+        matter.refresh_from_db()
+        _log(matter, "reopened", user, note)
+        bump_after_commit(f"grid-public:{matter.village_id}")
+    if matter.assigned_to_id:
+        notify(
+            get_user_model().objects.filter(pk=matter.assigned_to_id),
+            kind=Kind.MATTER,
+            title=_("The supervisor reopened a matter: %(title)s") % {"title": matter.title[:40]},
+            link=reverse("grid:matter", args=[matter.pk]),
+        )
     return matter
 
 
@@ -295,10 +424,13 @@ MATTER_RESOLVED = "grid.matter_resolved"
 
 
 def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
-    """One level up (village → township → county), with a new deadline from now. The
-    update is conditional on the level it was read at: a hand and the task escalating at
-    once move it one level, not two. `user` None: the deadline task."""
-    _require_handler(user, matter)
+    """One level up (village → township → county). The deadline still runs from the
+    report (issue 25: sending up does not restart the clock); the new level has the
+    urgency's hours before the task sends it further. The update is conditional on the
+    level it was read at: a hand and the task escalating at once move it one level, not
+    two. `user` None: the deadline task."""
+    if user is not None:
+        _require_actor(user, matter)
     if matter.resolved_at is not None:
         raise ValidationError(_("The matter is resolved."))
     target = NEXT_LEVEL.get(MatterLevel(matter.level))
@@ -308,7 +440,7 @@ def matter_escalate(*, matter: Matter, user=None, note: str = "") -> Matter:
     with transaction.atomic():
         moved = Matter.objects.filter(
             pk=matter.pk, level=matter.level, resolved_at__isnull=True
-        ).update(level=target, due_at=_deadline(matter.urgency, now), assigned_to=None)
+        ).update(level=target, escalate_at=_deadline(matter.urgency, now), assigned_to=None)
         if not moved:
             raise ValidationError(_("The matter has moved on meanwhile."))
         matter.refresh_from_db()
@@ -344,8 +476,9 @@ def public_version(village_id: int) -> str:
 
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
-    """Resolve with a reply (the resident reads it on the household page if they asked)."""
-    _require_handler(user, matter)
+    """Resolve with a reply (the resident reads it on the household page if they asked),
+    by a handler of its level or the person it is assigned to."""
+    _require_actor(user, matter)
     reply = mask_id_numbers(reply.strip())
     if not reply:
         raise ValidationError({"reply": _("Write the reply to the resident.")})
@@ -367,13 +500,13 @@ def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:
 def escalate_overdue(now: datetime.datetime | None = None) -> dict[str, int]:
     """Every open matter past its deadline one level up (the periodic task and
     `manage.py escalate_overdue`). Run again at once, it finds nothing more: each
-    escalated matter has a new deadline."""
+    escalated matter has the urgency's hours at its new level (`escalate_at`)."""
     now = now or timezone.now()
     counts = {MatterLevel.TOWNSHIP: 0, MatterLevel.COUNTY: 0}
     late = Matter.objects.open().filter(
-        due_at__lt=now, level__in=[MatterLevel.VILLAGE, MatterLevel.TOWNSHIP]
+        escalate_at__lt=now, level__in=[MatterLevel.VILLAGE, MatterLevel.TOWNSHIP]
     )
-    for matter in late.order_by("due_at"):
+    for matter in late.order_by("escalate_at"):
         try:
             matter = matter_escalate(matter=matter, note=_("The deadline passed."))
         except ValidationError:

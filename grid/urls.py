@@ -13,6 +13,7 @@ urlpatterns = [
     path("grids/hazards/<int:pk>/close/", views.hazard_close, name="hazard_close"),
     path("matters/", views_matters.matter_list, name="matters"),
     path("matters/households/<int:household>/new/", views_matters.matter_new, name="matter_new"),
+    path("matters/supervised/", views_matters.matter_supervised, name="matters_supervised"),
     path("matters/<int:pk>/", views_matters.matter_detail, name="matter"),
     path("matters/<int:pk>/action/", views_matters.matter_action, name="matter_action"),
     path("grids/<int:pk>/", views.grid_detail, name="detail"),

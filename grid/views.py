@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,7 @@ from common.charts import bar_chart
 from common.downloads import file_response
 from grid import selectors, services
 from grid.forms import AssignForm, GridForm, HazardForm, MemberForm, MonthForm, VisitForm
-from grid.models import Grid, GridHousehold, GridMember, Hazard, Visit, VisitKind
+from grid.models import Grid, GridHousehold, GridMember, GridRole, Hazard, Visit, VisitKind
 from grid.roles import GRID_KEEPERS, GRID_READERS, VISITORS
 from households.models import Household
 from villages.models import Level, Region
@@ -65,10 +65,19 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             household_count=Count("households", distinct=True),
             member_count=Count("members", distinct=True),
+            party_heads=Count(
+                "members", filter=Q(members__role=GridRole.PARTY_HEAD), distinct=True
+            ),
         )
         .order_by("village__code", "name")
     )
     page = Paginator(grids, PAGE).get_page(parse.page(request.GET.get("page")))
+    for grid in page:
+        # the grid's counts come annotated above
+        grid.problems = services.grid_problems(  # type: ignore[attr-defined]
+            households=grid.household_count,  # type: ignore[attr-defined]
+            party_heads=grid.party_heads,  # type: ignore[attr-defined]
+        )
     unassigned = (
         Household.objects.visible_to(request.user)
         .filter(village__in=villages)
@@ -104,6 +113,10 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "grid/grid_detail.html",
         {
             "grid": grid,
+            "problems": services.grid_problems(
+                households=page.paginator.count,
+                party_heads=grid.members.filter(role=GridRole.PARTY_HEAD).count(),
+            ),
             "members": grid.members.select_related("user").order_by("role", "name"),
             "page": page,
             "can_edit": can_edit,

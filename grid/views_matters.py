@@ -4,11 +4,13 @@ matter in, and its page with the steps this user may take at its current level."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +22,7 @@ from common import parse
 from common.xlsx import workbook_bytes
 from grid import services
 from grid.forms import MatterFilterForm, MatterForm
-from grid.models import Matter, Visit
+from grid.models import GridHousehold, Matter, Visit
 from grid.roles import GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS
 from households.downloads import personal_download
 from households.models import Household
@@ -171,6 +173,9 @@ def _may_handle(user, matter: Matter) -> bool:
 def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     matter = _matter_for(request, pk)
     may_handle = _may_handle(request.user, matter)
+    open_ = matter.resolved_at is None
+    may_act = open_ and services.may_act(request.user, matter)
+    supervises = services.supervises(request.user, matter)
     handlers = list(_people(matter)) if may_handle else []
     events = matter.events.select_related("user").prefetch_related(people.prefetch("user"))
     return render(
@@ -180,8 +185,52 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "matter": matter,
             "events": events,
             "may_handle": may_handle,
+            "may_act": may_act,
+            "may_take": open_
+            and (
+                (matter.assigned_to_id == request.user.pk and may_act)
+                or (matter.assigned_to_id is None and may_handle)
+            ),
+            "may_note": (may_act or supervises),
+            "may_reopen": supervises and not open_,
             "people": handlers,
             "now": timezone.now(),
+        },
+    )
+
+
+@require_GET
+def matter_supervised(request: HttpRequest) -> HttpResponse:
+    """The supervisor's page (监督员): every matter of the grids they supervise, open ones
+    overdue first, then the rest by deadline, then those resolved in the last 30 days
+    (which the supervisor may reopen)."""
+    require_role(request.user, GRID_READERS)
+    now = timezone.now()
+    households = GridHousehold.objects.filter(
+        grid__in=services.supervised_grids(request.user)
+    ).values("household_id")
+    qs = (
+        Matter.objects.visible_to(request.user)
+        .filter(household_id__in=households)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=now - timedelta(days=30)))
+        .select_related("village", "household", "assigned_to")
+        .annotate(
+            rank=Case(
+                When(resolved_at__isnull=True, due_at__lt=now, then=Value(0)),
+                When(resolved_at__isnull=True, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("rank", "due_at", "pk")
+    )
+    page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
+    return render(
+        request,
+        "grid/matter_supervised.html",
+        {
+            "page": page,
+            "now": now,
+            "supervises": services.supervised_grids(request.user).exists(),
         },
     )
 
@@ -191,7 +240,20 @@ def matter_action(request: HttpRequest, pk: int) -> HttpResponse:
     matter = _matter_for(request, pk)
     action = request.POST.get("action")  # each service checks the user may handle it
     try:
-        if action == "resolve":
+        if action == "take":
+            services.matter_take(matter=matter, user=request.user)
+            messages.success(request, _("You have taken the matter on."))
+        elif action == "note":
+            services.matter_note(
+                matter=matter, user=request.user, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("Note recorded."))
+        elif action == "reopen":
+            services.matter_reopen(
+                matter=matter, user=request.user, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("The matter is reopened."))
+        elif action == "resolve":
             services.matter_resolve(
                 matter=matter, user=request.user, reply=request.POST.get("reply", "")
             )

@@ -152,6 +152,8 @@ MATRIX = [
     ("/matters/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("/matters/households/{household}/new/", [LOGIN, 200, 404, 403, 403, 200, 404]),
     ("/matters/{matter}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
+    # the supervisor's page: every grid reader opens it (empty unless they supervise)
+    ("/matters/supervised/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("POST /matters/{matter}/action/?action=escalate", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/?role=informant&name=王五", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/{grid_member}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),

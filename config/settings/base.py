@@ -298,6 +298,12 @@ LOGGING = {
 # --- Grid governance (issue 10) ------------------------------------------------------
 # Hours a residents' matter has at each level (village, then township, then county)
 # before the periodic task escalates it, by urgency.
+# A red grid holds 30 to 50 households (the county's rule; issue 25): a grid outside it
+# is flagged on the grid pages with a sentence.
+GRID_HOUSEHOLDS = (
+    env.int("GRID_MIN_HOUSEHOLDS", default=30),
+    env.int("GRID_MAX_HOUSEHOLDS", default=50),
+)
 GRID_MATTER_HOURS = {
     "urgent": env.int("GRID_MATTER_HOURS_URGENT", default=6),
     "normal": env.int("GRID_MATTER_HOURS_NORMAL", default=24),

@@ -1,16 +1,18 @@
 """The demo's grids: `demo_grids [--if-empty]`.
 
-Cuts each demo cadre's village into grids, one per villager group (the demo's groups are
-of grid size), names their people (the village's demo cadre as chief, the demo grid
-worker as informant in the first village, named people in the other roles) and puts the
-group's households in, through grid.services.
+Cuts each demo cadre's village into red grids of 30 to 50 households (the county's rule),
+names their people (the village's demo cadre as chief, the demo grid worker as informant
+and the demo supervisor as 监督员 in the first village, named people in the other roles)
+and shares the village's households out among them, through grid.services.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +20,7 @@ from django.utils import timezone
 from grid import services
 from grid.models import Grid, GridRole
 from households.models import Household
-from villages.models import Level, Region, Role, StaffAssignment
+from villages.models import Role, StaffAssignment
 
 SURNAMES = "王李张刘陈杨黄赵吴周"
 FINDINGS = [
@@ -57,23 +59,43 @@ class Command(BaseCommand):
             .select_related("user", "region")
             .first()
         )
+        supervisor = (
+            StaffAssignment.objects.filter(role=Role.GRID_WORKER, user__username="supervisor")
+            .select_related("user", "region")
+            .first()
+        )
         rng = random.Random(10)  # noqa: S311 (demo data)
         grids = 0
         with transaction.atomic():
             for assignment in cadres:
                 village = assignment.region
-                groups = Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")
-                for group in groups:
-                    grid = services.grid_create(village=village, name=f"{group.name}网格", by=None)
+                households = list(
+                    Household.objects.filter(village=village).order_by("group__code", "number")
+                )
+                # red grids of 30 to 50 households (the county's rule): as many grids as it
+                # takes to keep each under the top, the households shared out evenly
+                low, high = settings.GRID_HOUSEHOLDS
+                count = max(1, math.ceil(len(households) / ((low + high) / 2)))
+                # neighbours together: contiguous runs by group and number, near-equal
+                base, extra = divmod(len(households), count)
+                chunks, start = [], 0
+                for i in range(count):
+                    size = base + (i < extra)
+                    chunks.append(households[start : start + size])
+                    start += size
+                for n, chunk in enumerate(chunks, start=1):
+                    grid = services.grid_create(village=village, name=f"第{n}网格", by=None)
                     services.grid_member_add(
                         grid=grid, role=GridRole.CHIEF, user=assignment.user, by=None
                     )
-                    for role in (
-                        GridRole.INSTRUCTOR,
-                        GridRole.ADMINISTRATOR,
-                        GridRole.SUPERVISOR,
-                        GridRole.PARTY_HEAD,
-                    ):
+                    roles = [GridRole.INSTRUCTOR, GridRole.ADMINISTRATOR, GridRole.PARTY_HEAD]
+                    if supervisor is not None and supervisor.region_id == village.pk:
+                        services.grid_member_add(
+                            grid=grid, role=GridRole.SUPERVISOR, user=supervisor.user, by=None
+                        )
+                    else:
+                        roles.append(GridRole.SUPERVISOR)
+                    for role in roles:
                         name = rng.choice(SURNAMES) + "明华军英"[grids % 4]
                         phone = f"139{rng.randint(10_000_000, 99_999_999)}"
                         services.grid_member_add(
@@ -83,9 +105,7 @@ class Command(BaseCommand):
                         services.grid_member_add(
                             grid=grid, role=GridRole.INFORMANT, user=worker.user, by=None
                         )
-                    services.households_assign(
-                        grid=grid, households=Household.objects.filter(group=group), by=None
-                    )
+                    services.households_assign(grid=grid, households=chunk, by=None)
                     grids += 1
             if worker is not None:
                 self._visits_and_matters(worker, rng)

@@ -408,6 +408,8 @@ class Command(BaseCommand):
             ("coop", "供销社", Role.COOP_CLERK, villages[0], False),
             ("secretary", "驻村第一书记", Role.FIRST_SECRETARY, villages[0], False),
             ("team", "驻村工作队员", Role.WORK_TEAM, villages[0], False),
+            # a grid worker who supervises the village's grids (监督员: demo_grids names her)
+            ("supervisor", "网格监督员", Role.GRID_WORKER, villages[0], False),
         ]
         out: list[tuple[str, str, str]] = []
         for username, title, role, region, can_reveal in plan:

@@ -1,0 +1,107 @@
+"""Reaching residents (issue 25), one journey per part, each as the person who does it,
+on the device they use. Screenshots: test-artifacts/phone-reach-*.png and
+test-artifacts/reach-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import _staff
+from grid import services
+from grid.models import GridRole
+from tests.factories import HouseholdFactory, ResidentFactory
+from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 (the fixtures)
+from tests.test_browser_grid import _login
+from tests.test_phone import _fits, phone  # noqa: F401 (the fixture)
+from villages.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_informant_finishes_a_matter_and_the_supervisor_reopens_it(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    village_cadre,
+):
+    """Item 2. The grid chief (a cadre) assigns a matter to the grid's informant; the
+    informant, on her phone, takes it on and resolves it (before, a grid worker could
+    not); the grid's supervisor finds it on the page of the grids she supervises, judges
+    the resolution wanting and reopens it."""
+    informant = _staff(Role.GRID_WORKER, village, username="informant")
+    supervisor = _staff(Role.GRID_WORKER, village, username="supervisor")
+    grid = services.grid_create(village=village, name="第一网格", by=None)
+    services.grid_member_add(grid=grid, role=GridRole.SUPERVISOR, user=supervisor, by=None)
+    home = HouseholdFactory(village=village, number="0042")
+    ResidentFactory(household=home, relation="head")
+    services.households_assign(grid=grid, households=[home], by=None)
+    matter = services.matter_create(
+        village=village,
+        user=village_cadre,
+        source="walk_in",
+        category="problem",
+        urgency="normal",
+        title="门前路灯坏了",
+        household=home,
+    )
+    services.matter_assign(matter=matter, user=village_cadre, to=informant)
+    _login(phone, live_server.url, "informant")
+    phone.goto(f"{live_server.url}/matters/{matter.pk}/")
+    with phone.expect_navigation():
+        phone.locator("#take").get_by_role("button").click()
+    phone.get_by_label("给群众的答复").fill("已联系电工修好路灯")
+    _fits(phone, "reach-informant-resolves")
+    with phone.expect_navigation():
+        phone.locator("#resolve").get_by_role("button", name="办结").click()
+    matter.refresh_from_db()
+    assert matter.resolved_at is not None
+    _login(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/matters/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="我监督的网格").click()
+    with page.expect_navigation():
+        page.locator("#supervised").get_by_role("link", name="门前路灯坏了").click()
+    page.get_by_label("办理结果哪里不到位").fill("晚上查看路灯仍不亮")
+    with page.expect_navigation():
+        page.get_by_role("button", name="重新打开").click()
+    matter.refresh_from_db()
+    assert matter.resolved_at is None
+    assert "监督员重新打开" in page.inner_text("main")
+    page.screenshot(path=str(ARTIFACTS / "reach-supervisor-reopens.png"), full_page=True)
+    assert page.console_errors == []
+    assert phone.console_errors == []
+
+
+def test_a_cadre_makes_a_red_grid_and_the_family_finds_its_head(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    village_cadre,
+):
+    """Item 3. The cadre's new grid of 30 households is flagged for having no
+    party-member central household head; she names one; the flag goes, and a family of
+    the grid finds its head (and the phone to call) on its door page."""
+    village_cadre.username = "cadre"
+    village_cadre.save()
+    grid = services.grid_create(village=village, name="第一网格", by=None)
+    homes = [HouseholdFactory(village=village) for _n in range(30)]
+    services.households_assign(grid=grid, households=homes, by=None)
+    _login(page, live_server.url, "cadre")
+    page.goto(f"{live_server.url}/grids/{grid.pk}/")
+    assert "尚无党员中心户长" in page.locator("#grid-problems").inner_text()
+    page.get_by_label("角色").select_option("party_head")
+    page.get_by_label("姓名").fill("欧阳明华")
+    page.get_by_label("联系电话").fill("13907911234")
+    with page.expect_navigation():
+        page.get_by_role("button", name="添加人员").click()
+    assert page.locator("#grid-problems").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "reach-red-grid.png"), full_page=True)
+    phone.goto(f"{live_server.url}/h/{homes[0].public_token}/")
+    head = phone.locator("#grid-head")
+    assert "欧阳明华" in head.inner_text()
+    assert head.get_by_role("link", name="13907911234").get_attribute("href") == "tel:13907911234"
+    phone.screenshot(path=str(ARTIFACTS / "phone-reach-grid-head.png"), full_page=True)
+    assert page.console_errors == []
+    assert phone.console_errors == []
