@@ -904,6 +904,8 @@ class Listing(models.Model):
     moderated_at = models.DateTimeField(_("approved or refused at"), null=True, blank=True)
     refusal = models.CharField(_("reason for refusal"), max_length=200, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # how it closed when the family should hear it on its page (e.g. the co-op bought it)
+    closed_note = models.CharField(_("how it closed"), max_length=200, blank=True)
     # the poster closes the listing with this (shown once, after posting); 128 bits
     close_code = models.CharField(max_length=32, unique=True, editable=False)
 

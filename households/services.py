@@ -40,6 +40,7 @@ from households.models import (
     LifeEvent,
     LifeEventKind,
     Listing,
+    ListingKind,
     ListingStatus,
     LivingEnvironment,
     Political,
@@ -715,6 +716,20 @@ def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
         moderated_by=user,
         moderated_at=timezone.now(),
         refusal=reason[:200],
+    )
+
+
+def listing_sold(listing: Listing, *, note: str) -> Listing:
+    """A published sale closed by a purchase another app recorded (the co-op's, which
+    checked its clerk): the note tells the family on its page how it closed."""
+    if listing.kind != ListingKind.SELL:
+        raise ValidationError(_("Only a listing that sells something can be bought."))
+    return _listing_moved(
+        listing,
+        [ListingStatus.PUBLISHED],
+        status=ListingStatus.CLOSED,
+        closed_at=timezone.now(),
+        closed_note=mask_id_numbers(note)[:200],
     )
 
 

@@ -11,6 +11,7 @@ market page shows, not through a resident's own number.
 from __future__ import annotations
 
 import contextlib
+import datetime
 
 from django import forms
 from django.conf import settings
@@ -59,6 +60,7 @@ from villages.scoping import require_role
 MARKET_PAGE = 30
 QUEUE_PAGE = 30
 PANEL_LISTINGS = 5
+CLOSED_SHOWN_DAYS = 30  # a closing the family should hear of stays on its page this long
 
 
 class ListingForm(forms.Form):
@@ -266,8 +268,21 @@ def produce_panel(request, household) -> dict:
         .only("pk", "kind", "product", "product_key", "quantity", "unit", "price", "note")
         .order_by("-moderated_at", "-pk")[:PANEL_LISTINGS]
     )
+    # how the family's listings closed lately, when it should hear it (the co-op bought
+    # them): the second query of the panel
+    closed = list(
+        Listing.objects.filter(
+            household_id=household.pk,
+            status=ListingStatus.CLOSED,
+            closed_at__gte=timezone.now() - datetime.timedelta(days=CLOSED_SHOWN_DAYS),
+        )
+        .exclude(closed_note="")
+        .only("pk", "product", "closed_note", "closed_at")
+        .order_by("-closed_at")[:PANEL_LISTINGS]
+    )
     return {
         "listings": listings,
+        "closed": closed,
         "post_url": reverse("households:listing_new", args=[household.token]),
         "market_url": reverse("households:market", args=[household.village_code]),
     }

@@ -4,6 +4,7 @@ number on the door plaque) within one of the user's villages."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import field
 from common.widgets import DateInput
 from households.models import Household, ResidentStatus
-from points.models import Good, HonourKind, PointRule
+from points.models import CoopTerms, Good, HonourKind, PointRule
 from villages.forms import limit_to_villages
 from villages.models import Level, Region
 
@@ -172,3 +173,28 @@ class RedeemForm(HouseholdNumberForm):
 
 class LookupForm(HouseholdNumberForm):
     """Find a household by its number, to record points for it."""
+
+
+class DiscountForm(HouseholdNumberForm):
+    """A purchase at the co-op paid partly with points (积分抵扣)."""
+
+    amount = forms.DecimalField(
+        label=_("Purchase (yuan)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2
+    )
+    points = forms.IntegerField(label=_("Points used"), min_value=1, max_value=100_000)
+    description = forms.CharField(label=_("What was bought"), max_length=100, required=False)
+
+
+class ProduceBuyForm(forms.Form):
+    quantity = forms.DecimalField(
+        label=_("Quantity bought"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2
+    )
+    price = forms.DecimalField(
+        label=_("Price a unit (yuan)"), min_value=Decimal("0"), max_digits=10, decimal_places=2
+    )
+
+
+class TermsForm(forms.ModelForm):
+    class Meta:
+        model = CoopTerms
+        fields = ["discount_share", "yuan_per_point"]

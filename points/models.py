@@ -4,8 +4,9 @@ ledger of its households, honours, and the co-op's goods and redemptions.
 The ledger is append-only: a booked entry is never rewritten or deleted; a wrong one is
 revoked by an equal and opposite entry (who, when, why). An entry counts once a second
 cadre has approved it. A household's balance (PointAccount) is the sum of its approved
-entries less what it redeemed, always; a redemption takes its points in one conditional
-UPDATE, so two clerks redeeming at once cannot overdraw it (points.services).
+entries less what it redeemed and used as discounts at the co-op, always; each takes its
+points in one conditional UPDATE, so two clerks at once cannot overdraw it
+(points.services).
 """
 
 from __future__ import annotations
@@ -303,3 +304,108 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.good_id} ×{self.quantity}"
+
+
+# --- The co-op's discounts and produce buying (issue 25, item 7) ------------------------------
+
+
+class CoopTerms(models.Model):
+    """How far points go at a village's co-op: a purchase's discount in points covers at
+    most `discount_share` % of it, each point worth `yuan_per_point`. Set by the village's
+    points keepers; a village without terms offers no discount."""
+
+    village = models.OneToOneField(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    discount_share = models.PositiveSmallIntegerField(
+        _("points cover at most (percent of a purchase)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    yuan_per_point = models.DecimalField(
+        _("a point is worth (yuan)"),
+        max_digits=6,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0.01)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("co-op terms")
+        verbose_name_plural = _("co-op terms")
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.discount_share}%"
+
+
+class DiscountQuerySet(ScopedQuerySet):
+    scope_path = "household__village__code"
+    scope_roles = COOP_READERS
+
+
+class Discount(models.Model):
+    """A purchase at the co-op paid partly with points (积分抵扣): the ledger's third kind
+    of movement, beside entries and redemptions; never rewritten."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("purchase (yuan)"), max_digits=10, decimal_places=2)
+    points = models.PositiveIntegerField(_("points used"))
+    discount = models.DecimalField(_("discount (yuan)"), max_digits=10, decimal_places=2)
+    description = models.CharField(_("what was bought"), max_length=100, blank=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    objects = DiscountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("points discount")
+        verbose_name_plural = _("points discounts")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} −{self.points}"
+
+
+class ProduceBuyQuerySet(ScopedQuerySet):
+    scope_path = "listing__village__code"
+    scope_roles = COOP_READERS
+
+
+class ProduceBuy(models.Model):
+    """The co-op bought a household's listed produce (to sell outside the village)."""
+
+    listing = models.OneToOneField(
+        "households.Listing", verbose_name=_("listing"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
+    price = models.DecimalField(_("price a unit (yuan)"), max_digits=10, decimal_places=2)
+    bought_on = models.DateField(_("bought on"))
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ProduceBuyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-bought_on", "-pk"]
+        verbose_name = _("produce bought by the co-op")
+        verbose_name_plural = _("produce bought by the co-op")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} {self.quantity}×{self.price}"
+
+    @property
+    def total(self):
+        return (self.quantity * self.price).quantize(self.price)

@@ -3,11 +3,12 @@
 - An entry is recorded by a village cadre and counts once a second cadre approves it.
   A pending one is revoked (refused) with a reason; an approved one is revoked by an
   equal and opposite entry, approved like any other: the ledger is append-only.
-- A household's balance is the sum of its approved entries less its redemptions, moved
-  in the transaction of each approval and redemption (decision 54). A deduction may take
-  it below zero; a redemption takes its points in one conditional UPDATE (balance >=
-  cost), so two clerks redeeming at once cannot take more than the household has
-  (PostgreSQL re-reads the row the first one changed).
+- A household's balance is the sum of its approved entries less its redemptions and its
+  points discounts at the co-op, moved in the transaction of each approval, redemption
+  and discount (decision 54). A deduction may take it below zero; a redemption or a
+  discount takes its points in one conditional UPDATE (balance >= cost), so two clerks
+  at once cannot take more than the household has (PostgreSQL re-reads the row the
+  first one changed).
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from __future__ import annotations
 import datetime
 import secrets
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
 from common.masking import mask_id_numbers
-from households.models import Household, Resident, ResidentStatus
+from households import services as registry
+from households.models import Household, Listing, Resident, ResidentStatus
 from points.models import (
+    CoopTerms,
+    Discount,
     EntryStatus,
     Good,
     Honour,
@@ -32,6 +39,7 @@ from points.models import (
     PointAccount,
     PointEntry,
     PointRule,
+    ProduceBuy,
     Redemption,
 )
 from points.roles import COOP_CLERKS, POINTS_KEEPERS
@@ -278,6 +286,96 @@ def redeem(*, household: Household, good: Good, quantity: int, clerk) -> Redempt
             raise PointsRefused(_("Not enough of these goods in stock."))
         return Redemption.objects.create(
             household=household, good=good, quantity=quantity, points=cost, clerk=clerk
+        )
+
+
+def discount_max(household: Household, amount: Decimal) -> int:
+    """The most points a purchase of `amount` yuan may use at the village's co-op (its
+    terms' share of the amount, in whole points; 0 without terms)."""
+    terms = CoopTerms.objects.filter(village_id=household.village_id).first()
+    if terms is None or amount <= 0:
+        return 0
+    cover = amount * terms.discount_share / 100
+    return int((cover / terms.yuan_per_point).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def discount(
+    *, household: Household, amount: Decimal, points: int, clerk, description: str = ""
+) -> Discount:
+    """A purchase paid partly with points: at most the terms' share of it, never more than
+    the household has (one conditional UPDATE, as a redemption: two clerks at once cannot
+    overdraw it)."""
+    require_role_at(clerk, COOP_CLERKS, household.village.code)
+    terms = CoopTerms.objects.filter(village_id=household.village_id).first()
+    if terms is None:
+        raise PointsRefused(_("The village has not set how far points go at its co-op."))
+    if amount <= 0:
+        raise PointsRefused(_("Enter the purchase's amount."))
+    if points < 1:
+        raise PointsRefused(_("Use at least one point."))
+    most = discount_max(household, amount)
+    if points > most:
+        raise PointsRefused(
+            _("Points cover at most %(share)d %% of a purchase: %(most)d points for this one.")
+            % {"share": terms.discount_share, "most": most}
+        )
+    with transaction.atomic():
+        took = PointAccount.objects.filter(household=household, balance__gte=points).update(
+            balance=F("balance") - points
+        )
+        if not took:
+            raise PointsRefused(
+                _("Not enough points: the household has %(balance)d, this uses %(cost)d.")
+                % {"balance": balance_of(household.pk), "cost": points}
+            )
+        done = Discount.objects.create(
+            household=household,
+            amount=amount,
+            points=points,
+            discount=(points * terms.yuan_per_point).quantize(Decimal("0.01")),
+            description=mask_id_numbers(description.strip())[:100],
+            clerk=clerk,
+        )
+    _public_changed(household.village_id)
+    return done
+
+
+def terms_save(terms: CoopTerms, *, user) -> CoopTerms:
+    require_role_at(user, POINTS_KEEPERS, terms.village.code)
+    terms.full_clean()
+    terms.save()
+    return terms
+
+
+def produce_buy(
+    *, listing: Listing, quantity: Decimal, price: Decimal, clerk, bought_on=None
+) -> ProduceBuy:
+    """The co-op buys a household's listed produce: the purchase is recorded against the
+    listing, the listing closes, and the family reads it on its page."""
+    require_role_at(clerk, COOP_CLERKS, listing.village.code)
+    if quantity <= 0 or price < 0:
+        raise PointsRefused(_("Enter the quantity and the price."))
+    if listing.quantity is not None and quantity > listing.quantity:
+        raise PointsRefused(
+            _("The listing offers %(quantity)s: the co-op cannot buy more.")
+            % {"quantity": f"{listing.quantity.normalize():f}{listing.unit}"}
+        )
+    bought_on = bought_on or timezone.localdate()
+    # the family reads it on its door page, in the portal's language, whoever the clerk
+    with translation.override(settings.LANGUAGE_CODE):
+        unit = listing.unit or _("unit")
+        note = _("bought by the village co-op: %(quantity)s%(unit)s at ¥%(price)s a %(unit)s") % {
+            "quantity": f"{quantity.normalize():f}",
+            "unit": unit,
+            "price": f"{price.normalize():f}",
+        }
+    with transaction.atomic():
+        try:
+            registry.listing_sold(listing, note=note)
+        except ValidationError as exc:
+            raise PointsRefused(" ".join(exc.messages)) from None
+        return ProduceBuy.objects.create(
+            listing=listing, quantity=quantity, price=price, bought_on=bought_on, clerk=clerk
         )
 
 

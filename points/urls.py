@@ -14,6 +14,7 @@ urlpatterns = [
     path("points/rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("points/honours/", views.honours, name="honours"),
     path("points/coop/", views.coop, name="coop"),
+    path("points/coop/sales/", views.coop_sales, name="coop_sales"),
     path("points/coop/goods/<int:pk>/", views.good_edit, name="good_edit"),
     path("points/report/", views.report, name="report"),
     path("v/<str:code>/points/", views.leaderboard, name="leaderboard"),

@@ -26,26 +26,32 @@ from common.actions import run_action
 from common.caching import kept, public_page_key
 from common.xlsx import workbook_bytes
 from households.downloads import personal_download
-from households.models import Household
+from households.models import Household, Listing
 from households.roles import REGISTRY_READERS
 from points import selectors, services
 from points.forms import (
     BulkForm,
+    DiscountForm,
     EntryForm,
     GoodForm,
     HonourForm,
     LookupForm,
+    ProduceBuyForm,
     RedeemForm,
     RuleForm,
+    TermsForm,
     user_villages,
 )
 from points.models import (
+    CoopTerms,
+    Discount,
     EntryStatus,
     Good,
     Honour,
     PointAccount,
     PointEntry,
     PointRule,
+    ProduceBuy,
     Redemption,
 )
 from points.roles import COOP_CLERKS, COOP_READERS, POINTS_KEEPERS, POINTS_READERS
@@ -488,3 +494,105 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(html)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def coop_sales(request: HttpRequest) -> HttpResponse:
+    """The co-op's other desk (issue 25): a purchase paid partly with points, and the
+    households' listed produce the co-op buys to sell outside; the village's points
+    keepers set how far points go."""
+    require_role(request.user, COOP_READERS)
+    clerk_villages = user_villages(request.user, COOP_CLERKS)
+    keeper_villages = user_villages(request.user, POINTS_KEEPERS)
+    which = request.POST.get("form") if request.method == "POST" else None
+    discount_form = (
+        DiscountForm(request.POST if which == "discount" else None, villages=clerk_villages)
+        if clerk_villages
+        else None
+    )
+    terms_village = keeper_villages[0] if keeper_villages else None
+    terms = (
+        CoopTerms.objects.filter(village=terms_village).first() or CoopTerms(village=terms_village)
+        if terms_village
+        else None
+    )
+    terms_form = (
+        TermsForm(request.POST if which == "terms" else None, instance=terms)
+        if terms is not None
+        else None
+    )
+    if request.method == "POST":
+        if which == "discount" and discount_form is not None:
+            if discount_form.is_valid():
+                data = discount_form.cleaned_data
+                try:
+                    done = services.discount(
+                        household=data["household"],
+                        amount=data["amount"],
+                        points=data["points"],
+                        description=data["description"],
+                        clerk=request.user,
+                    )
+                except services.PointsRefused as exc:
+                    discount_form.add_error(None, str(exc))
+                else:
+                    messages.success(
+                        request,
+                        _("%(points)d points took ¥%(discount)s off; %(balance)d left.")
+                        % {
+                            "points": done.points,
+                            "discount": done.discount,
+                            "balance": services.balance_of(done.household_id),
+                        },
+                    )
+                    return redirect("points:coop_sales")
+        elif which == "terms" and terms_form is not None:
+            if terms_form.is_valid():
+                services.terms_save(terms_form.save(commit=False), user=request.user)
+                messages.success(request, _("The co-op's terms are saved."))
+                return redirect("points:coop_sales")
+        elif which == "buy" and clerk_villages:
+            listing = get_object_or_404(
+                Listing.objects.showing().filter(village__in=clerk_villages, kind="sell"),
+                pk=parse.object_id(request.POST.get("listing")) or 0,
+            )
+            form = ProduceBuyForm(request.POST, prefix=f"l{listing.pk}")
+            if form.is_valid():
+                try:
+                    services.produce_buy(listing=listing, clerk=request.user, **form.cleaned_data)
+                except services.PointsRefused as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, _("Bought; the family is told on its page."))
+            else:
+                messages.error(request, _("Enter the quantity and the price."))
+            return redirect("points:coop_sales")
+        else:
+            raise PermissionDenied
+    listings = list(
+        Listing.objects.showing()
+        .filter(village__in=clerk_villages, kind="sell")
+        .select_related("village", "household")
+        .order_by("product_key", "pk")[:100]
+    )
+    for listing in listings:
+        listing.buy_form = ProduceBuyForm(
+            prefix=f"l{listing.pk}",
+            initial={"quantity": listing.quantity, "price": listing.price},
+        )
+    return render(
+        request,
+        "points/coop_sales.html",
+        {
+            "discount_form": discount_form,
+            "terms_form": terms_form,
+            "terms": CoopTerms.objects.filter(village__in=clerk_villages).first(),
+            "listings": listings,
+            "discounts": Discount.objects.visible_to(request.user).select_related(
+                "household", "clerk"
+            )[:20],
+            "bought": ProduceBuy.objects.visible_to(request.user).select_related(
+                "listing__household", "clerk"
+            )[:20],
+        },
+    )

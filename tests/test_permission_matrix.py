@@ -134,6 +134,7 @@ MATRIX = [
     ("/points/rules/{point_rule}/", [LOGIN, 200, 404, 403, 403, 404, 404]),
     ("/points/honours/", [LOGIN, 200, 200, 200, 200, 403, 403]),
     ("/points/coop/", [LOGIN, 200, 200, 200, 200, 403, 200]),
+    ("/points/coop/sales/", [LOGIN, 200, 200, 200, 200, 403, 200]),
     (
         "POST /points/coop/?form=redeem&number=0001&quantity=1",
         [LOGIN, 403, 403, 403, 403, 403, 200],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
@@ -15,7 +16,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from points import services
-from points.models import Category, EntryStatus, Good, PointEntry, PointRule, Redemption
+from points.models import (
+    Category,
+    CoopTerms,
+    Discount,
+    EntryStatus,
+    Good,
+    PointEntry,
+    PointRule,
+    Redemption,
+)
 from tests.factories import HouseholdFactory
 
 DAY = datetime.date(2026, 11, 20)
@@ -38,6 +48,7 @@ def test_the_balance_is_always_the_sum_of_the_ledger(
     ]
     cadres = [village_cadre, plain_cadre]
     good = Good.objects.create(village=village, name="肥皂", price=3, stock=10_000)
+    CoopTerms.objects.create(village=village, discount_share=50, yuan_per_point=Decimal("1"))
 
     class Ledger(RuleBasedStateMachine):
         def __init__(self):
@@ -89,12 +100,29 @@ def test_the_balance_is_always_the_sum_of_the_ledger(
                 assert before >= good.price * quantity
                 assert services.balance_of(self.home.pk) >= 0
 
+        @rule(points=st.integers(1, 12))
+        def discount(self, points):
+            """A purchase of 20 yuan: points cover half of it at most (10 points)."""
+            before = services.balance_of(self.home.pk)
+            try:
+                services.discount(
+                    household=self.home, amount=Decimal("20"), points=points, clerk=coop_clerk
+                )
+            except services.PointsRefused:
+                assert before < points or points > 10
+            else:
+                assert points <= 10
+                assert services.balance_of(self.home.pk) == before - points >= 0
+
         @invariant()
         def balance_is_the_sum_of_the_ledger(self):
             approved = PointEntry.objects.filter(household=self.home, status=EntryStatus.APPROVED)
             earned = approved.aggregate(n=Sum("points"))["n"] or 0
             spent = Redemption.objects.filter(household=self.home).aggregate(n=Sum("points"))
-            assert services.balance_of(self.home.pk) == earned - (spent["n"] or 0)
+            used = Discount.objects.filter(household=self.home).aggregate(n=Sum("points"))
+            assert services.balance_of(self.home.pk) == earned - (spent["n"] or 0) - (
+                used["n"] or 0
+            )
 
         @invariant()
         def booked_entries_never_change(self):

@@ -58,8 +58,10 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
     # the household with its village's public information (1), then the points part:
     # totals, members, honours, the entries' count and page, the place on the
     # leaderboard (2), the replies to the family's requests (1), the village's notices
-    # (1), the family's produce listings (1) and the village's public replies to it (1): 12
-    with django_assert_num_queries(12):
+    # (1), the family's produce listings (1) and the village's public replies to it (1),
+    # the family's grid with its head (1 when in no grid, issue 25) and its listings the
+    # co-op bought (1, issue 25): 14
+    with django_assert_num_queries(14):
         response = _public(client, household)
     assert response.status_code == 200
     assert "★★★★" in response.content.decode()

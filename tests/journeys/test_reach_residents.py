@@ -4,11 +4,15 @@ test-artifacts/reach-*.png."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from conftest import _staff
 from grid import services
 from grid.models import GridRole
+from households import services as registry
+from points.models import CoopTerms, PointAccount
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 (the fixtures)
 from tests.test_browser_grid import _login
@@ -103,5 +107,60 @@ def test_a_cadre_makes_a_red_grid_and_the_family_finds_its_head(
     assert "欧阳明华" in head.inner_text()
     assert head.get_by_role("link", name="13907911234").get_attribute("href") == "tel:13907911234"
     phone.screenshot(path=str(ARTIFACTS / "phone-reach-grid-head.png"), full_page=True)
+    assert page.console_errors == []
+    assert phone.console_errors == []
+
+
+def test_the_coop_clerk_takes_points_off_a_purchase_and_buys_a_familys_oranges(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    village_cadre,
+    coop_clerk,
+):
+    """Item 7. The village's terms: points cover 20 % of a purchase. At the co-op's desk
+    the clerk takes 21 points off a 100-yuan purchase and is told 20 is the most; takes
+    20; then buys a family's listed oranges; the family's door page says the co-op
+    bought them."""
+    coop_clerk.username = "coop"
+    coop_clerk.save()
+    CoopTerms.objects.create(village=village, discount_share=20, yuan_per_point=Decimal("1"))
+    home = HouseholdFactory(village=village, number="0042")
+    PointAccount.objects.create(household=home, balance=60)
+    seller = HouseholdFactory(village=village, number="0077")
+    listing = registry.listing_post(
+        household=seller,
+        kind="sell",
+        product="脐橙",
+        quantity=Decimal("300"),
+        unit="斤",
+        price=Decimal("3.5"),
+    )
+    registry.listing_approve(listing, user=village_cadre)
+    _login(page, live_server.url, "coop")
+    page.goto(f"{live_server.url}/points/coop/")
+    with page.expect_navigation():
+        page.locator("#coop-sales-link").click()
+    form = page.locator("#discount")
+    form.get_by_label("户编号").fill("0042")
+    form.get_by_label("消费金额（元）").fill("100")
+    form.get_by_label("抵扣积分").fill("21")
+    with page.expect_navigation():
+        form.get_by_role("button", name="抵扣").click()
+    assert "这笔最多 20 分" in page.locator("#discount").inner_text()
+    page.locator("#discount").get_by_label("抵扣积分").fill("20")
+    with page.expect_navigation():
+        page.locator("#discount").get_by_role("button", name="抵扣").click()
+    assert PointAccount.objects.get(household=home).balance == 40
+    row = page.locator(f"#l{listing.pk}")
+    row.get_by_label("单价（元）").fill("3.2")
+    with page.expect_navigation():
+        row.get_by_role("button", name="已收购").click()
+    assert "脐橙" in page.locator("#bought").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "reach-coop-sales.png"), full_page=True)
+    phone.goto(f"{live_server.url}/h/{seller.public_token}/")
+    assert "村合作社收购：300斤，每斤 ¥3.2" in phone.locator("#produce-closed").inner_text()
+    phone.screenshot(path=str(ARTIFACTS / "phone-reach-coop-bought.png"), full_page=True)
     assert page.console_errors == []
     assert phone.console_errors == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,10 +20,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from households import services as registry
 from households.management.commands.seed_demo import DEMO_PASSWORD
 from households.models import Household, PublicInfo
 from points import services
-from points.models import Category, Good, HonourKind, PointRule
+from points.models import Category, CoopTerms, Good, HonourKind, PointRule
 from villages.models import Level, Region, Role, StaffAssignment
 
 RULES = [
@@ -140,4 +142,41 @@ class Command(BaseCommand):
                     year=today.year - 1,
                     user=cadre,
                 )
+        self._coop(village, cadre, households)
         return recorded
+
+    def _coop(self, village: Region, cadre, households: list[Household]) -> None:
+        """The co-op's other desk: the village's terms (points cover 20 % of a purchase,
+        a point worth one yuan), a purchase paid partly with points, and a family's
+        oranges the co-op bought to sell outside (the family's door page says so)."""
+        clerk = (
+            StaffAssignment.objects.filter(role=Role.COOP_CLERK, region=village)
+            .select_related("user")
+            .first()
+        )
+        services.terms_save(CoopTerms(village=village), user=cadre)
+        if clerk is None:
+            return
+        rich = max(households, key=lambda h: services.balance_of(h.pk), default=None)
+        if rich is not None and services.balance_of(rich.pk) >= 10:
+            services.discount(
+                household=rich,
+                amount=Decimal("68.00"),
+                points=min(services.discount_max(rich, Decimal("68.00")), 10),
+                clerk=clerk.user,
+                description="大米一袋、食用油一桶",
+            )
+        seller = households[-1]
+        listing = registry.listing_post(
+            household=seller,
+            kind="sell",
+            product="脐橙",
+            quantity=Decimal("300"),
+            unit="斤",
+            price=Decimal("3.5"),
+            note="自家果园",
+        )
+        registry.listing_approve(listing, user=cadre)
+        services.produce_buy(
+            listing=listing, quantity=Decimal("300"), price=Decimal("3.2"), clerk=clerk.user
+        )
