@@ -21,6 +21,7 @@ from grid.models import (
     VisitKind,
 )
 from grid.roles import GRID_READERS
+from households.models import Household
 from villages.forms import limit_to_villages
 from villages.models import Level, Region, StaffAssignment
 
@@ -184,3 +185,40 @@ class HazardForm(forms.ModelForm):
         model = Hazard
         fields = ["kind", "description", "deadline"]
         widgets = {"deadline": DateInput()}
+
+
+class LogForm(forms.Form):
+    """An entry of the village's 民情日志; the household by its number (optional)."""
+
+    village = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Village"))
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    place = forms.CharField(label=_("Place"), max_length=100)
+    people = forms.CharField(label=_("People met"), max_length=200)
+    raised = forms.CharField(
+        label=_("What they raised"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    follow_up = forms.CharField(label=_("Follow-up"), max_length=500, required=False)
+    number = forms.CharField(label=_("Household concerned (number)"), max_length=20, required=False)
+    summary = forms.CharField(
+        label=_("Public summary (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("Shown on the village board once published: name no one."),
+    )
+
+    def __init__(self, *args, villages, **kwargs):
+        kwargs.setdefault("initial", {"on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        limit_to_villages(field(self, "village", forms.ModelChoiceField), villages)
+
+    def clean(self):
+        data = super().clean() or {}
+        data["household"] = None
+        if data.get("village") and data.get("number", "").strip():
+            found = Household.objects.filter(
+                village=data["village"], number=data["number"].strip()
+            ).first()
+            if found is None:
+                self.add_error("number", _("No household of the village has this number."))
+            data["household"] = found
+        return data

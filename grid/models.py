@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from grid.roles import GRID_READERS
+from grid.roles import GRID_READERS, LOG_READERS
 from households.models import Household
 from villages.models import Region
 from villages.scoping import ScopedQuerySet
@@ -183,6 +183,7 @@ class MatterSource(models.TextChoices):
     PHONE = "phone", _("Phone call")
     WECHAT = "wechat", _("WeChat group")
     FEEDBACK = "feedback", _("Public feedback")
+    LOG = "log", _("Daily log (民情日志)")
 
 
 class MatterCategory(models.TextChoices):
@@ -412,3 +413,71 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description}"
+
+
+# --- 民情日志: the cadres' daily log (issue 25, item 5) ----------------------------------------
+
+
+class DailyLogQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = LOG_READERS
+
+
+class DailyLog(models.Model):
+    """One entry of the village's 民情日志: a day, a place, the people met, what they
+    raised and what follows. It can become a matter, a visit or a hardship self-report
+    (the links say which); its summary, written to be public (no name, no private
+    situation), goes on the village board once published."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=100)
+    people = models.CharField(_("people met"), max_length=200)
+    raised = models.TextField(_("what they raised"), max_length=1000)
+    follow_up = models.CharField(_("follow-up"), max_length=500, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    summary = models.CharField(_("public summary"), max_length=300, blank=True)
+    published_at = models.DateTimeField(_("summary published at"), null=True, blank=True)
+    matter = models.ForeignKey(
+        Matter,
+        verbose_name=_("matter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("visit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    flagged_at = models.DateTimeField(_("hardship reported at"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    objects = DailyLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        verbose_name = _("daily log entry")
+        verbose_name_plural = _("daily log")
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.on} {self.place}"

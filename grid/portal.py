@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grid import services
 from grid.models import PROXY_CATEGORIES, GridHousehold, GridRole, Matter, Visit
-from grid.roles import GRID_READERS, VISITORS
+from grid.roles import GRID_READERS, LOG_READERS, VISITORS
+from grid.views_log import public_log
 from villages import people
 from villages.registry import MenuEntry, Panel, PublicPanel, portal
 from villages.scoping import has_role_at
@@ -117,6 +118,26 @@ def register() -> None:
             context=household_panel,
             roles=GRID_READERS,
             order=25,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
+            key="log",
+            label=_("Daily log"),
+            url_name="grid:log",
+            roles=LOG_READERS,
+            order=34,
+            active_for=("grid:log_entry",),
+        )
+    )
+    portal.add_village_panel(
+        PublicPanel(
+            key="daily_log",
+            title=_("Daily log of people's situations (民情日志)"),
+            template="grid/_public_log.html",
+            context=public_log,
+            order=5,  # beside the notices (三务公开, 村规民约)
+            version=lambda village: services.public_version(village.pk),
         )
     )
     portal.add_public_panel(

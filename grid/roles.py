@@ -40,3 +40,23 @@ MATTER_HANDLERS = {
     "township": frozenset({Role.TOWNSHIP_OFFICER}),
     "county": frozenset({Role.COUNTY_OFFICER}),
 }
+#: who keeps the village's 民情日志 (the cadres' daily log of people's situations)
+LOG_WRITERS = portal.declare_roles(
+    "grid",
+    "log",
+    {Role.VILLAGE_CADRE, Role.FIRST_SECRETARY, Role.WORK_TEAM},
+    _("keep the village's daily log of people's situations (民情日志) and publish its summary"),
+)
+#: who reads the log: its writers, the village head among them, and the township and county
+LOG_READERS = portal.declare_roles(
+    "grid",
+    "log readers",
+    {
+        Role.COUNTY_OFFICER,
+        Role.TOWNSHIP_OFFICER,
+        Role.VILLAGE_CADRE,
+        Role.FIRST_SECRETARY,
+        Role.WORK_TEAM,
+    },
+    _("read the village's daily log of people's situations"),
+)

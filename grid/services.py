@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
 from common.images import clean_photo
-from common.masking import mask_id_numbers
+from common.masking import has_mobile_number, mask_id_numbers
 from grid.models import (
     SINGLE_ROLES,
+    DailyLog,
     Grid,
     GridHousehold,
     GridMember,
@@ -29,10 +30,18 @@ from grid.models import (
     Matter,
     MatterEvent,
     MatterLevel,
+    MatterSource,
     Visit,
     VisitKind,
 )
-from grid.roles import GRID_KEEPERS, GRID_READERS, MATTER_HANDLERS, MATTER_TAKERS, VISITORS
+from grid.roles import (
+    GRID_KEEPERS,
+    GRID_READERS,
+    LOG_WRITERS,
+    MATTER_HANDLERS,
+    MATTER_TAKERS,
+    VISITORS,
+)
 from households.models import Household
 from households.phones import clean_phone
 from households.services import MAX_DOCUMENT_BYTES
@@ -558,3 +567,118 @@ def hazard_close(*, hazard: Hazard, user, note: str) -> Hazard:
         raise ValidationError(_("The hazard is closed already."))
     hazard.refresh_from_db()
     return hazard
+
+
+# --- 民情日志 (issue 25, item 5) -------------------------------------------------------------
+
+
+def log_write(
+    *,
+    village: Region,
+    user,
+    on: datetime.date,
+    place: str,
+    people: str,
+    raised: str,
+    follow_up: str = "",
+    household: Household | None = None,
+    summary: str = "",
+) -> DailyLog:
+    """An entry of the village's daily log (free text: an ID number typed into it is kept
+    masked)."""
+    require_role_at(user, LOG_WRITERS, village.code)
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date is in the future.")})
+    if household is not None and household.village_id != village.pk:
+        raise ValidationError(_("The household belongs to another village."))
+    raised = mask_id_numbers(raised.strip())
+    if not raised:
+        raise ValidationError({"raised": _("Say what the people raised.")})
+    return DailyLog.objects.create(
+        village=village,
+        on=on,
+        place=mask_id_numbers(place.strip())[:100],
+        people=mask_id_numbers(people.strip())[:200],
+        raised=raised[:1000],
+        follow_up=mask_id_numbers(follow_up.strip())[:500],
+        household=household,
+        summary=_public_summary(summary),
+        author=user,
+    )
+
+
+def _public_summary(summary: str) -> str:
+    """A summary fit for the village board: no ID number, no phone number."""
+    summary = summary.strip()
+    if has_mobile_number(summary) or mask_id_numbers(summary) != summary:
+        raise ValidationError(
+            {"summary": _("The public summary names no one's ID or phone number.")}
+        )
+    return summary[:300]
+
+
+def log_publish(*, entry: DailyLog, user, summary: str) -> DailyLog:
+    """Publish the entry's summary on the village board (the summary is written for the
+    public: the board shows it as written)."""
+    require_role_at(user, LOG_WRITERS, entry.village.code)
+    summary = _public_summary(summary)
+    if not summary:
+        raise ValidationError({"summary": _("Write the summary the board shows.")})
+    DailyLog.objects.filter(pk=entry.pk).update(summary=summary, published_at=timezone.now())
+    entry.refresh_from_db()
+    bump_after_commit(f"grid-public:{entry.village_id}")
+    return entry
+
+
+def log_to_matter(*, entry: DailyLog, user) -> Matter:
+    """The entry becomes a matter of its household (taken in from the log)."""
+    if entry.household is None:
+        raise ValidationError(_("Name the household concerned first."))
+    if entry.matter_id:
+        raise ValidationError(_("This entry is a matter already."))
+    with transaction.atomic():
+        matter = matter_create(
+            village=entry.village,
+            user=user,
+            source=MatterSource.LOG,
+            category="problem",
+            urgency="normal",
+            title=entry.raised[:100],
+            description=entry.follow_up,
+            household=entry.household,
+        )
+        DailyLog.objects.filter(pk=entry.pk).update(matter=matter)
+    return matter
+
+
+def log_to_visit(*, entry: DailyLog, user) -> Visit:
+    """The entry is recorded as a visit to its household on the entry's day."""
+    if entry.household is None:
+        raise ValidationError(_("Name the household concerned first."))
+    if entry.visit_id:
+        raise ValidationError(_("This entry is a visit already."))
+    with transaction.atomic():
+        visit = visit_record(
+            household=entry.household,
+            user=user,
+            visited_on=entry.on,
+            kind=VisitKind.ROUTINE,
+            findings=entry.raised,
+        )
+        DailyLog.objects.filter(pk=entry.pk).update(visit=visit)
+    return visit
+
+
+def log_to_hardship(*, entry: DailyLog, user) -> DailyLog:
+    """The entry reports a hardship of its household for verification (announced to the
+    apps above, as a visit that suspects hardship is: monitoring raises an alert)."""
+    require_role_at(user, LOG_WRITERS, entry.village.code)
+    if entry.household is None:
+        raise ValidationError(_("Name the household concerned first."))
+    if entry.flagged_at:
+        raise ValidationError(_("This entry reported the hardship already."))
+    with transaction.atomic():
+        portal.announce(HARDSHIP_SUSPECTED, household=entry.household, user=user, note=entry.raised)
+        DailyLog.objects.filter(pk=entry.pk).update(flagged_at=timezone.now())
+    entry.refresh_from_db()
+    return entry

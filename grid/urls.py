@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grid import views, views_matters
+from grid import views, views_log, views_matters
 
 app_name = "grid"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("grids/hazards/<int:pk>/photo.jpg", views.hazard_photo, name="hazard_photo"),
     path("grids/hazards/<int:pk>/close/", views.hazard_close, name="hazard_close"),
     path("matters/", views_matters.matter_list, name="matters"),
+    path("log/", views_log.log_list, name="log"),
+    path("log/<int:pk>/", views_log.log_entry, name="log_entry"),
+    path("log/<int:pk>/action/", views_log.log_action, name="log_action"),
     path("matters/households/<int:household>/new/", views_matters.matter_new, name="matter_new"),
     path("matters/supervised/", views_matters.matter_supervised, name="matters_supervised"),
     path("matters/<int:pk>/", views_matters.matter_detail, name="matter"),

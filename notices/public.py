@@ -43,7 +43,7 @@ from notices.forms import VoiceForm
 from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
 from notices.views import serve_attachment
 from villages.models import Level, Region
-from villages.registry import village_panels
+from villages.registry import portal, village_panels
 
 BOARD_PAGE = 20
 PANEL_NOTICES = 5
@@ -70,6 +70,8 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         "village-board",
         village.pk,
         services.public_version(village.code),
+        # what the apps' panels show of the village changes with their versions
+        *(panel.version(village) for panel in portal.village_panels if panel.version),
         category,
         timezone.localdate(),
         translation.get_language(),

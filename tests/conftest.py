@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from grid.models import DailyLog
 from grid.services import (
     grid_create,
     grid_member_add,
@@ -181,7 +182,16 @@ def objects(
         minutes="研判三户",
         recorded_by=village_cadre,
     )
+    log = DailyLog.objects.create(
+        village=village,
+        on=datetime.date(2026, 11, 20),
+        place="村广场",
+        people="几位老人",
+        raised="路灯坏了",
+        author=village_cadre,
+    )
     return {
+        "log": log.pk,
         "reminder": reminder.pk,
         "check": check.pk,
         "meeting": meeting.pk,

@@ -155,6 +155,13 @@ MATRIX = [
     ("/matters/{matter}/", [LOGIN, 200, 404, 200, 200, 200, 404]),
     # the supervisor's page: every grid reader opens it (empty unless they supervise)
     ("/matters/supervised/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    # 民情日志: read by the village's cadres, the township and the county; kept by the cadres
+    ("/log/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/log/{log}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    (
+        "POST /log/{log}/action/?action=publish&summary=村里修好了路灯",
+        [LOGIN, 302, 404, 403, 403, 403, 403],
+    ),
     ("POST /matters/{matter}/action/?action=escalate", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/?role=informant&name=王五", [LOGIN, 302, 404, 403, 403, 403, 404]),
     ("POST /grids/{grid}/members/{grid_member}/remove/", [LOGIN, 302, 404, 403, 403, 403, 404]),

@@ -192,6 +192,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "coverage": "/grids/coverage/",
         "visit": f"/grids/visits/{household.pk}/new/",
         "matters": "/matters/",
+        "supervised": "/matters/supervised/",
+        "log": "/log/",
+        "coop-sales": "/points/coop/sales/",
         "matter-new": f"/matters/households/{household.pk}/new/",
         "matter": f"/matters/{matter.pk}/",
         "hazards": f"/grids/patrols/{patrol.pk}/hazards/",
@@ -217,8 +220,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     labels = nav.locator("a")
     # home, households, residents, import, grids, matters, moral points, co-op, notices,
     # voice of the people, produce market, alerts, monitored households, portraits,
-    # three-level checks, review meetings (issue 24), access log, messages
-    assert labels.count() == 18
+    # three-level checks, review meetings (issue 24), the daily log (issue 25), access
+    # log, messages
+    assert labels.count() == 19
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

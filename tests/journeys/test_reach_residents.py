@@ -164,3 +164,44 @@ def test_the_coop_clerk_takes_points_off_a_purchase_and_buys_a_familys_oranges(
     phone.screenshot(path=str(ARTIFACTS / "phone-reach-coop-bought.png"), full_page=True)
     assert page.console_errors == []
     assert phone.console_errors == []
+
+
+def test_the_cadre_keeps_the_daily_log_and_the_village_board_shows_its_summary(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    village_cadre,
+):
+    """Item 5. On her phone the cadre writes today's 民情日志 entry about household 0042,
+    makes it a matter with one click, and publishes a summary naming no one; the village
+    board shows the summary, not the entry."""
+    village_cadre.username = "cadre"
+    village_cadre.save()
+    home = HouseholdFactory(village=village, number="0042")
+    ResidentFactory(household=home, relation="head")
+    _login(phone, live_server.url, "cadre")
+    phone.goto(f"{live_server.url}/log/")
+    form = phone.locator("#log-form")
+    form.get_by_label("地点").fill("村东组")
+    form.get_by_label("走访对象").fill("张大爷")
+    form.get_by_label("反映的情况").fill("屋后水渠堵了，雨天倒灌")
+    form.get_by_label("涉及农户（户编号）").fill("0042")
+    _fits(phone, "reach-log-write")
+    with phone.expect_navigation():
+        form.get_by_role("button", name="保存").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="转为诉求").click()
+    assert "屋后水渠堵了" in phone.locator("h1").inner_text()  # the matter's page
+    phone.go_back()
+    phone.reload()
+    phone.get_by_label("公开摘要").fill("村东水渠堵塞，已安排清淤")
+    with phone.expect_navigation():
+        phone.locator("#log-publish").get_by_role("button").click()
+    _fits(phone, "reach-log-entry")
+    page.goto(f"{live_server.url}/v/{village.code}/")
+    board = page.locator("#public-log").inner_text()
+    assert "村东水渠堵塞，已安排清淤" in board
+    assert "张大爷" not in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "reach-log-board.png"), full_page=True)
+    assert phone.console_errors == []

@@ -29,6 +29,18 @@ FINDINGS = [
     "房屋屋顶有渗水，已提醒修缮",
     "外出务工人员已返乡",
 ]
+LOG = [
+    (
+        "村委会",
+        "几位老人",
+        "反映村道路灯晚上九点就关了，希望延长到十点",
+        "群众建议延长村道路灯时间，已采纳",
+    ),
+    ("村东组", "组长和两户村民", "雨后村东水渠堵塞，积水漫到路面", "村东水渠已安排清淤"),
+    ("村卫生室", "村医", "冬季老人感冒较多，建议组织一次义诊", ""),
+    ("农户家中", "一户脱贫户", "孩子上高中学费有压力，想了解助学政策", ""),
+    ("村广场", "跳广场舞的村民", "希望广场再装两盏灯", "群众建议广场增加照明，正在申请"),
+]
 MATTERS = [
     ("pension", "normal", "养老金资格认证代办"),
     ("insurance", "routine", "代缴明年城乡居民医保"),
@@ -109,6 +121,8 @@ class Command(BaseCommand):
                     grids += 1
             if worker is not None:
                 self._visits_and_matters(worker, rng)
+            for assignment in cadres[:1]:
+                self._log(assignment, rng)
         self.stdout.write(f"grids: {grids} in {len(cadres)} villages")
 
     def _visits_and_matters(self, worker: StaffAssignment, rng: random.Random) -> None:
@@ -139,3 +153,23 @@ class Command(BaseCommand):
                 title=title,
                 notify_resident=True,
             )
+
+    def _log(self, cadre: StaffAssignment, rng: random.Random) -> None:
+        """A week of the first village's 民情日志: an entry a day, one made a matter, one
+        summary on the village board."""
+        today = timezone.localdate()
+        households = list(Household.objects.filter(village=cadre.region).order_by("number"))
+        for days_ago, (place, people, raised, summary) in enumerate(LOG):
+            entry = services.log_write(
+                village=cadre.region,
+                user=cadre.user,
+                on=today - datetime.timedelta(days=days_ago),
+                place=place,
+                people=people,
+                raised=raised,
+                household=rng.choice(households) if days_ago % 2 == 0 else None,
+            )
+            if summary:
+                services.log_publish(entry=entry, user=cadre.user, summary=summary)
+            if days_ago == 2:
+                services.log_to_matter(entry=entry, user=cadre.user)
