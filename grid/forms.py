@@ -14,6 +14,7 @@ from common.widgets import DateInput
 from grid.models import (
     GridRole,
     Hazard,
+    HazardKind,
     Matter,
     MatterCategory,
     MatterLevel,
@@ -222,3 +223,52 @@ class LogForm(forms.Form):
                 self.add_error("number", _("No household of the village has this number."))
             data["household"] = found
         return data
+
+
+class PatrolHazardForm(forms.Form):
+    """A hazard a village-wide patrol found at a place (not at a household)."""
+
+    village = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Village"))
+    kind = forms.ChoiceField(label=_("Hazard"))
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=100,
+        help_text=_("For example: 村东桥, the slope behind group 3, 后山水源地."),
+    )
+    description = forms.CharField(label=_("What was found"), max_length=300)
+    deadline = forms.DateField(label=_("Put right by"), widget=DateInput())
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=6
+    )
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("Location and camera data are removed from photos before they are stored."),
+    )
+
+    def __init__(self, *args, villages, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to_villages(field(self, "village", forms.ModelChoiceField), villages)
+        field(self, "kind", forms.ChoiceField).choices = [(k.value, k.label) for k in kinds]
+
+
+class HazardFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Hazard"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("overdue", _("Overdue")), ("closed", _("Closed"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field(self, "kind", forms.ChoiceField).choices = [("", _("All")), *HazardKind.choices]
+
+
+class ClosingPhotoForm(forms.Form):
+    """The photo of a hazard put right (optional), opened as an image only."""
+
+    photo = forms.ImageField(label=_("Photo when put right"), required=False)

@@ -356,14 +356,20 @@ class HazardKind(models.TextChoices):
     WATER = "water", _("Water")
     GEOLOGICAL = "geological", _("Geological")
     ROAD = "road", _("Road")
+    # the places a village-wide patrol looks at (issue 25)
+    SLOPE = "slope", _("Landslide-prone slope")
+    WATER_SOURCE = "water_source", _("Drinking-water source")
+    RIVER = "river", _("River environment")
+    BRIDGE = "bridge", _("Bridge")
+    PUBLIC_BUILDING = "public", _("Public building")
 
 
 def hazard_path(instance, filename: str) -> str:
-    return f"hazards/{instance.household_id}/{secrets.token_hex(16)}.jpg"
+    return f"hazards/{instance.village_id}/{secrets.token_hex(16)}.jpg"
 
 
 class HazardQuerySet(ScopedQuerySet):
-    scope_path = "household__village__code"
+    scope_path = "village__code"
     scope_roles = GRID_READERS
 
     def open(self) -> HazardQuerySet:
@@ -371,15 +377,46 @@ class HazardQuerySet(ScopedQuerySet):
 
 
 class Hazard(models.Model):
-    """A hazard found on a safety patrol (安全隐患排查): its photo (EXIF stripped, stored
-    outside the web root like the registry's documents), a deadline to put it right, and
-    its closure with a note."""
+    """A hazard found on a safety patrol (安全隐患排查): at a household, on its visit, or
+    at a place of the village (a road, a slope, a drinking-water source, a river, a
+    bridge, a public building) with its name and, if known, its coordinates; its photo
+    and its closing photo (EXIF stripped, stored outside the web root like the registry's
+    documents), a deadline to put it right, and its closure with a note."""
 
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
     visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="hazards"
+        Visit,
+        verbose_name=_("visit"),
+        on_delete=models.CASCADE,
+        related_name="hazards",
+        null=True,
+        blank=True,
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    found_on = models.DateField(_("found on"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     grid = models.ForeignKey(
         Grid,
@@ -403,6 +440,7 @@ class Hazard(models.Model):
         related_name="+",
     )
     closing_note = models.CharField(_("how it was put right"), max_length=300, blank=True)
+    closing_photo = models.FileField(_("photo when put right"), upload_to=hazard_path, blank=True)
 
     objects = HazardQuerySet.as_manager()
 
@@ -413,6 +451,11 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description}"
+
+    @property
+    def where(self) -> str:
+        """The household's number or the place's name."""
+        return self.household.number if self.household is not None else self.place
 
 
 # --- 民情日志: the cadres' daily log (issue 25, item 5) ----------------------------------------

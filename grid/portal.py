@@ -122,6 +122,15 @@ def register() -> None:
     )
     portal.add_menu(
         MenuEntry(
+            key="hazards",
+            label=_("Hazards"),
+            url_name="grid:hazards",
+            roles=GRID_READERS,
+            order=33,
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
             key="log",
             label=_("Daily log"),
             url_name="grid:log",

@@ -27,6 +27,7 @@ from grid.models import (
     GridMember,
     GridRole,
     Hazard,
+    HazardKind,
     Matter,
     MatterEvent,
     MatterLevel,
@@ -539,31 +540,106 @@ def hazard_record(
         raise ValidationError({"deadline": _("The deadline is before the patrol.")})
     description = mask_id_numbers(description.strip())
     hazard = Hazard(
+        village_id=visit.household.village_id,
         visit=visit,
         household=visit.household,
         grid=visit.grid,
         kind=kind,
         description=description,
         deadline=deadline,
+        found_on=visit.visited_on,
+        reported_by=by,
     )
-    if photo is not None:
-        if photo.size > MAX_DOCUMENT_BYTES:
-            raise ValidationError(_("The photo is larger than 8 MB."))
-        hazard.photo.save("photo.jpg", ContentFile(clean_photo(photo.read())), save=False)
+    _photo(hazard.photo, photo)
     hazard.full_clean()
     hazard.save()
     return hazard
 
 
-def hazard_close(*, hazard: Hazard, user, note: str) -> Hazard:
-    require_role_at(user, VISITORS, hazard.household.village.code)
+def _photo(field, upload) -> None:
+    """A photo re-encoded as JPEG without EXIF, GPS, XMP or comment, stored in `field`
+    (unsaved); none: nothing."""
+    if upload is None:
+        return
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(_("The photo is larger than 8 MB."))
+    field.save("photo.jpg", ContentFile(clean_photo(upload.read())), save=False)
+
+
+#: hazards a village-wide patrol finds at a place, not at a household
+PLACE_KINDS = (
+    HazardKind.ROAD,
+    HazardKind.SLOPE,
+    HazardKind.WATER_SOURCE,
+    HazardKind.RIVER,
+    HazardKind.BRIDGE,
+    HazardKind.PUBLIC_BUILDING,
+    HazardKind.GEOLOGICAL,
+    HazardKind.WATER,
+)
+
+
+def patrol_hazard(
+    *,
+    village: Region,
+    kind: str,
+    place: str,
+    description: str,
+    deadline: datetime.date,
+    by,
+    found_on: datetime.date | None = None,
+    latitude=None,
+    longitude=None,
+    photo=None,
+) -> Hazard:
+    """A hazard a village-wide patrol found at a place of the village (a road, a slope, a
+    drinking-water source, a river, a bridge, a public building), with its name and, if
+    known, its coordinates (the phone's GPS, typed or filled in)."""
+    require_role_at(by, VISITORS, village.code)
+    found_on = found_on or timezone.localdate()
+    if found_on > timezone.localdate():
+        raise ValidationError({"found_on": _("The date is in the future.")})
+    if deadline < found_on:
+        raise ValidationError({"deadline": _("The deadline is before the patrol.")})
+    place = mask_id_numbers(place.strip())
+    if not place:
+        raise ValidationError({"place": _("Name the place.")})
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"longitude": _("Give both coordinates, or neither.")})
+    hazard = Hazard(
+        village=village,
+        kind=kind,
+        place=place[:100],
+        latitude=latitude,
+        longitude=longitude,
+        description=mask_id_numbers(description.strip()),
+        deadline=deadline,
+        found_on=found_on,
+        reported_by=by,
+    )
+    _photo(hazard.photo, photo)
+    hazard.full_clean()
+    hazard.save()
+    return hazard
+
+
+def hazard_close(*, hazard: Hazard, user, note: str, photo=None) -> Hazard:
+    """Closed with how it was put right and, when taken, the photo of it put right."""
+    require_role_at(user, VISITORS, hazard.village.code)
     note = mask_id_numbers(note.strip())
     if not note:
         raise ValidationError({"closing_note": _("Say how it was put right.")})
+    closing = Hazard(village_id=hazard.village_id)
+    _photo(closing.closing_photo, photo)
     done = Hazard.objects.filter(pk=hazard.pk, closed_at__isnull=True).update(
-        closed_at=timezone.now(), closed_by=user, closing_note=note[:300]
+        closed_at=timezone.now(),
+        closed_by=user,
+        closing_note=note[:300],
+        closing_photo=closing.closing_photo.name or "",
     )
     if not done:
+        if closing.closing_photo:
+            closing.closing_photo.delete(save=False)
         raise ValidationError(_("The hazard is closed already."))
     hazard.refresh_from_db()
     return hazard

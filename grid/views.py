@@ -21,8 +21,27 @@ from common import parse
 from common.charts import bar_chart
 from common.downloads import file_response
 from grid import selectors, services
-from grid.forms import AssignForm, GridForm, HazardForm, MemberForm, MonthForm, VisitForm
-from grid.models import Grid, GridHousehold, GridMember, GridRole, Hazard, Visit, VisitKind
+from grid.forms import (
+    AssignForm,
+    ClosingPhotoForm,
+    GridForm,
+    HazardFilterForm,
+    HazardForm,
+    MemberForm,
+    MonthForm,
+    PatrolHazardForm,
+    VisitForm,
+)
+from grid.models import (
+    Grid,
+    GridHousehold,
+    GridMember,
+    GridRole,
+    Hazard,
+    HazardKind,
+    Visit,
+    VisitKind,
+)
 from grid.roles import GRID_KEEPERS, GRID_READERS, VISITORS
 from households.models import Household
 from villages.models import Level, Region
@@ -122,7 +141,9 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "member_form": MemberForm(village=grid.village) if can_edit else None,
             "assign_form": AssignForm(village=grid.village) if can_edit else None,
-            "hazards": grid.hazards.filter(closed_at__isnull=True).select_related("household"),
+            "hazards": grid.hazards.filter(closed_at__isnull=True).select_related(
+                "household", "village"
+            ),
             "can_visit": has_role_at(request.user, VISITORS, grid.village.code),
             "today": timezone.localdate(),
         },
@@ -309,36 +330,110 @@ def hazard_new(request: HttpRequest, visit: int) -> HttpResponse:
 
 def _hazard_for(request: HttpRequest, pk: int) -> Hazard:
     return get_object_or_404(
-        Hazard.objects.visible_to(request.user).select_related("household__village"), pk=pk
+        Hazard.objects.visible_to(request.user).select_related("village", "household"), pk=pk
     )
 
 
 @require_GET
-def hazard_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+def hazard_photo(request: HttpRequest, pk: int, which: str = "found") -> HttpResponseBase:
+    """The hazard's photo as found, or as put right (`which`: "closing")."""
     hazard = _hazard_for(request, pk)
-    if not hazard.photo:
+    stored = hazard.closing_photo if which == "closing" else hazard.photo
+    if not stored:
         raise Http404
     try:
-        with hazard.photo.open("rb") as handle:
+        with stored.open("rb") as handle:
             photo = handle.read()
     except FileNotFoundError:
         raise Http404 from None
     return file_response(
-        photo, filename=f"hazard-{hazard.pk}.jpg", content_type="image/jpeg", inline=True
+        photo, filename=f"hazard-{hazard.pk}-{which}.jpg", content_type="image/jpeg", inline=True
     )
 
 
 @require_POST
 def hazard_close(request: HttpRequest, pk: int) -> HttpResponse:
     hazard = _hazard_for(request, pk)
-    if not has_role_at(request.user, VISITORS, hazard.household.village.code):
+    if not has_role_at(request.user, VISITORS, hazard.village.code):
         raise PermissionDenied
+    form = ClosingPhotoForm(request.POST, request.FILES)
+    photo = form.cleaned_data.get("photo") if form.is_valid() else None
     try:
-        services.hazard_close(hazard=hazard, user=request.user, note=request.POST.get("note", ""))
+        if not form.is_valid():
+            raise ValidationError(list(form.errors["photo"]))
+        services.hazard_close(
+            hazard=hazard, user=request.user, note=request.POST.get("note", ""), photo=photo
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, _("Hazard closed."))
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/grids/") else "grid:list")
+    return redirect(back if back.startswith(("/grids/",)) else "grid:hazards")
+
+
+@require_http_methods(["GET", "POST"])
+def hazards(request: HttpRequest) -> HttpResponse:
+    """The open hazards of the user's villages by kind, overdue ones first (a township's
+    or county's officers see their villages' overdue ones with the filter), and for the
+    village's patrols the form to record a hazard at a place."""
+    require_role(request.user, GRID_READERS)
+    villages = list(
+        Region.objects.visible_to(request.user, roles=VISITORS)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+    )
+    form = (
+        PatrolHazardForm(
+            request.POST or None,
+            request.FILES or None,
+            villages=villages,
+            kinds=services.PLACE_KINDS,
+        )
+        if villages
+        else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.patrol_hazard(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("Hazard recorded."))
+                return redirect("grid:hazards")
+    filters = HazardFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    qs = Hazard.objects.visible_to(request.user).select_related("village", "household")
+    status = data.get("status") or "open"
+    if status == "closed":
+        qs = qs.filter(closed_at__isnull=False).order_by("-closed_at")
+    else:
+        qs = qs.open().order_by("deadline", "pk")
+        if status == "overdue":
+            qs = qs.filter(deadline__lt=today)
+    if data.get("kind"):
+        qs = qs.filter(kind=data["kind"])
+    counts = dict(
+        Hazard.objects.visible_to(request.user).open().values_list("kind").annotate(n=Count("pk"))
+    )
+    page = Paginator(qs, PAGE).get_page(parse.page(request.GET.get("page")))
+    return render(
+        request,
+        "grid/hazards.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "today": today,
+            "by_kind": [
+                (label, counts[value]) for value, label in HazardKind.choices if value in counts
+            ],
+            "can_close": {v.pk for v in villages},
+        },
+    )

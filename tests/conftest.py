@@ -15,6 +15,7 @@ from grid.models import DailyLog
 from grid.services import (
     grid_create,
     grid_member_add,
+    hazard_close,
     hazard_record,
     matter_create,
     visit_record,
@@ -142,6 +143,14 @@ def objects(
         photo=_jpeg(),
         by=None,
     )
+    closed_hazard = hazard_record(
+        visit=patrol,
+        kind="electricity",
+        description="电线老化",
+        deadline=datetime.date(2026, 11, 30),
+        by=None,
+    )
+    hazard_close(hazard=closed_hazard, user=village_cadre, note="已更换电线", photo=_jpeg())
     notice = notice_save(
         Notice(region=village, category="finance", title="财务公开"), user=village_cadre
     )
@@ -191,6 +200,7 @@ def objects(
         author=village_cadre,
     )
     return {
+        "closed_hazard": closed_hazard.pk,
         "log": log.pk,
         "reminder": reminder.pk,
         "check": check.pk,

@@ -157,6 +157,9 @@ MATRIX = [
     ("/matters/supervised/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     # 民情日志: read by the village's cadres, the township and the county; kept by the cadres
     ("/log/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    # hazards: every grid reader reads the list; the patrols (cadres, grid workers) record
+    ("/grids/hazards/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/grids/hazards/{closed_hazard}/closing.jpg", [LOGIN, 200, 404, 200, 200, 200, 404]),
     ("/log/{log}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
     (
         "POST /log/{log}/action/?action=publish&summary=村里修好了路灯",

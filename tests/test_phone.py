@@ -194,6 +194,7 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         "matters": "/matters/",
         "supervised": "/matters/supervised/",
         "log": "/log/",
+        "hazards-list": "/grids/hazards/",
         "coop-sales": "/points/coop/sales/",
         "matter-new": f"/matters/households/{household.pk}/new/",
         "matter": f"/matters/{matter.pk}/",
@@ -220,9 +221,9 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     labels = nav.locator("a")
     # home, households, residents, import, grids, matters, moral points, co-op, notices,
     # voice of the people, produce market, alerts, monitored households, portraits,
-    # three-level checks, review meetings (issue 24), the daily log (issue 25), access
-    # log, messages
-    assert labels.count() == 19
+    # three-level checks, review meetings (issue 24), hazards, the daily log (issue 25),
+    # access log, messages
+    assert labels.count() == 20
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

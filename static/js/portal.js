@@ -55,6 +55,19 @@
     });
   });
 
+  // A patrol's hazard at a place: the phone's position fills the coordinates (the button
+  // shows only where the browser can tell it; typing them stays possible).
+  var locate = document.getElementById("use-location");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        document.getElementById("id_latitude").value = position.coords.latitude.toFixed(6);
+        document.getElementById("id_longitude").value = position.coords.longitude.toFixed(6);
+      });
+    });
+  }
+
   // A form that cannot be undone asks first (its sentence in data-confirm).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

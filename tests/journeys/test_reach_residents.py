@@ -4,15 +4,17 @@ test-artifacts/reach-*.png."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 
 from conftest import _staff
 from grid import services
-from grid.models import GridRole
+from grid.models import GridRole, Hazard
 from households import services as registry
 from points.models import CoopTerms, PointAccount
+from tests.conftest import _jpeg
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 (the fixtures)
 from tests.test_browser_grid import _login
@@ -204,4 +206,47 @@ def test_the_cadre_keeps_the_daily_log_and_the_village_board_shows_its_summary(
     assert "村东水渠堵塞，已安排清淤" in board
     assert "张大爷" not in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "reach-log-board.png"), full_page=True)
+    assert phone.console_errors == []
+
+
+def test_a_grid_worker_patrols_the_village_and_the_township_sees_what_is_overdue(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    grid_worker,
+    township_officer,
+):
+    """Item 4. On a village-wide patrol the grid worker records, from her phone, a cracked
+    slope behind group 3 with its coordinates and a photo, due today; the township
+    officer, at a desk the next morning, finds it among the overdue hazards."""
+    grid_worker.username = "grid"
+    grid_worker.save()
+    township_officer.username = "township"
+    township_officer.save()
+    _login(phone, live_server.url, "grid")
+    phone.goto(f"{live_server.url}/grids/hazards/")
+    phone.locator("#patrol-form summary").click()
+    form = phone.locator("#patrol-form")
+    form.get_by_label("隐患类型").select_option("slope")
+    form.get_by_label("地点").fill("三组后山")
+    form.get_by_label("排查情况").fill("雨后坡面有裂缝，坡下有两户")
+    form.get_by_label("整改期限").fill("2026-11-23")
+    form.get_by_label("纬度").fill("28.512345")
+    form.get_by_label("经度").fill("115.912345")
+    form.get_by_label("照片").set_input_files(
+        {"name": "slope.jpg", "mimeType": "image/jpeg", "buffer": _jpeg().read()}
+    )
+    _fits(phone, "reach-patrol")
+    with phone.expect_navigation():
+        form.get_by_role("button", name="保存隐患").click()
+    assert "三组后山" in phone.locator("#hazards").inner_text()
+    Hazard.objects.update(deadline=datetime.date(2026, 11, 22))  # the next morning
+    _login(page, live_server.url, "township")
+    page.goto(f"{live_server.url}/grids/hazards/?status=overdue")
+    row = page.locator("#hazards tbody tr").first
+    assert "三组后山" in row.inner_text()
+    assert "逾期" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "reach-hazards-overdue.png"), full_page=True)
+    assert page.console_errors == []
     assert phone.console_errors == []

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grid import services
-from grid.models import Grid, GridRole
+from grid.models import Grid, GridRole, HazardKind
 from households.models import Household
 from villages.models import Role, StaffAssignment
 
@@ -28,6 +28,11 @@ FINDINGS = [
     "老人身体尚可，叮嘱按时服药",
     "房屋屋顶有渗水，已提醒修缮",
     "外出务工人员已返乡",
+]
+PATROL = [
+    (10, "slope", "三组后山", "雨后坡面有裂缝，坡下有两户", 5),
+    (8, "bridge", "村东石桥", "桥面栏杆松动", -2),
+    (3, "water_source", "后山水源地", "水源地护栏缺失", 10),
 ]
 LOG = [
     (
@@ -123,6 +128,7 @@ class Command(BaseCommand):
                 self._visits_and_matters(worker, rng)
             for assignment in cadres[:1]:
                 self._log(assignment, rng)
+                self._patrol(assignment)
         self.stdout.write(f"grids: {grids} in {len(cadres)} villages")
 
     def _visits_and_matters(self, worker: StaffAssignment, rng: random.Random) -> None:
@@ -173,3 +179,20 @@ class Command(BaseCommand):
                 services.log_publish(entry=entry, user=cadre.user, summary=summary)
             if days_ago == 2:
                 services.log_to_matter(entry=entry, user=cadre.user)
+
+    def _patrol(self, cadre: StaffAssignment) -> None:
+        """The first village's village-wide patrol: a slope, a bridge, a drinking-water
+        source (one overdue, one put right)."""
+        today = timezone.localdate()
+        for days_ago, kind, place, found, deadline_in in PATROL:
+            hazard = services.patrol_hazard(
+                village=cadre.region,
+                kind=kind,
+                place=place,
+                description=found,
+                found_on=today - datetime.timedelta(days=days_ago),
+                deadline=today + datetime.timedelta(days=deadline_in),
+                by=cadre.user,
+            )
+            if kind == HazardKind.WATER_SOURCE:
+                services.hazard_close(hazard=hazard, user=cadre.user, note="已加装护栏和警示牌")
