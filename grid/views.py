@@ -50,12 +50,15 @@ from villages.scoping import has_role_at, require_role
 PAGE = 50
 
 
-def _keeper_villages(user) -> list[Region]:
+def villages_for(user, roles) -> list[Region]:
+    """The villages where the user holds one of these roles, in code order."""
     return list(
-        Region.objects.visible_to(user, roles=GRID_KEEPERS)
-        .filter(level=Level.VILLAGE)
-        .order_by("code")
+        Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE).order_by("code")
     )
+
+
+def _keeper_villages(user) -> list[Region]:
+    return villages_for(user, GRID_KEEPERS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -379,11 +382,7 @@ def hazards(request: HttpRequest) -> HttpResponse:
     or county's officers see their villages' overdue ones with the filter), and for the
     village's patrols the form to record a hazard at a place."""
     require_role(request.user, GRID_READERS)
-    villages = list(
-        Region.objects.visible_to(request.user, roles=VISITORS)
-        .filter(level=Level.VILLAGE)
-        .order_by("code")
-    )
+    villages = villages_for(request.user, VISITORS)
     form = (
         PatrolHazardForm(
             request.POST or None,

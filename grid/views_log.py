@@ -18,22 +18,14 @@ from grid import services
 from grid.forms import LogForm
 from grid.models import DailyLog
 from grid.roles import LOG_READERS, LOG_WRITERS
-from villages.models import Level, Region
+from grid.views import villages_for
 from villages.scoping import has_role_at, require_role
-
-
-def _writer_villages(user) -> list[Region]:
-    return list(
-        Region.objects.visible_to(user, roles=LOG_WRITERS)
-        .filter(level=Level.VILLAGE)
-        .order_by("code")
-    )
 
 
 @require_http_methods(["GET", "POST"])
 def log_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, LOG_READERS)
-    villages = _writer_villages(request.user)
+    villages = villages_for(request.user, LOG_WRITERS)
     form = LogForm(request.POST or None, villages=villages) if villages else None
     if request.method == "POST":
         if form is None:

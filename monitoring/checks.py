@@ -234,10 +234,6 @@ class Cell:
     done: int = 0
     concerns: int = 0
 
-    @property
-    def percent(self) -> int:
-        return round(self.done * 100 / self.total) if self.total else 100
-
     def add(self, other: Cell) -> None:
         self.total += other.total
         self.done += other.done

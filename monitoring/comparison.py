@@ -112,10 +112,6 @@ class Row:
         return self.show(self.found) if self.found is not None else _("Not stated")
 
 
-def latest_verification(alert: Alert) -> AlertEvent | None:
-    return alert.events.filter(action="verified").order_by("-at", "-pk").first()
-
-
 def _found(event: AlertEvent | None, key: str, kind: str):
     """The verification's statement of a topic (None when it said nothing)."""
     raw = (event.data if event else {}).get(key)

@@ -46,6 +46,7 @@ from monitoring.roles import (
     MONITORING_READERS,
     VILLAGE_STEPS,
 )
+from monitoring.views import _counties
 from villages import people
 from villages.models import Level, Region
 from villages.scoping import has_role_at, require_role
@@ -53,10 +54,6 @@ from villages.scoping import has_role_at, require_role
 
 def _villages(user, roles=MONITORING_READERS):
     return Region.objects.visible_to(user, roles=roles).filter(level=Level.VILLAGE)
-
-
-def _counties(user, roles) -> list[Region]:
-    return list(Region.objects.visible_to(user, roles=roles).filter(level=Level.COUNTY))
 
 
 # --- Portrait rules, reminders and revisits ------------------------------------------------

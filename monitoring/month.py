@@ -96,9 +96,6 @@ def agenda(village: Region, month: str) -> list[dict]:
     return items
 
 
-AGENDA_KINDS = ("new_alert", "self_report", "measures_late", "revisit", "near_line")
-
-
 def agenda_labels() -> dict[str, str]:
     return {
         "new_alert": _("New alerts this month"),

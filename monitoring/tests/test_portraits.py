@@ -267,3 +267,26 @@ def test_cause_and_income_structure_of_monitored_households(worked, village):
     incomes, year = portraits.income_structure(villages, by_village=True)
     assert year == 2025
     assert incomes[0].cells == [60, 20, 0, 20]
+
+
+@pytest.mark.parametrize(
+    ("kind", "threshold", "row", "met"),
+    [
+        (PortraitKind.OVERDUE, 3, {"overdue": 2}, False),
+        (PortraitKind.OVERDUE, 3, {"overdue": 3}, True),
+        (PortraitKind.MEASURES_LATE, 2, {"measures_late": 1}, False),
+        (PortraitKind.MEASURES_LATE, 2, {"measures_late": 2}, True),
+        # verifications on time below the threshold %: 80 % is not below 80
+        (PortraitKind.LATE_VERIFICATION, 80, {"verified": 5, "verified_on_time": 4}, False),
+        (PortraitKind.LATE_VERIFICATION, 80, {"verified": 100, "verified_on_time": 79}, True),
+        (PortraitKind.LATE_VERIFICATION, 80, {"verified": 0}, False),  # nothing to judge
+        (PortraitKind.NO_MONITORED, 1, {"monitored": 1}, False),
+        (PortraitKind.NO_MONITORED, 1, {"monitored": 0}, True),
+        # fewer than 10 decided alerts: not "many", whatever the share
+        (PortraitKind.FEW_ENROLLED, 10, {"decided": 9, "enrolled": 0}, False),
+        (PortraitKind.FEW_ENROLLED, 10, {"decided": 10, "enrolled": 0}, True),
+    ],
+)
+def test_each_rule_on_each_side_of_its_threshold(village, kind, threshold, row, met):
+    rule = PortraitRule(kind=kind, colour="yellow", threshold=threshold, share=5)
+    assert rule.matches(portraits.Row(region=village, **row)) is met
