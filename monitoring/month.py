@@ -140,7 +140,12 @@ def record_meeting(
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": _("The meeting cannot be in the future.")})
     month = this_month(held_on)
-    alerts = {a.pk: a for a in Alert.objects.filter(village=village)}
+    # only the alerts the decisions name (a village has hundreds), with their households
+    named: list[int] = [d["alert"] for d in decisions if d.get("alert")]
+    alerts = {
+        a.pk: a
+        for a in Alert.objects.filter(village=village, pk__in=named).select_related("household")
+    }
     measures = AssistanceMeasure.objects.filter(alert__village=village)
     households = Household.objects.filter(village=village)
     rows = []
