@@ -53,6 +53,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "grid.tasks.escalate_overdue_task",
         "schedule": 5 * 60,
     },
+    # broadcasts to residents written at night go out when the day's hours begin
+    "notices-callouts-due": {
+        "task": "notices.tasks.callouts_due_task",
+        "schedule": 5 * 60,
+    },
     # feed and import files past UPLOAD_RETENTION_DAYS
     "uploads-purge": {
         "task": "monitoring.tasks.uploads_purge_task",

@@ -32,6 +32,7 @@ from grid.models import (
     MatterEvent,
     MatterLevel,
     MatterSource,
+    Urgency,
     Visit,
     VisitKind,
 )
@@ -303,7 +304,25 @@ def matter_create(
             created_at=now,
         )
         _log(matter, "created", user)
+        if urgency == Urgency.URGENT:
+            _tell_urgent(matter, village, exclude=user)
     return matter
+
+
+def _tell_urgent(matter: Matter, village: Region, *, exclude=None) -> int:
+    """An urgent matter: the village's cadres are texted at once (issue 25). The text
+    holds no one's data: the village, the hours and where to look."""
+    users = users_over(village.code, MATTER_HANDLERS[MatterLevel.VILLAGE])
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return notify(
+        users,
+        kind=Kind.MATTER,
+        title=_("%(village)s: an urgent matter to handle within %(hours)d hours")
+        % {"village": village.name, "hours": settings.GRID_MATTER_HOURS[Urgency.URGENT]},
+        link=reverse("grid:matter", args=[matter.pk]),
+        by_text=True,
+    )
 
 
 def _require_handler(user, matter: Matter) -> None:
@@ -470,6 +489,16 @@ def _tell_escalated(matter: Matter) -> int:
     roles = LEVEL_ROLES.get(matter.level)
     if not roles:
         return 0
+    if matter.urgency == Urgency.URGENT:
+        # texted at once, in words that hold no one's data (the page has the rest)
+        return notify(
+            users_over(matter.village.code, roles),
+            kind=Kind.MATTER,
+            title=_("%(village)s: an urgent matter was sent up to you")
+            % {"village": matter.village.name},
+            link=reverse("grid:matter", args=[matter.pk]),
+            by_text=True,
+        )
     return notify(
         users_over(matter.village.code, roles),
         kind=Kind.MATTER,

@@ -906,6 +906,10 @@ class Listing(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # how it closed when the family should hear it on its page (e.g. the co-op bought it)
     closed_note = models.CharField(_("how it closed"), max_length=200, blank=True)
+    # a phone the poster left to be texted when the listing is refused or bought (kept
+    # encrypted, never shown on a public page; DESIGN §5)
+    phone_cipher = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone (masked)"), max_length=20, blank=True, editable=False)
     # the poster closes the listing with this (shown once, after posting); 128 bits
     close_code = models.CharField(max_length=32, unique=True, editable=False)
 
@@ -919,3 +923,7 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.product}"
+
+    @property
+    def phone(self) -> str:
+        return decrypt(self.phone_cipher) if self.phone_cipher else ""

@@ -27,7 +27,8 @@ from common.caching import bump_after_commit, version
 from common.crypto import keyed_hash
 from common.images import clean_photo
 from common.masking import has_mobile_number, mask_id_numbers
-from households.idnumbers import IdCheck, id_hash, validate_id_number
+from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
+from households.masking import mask
 from households.models import (
     IDENTITY_DOCUMENTS,
     STATUS_AFTER_EVENT,
@@ -53,9 +54,11 @@ from households.models import (
     new_public_token,
     product_key,
 )
+from households.phones import clean_phone
 from households.roles import PRODUCE_MODERATORS, REGISTRY_KEEPERS, REGISTRY_READERS
 from villages.models import Region, Role
 from villages.notifications import Kind, notify, users_over
+from villages.registry import portal
 from villages.scoping import may_see_identity, may_see_identity_everywhere, require_role_at
 
 
@@ -646,9 +649,14 @@ def listing_post(
     unit: str = "",
     price: Decimal | None = None,
     note: str = "",
+    phone: str = "",
 ) -> Listing:
     """A listing from a household's public page: waits for a cadre's approval. Its close
-    code is shown once to the poster, who closes it with that."""
+    code is shown once to the poster, who closes it with that. A mobile number, if the
+    poster leaves one, is kept encrypted to text them when it is refused or bought."""
+    phone = clean_phone(phone)
+    if phone and not phone.startswith("1"):
+        raise ValidationError({"phone": _("Text messages go to a mobile number.")})
     listing = Listing(
         household=household,
         village_id=household.village_id,
@@ -661,6 +669,9 @@ def listing_post(
         expires_on=timezone.localdate() + datetime.timedelta(days=LISTING_DAYS),
         close_code=secrets.token_urlsafe(16),
     )
+    if phone:
+        listing.phone_cipher = encrypt(phone)
+        listing.phone_masked = mask(phone, "phone")
     listing.product_key = product_key(listing.product)
     if has_mobile_number(f"{product} {unit} {note}"):
         # the public pages show no resident's phone (DESIGN §5): buyers ask the village
@@ -704,19 +715,28 @@ def listing_approve(listing: Listing, *, user) -> Listing:
     )
 
 
+#: announced when a cadre refuses a listing, and when another app's purchase closes it
+#: (notices texts the poster who left a phone)
+LISTING_REFUSED = "households.listing_refused"
+LISTING_SOLD = "households.listing_sold"
+
+
 def listing_refuse(listing: Listing, *, user, reason: str) -> Listing:
     require_role_at(user, PRODUCE_MODERATORS, listing.village.code)
     reason = mask_id_numbers(reason.strip())
     if not reason:
         raise ValidationError({"refusal": _("Say why the listing is refused.")})
-    return _listing_moved(
-        listing,
-        [ListingStatus.PENDING],
-        status=ListingStatus.REFUSED,
-        moderated_by=user,
-        moderated_at=timezone.now(),
-        refusal=reason[:200],
-    )
+    with transaction.atomic():
+        listing = _listing_moved(
+            listing,
+            [ListingStatus.PENDING],
+            status=ListingStatus.REFUSED,
+            moderated_by=user,
+            moderated_at=timezone.now(),
+            refusal=reason[:200],
+        )
+        portal.announce(LISTING_REFUSED, listing=listing)
+    return listing
 
 
 def listing_sold(listing: Listing, *, note: str) -> Listing:
@@ -724,13 +744,16 @@ def listing_sold(listing: Listing, *, note: str) -> Listing:
     checked its clerk): the note tells the family on its page how it closed."""
     if listing.kind != ListingKind.SELL:
         raise ValidationError(_("Only a listing that sells something can be bought."))
-    return _listing_moved(
-        listing,
-        [ListingStatus.PUBLISHED],
-        status=ListingStatus.CLOSED,
-        closed_at=timezone.now(),
-        closed_note=mask_id_numbers(note)[:200],
-    )
+    with transaction.atomic():
+        listing = _listing_moved(
+            listing,
+            [ListingStatus.PUBLISHED],
+            status=ListingStatus.CLOSED,
+            closed_at=timezone.now(),
+            closed_note=mask_id_numbers(note)[:200],
+        )
+        portal.announce(LISTING_SOLD, listing=listing)
+    return listing
 
 
 def listing_close(listing: Listing, *, user=None, code: str = "") -> Listing:

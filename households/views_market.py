@@ -45,6 +45,7 @@ from households.models import (
     ResidentStatus,
     product_key,
 )
+from households.phones import clean_phone
 from households.public import (
     DailyLimit,
     guessing,
@@ -100,7 +101,21 @@ class ListingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    phone = forms.CharField(
+        label=gettext_lazy("Your mobile number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy(
+            "We text you when the listing is refused or the co-op buys it. It is never shown."
+        ),
+    )
     website = forms.CharField(label=gettext_lazy("Leave this empty"), required=False)
+
+    def clean_phone(self) -> str:
+        phone = clean_phone(self.cleaned_data.get("phone"))
+        if phone and not phone.startswith("1"):
+            raise forms.ValidationError(gettext_lazy("Text messages go to a mobile number."))
+        return phone
 
     def clean(self):
         # the service's rule, met before the post counts against the day's limits

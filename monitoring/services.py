@@ -86,16 +86,32 @@ ACTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 
-def tell_new_alerts(counts: dict[int, int], *, link: str) -> int:
-    """Tell each village's cadres how many new alerts it got ({village id: count})."""
+def tell_new_alerts(
+    counts: dict[int, int], *, link: str, high: dict[int, int] | None = None
+) -> int:
+    """Tell each village's cadres how many new alerts it got ({village id: count}). A
+    village with high-risk ones among them ({village id: count}) is texted at once too
+    (issue 25), in words that hold the village and the counts, no one's data."""
+    high = high or {}
     told = 0
     for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
+        n_high = high.get(village.pk, 0)
+        if n_high:
+            title = _(
+                "%(village)s: %(n)d new return-to-poverty alert(s), %(high)d high-risk: "
+                "verify at once"
+            ) % {"village": village.name, "n": counts[village.pk], "high": n_high}
+        else:
+            title = _("%(village)s: %(n)d new return-to-poverty alert(s) to verify") % {
+                "village": village.name,
+                "n": counts[village.pk],
+            }
         told += notify(
             users_over(village.code, {Role.VILLAGE_CADRE, *WORK_TEAM_ROLES}),
             kind=Kind.ALERT,
-            title=_("%(village)s: %(n)d new return-to-poverty alert(s) to verify")
-            % {"village": village.name, "n": counts[village.pk]},
+            title=title,
             link=link,
+            by_text=bool(n_high),
         )
     return told
 
@@ -254,7 +270,11 @@ def alert_raise(
                 note=note,
             )
         _log(alert, "raised", user, note, source=source)
-        tell_new_alerts({alert.village_id: 1}, link=reverse("monitoring:alert", args=[alert.pk]))
+        tell_new_alerts(
+            {alert.village_id: 1},
+            link=reverse("monitoring:alert", args=[alert.pk]),
+            high={alert.village_id: 1} if alert.level == RiskLevel.HIGH else None,
+        )
     return alert, True
 
 

@@ -7,13 +7,16 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import field, label_choices
 from common.widgets import DateInput
-from grid.models import MatterCategory, Urgency
+from grid.models import Grid, Hazard, MatterCategory, Urgency
+from households.models import Household
 from notices.models import (
     Audience,
+    CalloutKind,
     Category,
     Direction,
     Notice,
@@ -21,8 +24,9 @@ from notices.models import (
     Topic,
     VoiceStatus,
 )
-from notices.roles import BROADCASTERS, NOTICE_KEEPERS
+from notices.roles import BROADCASTERS, CALLERS, NOTICE_KEEPERS
 from villages.models import Level, Region
+from villages.scoping import region_codes
 
 LEVELS = [Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
 
@@ -224,3 +228,107 @@ class TextContactForm(forms.Form):
         required=False,
         help_text=_("Leave empty to take no text messages."),
     )
+
+
+# --- Broadcasts to residents (天音) ------------------------------------------------------
+
+
+def caller_regions(user):
+    """The areas the user broadcasts to: a cadre's village; a township officer's township
+    and its villages."""
+    qs = Region.objects.filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+    if user.is_superuser:
+        return qs.order_by("code")
+    codes = region_codes(user, CALLERS)
+    if not codes:
+        return qs.none()
+    within = Q()
+    for code in codes:
+        within |= Q(code__startswith=code)
+    return qs.filter(within).order_by("code")
+
+
+#: a preset list of households, resolved when the form is sent
+HAZARD_HOUSEHOLDS = "hazards"
+
+
+class CalloutForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=CalloutKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=40)
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Read aloud by the loudspeakers, sent by text and shown on the board: no ID "
+            "number, phone or anyone's sensitive category."
+        ),
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Only these villager groups"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    grids = forms.ModelMultipleChoiceField(
+        label=_("Only these grids"),
+        queryset=Grid.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preset = forms.ChoiceField(
+        label=_("Only these households"),
+        choices=[("", _("—")), (HAZARD_HOUSEHOLDS, _("Households with an open hazard"))],
+        required=False,
+    )
+    households = forms.ModelMultipleChoiceField(
+        queryset=Household.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    by_speaker = forms.BooleanField(label=_("Loudspeakers"), required=False, initial=True)
+    by_text = forms.BooleanField(label=_("Text messages"), required=False, initial=True)
+    on_board = forms.BooleanField(label=_("Board and door pages"), required=False, initial=True)
+    hours = forms.IntegerField(
+        label=_("Shown for (hours)"), min_value=1, max_value=24 * 14, initial=24
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = caller_regions(user)
+        field(self, "region", forms.ModelChoiceField).queryset = regions
+        label_choices(self, "region", _region_label)
+        codes = list(regions.values_list("code", flat=True))
+        inside = Q(pk__in=[])
+        for code in codes:
+            inside |= Q(code__startswith=code)
+        field(self, "groups", forms.ModelMultipleChoiceField).queryset = Region.objects.filter(
+            inside, level=Level.GROUP
+        ).order_by("code")
+        grid_inside = Q(pk__in=[])
+        for code in codes:
+            grid_inside |= Q(village__code__startswith=code)
+        field(self, "grids", forms.ModelMultipleChoiceField).queryset = Grid.objects.filter(
+            grid_inside
+        ).select_related("village")
+        field(
+            self, "households", forms.ModelMultipleChoiceField
+        ).queryset = Household.objects.visible_to(user).select_related("village")
+        if len(codes) == 1:
+            self.fields["region"].initial = regions[0].pk
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        region = data.get("region")
+        if data.get("preset") == HAZARD_HOUSEHOLDS and region is not None:
+            flagged = Hazard.objects.open().filter(
+                village__code__startswith=region.code, household__isnull=False
+            )
+            data["households"] = list(
+                Household.objects.filter(pk__in=flagged.values("household_id")).select_related(
+                    "village"
+                )
+            )
+            if not data["households"]:
+                self.add_error("preset", _("No household of the area has an open hazard."))
+        return data

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.crypto import decrypt
 from households.models import Household
-from notices.roles import BROADCASTERS, NOTICE_READERS, VOICE_READERS
+from notices.roles import BROADCASTERS, CALLOUT_READERS, NOTICE_READERS, VOICE_READERS
 from villages.models import Region
 from villages.notifications import Kind, ancestor_codes
 from villages.scoping import ScopedQuerySet
@@ -384,3 +384,193 @@ class TextContact(models.Model):
     @property
     def phone(self) -> str:
         return decrypt(self.phone_cipher)
+
+
+# --- Broadcasts to residents (天音: loudspeakers, text messages, the board) -----------------
+
+
+class CalloutKind(models.TextChoices):
+    FLOOD = "flood", _("Flood warning")
+    LANDSLIDE = "landslide", _("Landslide warning")
+    FIRE = "fire", _("Fire warning")
+    POLICY = "policy", _("Policy")
+    NOTICE = "notice", _("Notice")
+
+
+#: the kinds that go out at once, at any hour, and to those who opted out of texts
+EMERGENCY_KINDS = frozenset({CalloutKind.FLOOD, CalloutKind.LANDSLIDE, CalloutKind.FIRE})
+
+
+class CalloutStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for daytime")
+    SENDING = "sending", _("Going out")
+    SENT = "sent", _("Sent")
+
+
+class CalloutQuerySet(ScopedQuerySet):
+    scope_path = "region__code"
+    scope_roles = CALLOUT_READERS
+
+    def showing(self, village_code: str, now: datetime.datetime | None = None):
+        """What the village's board and door pages show now: gone out, on the board
+        channel, for this village or its township, and not yet over."""
+        now = now or timezone.now()
+        return self.filter(
+            region__code__in=ancestor_codes(village_code),
+            on_board=True,
+            status__in=[CalloutStatus.SENDING, CalloutStatus.SENT],
+            shows_until__gt=now,
+        )
+
+
+class Callout(models.Model):
+    """A broadcast to the residents of an area (a village or a township, narrowed to
+    groups or grids) or to a list of households, through the loudspeakers, text messages
+    and the board and door pages (喊话: 点对面, 点对点). Its text is spoken, texted and
+    shown: it holds no ID number, phone or sensitive category (callouts.check_text)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=CalloutKind.choices)
+    title = models.CharField(_("title"), max_length=40)
+    text = models.CharField(_("text"), max_length=300)
+    groups = models.ManyToManyField(
+        Region, verbose_name=_("villager groups"), blank=True, related_name="+"
+    )
+    grids = models.ManyToManyField(
+        "grid.Grid", verbose_name=_("grids"), blank=True, related_name="+"
+    )
+    households = models.ManyToManyField(
+        Household, verbose_name=_("households"), blank=True, related_name="+"
+    )
+    by_speaker = models.BooleanField(_("loudspeakers"), default=True)
+    by_text = models.BooleanField(_("text messages"), default=True)
+    on_board = models.BooleanField(_("board and door pages"), default=True)
+    shows_until = models.DateTimeField(_("shown until"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=CalloutStatus.choices, default=CalloutStatus.WAITING
+    )
+    send_after = models.DateTimeField(_("goes out at"))
+    total = models.PositiveIntegerField(_("households"), default=0)
+    done = models.PositiveIntegerField(_("households reached so far"), default=0)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = CalloutQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("broadcast to residents")
+        verbose_name_plural = _("broadcasts to residents")
+        indexes = [models.Index(fields=["status", "send_after"], name="callout_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.kind in EMERGENCY_KINDS
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+class Channel(models.TextChoices):
+    SPEAKER = "speaker", _("Loudspeaker")
+    TEXT = "text", _("Text message")
+    BOARD = "board", _("Board and door pages")
+
+
+class DeliveryStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NO_PHONE = "no_phone", _("No phone")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+class SpeakerZone(models.Model):
+    """A zone of the village's IP loudspeaker system (its id there), covering some
+    villager groups, or the whole village when it names none."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("zone"), max_length=40)
+    zone_id = models.CharField(_("zone id in the loudspeaker system"), max_length=40)
+    groups = models.ManyToManyField(
+        Region, verbose_name=_("villager groups"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["village_id", "name"]
+        verbose_name = _("loudspeaker zone")
+        verbose_name_plural = _("loudspeaker zones")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "zone_id"], name="speaker_zone_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """How a broadcast reached one household by text, one loudspeaker zone, or the
+    board of a village."""
+
+    callout = models.ForeignKey(
+        Callout, verbose_name=_("broadcast"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    zone = models.ForeignKey(
+        SpeakerZone,
+        verbose_name=_("zone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["callout", "channel", "status"], name="delivery_summary")]
+
+    def __str__(self) -> str:
+        return f"{self.callout_id} {self.channel} {self.status}"
+
+
+class TextOptOut(models.Model):
+    """A household that takes no text messages of non-emergency broadcasts (chosen on
+    its door page; emergencies still reach it)."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text opt-out")
+        verbose_name_plural = _("text opt-outs")
+
+    def __str__(self) -> str:
+        return str(self.household_id)

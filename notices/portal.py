@@ -11,8 +11,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 from grid.services import MATTER_RESOLVED
-from notices import public, services
-from notices.roles import INBOX_HOLDERS, NOTICE_READERS, VOICE_READERS
+from households.services import LISTING_REFUSED, LISTING_SOLD
+from notices import callouts, public, services
+from notices.roles import CALLOUT_READERS, INBOX_HOLDERS, NOTICE_READERS, VOICE_READERS
 from villages.registry import MenuEntry, PublicPanel, portal
 
 
@@ -58,6 +59,36 @@ def register() -> None:
             version=lambda household: services.public_version(household.village_code),
         )
     )
+    portal.add_menu(
+        MenuEntry(
+            key="callouts",
+            label=_("Broadcasts to residents"),
+            url_name="notices:callouts",
+            roles=CALLOUT_READERS,
+            order=52,
+            active_for=("notices:callout_new", "notices:callout", "notices:speaker_zones"),
+        )
+    )
+    portal.add_public_panel(
+        PublicPanel(
+            key="callouts",
+            title=_("Village broadcasts"),
+            template="notices/_public_callouts.html",
+            context=public.callouts_panel,
+            order=25,
+            version=lambda household: callouts.public_version(household.village_code),
+        )
+    )
+    portal.add_village_panel(
+        PublicPanel(
+            key="callouts",
+            title=_("Village broadcasts"),
+            template="notices/_public_callouts.html",
+            context=public.board_callouts_panel,
+            order=5,
+            version=lambda village: callouts.public_version(village.code),
+        )
+    )
     portal.add_public_panel(
         PublicPanel(
             key="voice",
@@ -71,4 +102,6 @@ def register() -> None:
     portal.village_page = "notices:board"  # the village's public front page
     portal.deliver = services.notify  # the inbox keeps every app's notifications
     portal.on(MATTER_RESOLVED, services.reply_from_matter)
+    portal.on(LISTING_REFUSED, services.text_listing_refused)
+    portal.on(LISTING_SOLD, services.text_listing_sold)
     user_logged_in.connect(services.count_at_login, dispatch_uid="notices-unread-count")

@@ -16,9 +16,11 @@ box with the replies the family allowed to be shown.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -30,17 +32,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common import parse
 from common.caching import kept, public_page_key
+from grid.models import GridHousehold
 from households.models import Household
 from households.public import (
     DailyLimit,
     guessing,
+    household_or_refusal,
     public_form,
     public_response,
     refused,
 )
-from notices import services
+from notices import callouts, services
 from notices.forms import VoiceForm
-from notices.models import Attachment, Category, Feedback, Notice, VoiceStatus
+from notices.models import Attachment, Callout, Category, Feedback, Notice, VoiceStatus
 from notices.views import serve_attachment
 from villages.models import Level, Region
 from villages.registry import portal, village_panels
@@ -229,3 +233,110 @@ def voice_panel(request, household) -> dict:
         .order_by("-replied_at")[:PANEL_REPLIES]
     )
     return {"replies": replies, "url": reverse("notices:voice_form", args=[household.token])}
+
+
+# --- Broadcasts to residents (天音) on the door pages and the board -------------------------
+
+PANEL_CALLOUTS = 3
+
+
+def _for_household(household) -> Q:
+    """A broadcast is for this household when it names no groups, grids or households
+    (the whole area), or names the household, its villager group or its grid."""
+    through = Callout.households.through
+    groups = Callout.groups.through
+    grids = Callout.grids.through
+    whole_area = (
+        ~Exists(through.objects.filter(callout_id=OuterRef("pk")))
+        & ~Exists(groups.objects.filter(callout_id=OuterRef("pk")))
+        & ~Exists(grids.objects.filter(callout_id=OuterRef("pk")))
+    )
+    return (
+        whole_area
+        | Exists(through.objects.filter(callout_id=OuterRef("pk"), household_id=household.pk))
+        | Exists(groups.objects.filter(callout_id=OuterRef("pk"), region_id=household.group_id))
+        | Exists(
+            grids.objects.filter(
+                callout_id=OuterRef("pk"),
+                grid_id__in=GridHousehold.objects.filter(household_id=household.pk).values(
+                    "grid_id"
+                ),
+            )
+        )
+    )
+
+
+def callouts_panel(request, household) -> dict:
+    """One query: the broadcasts showing now that are for this household; the link to
+    its choice about text messages."""
+    shown = list(
+        Callout.objects.showing(household.village_code)
+        .filter(_for_household(household))
+        .only("pk", "kind", "title", "text", "send_after")
+        .order_by("-send_after")[:PANEL_CALLOUTS]
+    )
+    return {"callouts": shown, "texts_url": reverse("notices:texts", args=[household.token])}
+
+
+def board_callouts_panel(request, village) -> dict | None:
+    """The village board: the area broadcasts showing now (a broadcast to a list of
+    households shows on their door pages only)."""
+    through = Callout.households.through
+    shown = list(
+        Callout.objects.showing(village.code)
+        .filter(~Exists(through.objects.filter(callout_id=OuterRef("pk"))))
+        .only("pk", "kind", "title", "text", "send_after")
+        .order_by("-send_after")[:PANEL_CALLOUTS]
+    )
+    return {"callouts": shown} if shown else None
+
+
+class TextsForm(forms.Form):
+    choice = forms.TypedChoiceField(
+        label=gettext_lazy("Text messages of village broadcasts"),
+        choices=[
+            ("1", gettext_lazy("Text us every broadcast")),
+            ("0", gettext_lazy("Text us emergency warnings only")),
+        ],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def texts(request: HttpRequest, token: str) -> HttpResponse:
+    """The family chooses whether it takes texts of non-emergency broadcasts (emergency
+    warnings reach every phone)."""
+
+    def submit(household: Household, data: dict) -> dict:
+        opted_out = callouts.opt_out_set(household, opted_out=not data["choice"])
+        return {"opted_out": opted_out}
+
+    household = household_or_refusal(request, token)
+    if isinstance(household, HttpResponse):
+        return household
+    if request.method == "GET":
+        opted_out = callouts.is_opted_out(household.pk)
+        form = TextsForm(initial={"choice": "0" if opted_out else "1"})
+        return public_response(
+            render(
+                request,
+                "notices/public_texts.html",
+                {"household": household, "form": form, "token": token, "opted_out": opted_out},
+            )
+        )
+    return public_form(
+        request,
+        token,
+        form_class=TextsForm,
+        limit=DailyLimit(
+            "texts",
+            settings.VOICE_PER_CONNECTION,
+            settings.VOICE_PER_HOUSEHOLD,
+            gettext_lazy("Too many changes today. Please try again tomorrow."),
+        ),
+        page="notices/public_texts.html",
+        done="notices/public_texts_done.html",
+        submit=submit,
+    )

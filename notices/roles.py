@@ -44,3 +44,17 @@ BROADCASTERS = portal.declare_roles(
 )
 #: every staff role has an inbox of messages addressed to them
 INBOX_HOLDERS = frozenset(Role.values)
+#: who reads the broadcasts to residents of their region and how they were delivered
+CALLOUT_READERS = portal.declare_roles(
+    "notices",
+    "broadcast readers",
+    {Role.COUNTY_OFFICER, Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE},
+    _("read the broadcasts to residents of their region and their deliveries"),
+)
+#: who broadcasts to residents (天音): a village's cadres, a township's officers
+CALLERS = portal.declare_roles(
+    "notices",
+    "callers",
+    {Role.TOWNSHIP_OFFICER, Role.VILLAGE_CADRE},
+    _("broadcast to the residents of their village or township by loudspeaker and text"),
+)

@@ -41,7 +41,7 @@ from notices.models import (
     VoiceStatus,
 )
 from notices.roles import BROADCASTERS, NOTICE_KEEPERS, VOICE_HANDLERS
-from notices.tasks import send_texts
+from notices.tasks import send_texts, text_resident
 from villages.models import Level, Region, Role
 from villages.notifications import Kind, users_over, users_within
 from villages.scoping import require_role_at
@@ -399,18 +399,39 @@ def feedback_reply(feedback: Feedback, *, user, reply: str) -> Feedback:
         )
         if feedback.household_id:
             bump_after_commit(f"voice-public:{feedback.household_id}")
+        text_resident_after_commit("feedback_answered", feedback)
     return feedback
+
+
+def text_resident_after_commit(kind: str, record) -> None:
+    """Text the resident who left a phone on this message or listing what became of it
+    (notices.tasks.text_resident: the task takes the record's id, never the number)."""
+    if record.phone_cipher:
+        pk = record.pk
+        transaction.on_commit(lambda: text_resident.delay(kind, pk))
+
+
+def text_listing_refused(*, listing, **details) -> None:
+    text_resident_after_commit("listing_refused", listing)
+
+
+def text_listing_sold(*, listing, **details) -> None:
+    text_resident_after_commit("listing_sold", listing)
 
 
 def feedback_close(feedback: Feedback, *, user) -> Feedback:
     _require_handler(user, feedback)
-    return _moved(
-        feedback,
-        [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
-        status=VoiceStatus.CLOSED,
-        closed_at=timezone.now(),
-        handled_by=user,
-    )
+    with transaction.atomic():
+        closed = _moved(
+            feedback,
+            [VoiceStatus.NEW, VoiceStatus.HANDLING, VoiceStatus.REPLIED],
+            status=VoiceStatus.CLOSED,
+            closed_at=timezone.now(),
+            handled_by=user,
+        )
+        if not closed.reply:  # closed without an answer: the sender hears it was not taken up
+            text_resident_after_commit("feedback_closed", closed)
+    return closed
 
 
 def feedback_to_matter(feedback: Feedback, *, user, category: str, urgency: str):
@@ -445,10 +466,11 @@ def reply_from_matter(*, matter, **details) -> int:
     """A grid announcement: the matter a message became is resolved; the message gets
     its reply (an anonymous sender reads it with the receipt). Its public reply, when
     the sender allowed one, is the matter's, among the grid's replies."""
-    return (
-        Feedback.objects.filter(matter=matter)
-        .exclude(status=VoiceStatus.CLOSED)
-        .update(reply=matter.reply, replied_at=matter.resolved_at, status=VoiceStatus.REPLIED)
+    answered = list(Feedback.objects.filter(matter=matter).exclude(status=VoiceStatus.CLOSED))
+    for feedback in answered:
+        text_resident_after_commit("feedback_answered", feedback)
+    return Feedback.objects.filter(pk__in=[f.pk for f in answered]).update(
+        reply=matter.reply, replied_at=matter.resolved_at, status=VoiceStatus.REPLIED
     )
 
 

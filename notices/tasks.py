@@ -6,8 +6,9 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notices import sms
-from notices.models import Notification, TextContact
+from households.models import Listing
+from notices import callouts, sms
+from notices.models import Feedback, Notification, TextContact
 
 
 def text_of(notification: Notification) -> str:
@@ -39,3 +40,71 @@ def send_texts(notification_ids: list[int]) -> int:
         Notification.objects.filter(pk=notification.pk).update(texted_at=timezone.now())
         sent += 1
     return sent
+
+
+# --- Broadcasts to residents (notices.callouts) -----------------------------------------
+
+
+@shared_task
+def callout_send_task(callout_id: int) -> int:
+    """Send one broadcast; how many households it was for (0: not due, or taken)."""
+    sent = callouts.send(callout_id)
+    return sent.total if sent else 0
+
+
+@shared_task
+def callouts_due_task() -> int:
+    """The waiting broadcasts whose daytime has come (every five minutes)."""
+    due = callouts.due()
+    for pk in due:
+        callout_send_task.delay(pk)
+    return len(due)
+
+
+# --- Text messages to residents who left a phone --------------------------------------
+
+
+def resident_text(kind: str, pk: int) -> tuple[str, str] | None:
+    """The number and the words of a text to the resident behind a listing or a named
+    message; None when they left no number. No one's data but their own product's name."""
+    if kind == "feedback_answered":
+        feedback = Feedback.objects.select_related("village").filter(pk=pk).first()
+        if feedback is None or not feedback.phone_cipher:
+            return None
+        return feedback.phone, _(
+            "Your message to %(village)s has an answer: scan the code on your door plaque "
+            "to read it."
+        ) % {"village": feedback.village.name}
+    if kind == "feedback_closed":
+        feedback = Feedback.objects.select_related("village").filter(pk=pk).first()
+        if feedback is None or not feedback.phone_cipher:
+            return None
+        return feedback.phone, _(
+            "Your message to %(village)s was closed without an answer. You may write again "
+            "or call the village committee."
+        ) % {"village": feedback.village.name}
+    listing = Listing.objects.filter(pk=pk).first()
+    if listing is None or not listing.phone_cipher:
+        return None
+    if kind == "listing_refused":
+        return listing.phone, _(
+            "Your listing “%(product)s” was not approved; the reason is on the page you "
+            "got when you posted it."
+        ) % {"product": listing.product}
+    if kind == "listing_sold":
+        return listing.phone, _("The village co-op bought your “%(product)s”: %(note)s") % {
+            "product": listing.product,
+            "note": listing.closed_note,
+        }
+    return None
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def text_resident(kind: str, pk: int) -> int:
+    """Text a resident what became of their listing or message. Takes the record's id,
+    never a number."""
+    found = resident_text(kind, pk)
+    if found is None:
+        return 0
+    phone, text = found
+    return sms.backend().send([sms.TextMessage(to=phone, text=text)])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notices import public, views, views_inbox, views_voice
+from notices import public, views, views_callout, views_inbox, views_voice
 
 app_name = "notices"
 
@@ -23,10 +23,15 @@ urlpatterns = [
     path("inbox/read/", views_inbox.inbox_read, name="inbox_read"),
     path("inbox/text/", views_inbox.text_contact, name="text_contact"),
     path("broadcast/", views_inbox.broadcast, name="broadcast"),
+    path("callouts/", views_callout.callout_list, name="callouts"),
+    path("callouts/new/", views_callout.callout_new, name="callout_new"),
+    path("callouts/<int:pk>/", views_callout.callout_detail, name="callout"),
+    path("callouts/zones/", views_callout.speaker_zones, name="speaker_zones"),
     # public pages
     path("v/<str:code>/", public.board, name="board"),
     path("v/<str:code>/notices/<int:pk>/", public.notice_page, name="public_notice"),
     path("v/<str:code>/notices/<int:pk>/files/<int:file>/", public.notice_file, name="public_file"),
     path("h/<str:token>/voice/", public.voice_form, name="voice_form"),
+    path("h/<str:token>/texts/", public.texts, name="texts"),
     path("voice/r/<str:receipt>/", public.voice_receipt, name="voice_receipt"),
 ]

@@ -34,6 +34,7 @@ from monitoring.models import (
     RiskRule,
 )
 from monitoring.services import alert_raise
+from notices.callouts import callout_create
 from notices.models import Notice
 from notices.services import attachment_add, feedback_receive, finance_line_add, notice_save
 from points.models import Good, PointRule
@@ -199,7 +200,17 @@ def objects(
         raised="路灯坏了",
         author=village_cadre,
     )
+    callout = callout_create(
+        sender=village_cadre,
+        region=village,
+        kind="notice",
+        title="停水通知",
+        text="明天上午停水",
+        by_speaker=False,
+        by_text=False,
+    )
     return {
+        "callout": callout.pk,
         "closed_hazard": closed_hazard.pk,
         "log": log.pk,
         "reminder": reminder.pk,

@@ -195,6 +195,17 @@ MATRIX = [
     ("POST /inbox/read/", [LOGIN, 302, 302, 302, 302, 302, 302]),
     ("POST /inbox/text/?phone=13907911111", [LOGIN, 302, 302, 302, 302, 302, 302]),
     ("/broadcast/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    # broadcasts to residents: read by county, township and cadres, written by the
+    # village's cadres and the township's officers
+    ("/callouts/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    ("/callouts/new/", [LOGIN, 200, 200, 200, 403, 403, 403]),
+    ("/callouts/{callout}/", [LOGIN, 200, 404, 200, 200, 403, 403]),
+    ("/callouts/zones/", [LOGIN, 200, 200, 200, 403, 403, 403]),
+    (
+        "POST /callouts/new/?region={village}&kind=notice&title=通知&text=明天停水"
+        "&hours=24&on_board=on",
+        [LOGIN, 302, 200, 302, 403, 403, 403],
+    ),
     # the produce market's queue: read by the registry's readers, moderated by the cadres
     ("/market/", [LOGIN, 200, 200, 200, 200, 200, 403]),
     ("POST /market/{listing}/action/?action=close", [LOGIN, 302, 404, 403, 403, 403, 404]),

@@ -20,7 +20,8 @@ from grid.services import (
 from households.exports import export_run, export_submit
 from households.services import listing_post
 from monitoring.services import alert_raise
-from notices.models import Notice
+from notices.callouts import callout_create
+from notices.models import Notice, SpeakerZone
 from notices.services import feedback_receive, finance_line_add, notice_save
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
@@ -160,7 +161,19 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
         price=Decimal("3.5"),
         note="自家果园，现摘现发",
     )
+    SpeakerZone.objects.create(village=village, name="村部广场喇叭", zone_id="Z-01")
+    callout = callout_create(
+        sender=cadre,
+        region=village,
+        kind="flood",
+        title="山洪预警",
+        text="今晚有强降雨，沿河住户请立即转移到村小学，听从村干部安排。",
+    )
     pages = {
+        "callouts": "/callouts/",
+        "callout-new": f"/callouts/new/?household={household.pk}",
+        "callout": f"/callouts/{callout.pk}/",
+        "speaker-zones": "/callouts/zones/",
         "home": "/",
         "households": "/households/",
         "residents": "/residents/",
@@ -220,10 +233,10 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     assert nav.is_visible()
     labels = nav.locator("a")
     # home, households, residents, import, grids, matters, moral points, co-op, notices,
-    # voice of the people, produce market, alerts, monitored households, portraits,
-    # three-level checks, review meetings (issue 24), hazards, the daily log (issue 25),
-    # access log, messages
-    assert labels.count() == 20
+    # broadcasts to residents (issue 25), voice of the people, produce market, alerts,
+    # monitored households, portraits, three-level checks, review meetings (issue 24),
+    # hazards, the daily log (issue 25), access log, messages
+    assert labels.count() == 21
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

@@ -319,6 +319,17 @@ SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", default="")
 # the CA bundle that signed an intranet gateway's certificate (empty: the system's)
 SMS_GATEWAY_CA = env("SMS_GATEWAY_CA", default="")
 SMS_SIGNATURE = env("SMS_SIGNATURE", default="数字乡村")
+# Broadcasts to residents (天音): the village's IP loudspeaker system (notices.speakers;
+# the console backend logs what would be spoken), and the hours in which a non-emergency
+# broadcast may go out (Asia/Shanghai; one written at night waits for the morning).
+SPEAKER_BACKEND = env("SPEAKER_BACKEND", default="notices.speakers.ConsoleBackend")
+SPEAKER_URL = env("SPEAKER_URL", default="")
+SPEAKER_KEY = env("SPEAKER_KEY", default="")
+SPEAKER_CA = env("SPEAKER_CA", default="")
+CALLOUT_DAY_HOURS = (
+    env.int("CALLOUT_DAY_START", default=8),
+    env.int("CALLOUT_DAY_END", default=21),
+)
 # Public forms of the household page: messages (群众之声) and produce listings a day
 VOICE_PER_CONNECTION = env.int("VOICE_PER_CONNECTION", default=5)
 VOICE_PER_HOUSEHOLD = env.int("VOICE_PER_HOUSEHOLD", default=10)

@@ -15,3 +15,4 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
 AXES_FAILURE_LIMIT = 5
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 SMS_BACKEND = "notices.sms.MemoryBackend"
+SPEAKER_BACKEND = "notices.speakers.MemoryBackend"

@@ -26,6 +26,7 @@ from monitoring.models import (
     AlertEvent,
     Assessment,
     Monitored,
+    RiskLevel,
     ScreeningSettings,
     Source,
     Stage,
@@ -110,13 +111,16 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
         )
         if new:
             # each village's cadres are told how many alerts it got (one message a village)
-            counts = dict(
-                Alert.objects.filter(pk__gt=before, village__code__startswith=county.code)
-                .order_by()
+            new_alerts = Alert.objects.filter(
+                pk__gt=before, village__code__startswith=county.code
+            ).order_by()
+            counts = dict(new_alerts.values_list("village_id").annotate(n=Count("pk")))
+            high = dict(
+                new_alerts.filter(level=RiskLevel.HIGH)
                 .values_list("village_id")
                 .annotate(n=Count("pk"))
             )
-            tell_new_alerts(counts, link=reverse("monitoring:queue"))
+            tell_new_alerts(counts, link=reverse("monitoring:queue"), high=high)
     return new
 
 

@@ -41,3 +41,22 @@ def test_a_new_alert_tells_the_villages_cadres(people, village, group, monitorin
     assert inbox_of(people["sibling_cadre"]) == []
     alert_raise(household=household, source="visit", user=people["cadre"])  # the same alert
     assert Notification.objects.filter(recipient=people["cadre"], kind=Kind.ALERT).count() == 1
+
+
+@pytest.mark.parametrize(("level", "texted"), [("high", True), ("medium", False)])
+def test_a_high_risk_alert_is_texted_at_once_without_personal_data(
+    people, village, group, monitoring_catalogue, django_capture_on_commit_callbacks, level, texted
+):
+    """Issue 25: anomalies reach the managers by text at once; the text names the village
+    and the counts, not the household."""
+    from notices import services as notices_services
+    from notices import sms
+
+    sms.MemoryBackend.outbox.clear()
+    notices_services.text_contact_set(people["cadre"], "13907915678")
+    household = HouseholdFactory(village=village, group=group, address="渡头村张家巷3号")
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_raise(household=household, source="visit", user=None, level=level)
+    sent = [m.text for m in sms.MemoryBackend.outbox if m.to == "13907915678"]
+    assert bool(sent) is texted
+    assert all("张家巷" not in text and household.number not in text for text in sent)

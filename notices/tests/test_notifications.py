@@ -171,7 +171,7 @@ def test_an_escalated_matter_tells_the_officers_of_its_new_level(people, village
         user=people["cadre"],
         source="walk_in",
         category="problem",
-        urgency="urgent",
+        urgency="normal",
         title="桥断了",
     )
     matter_escalate(matter=matter, note="超时")
@@ -181,6 +181,27 @@ def test_an_escalated_matter_tells_the_officers_of_its_new_level(people, village
     assert "桥断了" in told.title
     assert told.link == reverse("grid:matter", args=[matter.pk])
     assert inbox_of(people["cadre"]) == []
+
+
+def test_an_urgent_matter_sent_up_is_texted_in_words_without_its_title(
+    people, village, django_capture_on_commit_callbacks
+):
+    sms.MemoryBackend.outbox.clear()
+    services.text_contact_set(people["officer"], "13907915678")
+    matter = matter_create(
+        village=village,
+        user=people["cadre"],
+        source="walk_in",
+        category="problem",
+        urgency="urgent",
+        title="张三家桥断了",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        matter_escalate(matter=matter, note="超时")
+    told = Notification.objects.get(recipient=people["officer"])
+    assert "张三" not in told.title
+    assert [m.to for m in sms.MemoryBackend.outbox] == ["13907915678"]
+    assert "张三" not in sms.MemoryBackend.outbox[0].text
 
 
 def test_a_posted_listing_tells_the_villages_cadres(people, village, group):

@@ -60,8 +60,9 @@ def test_the_public_page_runs_the_same_queries_for_1_and_1000_entries(
     # leaderboard (2), the replies to the family's requests (1), the village's notices
     # (1), the family's produce listings (1) and the village's public replies to it (1),
     # the family's grid with its head (1 when in no grid, issue 25) and its listings the
-    # co-op bought (1, issue 25): 14
-    with django_assert_num_queries(14):
+    # co-op bought (1, issue 25), the village's broadcasts for the household (1, issue
+    # 25): 15
+    with django_assert_num_queries(15):
         response = _public(client, household)
     assert response.status_code == 200
     assert "★★★★" in response.content.decode()
