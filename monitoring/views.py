@@ -85,6 +85,7 @@ from monitoring.roles import (
     VILLAGE_STEPS,
 )
 from monitoring.screening import job
+from notices.roles import CALLERS
 from villages import people
 from villages.models import Level, Region
 from villages.scoping import has_role_at, holds_role, region_codes, require_role
@@ -390,6 +391,8 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring/alert_detail.html",
         {
             "alert": alert,
+            # 点对点: a broadcast to this household (its id only; the text says not why)
+            "may_call": has_role_at(request.user, CALLERS, alert.village.code),
             "head_name": _rows([alert])[0].head_name,
             "reasons": reasons_text(alert.reasons),
             "evidence": _evidence(alert),

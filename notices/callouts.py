@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.caching import bump_after_commit, version
@@ -268,7 +268,14 @@ def message_of(callout: Callout) -> str:
 def send(callout_id: int) -> Callout | None:
     """Send a broadcast whose time has come, through its channels, recording each
     delivery; None when another run has it or it went out already. A run stopped midway
-    (a worker replaced) is taken up again: households already reached are skipped."""
+    (a worker replaced) is taken up again: households already reached are skipped.
+    Residents hear and read it in the portal's language (zh-hans), whatever the
+    language of the page that wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send(callout_id)
+
+
+def _send(callout_id: int) -> Callout | None:
     claimed = Callout.objects.filter(
         pk=callout_id,
         status__in=[CalloutStatus.WAITING, CalloutStatus.SENDING],
@@ -285,13 +292,8 @@ def send(callout_id: int) -> Callout | None:
     )
     households = targets(callout).order_by("pk")
     if callout.on_board and Channel.BOARD not in done_channels:
-        Delivery.objects.create(
-            callout=callout,
-            channel=Channel.BOARD,
-            status=DeliveryStatus.SENT,
-            detail=_("Shown until %(until)s")
-            % {"until": timezone.localtime(callout.shows_until).strftime("%Y-%m-%d %H:%M")},
-        )
+        # until when: the broadcast's shows_until, shown by the page in its language
+        Delivery.objects.create(callout=callout, channel=Channel.BOARD, status=DeliveryStatus.SENT)
     if callout.by_speaker and Channel.SPEAKER not in done_channels:
         _speak(callout, households)
     if callout.by_text:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.models import Listing
@@ -103,7 +104,8 @@ def resident_text(kind: str, pk: int) -> tuple[str, str] | None:
 def text_resident(kind: str, pk: int) -> int:
     """Text a resident what became of their listing or message. Takes the record's id,
     never a number."""
-    found = resident_text(kind, pk)
+    with translation.override(settings.LANGUAGE_CODE):  # residents read the portal's language
+        found = resident_text(kind, pk)
     if found is None:
         return 0
     phone, text = found

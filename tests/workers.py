@@ -12,9 +12,12 @@ from django.conf import settings
 from django.db import connection
 
 
-def start_worker(log_path: Path, **extra_env: str) -> subprocess.Popen:
+def start_worker(
+    log_path: Path, *, loglevel: str = "WARNING", **extra_env: str
+) -> subprocess.Popen:
     """A solo-pool worker on the test database and broker; its output goes to a file (a
-    pipe nobody reads could fill and block it)."""
+    pipe nobody reads could fill and block it). At INFO its log holds what the console
+    backends (text messages, loudspeakers) delivered."""
     db = connection.settings_dict
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
@@ -33,7 +36,7 @@ def start_worker(log_path: Path, **extra_env: str) -> subprocess.Popen:
                 "config",
                 "worker",
                 "--pool=solo",
-                "--loglevel=WARNING",
+                f"--loglevel={loglevel}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

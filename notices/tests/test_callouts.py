@@ -6,9 +6,10 @@ non-emergency texts on their door page."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -478,3 +479,61 @@ def test_zones_are_kept_by_the_village_cadre(cadre_client, village, group):
     assert SpeakerZone.objects.count() == 1
     cadre_client.post(url, {"delete": zone.pk})
     assert not SpeakerZone.objects.exists()
+
+
+# --- The loudspeaker backends --------------------------------------------------------------
+
+
+def test_the_console_backends_log_what_was_spoken_and_texted_with_numbers_masked(
+    village_cadre, village, area, django_capture_on_commit_callbacks, settings, caplog
+):
+    settings.SPEAKER_BACKEND = "notices.speakers.ConsoleBackend"
+    settings.SMS_BACKEND = "notices.sms.ConsoleBackend"
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        _call(village_cadre, village, kind=CalloutKind.LANDSLIDE, title="滑坡预警")
+    spoken = [r.getMessage() for r in caplog.records if r.name == "notices.speakers"]
+    texted = [r.getMessage() for r in caplog.records if r.name == "notices.sms"]
+    assert sorted(line.split(":")[0] for line in spoken) == [
+        "loudspeakers of zone Z1",
+        "loudspeakers of zone Z2",
+    ]
+    assert all("滑坡预警" in line for line in spoken)
+    assert sorted(line.split(":")[0] for line in texted) == [
+        "text message to 139****0000",
+        "text message to 139****0001",
+        "text message to 139****2222",  # an emergency reaches the family that opted out
+    ]
+    assert "13907910000" not in caplog.text
+
+
+class _Answer:
+    status = 200
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_the_http_backend_posts_the_zone_and_text_with_the_key(settings, monkeypatch):
+    settings.SPEAKER_URL = "https://speakers.example.gov.cn/api/speak"
+    settings.SPEAKER_KEY = "k-123"
+    posted = []
+
+    def urlopen(request, timeout, context):
+        posted.append(request)
+        return _Answer()
+
+    monkeypatch.setattr(speakers.urllib.request, "urlopen", urlopen)
+    speakers.HttpBackend().speak(speakers.Announcement(zone="Z1", text="山洪预警", emergency=True))
+    request = posted[0]
+    assert request.full_url == "https://speakers.example.gov.cn/api/speak"
+    assert request.headers["Authorization"] == "Bearer k-123"
+    assert json.loads(request.data) == {"zone": "Z1", "text": "山洪预警", "emergency": True}
+
+
+def test_the_http_backend_refuses_a_plain_http_address(settings):
+    settings.SPEAKER_URL = "http://speakers.example.gov.cn/api/speak"
+    with pytest.raises(ImproperlyConfigured):
+        speakers.HttpBackend()

@@ -19,11 +19,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from grid.models import Hazard
 from households import services as registry
 from households.models import Household, ListingKind
-from notices import services
-from notices.models import Audience, Category, Direction, Notice, Topic
-from villages.models import Role, StaffAssignment
+from notices import callouts, services
+from notices.models import Audience, CalloutKind, Category, Direction, Notice, SpeakerZone, Topic
+from villages.models import Level, Region, Role, StaffAssignment
 
 POLICY = (
     "一、谁可以申报：因病、因残、因灾、因意外事故等原因，家庭收入骤减或支出骤增、"
@@ -120,7 +121,50 @@ class Command(BaseCommand):
                     title="本周五前完成防返贫监测入户核查",
                     body="请各村对预警名单逐户核实，在系统中填写核查结果。",
                 )
+            for assignment in cadres:
+                self._callouts(assignment.region, assignment.user)
         self.stdout.write(f"notices: {Notice.objects.count()} notices in {len(cadres)} villages")
+
+    def _callouts(self, village, cadre) -> None:
+        """The village's loudspeaker zones (one a villager group, one at the village
+        office for the whole village) and two broadcasts: a fire warning to the whole
+        village, and a reminder to the households with an open hazard (sent at once:
+        emergencies do not wait for the day)."""
+        groups = Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")
+        SpeakerZone.objects.get_or_create(
+            village=village, zone_id=f"{village.code}-00", defaults={"name": "村部广场"}
+        )
+        for index, group in enumerate(groups, start=1):
+            zone, _new = SpeakerZone.objects.get_or_create(
+                village=village,
+                zone_id=f"{village.code}-{index:02d}",
+                defaults={"name": f"{group.name}喇叭"},
+            )
+            zone.groups.set([group])
+        callouts.callout_create(
+            sender=cadre,
+            region=village,
+            kind=CalloutKind.FIRE,
+            title="冬季森林防火",
+            text="天干物燥，严禁上山烧纸、野外用火。发现火情请立即报告村委会。",
+            hours=72,
+        )
+        # 点对点: the households of an open hazard, else (the demo's hazards are at places)
+        # the first of the village's low-lying households by the river
+        flagged = Hazard.objects.open().filter(village=village, household__isnull=False)
+        households = list(
+            Household.objects.filter(pk__in=flagged.values("household_id"))[:20]
+        ) or list(Household.objects.filter(village=village).order_by("number")[:8])
+        callouts.callout_create(
+            sender=cadre,
+            region=village,
+            kind=CalloutKind.FLOOD,
+            title="低洼住户注意防汛",
+            text="近期有降雨，请检查房屋周边排水沟，备好手电和雨具，险情请报告网格员。",
+            households=households,
+            by_speaker=False,
+            hours=48,
+        )
 
     def _notice(self, region, user, category, title, body, *, on, pinned=False, until=None):
         notice = services.notice_save(
