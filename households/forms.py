@@ -16,6 +16,7 @@ from common.forms import field
 from common.widgets import DateInput, use_fast_selects
 from households.idnumbers import validate_id_number
 from households.models import (
+    AwayReason,
     DocumentKind,
     Education,
     Employment,
@@ -24,8 +25,10 @@ from households.models import (
     HouseholdQuerySet,
     LabourAbility,
     LifeEvent,
+    LivingEnvironment,
     Political,
     PovertyStatus,
+    Presence,
     PublicInfo,
     Relation,
     Resident,
@@ -35,6 +38,9 @@ from households.models import (
 from households.phones import clean_phone
 from households.roles import REGISTRY_KEEPERS, REGISTRY_READERS
 from households.selectors import (
+    HOUSEHOLD_SIZES,
+    LAND_BANDS,
+    LAND_LABELS,
     MONITORED_FILTER,
     PRESET_ABLE_UNEMPLOYED,
     PRESET_DISABLED_OR_TEKUN,
@@ -46,6 +52,10 @@ def _blank(label):
     return [("", label)]
 
 
+SIZE_CHOICES = [
+    (n, _("%(n)d or more") % {"n": n} if n == HOUSEHOLD_SIZES[-1] else str(n))
+    for n in HOUSEHOLD_SIZES
+]
 HEALTH_FILTER = [*_blank(_("Any health")), *Health.choices, ("disabled", _("Disabled"))]
 
 
@@ -163,6 +173,37 @@ class HouseholdFilterForm(RegionChoiceMixin, forms.Form):
         ],
     )
     floating = forms.BooleanField(label=_("Has floating population"), required=False)
+    residing = forms.ChoiceField(
+        label=_("Lives here (现住)"),
+        required=False,
+        choices=[
+            ("", _("Living here or not")),
+            ("yes", _("Living here")),
+            ("no", _("Nobody living here")),
+        ],
+    )
+    size = forms.TypedChoiceField(
+        label=_("Household size"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any size")), *SIZE_CHOICES],
+    )
+    land = forms.ChoiceField(
+        label=_("Contracted land"),
+        required=False,
+        choices=[("", _("Any land")), *[(band, LAND_LABELS[band]) for band, _l, _h in LAND_BANDS]],
+    )
+    living_environment = forms.ChoiceField(
+        label=_("Living conditions (人居环境)"),
+        required=False,
+        choices=[
+            ("", _("Any rating")),
+            *[(v or "unrated", n) for v, n in LivingEnvironment.choices],
+        ],
+    )
+    skill = forms.CharField(label=_("Member with the skill"), required=False, max_length=20)
+    religion = forms.CharField(label=_("Member of the religion"), required=False, max_length=20)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,6 +265,18 @@ class ResidentFilterForm(RegionChoiceMixin, forms.Form):
         choices=[*_blank(_("Any political status")), *Political.choices],
     )
     floating = forms.BooleanField(label=_("Floating population only"), required=False)
+    presence = forms.ChoiceField(
+        label=_("Lives here (现住)"),
+        required=False,
+        choices=[
+            ("", _("Here or away")),
+            (Presence.HERE, _("Lives here")),
+            (Presence.AWAY, _("Away")),
+            *[(f"away:{v}", _("Away: %(reason)s") % {"reason": n}) for v, n in AwayReason.choices],
+        ],
+    )
+    skill = forms.CharField(label=_("Skill"), required=False, max_length=20)
+    religion = forms.CharField(label=_("Religion"), required=False, max_length=20)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

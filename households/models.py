@@ -126,6 +126,26 @@ class ResidentStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
+class Presence(models.TextChoices):
+    """Whether a registered resident actually lives in the village (现住)."""
+
+    HERE = "here", _("Lives here")
+    AWAY = "away", _("Away")
+
+
+class AwayReason(models.TextChoices):
+    WORK = "work", _("Work")
+    STUDY = "study", _("Study")
+    ELSEWHERE = "elsewhere", _("Lives elsewhere")
+
+
+class InflowReason(models.TextChoices):
+    WORK = "work", _("Work")
+    FAMILY = "family", _("Family (marriage, joining relatives)")
+    STUDY = "study", _("Study")
+    OTHER = "other", _("Other")
+
+
 class PovertyStatus(models.TextChoices):
     """The registry's own fact: was the household lifted out of poverty (脱贫户)?"""
 
@@ -453,6 +473,16 @@ class Resident(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ResidentStatus.choices, default=ResidentStatus.LIVING
     )
+    # 现住: does the registered resident actually live here; when away, why and where,
+    # since when (services.presence_set)
+    presence = models.CharField(
+        _("lives here"), max_length=5, choices=Presence.choices, default=Presence.HERE
+    )
+    away_reason = models.CharField(
+        _("away for"), max_length=10, choices=AwayReason.choices, blank=True
+    )
+    away_place = models.CharField(_("where"), max_length=100, blank=True)
+    presence_since = models.DateField(_("since"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -927,3 +957,59 @@ class Listing(models.Model):
     @property
     def phone(self) -> str:
         return decrypt(self.phone_cipher) if self.phone_cipher else ""
+
+
+class InflowQuerySet(ScopedQuerySet):
+    scope_path = "village__code"
+    scope_roles = REGISTRY_READERS
+
+    def current(self) -> InflowQuerySet:
+        return self.filter(left_on__isnull=True)
+
+
+class Inflow(models.Model):
+    """A person who lives in the village without being registered here (流入人口): a
+    worker, a spouse, a tenant. Recorded without an ID number (they have none in this
+    registry); with the household they live with, if any."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("lives with household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inflows",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    from_place = models.CharField(_("registered in"), max_length=100)
+    reason = models.CharField(_("here for"), max_length=10, choices=InflowReason.choices)
+    address = models.CharField(_("lives at"), max_length=200, blank=True)
+    phone_cipher = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    arrived_on = models.DateField(_("arrived on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = InflowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-arrived_on", "-pk"]
+        verbose_name = _("person living here registered elsewhere")
+        verbose_name_plural = _("people living here registered elsewhere")
+        indexes = [models.Index(fields=["village", "left_on"], name="inflow_current")]
+
+    def __str__(self) -> str:
+        return mask(self.name, "name")

@@ -96,6 +96,16 @@ def register() -> None:
     )
     portal.add_menu(
         MenuEntry(
+            key="inflows",
+            label=_("Who lives here"),
+            url_name="households:inflows",
+            roles=REGISTRY_READERS,
+            order=25,
+            active_for=("households:presence",),
+        )
+    )
+    portal.add_menu(
+        MenuEntry(
             key="import",
             label=_("Import"),
             url_name="households:import",

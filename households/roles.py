@@ -41,3 +41,11 @@ PRODUCE_MODERATORS = portal.declare_roles(
     {Role.VILLAGE_CADRE},
     _("approve, refuse and close the village's produce listings"),
 )
+#: who records who actually lives in the village (现住) and the people who came to live
+#: here (流入): the village's cadres and its grid workers, who see it on their visits
+PRESENCE_KEEPERS = portal.declare_roles(
+    "households",
+    "presence",
+    {Role.VILLAGE_CADRE, Role.GRID_WORKER},
+    _("record who actually lives in the village, who is away and who came to live here"),
+)

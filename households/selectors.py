@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TypeVar, cast
 
 from django.contrib.postgres.fields import ArrayField
@@ -11,20 +13,25 @@ from django.db import connection
 from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, TextField
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.charts import bar_chart
 from households.idnumbers import id_hash, normalize
 from households.masking import mask
 from households.models import (
     ABLE_TO_WORK,
+    AwayReason,
     Education,
     Employment,
     Health,
     Household,
     HouseholdQuerySet,
+    Inflow,
     LabourAbility,
+    LivingEnvironment,
     Political,
     PovertyStatus,
+    Presence,
     Resident,
     ResidentQuerySet,
     ResidentStatus,
@@ -106,6 +113,7 @@ def filter_households(qs: HouseholdQuerySet, data: dict) -> HouseholdQuerySet:
         qs = qs.filter(_living_members(health=health))
     if data.get("floating"):
         qs = qs.filter(_living_members(is_floating=True))
+    qs = _filter_registry_facts(qs, data)
     text = (data.get("q") or "").strip()
     if data.get("idh"):
         qs = qs.filter(
@@ -116,6 +124,37 @@ def filter_households(qs: HouseholdQuerySet, data: dict) -> HouseholdQuerySet:
         qs = qs.filter(
             Q(pk__in=matches.values("household_id")) | Q(number=text) | Q(address__contains=text)
         )
+    return qs
+
+
+def _filter_registry_facts(qs: HouseholdQuerySet, data: dict) -> HouseholdQuerySet:
+    """现住, household size, land, living conditions, a member's skill or religion."""
+    residing = data.get("residing")
+    if residing == "yes":
+        qs = qs.filter(_residing())
+    elif residing == "no":
+        qs = qs.exclude(_residing())
+    size = data.get("size")
+    if size:
+        # a semi-join on the households with that many living members (grouped once)
+        sized = (
+            Resident.objects.filter(status=ResidentStatus.LIVING)
+            .values("household_id")
+            .annotate(n=Count("pk"))
+        )
+        last = size == HOUSEHOLD_SIZES[-1]
+        sized = sized.filter(n__gte=size) if last else sized.filter(n=size)
+        qs = qs.filter(pk__in=sized.values("household_id"))
+    band = {b: (low, high) for b, low, high in LAND_BANDS}.get(data.get("land") or "")
+    if band:
+        qs = qs.filter(_land_band(*band))
+    rating = data.get("living_environment")
+    if rating:
+        qs = qs.filter(living_environment="" if rating == "unrated" else rating)
+    if skill := (data.get("skill") or "").strip():
+        qs = qs.filter(_living_members(skills__contains=skill))
+    if religion := (data.get("religion") or "").strip():
+        qs = qs.filter(_living_members(religion=religion))
     return qs
 
 
@@ -150,6 +189,15 @@ def filter_residents(qs: ResidentQuerySet, data: dict, today=None) -> ResidentQu
         qs = qs.filter(health=health)
     if data.get("floating"):
         qs = qs.filter(is_floating=True)
+    presence = data.get("presence") or ""
+    if presence.startswith("away:"):
+        qs = qs.filter(presence=Presence.AWAY, away_reason=presence[5:])
+    elif presence:
+        qs = qs.filter(presence=presence)
+    if skill := (data.get("skill") or "").strip():
+        qs = qs.filter(skills__contains=skill)
+    if religion := (data.get("religion") or "").strip():
+        qs = qs.filter(religion=religion)
     if data.get("age_min") is not None or data.get("age_max") is not None:
         qs = qs.aged_between(data.get("age_min"), data.get("age_max"), today)
     if data.get("idh"):
@@ -182,7 +230,15 @@ def _resident_aggregates(today) -> dict:
         "floating": Count("pk", filter=Q(is_floating=True)),
         # the living members of monitored households: every count of them gives its people
         "monitored_people": Count("pk", filter=~Q(household__monitoring_category="")),
+        # 现住: registered residents who actually live here, and those away, by reason
+        "present": Count("pk", filter=Q(presence=Presence.HERE)),
+        "skilled": Count("pk", filter=~Q(skills="")),
+        "religious": Count("pk", filter=~Q(religion="")),
     }
+    for reason in AwayReason.values:
+        aggregates[f"away:{reason}"] = Count(
+            "pk", filter=Q(presence=Presence.AWAY, away_reason=reason)
+        )
     for index, (_label, low, high) in enumerate(AGE_GROUPS):
         cond = Q(birth_date__lte=_years_before(today, low))
         if high is not None:
@@ -202,6 +258,41 @@ CHART_FIELDS: list[tuple[str, Sequence[tuple[object, object]]]] = [
     ("political_status", Political.choices),
 ]
 
+#: contracted land (mu): the land chart's bands, [low, high)
+LAND_BANDS: list[tuple[str, Decimal | None, Decimal | None]] = [
+    ("0", None, Decimal("0.01")),
+    ("0-2", Decimal("0.01"), Decimal(2)),
+    ("2-5", Decimal(2), Decimal(5)),
+    ("5-10", Decimal(5), Decimal(10)),
+    ("10+", Decimal(10), None),
+]
+#: household sizes (living registered members) the chart groups, the last one "and more"
+HOUSEHOLD_SIZES = [1, 2, 3, 4, 5, 6]
+#: the skills and religions shown by name on the overview (the rest are "others")
+TOP_NAMES = 8
+
+
+def _land_band(low, high) -> Q:
+    q = Q(land_area_mu__isnull=False) if low is not None else Q(land_area_mu__isnull=True)
+    if low is not None:
+        q &= Q(land_area_mu__gte=low)
+    if high is not None:
+        q = (q & Q(land_area_mu__lt=high)) if low is not None else (q | Q(land_area_mu__lt=high))
+    return q
+
+
+def _residing() -> Q:
+    """现住户: a living registered member who lives here, or someone registered
+    elsewhere living with the household."""
+    return Q(
+        Exists(
+            Resident.objects.filter(
+                household=OuterRef("pk"), status=ResidentStatus.LIVING, presence=Presence.HERE
+            )
+        )
+    ) | Q(Exists(Inflow.objects.filter(household=OuterRef("pk"), left_on__isnull=True)))
+
+
 HOUSEHOLD_AGGREGATES = {
     "households": Count("pk"),
     "dibao": Count("pk", filter=Q(is_dibao=True)),
@@ -209,7 +300,17 @@ HOUSEHOLD_AGGREGATES = {
     "lifted": Count("pk", filter=Q(poverty_status=PovertyStatus.LIFTED)),
     "monitored": Count("pk", filter=~Q(monitoring_category="")),
     "general": Count("pk", filter=Q(poverty_status=PovertyStatus.NONE)),
+    **{
+        f"living_environment:{value}": Count("pk", filter=Q(living_environment=value))
+        for value, _name in LivingEnvironment.choices
+    },
+    **{f"land:{band}": Count("pk", filter=_land_band(low, high)) for band, low, high in LAND_BANDS},
 }
+
+
+def _household_aggregates() -> dict:
+    # the residing count's subqueries are made per call (OuterRef needs a fresh query)
+    return {**HOUSEHOLD_AGGREGATES, "residing": Count("pk", filter=_residing())}
 
 
 def village_counts(village_ids: list[int] | None, today=None) -> dict[int, dict[str, int]]:
@@ -226,10 +327,52 @@ def village_counts(village_ids: list[int] | None, today=None) -> dict[int, dict[
     for row in rows.order_by():
         values = cast(dict[str, int], dict(row))
         counts[values.pop("household__village_id")] = values
-    for village_row in households.values("village_id").annotate(**HOUSEHOLD_AGGREGATES).order_by():
+    for village_row in (
+        households.values("village_id").annotate(**_household_aggregates()).order_by()
+    ):
         figures = cast(dict[str, int], dict(village_row))
         counts.setdefault(figures.pop("village_id"), {}).update(figures)
+    _add_sizes_and_names(counts, residents, households)
+    inflows = Inflow.objects.filter(left_on__isnull=True)
+    if village_ids is not None:
+        inflows = inflows.filter(village_id__in=village_ids)
+    for village_id, n in inflows.values_list("village_id").annotate(n=Count("pk")).order_by():
+        counts.setdefault(village_id, {})["inflow"] = n
     return counts
+
+
+def _add_sizes_and_names(counts: dict[int, dict[str, int]], residents, households) -> None:
+    """Household sizes (living members), and the skills and religions named (counts
+    only, for staff: DESIGN §5 keeps religion off every public page), per village."""
+    sizes = (
+        households.annotate(n=Count("residents", filter=Q(residents__status=ResidentStatus.LIVING)))
+        .values_list("village_id", "n")
+        .order_by()
+    )
+    for village_id, n in sizes:
+        if n:
+            key = f"size:{min(n, HOUSEHOLD_SIZES[-1])}"
+            figures = counts.setdefault(village_id, {})
+            figures[key] = figures.get(key, 0) + 1
+    named: dict[int, Counter[str]] = defaultdict(Counter)
+    # one pass over the people with a skill or a religion recorded (skills are free text,
+    # split here)
+    for village_id, skills, religion, n in (
+        residents.exclude(skills="", religion="")
+        .values_list("household__village_id", "skills", "religion")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        for skill in {part.strip() for part in SKILL_SEPARATORS.split(skills) if part.strip()}:
+            named[village_id][f"skill:{skill[:20]}"] += n
+        if religion.strip():
+            named[village_id][f"religion:{religion.strip()[:20]}"] += n
+    for village_id, counter in named.items():
+        counts.setdefault(village_id, {}).update(counter)
+
+
+#: how people list their skills: 电工、木工 / 电工,木工 / 电工 木工
+SKILL_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
 def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
@@ -279,12 +422,94 @@ def overview_of(counts: dict[str, int], computed_at=None, today=None) -> dict:
             exclusive=False,
         ),
     ]
+    headline["residing_people"] = headline["present"] + headline["inflow"]
+    charts += registry_charts(headline)
     return {
         "headline": headline,
         "charts": charts,
         "today": today or today_local(),
         "computed_at": computed_at,
     }
+
+
+LAND_LABELS = {
+    "0": _("None recorded"),
+    "0-2": _("Under 2 mu"),
+    "2-5": _("2 to 5 mu"),
+    "5-10": _("5 to 10 mu"),
+    "10+": _("10 mu or more"),
+}
+
+
+def _top(headline, prefix: str) -> list[tuple[str, int]]:
+    named = sorted(
+        ((key[len(prefix) :], n) for key, n in headline.items() if key.startswith(prefix) and n),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    top = named[:TOP_NAMES]
+    rest = sum(n for _name, n in named[TOP_NAMES:])
+    if rest:
+        top.append((str(_("Others")), rest))
+    return top
+
+
+def registry_charts(headline) -> list:
+    """Who lives here (户籍 vs 现住) and the registry's structure charts of issue 25:
+    household size, land, living conditions (人居环境), skills and religion. Counts only:
+    the overview is a staff page, and no public page lists them (DESIGN §5)."""
+    sizes = [
+        (
+            str(_("%(n)d or more") % {"n": n})
+            if n == HOUSEHOLD_SIZES[-1]
+            else str(ngettext("%(n)d person", "%(n)d people", n) % {"n": n}),
+            headline[f"size:{n}"],
+        )
+        for n in HOUSEHOLD_SIZES
+    ]
+    return [
+        bar_chart(
+            _("Registered residents: where they live"),
+            [
+                (_("Lives here"), headline["present"]),
+                *[
+                    (
+                        str(_("Away: %(reason)s") % {"reason": label}),
+                        headline[f"away:{value}"],
+                    )
+                    for value, label in AwayReason.choices
+                ],
+            ],
+            of=headline["residents"],
+        ),
+        bar_chart(_("Household size (registered members)"), sizes, of=headline["households"]),
+        bar_chart(
+            _("Contracted land"),
+            [(LAND_LABELS[band], headline[f"land:{band}"]) for band, _l, _h in LAND_BANDS],
+            of=headline["households"],
+        ),
+        bar_chart(
+            _("Living conditions (人居环境)"),
+            [
+                (label, headline[f"living_environment:{value}"])
+                for value, label in LivingEnvironment.choices
+            ],
+            of=headline["households"],
+        ),
+        bar_chart(
+            _("Skills"),
+            _top(headline, "skill:") or [(_("None recorded"), headline["residents"])],
+            of=headline["residents"],
+            exclusive=False,
+        ),
+        bar_chart(
+            _("Religion"),
+            [
+                (_("None recorded"), headline["residents"] - headline["religious"]),
+                *_top(headline, "religion:"),
+            ],
+            of=headline["residents"],
+        ),
+    ]
 
 
 def history_of(household: Household, resident_ids: list[int] | None = None) -> list[dict]:

@@ -26,7 +26,7 @@ from common.bulk import insert_with_history
 from common.caching import bump_after_commit, version
 from common.crypto import keyed_hash
 from common.images import clean_photo
-from common.masking import has_mobile_number, mask_id_numbers
+from common.masking import has_id_number, has_mobile_number, mask_id_numbers
 from households.idnumbers import IdCheck, encrypt, id_hash, validate_id_number
 from households.masking import mask
 from households.models import (
@@ -38,6 +38,7 @@ from households.models import (
     Document,
     Health,
     Household,
+    Inflow,
     LifeEvent,
     LifeEventKind,
     Listing,
@@ -46,6 +47,7 @@ from households.models import (
     LivingEnvironment,
     Political,
     PovertyStatus,
+    Presence,
     PublicInfo,
     Resident,
     ResidentStatus,
@@ -55,7 +57,12 @@ from households.models import (
     product_key,
 )
 from households.phones import clean_phone
-from households.roles import PRODUCE_MODERATORS, REGISTRY_KEEPERS, REGISTRY_READERS
+from households.roles import (
+    PRESENCE_KEEPERS,
+    PRODUCE_MODERATORS,
+    REGISTRY_KEEPERS,
+    REGISTRY_READERS,
+)
 from villages.models import Region, Role
 from villages.notifications import Kind, notify, users_over
 from villages.registry import portal
@@ -335,6 +342,11 @@ class NewResident:
     is_floating: bool = False
     notes: str = ""
     status: str = ResidentStatus.LIVING
+    # 现住 (issue 25): here, or away for work, study or elsewhere
+    presence: str = Presence.HERE
+    away_reason: str = ""
+    away_place: str = ""
+    presence_since: datetime.date | None = None
 
 
 def _apply_identity(resident: Resident, check: IdCheck) -> None:
@@ -769,3 +781,113 @@ def listing_close(listing: Listing, *, user=None, code: str = "") -> Listing:
         status=ListingStatus.CLOSED,
         closed_at=timezone.now(),
     )
+
+
+# --- Who lives here (现住) and who came to live here (流入) ------------------------------------
+
+
+def presence_set(
+    *,
+    resident: Resident,
+    user,
+    presence: str,
+    away_reason: str = "",
+    away_place: str = "",
+    since: datetime.date | None = None,
+) -> bool:
+    """Record whether a registered resident actually lives in the village; when away,
+    for what (work, study, elsewhere), where, and since when. A cadre or a grid worker of
+    the village records it (they see it on their visits); a history row keeps each
+    change. Says whether anything changed."""
+    require_role_at(user, PRESENCE_KEEPERS, resident.household.village.code)
+    if resident.status != ResidentStatus.LIVING:
+        raise ValidationError(_("Only a registered resident lives here or is away."))
+    away_place = mask_id_numbers(away_place.strip())
+    if presence == Presence.AWAY:
+        if not away_reason:
+            raise ValidationError({"away_reason": _("Say what the resident is away for.")})
+    else:
+        away_reason, away_place = "", ""
+    if since is not None and since > timezone.localdate():
+        raise ValidationError({"since": _("The date is in the future.")})
+    changed = _apply(
+        resident,
+        {
+            "presence": presence,
+            "away_reason": away_reason,
+            "away_place": away_place,
+            "presence_since": since,
+        },
+    )
+    if changed:
+        _save_resident(resident, user)
+    return changed
+
+
+def inflow_add(
+    *,
+    user,
+    village: Region,
+    name: str,
+    sex: str,
+    from_place: str,
+    reason: str,
+    arrived_on: datetime.date,
+    household: Household | None = None,
+    birth_year: int | None = None,
+    address: str = "",
+    phone: str = "",
+) -> Inflow:
+    """A person who came to live in the village registered elsewhere: recorded without
+    an ID number (an ID number typed in any field is refused: this registry keeps none
+    for them)."""
+    require_role_at(user, PRESENCE_KEEPERS, village.code)
+    if household is not None and household.village_id != village.pk:
+        raise ValidationError(_("The household belongs to another village."))
+    typed = f"{name} {from_place} {address}"
+    if has_id_number(typed):
+        raise ValidationError(
+            _(
+                "Do not write an ID number here: people registered elsewhere are "
+                "recorded without one."
+            )
+        )
+    if arrived_on > timezone.localdate():
+        raise ValidationError({"arrived_on": _("The date is in the future.")})
+    phone = clean_phone(phone)
+    inflow = Inflow(
+        village=village,
+        household=household,
+        name=" ".join(name.split()),
+        sex=sex,
+        birth_year=birth_year,
+        from_place=from_place.strip(),
+        reason=reason,
+        address=address.strip(),
+        arrived_on=arrived_on,
+        recorded_by=user,
+    )
+    if phone:
+        inflow.phone_cipher = encrypt(phone)
+        inflow.phone_masked = mask(phone, "phone")
+    inflow.full_clean()
+    with transaction.atomic():
+        inflow.save()
+        stats_mark_stale([village.pk])
+    return inflow
+
+
+def inflow_leave(inflow: Inflow, *, user, left_on: datetime.date) -> Inflow:
+    """The person left the village (the record stays, for the flows by month)."""
+    require_role_at(user, PRESENCE_KEEPERS, inflow.village.code)
+    if left_on < inflow.arrived_on:
+        raise ValidationError({"left_on": _("They cannot leave before they arrived.")})
+    if left_on > timezone.localdate():
+        raise ValidationError({"left_on": _("The date is in the future.")})
+    with transaction.atomic():
+        done = Inflow.objects.filter(pk=inflow.pk, left_on__isnull=True).update(left_on=left_on)
+        if not done:
+            raise ValidationError(_("They have left already."))
+        stats_mark_stale([inflow.village_id])
+    inflow.refresh_from_db()
+    return inflow

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import public, views, views_import, views_market
+from households import public, views, views_import, views_market, views_presence
 
 app_name = "households"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/events/new/", views.life_event_create, name="event_create"),
     path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="reveal"),
+    path("residents/<int:pk>/presence/", views_presence.presence_edit, name="presence"),
+    path("inflows/", views_presence.inflow_list, name="inflows"),
+    path("inflows/<int:pk>/leave/", views_presence.inflow_leave, name="inflow_leave"),
     path("access-log/", views.access_log, name="access_log"),
     path("import/", views_import.import_upload, name="import"),
     path("import/template.xlsx", views_import.import_template, name="import_template"),

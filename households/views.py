@@ -55,7 +55,7 @@ from households.models import (
     Resident,
     ResidentStatus,
 )
-from households.roles import AUDITORS, REGISTRY_KEEPERS, REGISTRY_READERS
+from households.roles import AUDITORS, PRESENCE_KEEPERS, REGISTRY_KEEPERS, REGISTRY_READERS
 from households.selectors import (
     filter_households,
     filter_residents,
@@ -316,6 +316,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk)
     can_edit = has_role_at(request.user, REGISTRY_KEEPERS, household.village.code)
     can_reveal = may_see_identity(request.user, household.village.code)
+    can_presence = has_role_at(request.user, PRESENCE_KEEPERS, household.village.code)
     # The registry's parts of the page are kept under the village figures' freshness
     # token: every registry write in the village (through the services) changes it, so a
     # kept page is never older than the registry (households.stats.village_token).
@@ -323,11 +324,19 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     key = None
     if token is not None:
         key = cache_key(
-            "household-page", pk, token, can_edit, can_reveal, translation.get_language()
+            "household-page",
+            pk,
+            token,
+            can_edit,
+            can_reveal,
+            can_presence,
+            translation.get_language(),
         )
     parts = kept(
         key,
-        lambda: _household_parts(request, household, can_edit=can_edit, can_reveal=can_reveal),
+        lambda: _household_parts(
+            request, household, can_edit=can_edit, can_reveal=can_reveal, can_presence=can_presence
+        ),
     )
     return render(
         request,
@@ -344,7 +353,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _household_parts(request, household: Household, *, can_edit: bool, can_reveal: bool):
+def _household_parts(
+    request, household: Household, *, can_edit: bool, can_reveal: bool, can_presence: bool
+):
     residents = list(
         household.residents.order_by(
             "status", Case(When(relation="head", then=0), default=1), "birth_date"
@@ -365,6 +376,9 @@ def _household_parts(request, household: Household, *, can_edit: bool, can_revea
         "history": history_of(household, resident_ids=[r.pk for r in residents]),
         "can_edit": can_edit,
         "can_reveal": can_reveal,
+        "can_presence": can_presence,
+        # people registered elsewhere who live with the family (现住, issue 25)
+        "inflows": list(household.inflows.filter(left_on__isnull=True)),
         "identity_documents": IDENTITY_DOCUMENTS,
         "today": timezone.localdate(),
     }

@@ -33,6 +33,7 @@ from common.xlsx import SheetSpec, XlsxWriter, xlsx_response
 from households.downloads import personal_download
 from households.models import Household, MonitoringCategory, ResidentStatus
 from households.roles import REGISTRY_READERS
+from households.stats import fresh_stats
 from monitoring import comparison, feeds, guide, portraits, services
 from monitoring.forms import (
     STEP_FORMS,
@@ -85,9 +86,9 @@ from monitoring.roles import (
     VILLAGE_STEPS,
 )
 from monitoring.screening import job
-from notices.roles import CALLERS
 from villages import people
 from villages.models import Level, Region
+from villages.registry import portal
 from villages.scoping import has_role_at, holds_role, region_codes, require_role
 
 EXPORT_MAX_ROWS = 20_000
@@ -392,7 +393,9 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "alert": alert,
             # 点对点: a broadcast to this household (its id only; the text says not why)
-            "may_call": has_role_at(request.user, CALLERS, alert.village.code),
+            "may_call": has_role_at(
+                request.user, portal.declared_roles("notices", "callers"), alert.village.code
+            ),
             "head_name": _rows([alert])[0].head_name,
             "reasons": reasons_text(alert.reasons),
             "evidence": _evidence(alert),
@@ -648,6 +651,27 @@ def _portrait_chart(townships, year: int):
     )
 
 
+RESIDING_KEYS = ("households", "residing", "residents", "present", "inflow")
+
+
+def _residing(villages) -> dict:
+    """户籍 vs 现住 per village and in all (issue 25): registered households and
+    residents beside those living here, from the registry's kept village figures."""
+    names = dict(villages.values_list("pk", "name"))
+    rows = sorted(
+        (
+            {
+                "name": names.get(row.village_id, ""),
+                **{k: row.counts.get(k, 0) for k in RESIDING_KEYS},
+            }
+            for row in fresh_stats(villages)
+        ),
+        key=lambda r: r["name"],
+    )
+    total = {k: sum(r[k] for r in rows) for k in RESIDING_KEYS}
+    return {"rows": rows, "total": total}
+
+
 def portrait(request: HttpRequest) -> HttpResponse:
     """The area and work portraits coloured by the county's rules, the villages'
     revisits, and the cause and income structure of the monitored households (per
@@ -664,6 +688,7 @@ def portrait(request: HttpRequest) -> HttpResponse:
         {
             "townships": townships,
             "villages": portraits.villages_of(townships),
+            "residing": _residing(villages),
             "work": portraits.work_portrait(villages, year),
             "year": year,
             "years": years,

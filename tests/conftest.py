@@ -22,6 +22,7 @@ from grid.services import (
 )
 from households.exports import export_run, export_submit
 from households.imports import import_submit
+from households.models import Inflow
 from households.services import document_upload, listing_post
 from monitoring.feeds import feed_receive
 from monitoring.models import (
@@ -209,7 +210,17 @@ def objects(
         by_speaker=False,
         by_text=False,
     )
+    inflow = Inflow.objects.create(
+        village=village,
+        household=household,
+        name="赵六",
+        sex="M",
+        from_place="湖南衡阳",
+        reason="work",
+        arrived_on=datetime.date(2026, 10, 1),
+    )
     return {
+        "inflow": inflow.pk,
         "callout": callout.pk,
         "closed_hazard": closed_hazard.pk,
         "log": log.pk,

@@ -195,6 +195,20 @@ MATRIX = [
     ("POST /inbox/read/", [LOGIN, 302, 302, 302, 302, 302, 302]),
     ("POST /inbox/text/?phone=13907911111", [LOGIN, 302, 302, 302, 302, 302, 302]),
     ("/broadcast/", [LOGIN, 200, 200, 200, 200, 403, 403]),
+    # who lives here: read by the registry's readers, recorded by the village's cadres
+    # and grid workers
+    ("/inflows/", [LOGIN, 200, 200, 200, 200, 200, 403]),
+    ("/residents/{resident}/presence/", [LOGIN, 200, 404, 403, 403, 200, 403]),
+    (
+        "POST /residents/{resident}/presence/?presence=away&away_reason=work&away_place=广东",
+        [LOGIN, 302, 404, 403, 403, 302, 403],
+    ),
+    (
+        "POST /inflows/?village={village}&name=赵七&sex=F&from_place=湖南&reason=family"
+        "&arrived_on=2026-11-01",
+        [LOGIN, 302, 200, 403, 403, 302, 403],
+    ),
+    ("POST /inflows/{inflow}/leave/", [LOGIN, 302, 404, 403, 403, 302, 403]),
     # broadcasts to residents: read by county, township and cadres, written by the
     # village's cadres and the township's officers
     ("/callouts/", [LOGIN, 200, 200, 200, 200, 403, 403]),

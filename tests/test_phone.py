@@ -171,6 +171,8 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     )
     pages = {
         "callouts": "/callouts/",
+        "inflows": "/inflows/",
+        "presence": f"/residents/{household.residents.first().pk}/presence/",
         "callout-new": f"/callouts/new/?household={household.pk}",
         "callout": f"/callouts/{callout.pk}/",
         "speaker-zones": "/callouts/zones/",
@@ -232,11 +234,12 @@ def test_staff_pages_fit_a_phone(phone, live_server, village, group):
     phone.get_by_text("菜单").click()
     assert nav.is_visible()
     labels = nav.locator("a")
-    # home, households, residents, import, grids, matters, moral points, co-op, notices,
-    # broadcasts to residents (issue 25), voice of the people, produce market, alerts,
+    # home, households, residents, who lives here (issue 25), import, grids, matters,
+    # moral points, co-op, notices, broadcasts to residents (issue 25), voice of the
+    # people, produce market, alerts,
     # monitored households, portraits, three-level checks, review meetings (issue 24),
     # hazards, the daily log (issue 25), access log, messages
-    assert labels.count() == 21
+    assert labels.count() == 22
     for i in range(labels.count()):
         link = labels.nth(i)
         assert link.evaluate(TEXT_LINES) == 1, f"“{link.inner_text()}” breaks over lines"

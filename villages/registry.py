@@ -142,6 +142,14 @@ class Registry:
     def add_plaque_lines(self, lines: Callable[[list[int]], dict[int, list[str]]]) -> None:
         self.plaque_lines.append(lines)
 
+    def declared_roles(self, app: str, name: str) -> frozenset[str]:
+        """The role set another app declared (empty when that app is not installed): an
+        app above links to a page of an app beside it without importing it."""
+        for role_set in self.role_sets:
+            if (role_set.app, role_set.name) == (app, name):
+                return role_set.roles
+        return frozenset()
+
     def declare_roles(self, app: str, name: str, roles: Iterable[str], does) -> frozenset[str]:
         """Record an app's role set and return it, for the app's views to require."""
         role_set = RoleSet(app=app, name=name, roles=frozenset(roles), does=does)

@@ -48,8 +48,9 @@ def test_list_queries_same_for_10_and_1000_households(cadre_client, village, gro
     # looks for the cadre's paired households (1, issue 24); the village's month (issue
     # 24): the cadre's village, its monitored households and this month's look-backs
     # (one aggregate), this month's meeting, the revisits to make, a running check
-    # campaign: five more
-    assert large <= 25
+    # campaign: five more; the figures' recomputation counts household sizes, the named
+    # skills and religions, and the people registered elsewhere (3 more, issue 25)
+    assert large <= 28
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -85,5 +86,6 @@ def test_detail_queries_same_for_10_and_1000_households_and_any_household_size(
     # latest income; points: its recent entries, balance, totals and honours; grid: its
     # grid, latest visits and matters, and the grid's people when it has one): 21; with
     # the cache emptied, the menu's unread count is read once more (kept from login on): 22;
-    # monitoring's panel names the household's paired cadre (1, issue 24): 23
-    assert large <= 23
+    # monitoring's panel names the household's paired cadre (1, issue 24): 23; the people
+    # registered elsewhere who live with the family (1, issue 25): 24
+    assert large <= 24

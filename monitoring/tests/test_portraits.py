@@ -290,3 +290,26 @@ def test_cause_and_income_structure_of_monitored_households(worked, village):
 def test_each_rule_on_each_side_of_its_threshold(village, kind, threshold, row, met):
     rule = PortraitRule(kind=kind, colour="yellow", threshold=threshold, share=5)
     assert rule.matches(portraits.Row(region=village, **row)) is met
+
+
+def test_the_portrait_shows_registered_beside_living_here(
+    client, village, sibling_village, group, township_officer, village_cadre
+):
+    """Issue 25: 户籍 vs 现住 per village, with the people registered elsewhere."""
+    from households import services as registry
+    from tests.factories import HouseholdFactory, ResidentFactory
+
+    here = HouseholdFactory(village=village, group=group)
+    ResidentFactory(household=here)
+    away = ResidentFactory(household=HouseholdFactory(village=village, group=group))
+    registry.presence_set(
+        resident=away, user=village_cadre, presence="away", away_reason="work", away_place="东莞"
+    )
+    HouseholdFactory(village=sibling_village)
+    client.force_login(township_officer)
+    response = client.get("/monitoring/portrait/")
+    rows = {r["name"]: r for r in response.context["residing"]["rows"]}
+    assert (rows["渡头村"]["households"], rows["渡头村"]["residing"]) == (2, 1)
+    assert (rows["渡头村"]["residents"], rows["渡头村"]["present"]) == (2, 1)
+    assert rows["前湖村"]["households"] == 1
+    assert 'id="residing"' in response.content.decode()

@@ -112,6 +112,7 @@ class Command(BaseCommand):
             loaded = regions_load(data=data)
             villages = self._villages(households)
             created = self._households(villages, households)
+            self._inflows([villages[0], villages[4]] if len(villages) > 4 else villages[:1])
             users = self._users(villages)
         if opts["verbosity"] >= 1:
             self.stdout.write(
@@ -276,7 +277,26 @@ class Command(BaseCommand):
             phone = rng.choice(["138", "139", "150", "151", "187", "199", "133"]) + "".join(
                 rng.choices("0123456789", k=8)
             )
+        # 现住: migrant workers are away at their place of work; some young adults away
+        # at school; a few live elsewhere; since some month of the last year or two
+        work_place = rng.choice(PLACES) if employment == Employment.MIGRANT else ""
+        presence, away_reason, away_place = "here", "", ""
+        if employment == Employment.MIGRANT and rng.random() < 0.8:
+            presence, away_reason, away_place = "away", "work", work_place
+        elif employment == Employment.STUDENT and 18 <= age <= 23 and rng.random() < 0.7:
+            presence, away_reason, away_place = "away", "study", rng.choice(PLACES[:3])
+        elif age >= 20 and rng.random() < 0.03:
+            presence, away_reason, away_place = "away", "elsewhere", rng.choice(PLACES)
+        since = (
+            self.today - datetime.timedelta(days=rng.randint(5, 700))
+            if presence == "away"
+            else None
+        )
         return NewResident(
+            presence=presence,
+            away_reason=away_reason,
+            away_place=away_place,
+            presence_since=since,
             household=household,
             name=name,
             id_number=number,
@@ -288,7 +308,7 @@ class Command(BaseCommand):
             disability_kind=kind,
             labour_ability=labour,
             employment=employment,
-            work_place=rng.choice(PLACES) if employment == Employment.MIGRANT else "",
+            work_place=work_place,
             political_status=political,
             skills=rng.choice(SKILLS) if age >= 18 else "",
             phone=phone,
@@ -393,6 +413,31 @@ class Command(BaseCommand):
                 reason=REASON,
             )
         return len(created), len(people)
+
+    def _inflows(self, villages: list[Region]) -> None:
+        """A few people living in the demo cadres' villages registered elsewhere (流入):
+        workers, spouses, a teacher; some living with a family, one gone again."""
+        rng = self.rng
+        origins = ["湖南省衡阳市", "江西省赣州市", "湖北省黄冈市", "安徽省安庆市", "四川省南充市"]
+        for village in villages:
+            homes = list(Household.objects.filter(village=village).order_by("number")[:40])
+            for i in range(8):
+                person = services.inflow_add(
+                    user=None,
+                    village=village,
+                    name=self.fake.name(),
+                    sex=rng.choice("MF"),
+                    birth_year=rng.randint(1960, 2000),
+                    from_place=rng.choice(origins),
+                    reason=rng.choice(["work", "work", "family", "study", "other"]),
+                    household=rng.choice(homes) if homes and i % 2 == 0 else None,
+                    address="" if i % 2 == 0 else f"{village.name}工业园宿舍",
+                    arrived_on=self.today - datetime.timedelta(days=rng.randint(10, 330)),
+                )
+                if i == 7:
+                    services.inflow_leave(
+                        person, user=None, left_on=self.today - datetime.timedelta(days=3)
+                    )
 
     # --- users -----------------------------------------------------------------------
     def _users(self, villages: list[Region]) -> list[tuple[str, str, str]]:
