@@ -250,3 +250,135 @@ def test_a_grid_worker_patrols_the_village_and_the_township_sees_what_is_overdue
     page.screenshot(path=str(ARTIFACTS / "reach-hazards-overdue.png"), full_page=True)
     assert page.console_errors == []
     assert phone.console_errors == []
+
+
+def test_a_cadre_broadcasts_a_flood_warning_and_the_family_reads_it_at_its_door(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    group,
+    village_cadre,
+):
+    """Item 1. At night the cadre, on her phone, warns group 1 of a flood: the group's
+    loudspeakers say it (the memory backend stands for the village's system), each
+    family with a phone gets a text, the broadcast's page counts the deliveries; the
+    family of group 1 reads the warning on its door page and chooses to be texted
+    emergencies only; a family of group 2 does not see it."""
+    from notices import sms, speakers
+    from notices.models import Callout, SpeakerZone, TextOptOut
+    from tests.factories import RegionFactory
+    from villages.models import Level
+
+    sms.MemoryBackend.outbox.clear()
+    speakers.MemoryBackend.spoken.clear()
+    village_cadre.username = "cadre"
+    village_cadre.save()
+    group2 = RegionFactory(
+        code=f"{village.code}002", name="二组", level=Level.GROUP, parent=village
+    )
+    riverside = HouseholdFactory(village=village, group=group, number="0007")
+    ResidentFactory(household=riverside, relation="head", phone="13907917777")
+    bare = HouseholdFactory(village=village, group=group, number="0008")
+    ResidentFactory(household=bare, relation="head", phone="")
+    hill = HouseholdFactory(village=village, group=group2, number="0101")
+    ResidentFactory(household=hill, relation="head", phone="13907918888")
+    zone = SpeakerZone.objects.create(village=village, name="一组喇叭", zone_id="G1")
+    zone.groups.set([group])
+    _login(phone, live_server.url, "cadre")
+    phone.goto(f"{live_server.url}/callouts/new/")
+    phone.get_by_label("类别").select_option("flood")
+    phone.get_by_label("标题").fill("山洪预警")
+    phone.get_by_label("正文").fill("今晚有强降雨，沿河住户请立即转移到村小学。")
+    phone.locator("summary", has_text="仅限部分小组或网格").click()
+    phone.get_by_label("一组", exact=True).check()
+    _fits(phone, "reach-broadcast-form")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="广播").click()
+    callout = Callout.objects.get()
+    assert callout.status == "sent"
+    assert "已送达 2 / 2 户" in phone.locator("#progress").inner_text()
+    summary = phone.locator("#delivery-summary")
+    assert summary.locator('td[data-status="sent"]').first.inner_text() == "1"  # loudspeaker
+    _fits(phone, "reach-broadcast-deliveries")
+    assert [a.zone for a in speakers.MemoryBackend.spoken] == ["G1"]
+    assert [m.to for m in sms.MemoryBackend.outbox] == ["13907917777"]
+    assert "山洪预警" in sms.MemoryBackend.outbox[0].text
+    # the family's door page, on a resident's phone (no login)
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/h/{riverside.public_token}/")
+    assert "山洪预警" in page.locator("#callout-list").inner_text()
+    with page.expect_navigation():
+        page.locator("#texts-link").click()
+    page.get_by_label("只发紧急预警短信").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert "只接收紧急预警" in page.locator("#texts-saved").inner_text()
+    assert TextOptOut.objects.filter(household=riverside).exists()
+    page.screenshot(path=str(ARTIFACTS / "reach-door-texts.png"), full_page=True)
+    page.goto(f"{live_server.url}/h/{hill.public_token}/")
+    assert "山洪预警" not in page.inner_text("main")
+    assert page.console_errors == []
+    assert phone.console_errors == []
+
+
+def test_a_grid_worker_records_who_lives_here_and_the_cadre_counts_it(
+    page,  # noqa: F811 (the fixture imported above)
+    phone,  # noqa: F811 (the fixture imported above)
+    live_server,
+    village,
+    group,
+    grid_worker,
+    village_cadre,
+):
+    """Item 6. On her rounds the grid worker, on her phone, records that the son of
+    household 0005 works in 广东东莞 since October, and a tenant from 湖南衡阳 who lives
+    with the family; the cadre, at her desk, finds the son among the residents away for
+    work, the flows of the month, and the home page's 现住 figures."""
+    grid_worker.username = "grid"
+    grid_worker.save()
+    village_cadre.username = "cadre"
+    village_cadre.save()
+    home = HouseholdFactory(village=village, group=group, number="0005")
+    ResidentFactory(household=home, relation="head", name="王大山")
+    son = ResidentFactory(household=home, relation="son", name="王小山")
+    _login(phone, live_server.url, "grid")
+    phone.goto(f"{live_server.url}/households/{home.pk}/")
+    with phone.expect_navigation():
+        phone.locator(f'a[href="/residents/{son.pk}/presence/"]').click()
+    phone.get_by_label("外出", exact=True).check()
+    phone.get_by_label("外出原因").select_option("work")
+    phone.get_by_label("地点").fill("广东东莞")
+    phone.get_by_label("起始日期").fill("2026-10-08")
+    _fits(phone, "reach-presence")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="保存").click()
+    assert "外出：务工" in phone.locator("#members").inner_text()
+    phone.goto(f"{live_server.url}/inflows/")
+    phone.locator("#inflow-form summary").click()
+    form = phone.locator("#inflow-form")
+    form.get_by_label("姓名").fill("赵六")
+    form.get_by_label("性别").select_option("M")
+    form.get_by_label("户籍所在地").fill("湖南衡阳")
+    form.get_by_label("来村原因").select_option("work")
+    form.get_by_label("同住农户户号（选填）").fill("0005")
+    form.get_by_label("来村日期").fill("2026-11-02")
+    _fits(phone, "reach-inflow")
+    with phone.expect_navigation():
+        form.get_by_role("button", name="登记").click()
+    assert "湖南衡阳" in phone.locator("#inflows").inner_text()
+    # the cadre, at a desk
+    _login(page, live_server.url, "cadre")
+    page.goto(f"{live_server.url}/residents/?presence=away:work")
+    assert "王*山" in page.inner_text("main") or "王小山" in page.inner_text("main")
+    page.goto(f"{live_server.url}/inflows/")
+    flows = page.locator("#flows").inner_text()
+    assert "流入 1" in flows
+    assert "流出 1" in flows
+    page.goto(f"{live_server.url}/")
+    assert "1" in page.locator("#residing-households .value").inner_text()
+    people = page.locator("#residing-people").inner_text()
+    assert people.startswith("2")  # the head here and the tenant; the son is away
+    page.screenshot(path=str(ARTIFACTS / "reach-who-lives-here.png"), full_page=True)
+    assert page.console_errors == []
+    assert phone.console_errors == []
