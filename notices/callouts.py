@@ -306,12 +306,15 @@ def _send(callout_id: int) -> Callout | None:
 
 
 def zones_for(callout: Callout, households: QuerySet[Household]) -> list[SpeakerZone]:
-    """The loudspeaker zones that reach these households: in each village, the zones of
-    their villager groups; a village whose zones name no group of theirs, its
-    village-wide zones."""
+    """The loudspeaker zones that reach these households: every zone of the area for a
+    broadcast to the whole area; else, in each village, the zones of their villager
+    groups, or, where no zone names a group of theirs, the village-wide zones."""
     pairs = set(households.values_list("village_id", "group_id"))
     villages = {v for v, _g in pairs}
     zones = list(SpeakerZone.objects.filter(village_id__in=villages).prefetch_related("groups"))
+    narrowed = callout.groups.exists() or callout.grids.exists() or callout.households.exists()
+    if not narrowed:
+        return zones
     chosen = []
     for village in villages:
         groups = {g for v, g in pairs if v == village}

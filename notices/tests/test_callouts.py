@@ -537,3 +537,16 @@ def test_the_http_backend_refuses_a_plain_http_address(settings):
     settings.SPEAKER_URL = "http://speakers.example.gov.cn/api/speak"
     with pytest.raises(ImproperlyConfigured):
         speakers.HttpBackend()
+
+
+def test_the_village_square_speaks_to_the_whole_village_not_to_one_group(
+    village_cadre, village, group, area, django_capture_on_commit_callbacks
+):
+    SpeakerZone.objects.create(village=village, name="村部广场", zone_id="SQ")
+    with django_capture_on_commit_callbacks(execute=True):
+        _call(village_cadre, village)
+    assert sorted(a.zone for a in speakers.MemoryBackend.spoken) == ["SQ", "Z1", "Z2"]
+    speakers.MemoryBackend.spoken.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _call(village_cadre, village, groups=[group])
+    assert [a.zone for a in speakers.MemoryBackend.spoken] == ["Z1"]

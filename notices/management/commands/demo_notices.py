@@ -131,16 +131,18 @@ class Command(BaseCommand):
         village, and a reminder to the households with an open hazard (sent at once:
         emergencies do not wait for the day)."""
         groups = Region.objects.filter(parent=village, level=Level.GROUP).order_by("code")
-        SpeakerZone.objects.get_or_create(
-            village=village, zone_id=f"{village.code}-00", defaults={"name": "村部广场"}
-        )
-        for index, group in enumerate(groups, start=1):
-            zone, _new = SpeakerZone.objects.get_or_create(
-                village=village,
-                zone_id=f"{village.code}-{index:02d}",
-                defaults={"name": f"{group.name}喇叭"},
+        if not SpeakerZone.objects.filter(village=village).exists():
+            callouts.zone_add(
+                user=None, village=village, name="村部广场", zone_id=f"{village.code}-00"
             )
-            zone.groups.set([group])
+            for index, group in enumerate(groups, start=1):
+                callouts.zone_add(
+                    user=None,
+                    village=village,
+                    name=f"{group.name}喇叭",
+                    zone_id=f"{village.code}-{index:02d}",
+                    groups=[group],
+                )
         callouts.callout_create(
             sender=cadre,
             region=village,
