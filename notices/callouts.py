@@ -230,13 +230,17 @@ def _dispatch_after_commit(pk: int) -> None:
     enqueue("notices.tasks.callout_send_task", pk)
 
 
-def due() -> list[int]:
-    """The waiting broadcasts whose time has come (the periodic task sends them)."""
-    return list(
-        Callout.objects.filter(
-            status=CalloutStatus.WAITING, send_after__lte=timezone.now()
-        ).values_list("pk", flat=True)
-    )
+#: a broadcast still going out this long after its time had its worker die: taken up again
+STALLED = datetime.timedelta(hours=1)
+
+
+def due() -> tuple[list[int], list[int]]:
+    """The waiting broadcasts whose time has come, and those whose sending stopped
+    midway (a worker replaced): the periodic task sends the first and resumes the second."""
+    now = timezone.now()
+    waiting = Callout.objects.filter(status=CalloutStatus.WAITING, send_after__lte=now)
+    stalled = Callout.objects.filter(status=CalloutStatus.SENDING, send_after__lte=now - STALLED)
+    return list(waiting.values_list("pk", flat=True)), list(stalled.values_list("pk", flat=True))
 
 
 def household_phones(household_ids: list[int]) -> dict[int, str]:
@@ -265,20 +269,20 @@ def message_of(callout: Callout) -> str:
     return f"【{callout.get_kind_display()}】{callout.title}：{callout.text}"
 
 
-def send(callout_id: int) -> Callout | None:
+def send(callout_id: int, *, resume: bool = False) -> Callout | None:
     """Send a broadcast whose time has come, through its channels, recording each
-    delivery; None when another run has it or it went out already. A run stopped midway
-    (a worker replaced) is taken up again: households already reached are skipped.
-    Residents hear and read it in the portal's language (zh-hans), whatever the
-    language of the page that wrote it."""
+    delivery; None when another run has it or it went out already (one conditional
+    update claims it). `resume`: a run stopped midway (a worker replaced) is taken up
+    again, the households already reached skipped. Residents hear and read it in the
+    portal's language (zh-hans), whatever the language of the page that wrote it."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _send(callout_id)
+        return _send(callout_id, resume)
 
 
-def _send(callout_id: int) -> Callout | None:
+def _send(callout_id: int, resume: bool) -> Callout | None:
     claimed = Callout.objects.filter(
         pk=callout_id,
-        status__in=[CalloutStatus.WAITING, CalloutStatus.SENDING],
+        status=CalloutStatus.SENDING if resume else CalloutStatus.WAITING,
         send_after__lte=timezone.now(),
     ).update(status=CalloutStatus.SENDING)
     if not claimed:

@@ -47,19 +47,22 @@ def send_texts(notification_ids: list[int]) -> int:
 
 
 @shared_task
-def callout_send_task(callout_id: int) -> int:
+def callout_send_task(callout_id: int, resume: bool = False) -> int:
     """Send one broadcast; how many households it was for (0: not due, or taken)."""
-    sent = callouts.send(callout_id)
+    sent = callouts.send(callout_id, resume=resume)
     return sent.total if sent else 0
 
 
 @shared_task
 def callouts_due_task() -> int:
-    """The waiting broadcasts whose daytime has come (every five minutes)."""
-    due = callouts.due()
-    for pk in due:
+    """The waiting broadcasts whose daytime has come, and the stalled ones taken up
+    again (every five minutes)."""
+    waiting, stalled = callouts.due()
+    for pk in waiting:
         callout_send_task.delay(pk)
-    return len(due)
+    for pk in stalled:
+        callout_send_task.delay(pk, resume=True)
+    return len(waiting) + len(stalled)
 
 
 # --- Text messages to residents who left a phone --------------------------------------

@@ -281,9 +281,26 @@ def test_a_second_run_texts_no_household_twice(
         callout = _call(village_cadre, village)
     assert callouts.send(callout.pk) is None  # sent: not taken again
     Callout.objects.filter(pk=callout.pk).update(status=CalloutStatus.SENDING)  # as if cut
-    callouts.send(callout.pk)
+    assert callouts.send(callout.pk) is None  # going out: a second worker does not take it
+    callouts.send(callout.pk, resume=True)
     assert len(sms.MemoryBackend.outbox) == 2
     assert Delivery.objects.filter(callout=callout, channel=Channel.TEXT).count() == 4
+
+
+def test_a_stalled_broadcast_is_resumed_by_the_periodic_task_after_an_hour(
+    village_cadre, village, area, django_capture_on_commit_callbacks, time_machine
+):
+    callout = _call(village_cadre, village, by_speaker=False)  # not dispatched: no commit
+    Callout.objects.filter(pk=callout.pk).update(status=CalloutStatus.SENDING)
+    time_machine.move_to(at(10, 59))
+    assert callouts.due() == ([], [])
+    time_machine.move_to(at(11, 1))
+    assert callouts.due() == ([], [callout.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        callouts_due_task()
+    callout.refresh_from_db()
+    assert callout.status == CalloutStatus.SENT
+    assert len(sms.MemoryBackend.outbox) == 2
 
 
 # --- Who broadcasts where ----------------------------------------------------------------
