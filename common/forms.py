@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from django import forms
 
+from common import parse
+
 F = TypeVar("F", bound=forms.Field)
 
 
@@ -31,3 +33,20 @@ def label_choices(form: forms.BaseForm, name: str, label: Callable[[Any], str]) 
     objection to assigning a method is answered once."""
     choices = field(form, name, forms.ModelChoiceField)
     choices.label_from_instance = label  # type: ignore[method-assign,assignment]
+
+
+class ObjectsField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose values are checked as ids (1 … 2**63-1) before
+    the database sees them: a value past any integer column is an invalid choice, not
+    an overflow in the driver (a 500)."""
+
+    def clean(self, value):
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        for one in values:
+            if parse.object_id(one) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(one)[:20]},
+                )
+        return super().clean(value)

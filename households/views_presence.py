@@ -76,7 +76,7 @@ def presence_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "away_place": resident.away_place,
         "since": resident.presence_since,
     }
-    form = PresenceForm(request.POST or None, initial=initial)
+    form = PresenceForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

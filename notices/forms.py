@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import field, label_choices
+from common.forms import ObjectsField, field, label_choices
 from common.widgets import DateInput
 from grid.models import Grid, Hazard, MatterCategory, Urgency
 from households.models import Household
@@ -265,13 +265,13 @@ class CalloutForm(forms.Form):
             "number, phone or anyone's sensitive category."
         ),
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = ObjectsField(
         label=_("Only these villager groups"),
         queryset=Region.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    grids = forms.ModelMultipleChoiceField(
+    grids = ObjectsField(
         label=_("Only these grids"),
         queryset=Grid.objects.none(),
         required=False,
@@ -282,7 +282,7 @@ class CalloutForm(forms.Form):
         choices=[("", _("—")), (HAZARD_HOUSEHOLDS, _("Households with an open hazard"))],
         required=False,
     )
-    households = forms.ModelMultipleChoiceField(
+    households = ObjectsField(
         queryset=Household.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
     by_speaker = forms.BooleanField(label=_("Loudspeakers"), required=False, initial=True)

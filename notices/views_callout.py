@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common import parse
-from common.forms import field
+from common.forms import ObjectsField, field
 from households.models import Household
 from notices import callouts
 from notices.forms import CalloutForm, caller_regions
@@ -68,7 +68,9 @@ def callout_new(request: HttpRequest) -> HttpResponse:
             initial["households"] = [h.pk for h in chosen]
             if chosen:
                 initial["region"] = chosen[0].village_id
-    form = CalloutForm(request.POST or None, user=request.user, initial=initial)
+    form = CalloutForm(
+        request.POST if request.method == "POST" else None, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -142,7 +144,7 @@ class ZoneForm(forms.Form):
     zone_id = forms.CharField(
         label=gettext_lazy("Zone id in the loudspeaker system"), max_length=40
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = ObjectsField(
         label=gettext_lazy("Villager groups it covers (none: the whole village)"),
         queryset=Region.objects.none(),
         required=False,

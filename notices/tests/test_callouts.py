@@ -567,3 +567,22 @@ def test_the_village_square_speaks_to_the_whole_village_not_to_one_group(
     with django_capture_on_commit_callbacks(execute=True):
         _call(village_cadre, village, groups=[group])
     assert [a.zone for a in speakers.MemoryBackend.spoken] == ["Z1"]
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "²", "-1"])
+def test_a_hostile_group_id_is_an_invalid_choice_not_a_server_error(
+    cadre_client, village, area, value
+):
+    response = cadre_client.post(
+        reverse("notices:callout_new"),
+        {
+            "region": village.pk,
+            "kind": "notice",
+            "title": "通知",
+            "text": "明天停水",
+            "groups": [value],
+            "hours": "24",
+        },
+    )
+    assert response.status_code == 200
+    assert not Callout.objects.exists()
