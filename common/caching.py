@@ -53,6 +53,20 @@ def kept(key: str | None, make: Callable[[], T], seconds: int = KEPT_SECONDS) ->
     return value
 
 
+def versions(keys: list[str], found: dict[str, object] | None = None) -> dict[str, str]:
+    """The versions kept under these keys, read together (one round trip; `found`: the
+    values of a get_many that already read them as "version:<key>"); a lost one is a new
+    version, written back."""
+    wanted = [f"version:{key}" for key in keys]
+    got = found if found is not None else cache.get_many(wanted)
+    missing = {name: time.time_ns() for name in wanted if got.get(name) is None}
+    if missing:
+        cache.set_many(missing, timeout=None)
+    return {
+        key: str(got.get(name) or missing[name]) for key, name in zip(keys, wanted, strict=True)
+    }
+
+
 def version(key: str) -> str:
     """A version kept in the cache under `key` (a lost value is a new version): part of
     the keys of fragments that must change when what `key` names changes."""

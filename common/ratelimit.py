@@ -22,10 +22,16 @@ def client_key(request: HttpRequest) -> str:
     return keyed_hash("client:" + (client_key_ip(request) or "-"))[:32]
 
 
+def limit_key(purpose: str, who: str) -> str:
+    """The cache key of `who`'s uses for `purpose` (a page that reads it together with
+    other keys in one round trip compares its value with the limit itself)."""
+    return f"ratelimit:{purpose}:{who}"
+
+
 def exceeded(purpose: str, who: str, *, limit: int, window: int, count: bool = True) -> bool:
     """Whether `who` has used up `limit` for `purpose` in the current window (of
     `window` seconds from its first use). Counts this use unless `count` is False."""
-    key = f"ratelimit:{purpose}:{who}"
+    key = limit_key(purpose, who)
     if not count:
         return (cache.get(key) or 0) >= limit
     if cache.add(key, 1, timeout=window):

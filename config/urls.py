@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import views
+from config import anchor, views
 from villages.forms import LoginForm
 
 urlpatterns = [
@@ -27,3 +28,6 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("monitoring.urls")),
 ]
+
+if settings.BENCH_ANCHOR:  # the page benches' minimal view (config/anchor.py)
+    urlpatterns.append(path("bench/anchor/<str:token>/", anchor.anchor))

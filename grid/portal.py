@@ -146,7 +146,7 @@ def register() -> None:
             template="grid/_public_log.html",
             context=public_log,
             order=5,  # beside the notices (三务公开, 村规民约)
-            version=lambda village: services.public_version(village.pk),
+            version_key=lambda village: services.public_key(village.pk),
         )
     )
     portal.add_public_panel(
@@ -157,7 +157,7 @@ def register() -> None:
             context=public_head,
             order=15,
             # changed by the grid's people and households (grid.services bumps it)
-            version=lambda household: services.public_version(household.village_id),
+            version_key=lambda household: services.public_key(household.village_id),
         )
     )
     portal.add_public_panel(
@@ -167,6 +167,6 @@ def register() -> None:
             template="grid/_public_replies.html",
             context=public_replies,
             order=20,
-            version=lambda household: services.public_version(household.village_id),
+            version_key=lambda household: services.public_key(household.village_id),
         )
     )

@@ -508,10 +508,14 @@ def _tell_escalated(matter: Matter) -> int:
     )
 
 
+def public_key(village_id: int) -> str:
+    """The cache key of the version of what the village's public pages show of the grid
+    (its head, the replies to matters): changed after each such write, once committed."""
+    return f"grid-public:{village_id}"
+
+
 def public_version(village_id: int) -> str:
-    """The version of what the village's public household pages show of matters (the
-    replies): changed after each resolution, after its commit."""
-    return version(f"grid-public:{village_id}")
+    return version(public_key(village_id))
 
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import PublicInfo
 from households.roles import AUDITORS, PRODUCE_READERS, REGISTRY_KEEPERS, REGISTRY_READERS
-from households.services import market_version
+from households.services import market_key
 from households.stats import overview_cached, reader_scope
 from households.views_market import produce_panel
 from villages.models import WORK_TEAM_ROLES, Level, Region, StaffAssignment
@@ -139,7 +139,7 @@ def register() -> None:
             template="households/_public_produce.html",
             context=produce_panel,
             order=40,
-            version=lambda household: market_version(household.village_id),
+            version_key=lambda household: market_key(household.village_id),
         )
     )
     portal.add_village_panel(

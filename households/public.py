@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,9 +36,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from common import parse
-from common.caching import kept, public_page_key
+from common.caching import public_page_key, versions
 from common.crypto import keyed_hash
-from common.ratelimit import client_key, daily_limited, exceeded
+from common.ratelimit import client_key, daily_limited, exceeded, limit_key
 from households.masking import mask
 from households.models import (
     Household,
@@ -48,7 +49,7 @@ from households.models import (
     RetiredCode,
 )
 from villages.models import Region
-from villages.registry import portal, public_panels
+from villages.registry import panel_version_keys, panel_versions, portal, public_panels
 
 R = TypeVar("R", bound=HttpResponseBase)  # a public page's answer, whatever its kind
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,43}")
@@ -253,31 +254,37 @@ def replaced_answer(request: HttpRequest, retired: RetiredCode) -> HttpResponse:
 @login_not_required
 @require_GET
 def household_page(request: HttpRequest, token: str) -> HttpResponse:
-    household = household_or_refusal(request, token)
-    if isinstance(household, HttpResponse):
-        return household
+    """The door page. A scan of a kept page costs one query (the household, by its
+    code) and one cache round trip: the guessing guard, every panel's version and the
+    kept page are read together (issue 26); the page is served when what it was made
+    from (the household's row, the panels' versions, the day) has not changed."""
+    household = public_household(token)
+    if household is None:
+        # an unknown, retired or malformed code: the guarded way answers each
+        answer = household_or_refusal(request, token)
+        if isinstance(answer, HttpResponse):
+            return answer
+        household = answer
     language = translation.get_language()
-    today = timezone.localdate()  # this month's and year's figures
     # the page of entries as a number (any other text is the first page): the kept pages
     # of a household are as many as its pages, whatever is typed
     page = parse.page(request.GET.get("page"))
-    versions = [
-        panel.version(household) if panel.version else None for panel in portal.public_panels
-    ]
-    # a part without a version (a form, say) makes the page on every request
-    key = public_page_key(
-        "public-household",
-        token,
-        household.stamp,
-        versions,
-        today,
-        language,
-        page=page,
-        keep=None not in versions,
-    )
-
-    def make() -> str:
-        return render_to_string(
+    panels = portal.public_panels
+    version_keys = panel_version_keys(panels, household)
+    guard = limit_key("public-code", client_key(request))
+    entry_key = public_page_key("public-household", token, language, page=page)
+    names = [guard, *(f"version:{key}" for key in version_keys)]
+    got = cache.get_many([*names, entry_key] if entry_key else names)
+    if (got.get(guard) or 0) >= MISSES_ALLOWED:
+        return refused()
+    parts = panel_versions(panels, household, versions(version_keys, got))
+    # this month's and year's figures change with the day
+    made_from = (household.stamp, parts, timezone.localdate())
+    entry = got.get(entry_key) if entry_key else None
+    if parts is not None and entry is not None and entry[0] == made_from:
+        html = entry[1]
+    else:
+        html = render_to_string(
             "households/public_household.html",
             {
                 "household": household,
@@ -286,13 +293,10 @@ def household_page(request: HttpRequest, token: str) -> HttpResponse:
             },
             request=request,
         )
-
-    # the page as rendered is kept until something on it changes (its key holds each
-    # part's version): a scan is then one query
+        if parts is not None and entry_key:
+            cache.set(entry_key, (made_from, html), PAGE_SECONDS)
     # no-referrer: the code stays out of other sites' logs (the page has no form)
-    return public_response(
-        HttpResponse(kept(key, make, seconds=PAGE_SECONDS)), referrer="no-referrer"
-    )
+    return public_response(HttpResponse(html), referrer="no-referrer")
 
 
 def public_response(response: R, *, referrer: str = "same-origin") -> R:

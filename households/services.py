@@ -647,9 +647,13 @@ NO_PHONE_IN_LISTING = gettext_lazy(
 LISTING_DAYS = 30
 
 
+def market_key(village_id: int) -> str:
+    """The cache key of the version of what public pages show of a village's listings."""
+    return f"market-public:{village_id}"
+
+
 def market_version(village_id: int) -> str:
-    """The version of what public pages show of a village's listings."""
-    return version(f"market-public:{village_id}")
+    return version(market_key(village_id))
 
 
 def listing_post(

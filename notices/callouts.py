@@ -126,15 +126,20 @@ def goes_out_at(kind: str, now: datetime.datetime | None = None) -> datetime.dat
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(start)))
 
 
-def _version_key(village_code: str) -> str:
+def version_key(village_code: str) -> str:
     return f"callouts-public:{village_code[:9]}"
 
 
 def public_version(village_code: str) -> str:
     """The version of what the village's board and door pages show of broadcasts (the
-    township's: a township's broadcast shows in its villages). The hour is part of it, so
-    a broadcast whose time is over leaves the kept pages within the hour."""
-    return f"{version(_version_key(village_code))}:{timezone.localtime().strftime('%H')}"
+    township's: a township's broadcast shows in its villages), with the hour."""
+    return f"{version(version_key(village_code))}:{this_hour()}"
+
+
+def this_hour(_obj=None) -> str:
+    """Part of the broadcasts' version: a broadcast whose time is over leaves the kept
+    pages within the hour."""
+    return timezone.localtime().strftime("%Y%m%d%H")
 
 
 def targets(callout: Callout) -> QuerySet[Household]:
@@ -288,7 +293,7 @@ def _send(callout_id: int, resume: bool) -> Callout | None:
     if not claimed:
         return None
     callout = Callout.objects.select_related("region").get(pk=callout_id)
-    bump_after_commit(_version_key(callout.region.code))
+    bump_after_commit(version_key(callout.region.code))
     done_channels = set(
         Delivery.objects.filter(callout=callout)
         .exclude(channel=Channel.TEXT)

@@ -56,7 +56,7 @@ def register() -> None:
             template="notices/_public_notices.html",
             context=public.notices_panel,
             order=30,
-            version=lambda household: services.public_version(household.village_code),
+            version_key=lambda household: services.public_key(household.village_code),
         )
     )
     portal.add_menu(
@@ -76,7 +76,8 @@ def register() -> None:
             template="notices/_public_callouts.html",
             context=public.callouts_panel,
             order=25,
-            version=lambda household: callouts.public_version(household.village_code),
+            version_key=lambda household: callouts.version_key(household.village_code),
+            version=callouts.this_hour,
         )
     )
     portal.add_village_panel(
@@ -86,7 +87,8 @@ def register() -> None:
             template="notices/_public_callouts.html",
             context=public.board_callouts_panel,
             order=5,
-            version=lambda village: callouts.public_version(village.code),
+            version_key=lambda village: callouts.version_key(village.code),
+            version=callouts.this_hour,
         )
     )
     portal.add_public_panel(
@@ -96,7 +98,7 @@ def register() -> None:
             template="notices/_public_voice.html",
             context=public.voice_panel,
             order=50,
-            version=lambda household: services.voice_version(household.pk),
+            version_key=lambda household: services.voice_key(household.pk),
         )
     )
     portal.village_page = "notices:board"  # the village's public front page

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common import parse
-from common.caching import kept, public_page_key
+from common.caching import kept, public_page_key, versions
 from grid.models import GridHousehold
 from households.models import Household
 from households.public import (
@@ -47,7 +47,7 @@ from notices.forms import VoiceForm
 from notices.models import Attachment, Callout, Category, Feedback, Notice, VoiceStatus
 from notices.views import serve_attachment
 from villages.models import Level, Region
-from villages.registry import portal, village_panels
+from villages.registry import panel_version_keys, panel_versions, portal, village_panels
 
 BOARD_PAGE = 20
 PANEL_NOTICES = 5
@@ -70,16 +70,20 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     village = _village(code)
     category = parse.choice(request.GET.get("category"), Category.values)
     page_number = parse.page(request.GET.get("page"))
+    # the notices' version and the apps' panels' versions, read in one round trip
+    own = services.public_key(village.code)
+    kept_versions = versions([own, *panel_version_keys(portal.village_panels, village)])
+    parts = panel_versions(portal.village_panels, village, kept_versions, strict=False)
     key = public_page_key(
         "village-board",
         village.pk,
-        services.public_version(village.code),
-        # what the apps' panels show of the village changes with their versions
-        *(panel.version(village) for panel in portal.village_panels if panel.version),
+        kept_versions[own],
+        parts,
         category,
         timezone.localdate(),
         translation.get_language(),
         page=page_number,
+        keep=parts is not None,
     )
 
     def make() -> str:

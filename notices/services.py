@@ -56,7 +56,7 @@ IMAGE_MAGICS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 # --- Notices ---------------------------------------------------------------------------------
 
 
-def _public_key(code: str) -> str:
+def public_key(code: str) -> str:
     # a village's board and household pages show its county's, township's and own
     # notices: one version per county
     return f"notices-public:{code[:6]}"
@@ -64,11 +64,11 @@ def _public_key(code: str) -> str:
 
 def public_version(village_code: str) -> str:
     """The version of what public pages show of the village's county's notices."""
-    return version(_public_key(village_code))
+    return version(public_key(village_code))
 
 
 def _changed(notice: Notice) -> None:
-    bump_after_commit(_public_key(notice.region.code))
+    bump_after_commit(public_key(notice.region.code))
 
 
 def _require_draft(notice: Notice) -> None:
@@ -302,9 +302,13 @@ def attachment_delete(attachment: Attachment, *, by) -> None:
 # --- The voice of the people ---------------------------------------------------------------
 
 
+def voice_key(household_id: int) -> str:
+    """The cache key of the version of the replies a household's public page shows."""
+    return f"voice-public:{household_id}"
+
+
 def voice_version(household_id: int) -> str:
-    """The version of the replies a household's public page shows."""
-    return version(f"voice-public:{household_id}")
+    return version(voice_key(household_id))
 
 
 def feedback_receive(

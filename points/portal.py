@@ -168,7 +168,7 @@ def register() -> None:
             template="points/_public_panel.html",
             context=public_panel,
             order=10,
-            version=lambda household: services.public_version(household.village_id),
+            version_key=lambda household: services.public_key(household.village_id),
         )
     )
     portal.add_village_panel(

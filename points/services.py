@@ -71,11 +71,15 @@ def rule_save(rule: PointRule, *, user) -> PointRule:
     return rule
 
 
+def public_key(village_id: int) -> str:
+    """The cache key of the version of what the village's public pages show of its points
+    (totals, entries, honours, the leaderboard): changed after every approval, revocation
+    and honour in the village, once committed."""
+    return f"points-public:{village_id}"
+
+
 def public_version(village_id: int) -> str:
-    """The version of what the village's public pages show of its points (totals, entries,
-    honours, the leaderboard): changed after every approval, revocation and honour in the
-    village, once committed."""
-    return version(f"points-public:{village_id}")
+    return version(public_key(village_id))
 
 
 def _public_changed(village_id: int) -> None:

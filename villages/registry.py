@@ -74,9 +74,17 @@ class PublicPanel:
     template: str
     context: PanelContext
     order: int = 100
-    # what the panel shows of a household changes with this value (the public page is
-    # kept until a part's version changes); None: the panel is made on every request
+    # what the panel shows changes with the version kept under this cache key
+    # (common.caching.version): the page reads every panel's in one round trip and is
+    # kept until one changes
+    version_key: Callable[[Any], str] | None = None
+    # and with this value, worked out here (an hour, a constant)
     version: Callable[[Any], str] | None = None
+
+    @property
+    def kept(self) -> bool:
+        """Whether the panel says when it changes (else: made on every request)."""
+        return self.version_key is not None or self.version is not None
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,29 @@ def household_panels(request: HttpRequest, household) -> list[tuple[str, dict[st
         household,
         lambda panel: has_role_at(request.user, panel.roles, code),
     )
+
+
+def panel_version_keys(panels: list[PublicPanel], obj) -> list[str]:
+    """The cache keys of these panels' versions for `obj` (a household, a village)."""
+    return [panel.version_key(obj) for panel in panels if panel.version_key]
+
+
+def panel_versions(
+    panels: list[PublicPanel], obj, kept: dict[str, str], *, strict: bool = True
+) -> list[str] | None:
+    """What the panels show of `obj` depends on, given the versions read (`kept`, by
+    key); None when a panel says nothing of it and `strict` (the household page is then
+    made each time). The village board is kept a few minutes whatever its unversioned
+    panels (links, the work team) show: `strict` False leaves them out."""
+    if strict and not all(panel.kept for panel in panels):
+        return None
+    parts = []
+    for panel in panels:
+        if panel.version_key:
+            parts.append(kept[panel.version_key(obj)])
+        if panel.version:
+            parts.append(panel.version(obj))
+    return parts
 
 
 def public_panels(request: HttpRequest, household) -> list[tuple[PublicPanel, dict]]:

@@ -295,6 +295,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
+# The page benches' anchor view (config/anchor.py), served only when a bench sets this.
+BENCH_ANCHOR = env.bool("BENCH_ANCHOR", default=False)
+
 # --- Grid governance (issue 10) ------------------------------------------------------
 # Hours a residents' matter has at each level (village, then township, then county)
 # before the periodic task escalates it, by urgency.

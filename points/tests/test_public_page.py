@@ -138,3 +138,49 @@ def test_the_kept_page_shows_each_change_at_once(
         entry_approve(entry=entry, user=plain_cadre)
     assert "帮扶邻居" in _public(client, household).content.decode()
     assert "张*力" in client.get(board).content.decode()
+
+
+def test_a_kept_door_page_costs_one_query_and_one_cache_round_trip(
+    client, village, rule, village_cadre, django_assert_num_queries
+):
+    """Issue 26: the guessing guard, every panel's version and the kept page are read in
+    one get_many; a change to one panel's data is seen at once."""
+    from django.core.cache import caches
+
+    household = HouseholdFactory(village=village)
+    ResidentFactory(household=household, relation="head", name="张三力")
+    first = _public(client, household).content
+    backend = type(caches["default"])
+    calls = []
+    originals = {}
+    inside = []  # the local-memory backend's get_many calls its get: count the outer call
+    for name in ("get", "get_many", "get_or_set", "set", "set_many", "add", "incr"):
+        originals[name] = getattr(backend, name)
+
+        def spy(self, *args, _name=name, **kwargs):
+            if not inside:
+                calls.append(_name)
+            inside.append(_name)
+            try:
+                return originals[_name](self, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        setattr(backend, name, spy)
+    try:
+        with django_assert_num_queries(1):
+            again = _public(client, household).content
+    finally:
+        for name, original in originals.items():
+            setattr(backend, name, original)
+    assert again == first
+    assert calls == ["get_many"]
+    # new entries, and the points version the approving service moves (after its
+    # commit): the next scan shows them
+    from django.core.cache import cache
+
+    from points.services import public_key
+
+    _entries(household, rule, village_cadre, 1)
+    cache.set(f"version:{public_key(village.pk)}", 1, None)
+    assert "义务劳动0" in _public(client, household).content.decode()
