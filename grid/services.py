@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.caching import bump_after_commit, version
+from common.caching import bump_after_commit
 from common.images import clean_photo
 from common.masking import has_mobile_number, mask_id_numbers
 from grid.models import (
@@ -512,10 +512,6 @@ def public_key(village_id: int) -> str:
     """The cache key of the version of what the village's public pages show of the grid
     (its head, the replies to matters): changed after each such write, once committed."""
     return f"grid-public:{village_id}"
-
-
-def public_version(village_id: int) -> str:
-    return version(public_key(village_id))
 
 
 def matter_resolve(*, matter: Matter, user, reply: str) -> Matter:

@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.caching import bump_after_commit, version
+from common.caching import bump_after_commit
 from common.masking import has_id_number, has_mobile_number
 from common.queue import enqueue
 from grid.models import Grid, GridHousehold
@@ -128,12 +128,6 @@ def goes_out_at(kind: str, now: datetime.datetime | None = None) -> datetime.dat
 
 def version_key(village_code: str) -> str:
     return f"callouts-public:{village_code[:9]}"
-
-
-def public_version(village_code: str) -> str:
-    """The version of what the village's board and door pages show of broadcasts (the
-    township's: a township's broadcast shows in its villages), with the hour."""
-    return f"{version(version_key(village_code))}:{this_hour()}"
 
 
 def this_hour(_obj=None) -> str:
@@ -451,12 +445,7 @@ def opt_out_set(household: Household, *, opted_out: bool) -> bool:
             TextOptOut.objects.get_or_create(household=household)
         else:
             TextOptOut.objects.filter(household=household).delete()
-        bump_after_commit(f"callout-optout:{household.pk}")
     return opted_out
-
-
-def opt_out_version(household_id: int) -> str:
-    return version(f"callout-optout:{household_id}")
 
 
 def is_opted_out(household_id: int) -> bool:

@@ -7,7 +7,6 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import ObjectsField, field, label_choices
@@ -26,7 +25,6 @@ from notices.models import (
 )
 from notices.roles import BROADCASTERS, CALLERS, NOTICE_KEEPERS
 from villages.models import Level, Region
-from villages.scoping import region_codes
 
 LEVELS = [Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
 
@@ -234,18 +232,13 @@ class TextContactForm(forms.Form):
 
 
 def caller_regions(user):
-    """The areas the user broadcasts to: a cadre's village; a township officer's township
-    and its villages."""
-    qs = Region.objects.filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
-    if user.is_superuser:
-        return qs.order_by("code")
-    codes = region_codes(user, CALLERS)
-    if not codes:
-        return qs.none()
-    within = Q()
-    for code in codes:
-        within |= Q(code__startswith=code)
-    return qs.filter(within).order_by("code")
+    """The areas the user broadcasts to (the one scoping mechanism): a cadre's village; a
+    township officer's township and its villages."""
+    return (
+        Region.objects.visible_to(user, roles=CALLERS)
+        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        .order_by("code")
+    )
 
 
 #: a preset list of households, resolved when the form is sent
@@ -297,24 +290,20 @@ class CalloutForm(forms.Form):
         regions = caller_regions(user)
         field(self, "region", forms.ModelChoiceField).queryset = regions
         label_choices(self, "region", _region_label)
-        codes = list(regions.values_list("code", flat=True))
-        inside = Q(pk__in=[])
-        for code in codes:
-            inside |= Q(code__startswith=code)
-        field(self, "groups", forms.ModelMultipleChoiceField).queryset = Region.objects.filter(
-            inside, level=Level.GROUP
-        ).order_by("code")
-        grid_inside = Q(pk__in=[])
-        for code in codes:
-            grid_inside |= Q(village__code__startswith=code)
-        field(self, "grids", forms.ModelMultipleChoiceField).queryset = Grid.objects.filter(
-            grid_inside
+        field(self, "groups", forms.ModelMultipleChoiceField).queryset = (
+            Region.objects.visible_to(user, roles=CALLERS)
+            .filter(level=Level.GROUP)
+            .order_by("code")
+        )
+        field(self, "grids", forms.ModelMultipleChoiceField).queryset = Grid.objects.visible_to(
+            user, roles=CALLERS
         ).select_related("village")
         field(
             self, "households", forms.ModelMultipleChoiceField
-        ).queryset = Household.objects.visible_to(user).select_related("village")
-        if len(codes) == 1:
-            self.fields["region"].initial = regions[0].pk
+        ).queryset = Household.objects.visible_to(user, roles=CALLERS).select_related("village")
+        only = list(regions[:2])
+        if len(only) == 1:  # a cadre: her village
+            self.fields["region"].initial = only[0].pk
 
     def clean(self):
         super().clean()

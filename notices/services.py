@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.caching import bump_after_commit, version
+from common.caching import bump_after_commit
 from common.crypto import encrypt
 from common.images import clean_photo
 from common.masking import mask_id_numbers
@@ -60,11 +60,6 @@ def public_key(code: str) -> str:
     # a village's board and household pages show its county's, township's and own
     # notices: one version per county
     return f"notices-public:{code[:6]}"
-
-
-def public_version(village_code: str) -> str:
-    """The version of what public pages show of the village's county's notices."""
-    return version(public_key(village_code))
 
 
 def _changed(notice: Notice) -> None:
@@ -305,10 +300,6 @@ def attachment_delete(attachment: Attachment, *, by) -> None:
 def voice_key(household_id: int) -> str:
     """The cache key of the version of the replies a household's public page shows."""
     return f"voice-public:{household_id}"
-
-
-def voice_version(household_id: int) -> str:
-    return version(voice_key(household_id))
 
 
 def feedback_receive(

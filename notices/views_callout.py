@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,7 +60,7 @@ def callout_new(request: HttpRequest) -> HttpResponse:
         ids = parse.object_ids(request.GET.getlist("household"))[:500]
         if ids:
             chosen = list(
-                Household.objects.visible_to(request.user)
+                Household.objects.visible_to(request.user, roles=CALLERS)
                 .filter(pk__in=ids)
                 .select_related("village")
             )
@@ -155,14 +154,14 @@ class ZoneForm(forms.Form):
         super().__init__(*args, **kwargs)
         villages = caller_regions(user).filter(level=Level.VILLAGE)
         field(self, "village", forms.ModelChoiceField).queryset = villages
-        inside = Q(pk__in=[])
-        for code in villages.values_list("code", flat=True):
-            inside |= Q(code__startswith=code)
-        field(self, "groups", forms.ModelMultipleChoiceField).queryset = Region.objects.filter(
-            inside, level=Level.GROUP
-        ).order_by("code")
-        if villages.count() == 1:
-            self.fields["village"].initial = villages[0].pk
+        field(self, "groups", forms.ModelMultipleChoiceField).queryset = (
+            Region.objects.visible_to(user, roles=CALLERS)
+            .filter(level=Level.GROUP)
+            .order_by("code")
+        )
+        only = list(villages[:2])
+        if len(only) == 1:
+            self.fields["village"].initial = only[0].pk
 
 
 @require_http_methods(["GET", "POST"])
