@@ -367,6 +367,8 @@ def test_the_door_page_shows_the_broadcasts_for_its_household_until_they_end(
         _call(village_cadre, village, groups=[group], title="一组修路", now=at(10), hours=2)
     assert "一组修路" in _door(client, area["one"][0])
     assert "一组修路" not in _door(client, area["bare"])  # 二组
+    time_machine.move_to(at(11, 59))  # the last minute it shows
+    assert "一组修路" in _door(client, area["one"][0])
     time_machine.move_to(at(12, 1))
     assert "一组修路" not in _door(client, area["one"][0])
 
