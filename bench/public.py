@@ -34,11 +34,9 @@ ENV = {
     **registry.ENV,
     "DATABASE_URL": DB_URL,
     "CACHE_URL": "redis://127.0.0.1:6379/7",
-    "BENCH_ANCHOR": "true",  # the minimal view the page is measured against
 }
 #: the goal, as a share of the anchor measured in the same run (issue 26)
 GOAL_RATIO = 0.65
-ROUNDS = 3  # best of three, each round the anchor then the page
 
 
 def prepare() -> tuple[str, str]:
@@ -99,22 +97,13 @@ def main() -> None:
         registry.say(f"leaderboard: {board_rps:.0f} req/s, p99 {board_p99:.1f} ms")
         page2_rps, page2_p99 = registry.wrk(f"/h/{token}/?page=2", "")
         registry.say(f"household page 2: {page2_rps:.0f} req/s, p99 {page2_p99:.1f} ms")
-        rounds = []
-        for n in range(ROUNDS):
-            anchor, _anchor_p99 = registry.wrk(f"/bench/anchor/{token}/", "")
-            rps, p99 = registry.wrk(f"/h/{token}/", "")
-            registry.say(f"round {n + 1}: anchor {anchor:.0f} req/s, page {rps:.0f} req/s")
-            rounds.append((rps, p99, anchor))
-        # best of three of each: the page's best round against the anchor's best round (the
-        # anchor alone moved 681–1,106 req/s between rounds of one run on this machine)
+        rps, p99, anchor = registry.anchored(f"/h/{token}/", "", token)
         # one scan with the cache emptied before it (the page made, every version new)
         # beside a kept one: medians of 5
         browser = registry.Browser("")
         cold_ms = browser.median_ms(f"/h/{token}/", before=empty_cache)
         kept_ms = browser.median_ms(f"/h/{token}/")
         registry.say(f"door page: cold {cold_ms:.1f} ms, kept {kept_ms:.1f} ms (medians of 5)")
-    rps, p99, _anchor = max(rounds)
-    anchor = max(a for _r, _p, a in rounds)
     ratio = rps / anchor
     print(
         f"req_per_s={rps:.0f} p99_ms={p99:.1f} anchor_req_per_s={anchor:.0f} "
