@@ -72,6 +72,21 @@ def _copy_statement(table: str, columns: list[str]) -> sql.Composed:
     )
 
 
+# Buffers waiting for psycopg's thread to send them, at most (each up to 128 KB: some
+# 8 MB). psycopg's own queue takes 1,024 (128 MB): when PostgreSQL stores more slowly
+# than the caller makes rows — a feed's COPY into its indexed table, issue 26 — the
+# queue filled and the nightly job's peak memory grew by a hundred megabytes.
+QUEUED_BUFFERS = 64
+
+
+class BoundedWriter(QueuedLibpqWriter):
+    """psycopg's queued writer with a shorter queue: a write waits for room instead."""
+
+    def __init__(self, cursor: Any):
+        super().__init__(cursor)
+        self._queue = type(self._queue)(maxsize=QUEUED_BUFFERS)
+
+
 @contextlib.contextmanager
 def copy_stream(table: str, columns: list[str]) -> Iterator[Any]:
     """An open COPY (psycopg's Copy): the caller writes COPY's text format (tab-separated
@@ -83,7 +98,7 @@ def copy_stream(table: str, columns: list[str]) -> Iterator[Any]:
         connection.wrap_database_errors,
         connection.cursor() as cursor,
         cursor.cursor.copy(
-            _copy_statement(table, columns), writer=QueuedLibpqWriter(cursor.cursor)
+            _copy_statement(table, columns), writer=BoundedWriter(cursor.cursor)
         ) as copy,
     ):
         yield copy

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from django.conf import settings
 from django.db.models import F
@@ -31,6 +31,7 @@ from common.crypto import decrypt_bytes, decrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
 from monitoring.models import BatchStatus, DataItem, Department, FeedBatch
+from monitoring.screening.match import ResidentIndex
 from monitoring.screening.stage import columns, read, rows
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def _progress(batch_id: int, rows: int) -> None:
 
 def load_batch(
     batch_id: int,
-    residents: Callable[[], dict[bytes, int]],
+    residents: Callable[[], ResidentIndex | Mapping[bytes, int]],
     *,
     alive: Callable[[], None] | None = None,
 ) -> FeedBatch:

@@ -28,7 +28,10 @@ never comes here.
 from __future__ import annotations
 
 import csv
+import ctypes
+import ctypes.util
 import datetime
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import transaction
 
+import monitoring.screening.match as match
 import monitoring.screening.stage.read as read
 import monitoring.screening.stage.rows as row_checks
 from common.tables import (
@@ -54,14 +58,17 @@ from common.tables import (
 )
 from monitoring.models import ItemType
 
-BLOCK = 4 << 20  # bytes of the file a block (about 100,000 rows)
+BLOCK = 2 << 20  # bytes of the file a block (about 50,000 rows)
 CHUNK_ROWS = 500_000  # rows a transaction (the feeds page's progress moves by as many)
 ID_PATTERN = r"^[0-9]{17}[0-9X]$"
 PLAIN_NUMBER = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"  # row_checks.PLAIN_NUMBER, as Arrow's pattern
 WEIGHTS = numpy.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 CHECK_CHARS = numpy.frombuffer(b"10X98765432", dtype=numpy.uint8)
 DAYS = numpy.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-SLOW = -1  # a number's memo: its rows go to the Checker
+SLOW = match.MISSING  # a number's memo: its rows go to the Checker (nobody has it, or
+# it is not plainly valid)
+UNSEEN = -2  # a number the memo has not judged yet
+MEMO_MAX = 4_000_000  # numbers the memo holds at most (64 MB)
 
 
 @dataclass
@@ -158,34 +165,40 @@ class ColumnChecker:
     def __init__(self, checker: row_checks.Checker, long: read.LongRows):
         self.checker = checker
         self.long = long
-        self._numbers: dict[str, int] = {}  # number → packed match, or SLOW
+        self._numbers = NumberMemo()  # number → packed match, or SLOW
         self._today = datetime.date.today()  # noqa: DTZ011 (as row_checks._plainly_valid)
 
     def packed(self, ids: pa.Array) -> numpy.ndarray:
         """Each row's packed match, or SLOW."""
         shaped = pc.filter(ids, pc.match_substring_regex(ids, ID_PATTERN))
         distinct = pc.unique(shaped)
-        numbers = distinct.to_pylist()
-        memo = self._numbers
-        if len(memo) + len(numbers) > row_checks.ID_MEMO_MAX:
-            memo.clear()
-        found = [memo.get(n) for n in numbers]
-        new = [n for n, f in zip(numbers, found, strict=True) if f is None]
-        if new:
-            residents, digest = self.checker.residents, self.checker.digest
-            for number, possible in zip(new, self._possible(new), strict=True):
-                memo[number] = residents.get(digest(number), SLOW) if possible else SLOW
-            found = [memo[n] for n in numbers]
-        return _per_row(ids, distinct, numpy.array(found, dtype=numpy.int64), missing=SLOW)
+        digits = _digits(distinct)
+        codes = _number(digits, 0, 17) * 11 + numpy.where(
+            digits[:, 17] == ord("X"), 10, digits[:, 17].astype(numpy.int64) - 48
+        )
+        verdicts = self._numbers.get(codes)
+        new = numpy.flatnonzero(verdicts == UNSEEN)
+        if len(new):
+            found = numpy.full(len(new), SLOW, dtype=numpy.int64)
+            possible = numpy.flatnonzero(self._possible(digits[new]))
+            if len(possible):
+                digest = self.checker.digest
+                numbers = pc.take(distinct, pa.array(new[possible])).to_pylist()
+                digests = numpy.frombuffer(b"".join(map(digest, numbers)), dtype=match.DIGEST)
+                found[possible] = self.checker.residents.lookup(digests)  # MISSING is SLOW
+            verdicts[new] = found
+            self._numbers.add(codes[new], found)
+        return _per_row(ids, distinct, verdicts, missing=SLOW)
 
-    def _possible(self, numbers: list[str]) -> numpy.ndarray:
-        """households.idnumbers.plainly_valid of numbers of the right shape, at once: a
-        possible birth date (1900 to today) and the right check digit (tied to the rule by
-        monitoring/tests/test_id_rule.py)."""
-        digits = numpy.frombuffer("".join(numbers).encode("ascii"), dtype=numpy.uint8)
-        digits = digits.reshape(len(numbers), 18).astype(numpy.int64)
-        check = CHECK_CHARS[((digits[:, :17] - 48) @ WEIGHTS) % 11] == digits[:, 17]
-        value = (digits[:, 6:14] - 48) @ (10 ** numpy.arange(7, -1, -1))
+    def _possible(self, digits: numpy.ndarray) -> numpy.ndarray:
+        """households.idnumbers.plainly_valid of numbers of the right shape (their
+        characters' codes, a row each), at once: a possible birth date (1900 to today) and
+        the right check digit (tied to the rule by monitoring/tests/test_id_rule.py)."""
+        weighted = numpy.zeros(len(digits), dtype=numpy.int64)
+        for column, weight in enumerate(WEIGHTS.tolist()):
+            weighted += (digits[:, column].astype(numpy.int64) - 48) * weight
+        check = CHECK_CHARS[weighted % 11] == digits[:, 17]
+        value = _number(digits, 6, 14)
         year, month, day = value // 10_000, value // 100 % 100, value % 100
         leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
         days = DAYS[numpy.clip(month, 0, 12)] + ((month == 2) & leap)
@@ -236,6 +249,62 @@ class ColumnChecker:
         return plain & ((types == 0) | (whole & ((types == 2) | zero_one)))
 
 
+class NumberMemo:
+    """Each number's verdict once it was judged (its packed match, or SLOW), for the rest
+    of the file: a department's file lists a person some 2.4 times, far apart. A number
+    is kept as an integer (its 17 digits × 11 + its check character) in a sorted numpy
+    array beside its verdict: 16 bytes a number where a dict of strings took some 140
+    (issue 26). Emptied past MEMO_MAX numbers, it is bounded whatever the file."""
+
+    def __init__(self) -> None:
+        self._codes = numpy.zeros(0, dtype=numpy.int64)
+        self._verdicts = numpy.zeros(0, dtype=numpy.int64)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def get(self, codes: numpy.ndarray) -> numpy.ndarray:
+        """Each number's verdict, UNSEEN for one not judged yet."""
+        verdicts = numpy.full(len(codes), UNSEEN, dtype=numpy.int64)
+        if len(self._codes) and len(codes):
+            at = numpy.searchsorted(self._codes, codes).clip(max=len(self._codes) - 1)
+            hit = self._codes[at] == codes
+            verdicts[hit] = self._verdicts[at[hit]]
+        return verdicts
+
+    def add(self, codes: numpy.ndarray, verdicts: numpy.ndarray) -> None:
+        """Keep these numbers' verdicts (numbers not held yet, each once)."""
+        if len(self._codes) + len(codes) > MEMO_MAX:
+            self.__init__()  # type: ignore[misc]
+        order = numpy.argsort(codes)
+        codes, verdicts = codes[order], verdicts[order]
+        at = numpy.searchsorted(self._codes, codes)
+        self._codes = numpy.insert(self._codes, at, codes)
+        self._verdicts = numpy.insert(self._verdicts, at, verdicts)
+
+
+def _digits(numbers: pa.Array) -> numpy.ndarray:
+    """The character codes of numbers of 18 characters (ASCII), a row each: a view of the
+    Arrow array's bytes (uint8), no copy. Worked on a column at a time (`_number`): a
+    block's numbers as a matrix of int64 took some 60 MB of temporaries (issue 26)."""
+    if not len(numbers):
+        return numpy.zeros((0, 18), dtype=numpy.uint8)
+    _validity, offsets, data = numbers.buffers()
+    start = numpy.frombuffer(offsets, dtype=numpy.int32, count=1, offset=4 * numbers.offset)[0]
+    chars = numpy.frombuffer(data, dtype=numpy.uint8, count=18 * len(numbers), offset=start)
+    return chars.reshape(len(numbers), 18)
+
+
+def _number(digits: numpy.ndarray, first: int, end: int) -> numpy.ndarray:
+    """The decimal number the digits first..end-1 of each row spell (int64)."""
+    value = numpy.zeros(len(digits), dtype=numpy.int64)
+    for column in range(first, end):
+        value *= 10
+        value += digits[:, column]
+        value -= 48
+    return value
+
+
 def _per_row(
     cells: pa.Array, distinct: pa.Array, verdicts: numpy.ndarray, missing: Any
 ) -> numpy.ndarray:
@@ -243,6 +312,25 @@ def _per_row(
     whose cell is not among them)."""
     where = pc.fill_null(pc.index_in(cells, value_set=distinct), len(distinct))
     return numpy.append(verdicts, missing)[where.to_numpy()]
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+@functools.cache
+def _frugal_memory() -> None:
+    """Memory the load frees goes back to the system (issue 26, the nightly job's peak
+    RSS): Arrow allocates through malloc rather than its own mimalloc pool, which kept
+    what a block had used (some 50 MB more at the peak), and glibc's malloc hands blocks
+    of 128 KB and more back when they are freed (it raises that threshold as it sees large
+    blocks freed, and then kept a block's 4 MB buffers in a heap that does not shrink).
+    Once a process; a libc without mallopt (musl) keeps its own ways."""
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError, TypeError):
+        pass
 
 
 def load_long_csv(
@@ -255,6 +343,7 @@ def load_long_csv(
     """Check and write every row of the file, a block at a time, CHUNK_ROWS rows a
     transaction (their values and rejections; then `progress` is told how many rows it
     had); returns (values, rejections), as row_checks.load_rows does for the row reader."""
+    _frugal_memory()
     long = read.LongRows(feed.headers)
     columns = ColumnChecker(checker, long)
     width = len(feed.headers)
@@ -276,7 +365,7 @@ def load_long_csv(
     line = feed.header_line  # the last line read
     counted = loaded = rejected = 0
     # a match is packed in an int64 while resident ids stay below 2**31 (match.SPAN)
-    columnar = max(checker.residents.values(), default=0) < 1 << 63
+    columnar = checker.residents.largest() < 1 << 63
     blocks = _blocks(feed.rest)
     odd: bytes | None = None  # the first block this reader does not take
     more = True

@@ -21,7 +21,7 @@ import datetime
 import decimal
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy
@@ -37,7 +37,7 @@ from common.masking import mask, mask_id_numbers
 from households.idnumbers import normalize, plainly_valid, validate_id_number
 from households.models import Resident
 from monitoring.models import DataItem, FeedRejection, FeedValue, ItemType
-from monitoring.screening.match import SPAN, unpack
+from monitoring.screening.match import SPAN, ResidentIndex, unpack
 from monitoring.screening.stage.read import FeedRow
 
 CHUNK = 50_000  # rows a transaction
@@ -66,11 +66,14 @@ class Checker:
         items: dict[str, DataItem],
         department_name: str,
         period: str,
-        residents: dict[bytes, int],
+        residents: ResidentIndex | Mapping[bytes, int],
     ):
         self.items = items
         self.department_name = department_name
         self.period = period
+        # a plain mapping (a test's few people) is indexed as the match step's are
+        if not isinstance(residents, ResidentIndex):
+            residents = ResidentIndex.of(residents.items())
         self.residents = residents
         self.digest = keyed_digester()
         self._ids: dict[str, int | tuple[int, str] | tuple[None, str]] = {}
