@@ -43,7 +43,7 @@ from common.queue import enqueue
 from common.tables import HeaderNotFound, Table, TableError, TableLimits, open_table
 from common.xlsx import SheetSpec, XlsxWriter
 from households import services
-from households.idnumbers import id_hash, validate_id_number
+from households.idnumbers import IdCheck, id_hash, validate_id_number
 from households.models import (
     IMPORT_RUNNING,
     DisabilityGrade,
@@ -188,6 +188,7 @@ class ParsedRow:
     group: Region | None
     household: dict
     id_number: str
+    id_check: IdCheck | None
     phone: str
     resident: dict
 
@@ -201,6 +202,7 @@ class RowImporter:
         self.village = village
         self.user = user
         self.groups = {g.name: g for g in Region.objects.filter(parent=village, level=Level.GROUP)}
+        self.today = timezone.localdate()  # once: each row's number is checked against it
 
     def parse(self, row: dict) -> ParsedRow:
         errors: dict[str, list[str]] = {}
@@ -209,6 +211,7 @@ class RowImporter:
                 errors.setdefault(column, []).append(_("This column is required."))
         raw_id = row.get(COL_ID)
         number = ""
+        id_check = None
         if isinstance(raw_id, int | float) or "E+" in _text(raw_id).upper():
             errors[COL_ID] = [
                 _(
@@ -227,7 +230,8 @@ class RowImporter:
             ]
         elif _text(raw_id):
             try:
-                number = validate_id_number(_text(raw_id)).number
+                id_check = validate_id_number(_text(raw_id), today=self.today)
+                number = id_check.number
             except ValidationError as exc:
                 errors[COL_ID] = exc.messages
         phone = ""
@@ -266,6 +270,7 @@ class RowImporter:
             group=self.groups.get(group_name),
             household={k: v for k, v in household.items() if v is not None},
             id_number=number,
+            id_check=id_check,
             phone=phone,
             resident={k: v for k, v in resident.items() if v is not None},
         )
@@ -315,6 +320,7 @@ class RowImporter:
                     services.NewResident(
                         household=None,  # type: ignore[arg-type]  # set once it exists
                         id_number=item.id_number,
+                        id_check=item.id_check,
                         phone=item.phone,
                         **item.resident,
                     )
