@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -77,3 +77,12 @@ def bump_after_commit(key: str) -> None:
     """A new version for `key` once the current transaction commits (a fragment made from
     data read before the commit must not be kept under the new version)."""
     transaction.on_commit(lambda: cache.set(f"version:{key}", time.time_ns(), timeout=None))
+
+
+def bump_many_after_commit(keys: Iterable[str]) -> None:
+    """bump_after_commit for many keys, in one round trip."""
+    names = [f"version:{key}" for key in keys]
+    if names:
+        transaction.on_commit(
+            lambda: cache.set_many(dict.fromkeys(names, time.time_ns()), timeout=None)
+        )

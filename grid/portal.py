@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grid import services
+from grid import services, versions
 from grid.models import PROXY_CATEGORIES, GridHousehold, GridRole, Matter, Visit
 from grid.roles import GRID_READERS, LOG_READERS, VISITORS
 from grid.views_log import public_log
@@ -82,6 +82,7 @@ def home_panel(request, region) -> dict:
 
 
 def register() -> None:
+    versions.connect()
     portal.add_menu(
         MenuEntry(
             key="grids",
@@ -118,6 +119,7 @@ def register() -> None:
             context=household_panel,
             roles=GRID_READERS,
             order=25,
+            version_keys=versions.household_keys,
         )
     )
     portal.add_menu(

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.caching import bump_after_commit
+from common.caching import bump_after_commit, bump_many_after_commit
 from common.images import clean_photo
 from common.masking import has_mobile_number, mask_id_numbers
+from grid import versions
 from grid.models import (
     SINGLE_ROLES,
     DailyLog,
@@ -137,6 +138,8 @@ def households_assign(*, grid: Grid, households: Iterable[Household], by) -> int
             [GridHousehold(household_id=pk, grid=grid) for pk in new], ignore_conflicts=True
         )
         GridHousehold.objects.filter(household_id__in=moved).update(grid=grid)
+        # their staff pages' grid panel (bulk_create and UPDATE send no signal)
+        bump_many_after_commit(versions.household_key(pk) for pk in [*new, *moved])
     return len(new) + len(moved)
 
 

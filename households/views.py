@@ -346,7 +346,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "parts": {name: mark_safe(html) for name, html in parts.items()},  # noqa: S308
             "document_form": DocumentForm(household=household) if can_edit else None,
             # other apps' panels (monitoring, points, grid …), from the portal registry
-            "panels": household_panels(request, household),
+            # kept under the same token (a resident's name shows in the points panel)
+            "panels": [
+                mark_safe(html)  # noqa: S308
+                for html in household_panels(request, household, depends_on=token)
+            ],
             "public_url": household.public_url(),
             "can_rotate": can_edit,
         },

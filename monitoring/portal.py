@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grid.models import Visit
 from households.models import Household
-from monitoring import month
+from monitoring import month, versions
 from monitoring.models import (
     MEASURE_FINAL,
     Alert,
@@ -169,6 +169,7 @@ def household_panel(request, household) -> dict | None:
 
 
 def register() -> None:
+    versions.connect()
     portal.add_menu(
         MenuEntry(
             key="alerts",
@@ -292,6 +293,7 @@ def register() -> None:
             context=household_panel,
             roles=MONITORING_READERS,
             order=20,
+            version_keys=versions.household_keys,
         )
     )
     portal.add_public_panel(

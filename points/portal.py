@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import parse
 from households.masking import mask
-from points import selectors, services
+from points import selectors, services, versions
 from points.forms import user_villages
 from points.models import EntryStatus, Good, Honour, PointEntry, Redemption
 from points.roles import COOP_CLERKS, COOP_READERS, POINTS_KEEPERS, POINTS_READERS
@@ -121,6 +121,7 @@ def plaque_lines(household_ids: list[int]) -> dict[int, list[str]]:
 
 
 def register() -> None:
+    versions.connect()
     portal.add_menu(
         MenuEntry(
             key="points",
@@ -159,6 +160,7 @@ def register() -> None:
             context=household_panel,
             roles=POINTS_READERS,
             order=30,
+            version_keys=versions.household_keys,
         )
     )
     portal.add_public_panel(

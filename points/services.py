@@ -29,6 +29,7 @@ from common.caching import bump_after_commit, version
 from common.masking import mask_id_numbers
 from households import services as registry
 from households.models import Household, Listing, Resident, ResidentStatus
+from points import versions
 from points.models import (
     CoopTerms,
     Discount,
@@ -92,6 +93,7 @@ def _move_balance(household_id: int, points: int) -> None:
     were never taken."""
     PointAccount.objects.get_or_create(household_id=household_id)
     PointAccount.objects.filter(household_id=household_id).update(balance=F("balance") + points)
+    versions.household_changed(household_id)  # an UPDATE sends no signal
 
 
 def _check_entry(household: Household, rule: PointRule, resident: Resident | None) -> None:
@@ -186,6 +188,7 @@ def entry_approve(*, entry: PointEntry, user) -> PointEntry:
     if entry.recorded_by_id == user.pk:
         raise PointsRefused(_("Another cadre approves what you recorded."))
     with transaction.atomic():
+        versions.household_changed(entry.household_id)  # its UPDATEs send no signal
         done = PointEntry.objects.filter(pk=entry.pk, status=EntryStatus.PENDING).update(
             status=EntryStatus.APPROVED, approved_by=user, approved_at=timezone.now()
         )
@@ -215,6 +218,7 @@ def entry_revoke(*, entry: PointEntry, user, reason: str) -> PointEntry:
             raise PointsRefused(
                 _("A revocation stands once approved; if the entry was right, record it again.")
             )
+        versions.household_changed(entry.household_id)  # its UPDATEs send no signal
         if entry.status == EntryStatus.PENDING:
             PointEntry.objects.filter(pk=entry.pk).update(
                 status=EntryStatus.REVOKED,
@@ -275,6 +279,7 @@ def redeem(*, household: Household, good: Good, quantity: int, clerk) -> Redempt
         raise PointsRefused(_("Redeem at least one."))
     cost = good.price * quantity
     with transaction.atomic():
+        versions.household_changed(household.pk)  # the balance's UPDATE sends no signal
         took = PointAccount.objects.filter(household=household, balance__gte=cost).update(
             balance=F("balance") - cost
         )
@@ -324,6 +329,7 @@ def discount(
             % {"share": terms.discount_share, "most": most}
         )
     with transaction.atomic():
+        versions.household_changed(household.pk)  # the balance's UPDATE sends no signal
         took = PointAccount.objects.filter(household=household, balance__gte=points).update(
             balance=F("balance") - points
         )

@@ -25,10 +25,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 
-from villages.scoping import has_role_at, holds_role
+from common.caching import KEPT_SECONDS, cache_key, versions
+from villages.scoping import has_role_at, holds_role, roles_at
 
 PanelContext = Callable[[HttpRequest, Any], dict[str, Any] | None]
 
@@ -60,6 +64,12 @@ class Panel:
     context: PanelContext
     roles: frozenset[str]
     order: int = 100
+    # A household panel that says when it changes (issue 26): the cache keys of the
+    # versions (common.caching.version) that move when what it shows of this household
+    # changes — the app bumps them after each write. The household page keeps its panels
+    # while every key's version, the household's row, the user's roles there, the
+    # language and the day stay as they were; a panel without keys is made each time.
+    version_keys: Callable[[Any], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,15 +210,56 @@ def home_panels(request: HttpRequest, region) -> list[tuple[str, dict[str, Any]]
     )
 
 
-def household_panels(request: HttpRequest, household) -> list[tuple[str, dict[str, Any]]]:
-    """The panels of a household's page, for roles the user holds at its village."""
+def household_panels(request: HttpRequest, household, depends_on: Any = None) -> list[str]:
+    """The panels of a household's page (HTML), for roles the user holds at its village.
+
+    Kept when every panel shown names its version keys (issue 26): the versions and the
+    kept panels are read in one cache round trip, and the kept HTML is served while what
+    it was made from holds — the versions, the household's row (its last change), the
+    day (pairings, this year's points), `depends_on` (the page's registry token: a
+    resident's name shown in a panel; None, not known: made each time), and, in the
+    entry's key, the panels shown, the user's roles at the village (they decide the
+    links) and the language. The panels hold links and figures, no form (no CSRF token
+    to share between users). A name of an account (a visit's recorder, a paired cadre)
+    changed in the accounts' pages shows within KEPT_SECONDS."""
     code = household.village.code
-    return _panels(
-        portal.household_panels,
-        request,
-        household,
-        lambda panel: has_role_at(request.user, panel.roles, code),
+    panels = [p for p in portal.household_panels if has_role_at(request.user, p.roles, code)]
+    if not panels:
+        return []
+    if not all(panel.version_keys for panel in panels):
+        return _render(panels, request, household)
+    keys = [key for panel in panels for key in panel.version_keys(household)]  # type: ignore[misc]
+    entry_key = cache_key(
+        "household-panels",
+        household.pk,
+        [panel.key for panel in panels],
+        roles_at(request.user, code),
+        translation.get_language(),
     )
+    got = cache.get_many([entry_key, *(f"version:{key}" for key in keys)])
+    current = versions(keys, got)
+    made_from = (
+        [current[key] for key in keys],
+        getattr(household, "updated_at", None),
+        timezone.localdate(),
+        depends_on,
+    )
+    entry = got.get(entry_key)
+    if entry is not None and entry[0] == made_from and depends_on is not None:
+        return entry[1]
+    html = _render(panels, request, household)
+    if depends_on is not None:
+        cache.set(entry_key, (made_from, html), KEPT_SECONDS)
+    return html
+
+
+def _render(panels: list[Panel], request: HttpRequest, household) -> list[str]:
+    shown: list[str] = []
+    for panel in panels:
+        context = panel.context(request, household)
+        if context is not None:
+            shown.append(render_to_string(panel.template, {"panel": context}, request=request))
+    return shown
 
 
 def panel_version_keys(panels: list[PublicPanel], obj) -> list[str]:

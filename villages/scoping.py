@@ -138,6 +138,18 @@ def has_role_at(user, roles: Iterable[str], code: str) -> bool:
     return any(code.startswith(c) for c in region_codes(user, roles))
 
 
+def roles_at(user, code: str) -> tuple[str, ...]:
+    """The roles the user holds at this region or above it, sorted ("*" for a superuser):
+    what a page kept for anyone with the same roles there depends on of the user."""
+    if getattr(user, "is_superuser", False):
+        return ("*",)
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    return tuple(
+        sorted({role for role, held, _sees in _assignments(user) if code.startswith(held)})
+    )
+
+
 def scope_q(
     user: AbstractBaseUser | AnonymousUser | None, path: str, roles: Iterable[str] | None
 ) -> models.Q:

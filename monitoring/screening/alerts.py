@@ -19,7 +19,9 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
+from common.caching import bump_after_commit
 from households.models import Household
+from monitoring import versions
 from monitoring.models import (
     LEVEL_RANK,
     Alert,
@@ -110,6 +112,8 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             params,
         )
         if new:
+            # the households' staff pages (this INSERT sends no signal)
+            bump_after_commit(versions.RAISED_KEY)
             # each village's cadres are told how many alerts it got (one message a village)
             new_alerts = Alert.objects.filter(
                 pk__gt=before, village__code__startswith=county.code

@@ -44,7 +44,7 @@ from monitoring.models import (
     ScreeningRun,
     previous_period,
 )
-from monitoring.screening import alerts, fold, match, score, stage
+from monitoring.screening import alerts, fold, score, stage
 from villages.models import Level, Region
 
 logger = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ def stage_now(batch_id: int) -> FeedBatch:
     """A file uploaded on the feeds page (or by `manage.py ingest_feed`) is staged at
     once, so its page shows what loaded: the match and stage steps, for this batch."""
     code = FeedBatch.objects.filter(pk=batch_id).values_list("county__code", flat=True).get()
+    from monitoring.screening import match  # numpy: loaded where a feed is loaded
+
     return stage.load_batch(batch_id, lambda: match.county_residents(code))
 
 
@@ -191,6 +193,8 @@ def run_county(run_id: int) -> dict[str, int]:
                 leases.renew(ScreeningRun.objects, run_id, seconds=loading)
 
             # 1. match: made when the first waiting file is staged, once for the run
+            from monitoring.screening import match  # numpy: loaded where a feed is loaded
+
             residents = functools.cache(lambda: match.county_residents(county.code))
             # 2. stage
             for batch_id in waiting.values_list("pk", flat=True):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import F
@@ -31,8 +32,10 @@ from common.crypto import decrypt_bytes, decrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
 from monitoring.models import BatchStatus, DataItem, Department, FeedBatch
-from monitoring.screening.match import ResidentIndex
-from monitoring.screening.stage import columns, read, rows
+from monitoring.screening.stage import read
+
+if TYPE_CHECKING:
+    from monitoring.screening.match import ResidentIndex
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,10 @@ def load_batch(
     process died is marked failed by `feeds_reap` once the lease ends, never loaded again
     behind the county's back (a file that kills its reader would kill every night's run).
     A file that cannot be read ends the batch as failed with the reason."""
+    # numpy and Arrow (some 65 MB of a process's memory, issue 26) are loaded by the
+    # process that loads a feed, not by every web and task process that imports this
+    from monitoring.screening.stage import columns, rows
+
     claimed = leases.claim(
         FeedBatch.objects,
         batch_id,
