@@ -182,20 +182,21 @@ def household_rows(qs: QuerySet[Household], *, full: bool) -> Iterator[list]:
         land,
         env,
     ) in rows:
+        # a blank cell is None, not "": the writer's fast way knows a row's kinds by type
         yield [
-            names.get(village, ""),
-            names.get(group, "") if group else "",
+            names.get(village),
+            names.get(group) if group else None,
             number,
-            head or "",
-            (decrypt(head_number) if full else head_number) if head_number else "",
+            head or None,
+            (decrypt(head_number) if full else head_number) if head_number else None,
             count or 0,
-            address,
-            poverty.get(status, status),
-            monitoring[monitored] if monitored else "",
-            yes if dibao else "",
-            yes if tekun else "",
+            address or None,
+            poverty.get(status, status) or None,
+            monitoring[monitored] if monitored else None,
+            yes if dibao else None,
+            yes if tekun else None,
             land,
-            environment[env] if env else "",
+            environment[env] if env else None,
         ]
 
 
@@ -263,24 +264,24 @@ def resident_rows(qs: QuerySet[Resident], *, full: bool) -> Iterator[list]:
             :10
         ]
         disability, labour, employment, work_place, political, phone, status = row[10:]
-        yield [
-            names.get(village, ""),
-            names.get(group, "") if group else "",
+        yield [  # blanks as None (household_rows says why)
+            names.get(village),
+            names.get(group) if group else None,
             household,
-            name,
-            labels["relation"].get(relation, relation),
-            decrypt(number) if full else number,
-            labels["sex"].get(sex, sex),
+            name or None,
+            labels["relation"].get(relation, relation) or None,
+            (decrypt(number) if full else number) or None,
+            labels["sex"].get(sex, sex) or None,
             _age(birth, today),
-            labels["education"].get(education, education),
-            labels["health"].get(health, health),
-            labels["disability"].get(disability, disability),
-            labels["labour"].get(labour, labour),
-            labels["employment"].get(employment, employment),
-            work_place,
-            labels["political"].get(political, political),
-            decrypt(phone) if full else phone,
-            labels["status"].get(status, status),
+            labels["education"].get(education, education) or None,
+            labels["health"].get(health, health) or None,
+            labels["disability"].get(disability, disability) or None,
+            labels["labour"].get(labour, labour) or None,
+            labels["employment"].get(employment, employment) or None,
+            work_place or None,
+            labels["political"].get(political, political) or None,
+            (decrypt(phone) if full else phone) or None,
+            labels["status"].get(status, status) or None,
         ]
 
 
