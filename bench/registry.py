@@ -13,11 +13,12 @@ The anchor is a minimal Django view (config/anchor.py: one indexed lookup, a sma
 template) under the same gunicorn and wrk; the list and the household page are measured
 in three rounds beside it, and each side's best round is taken (issue 26).
 
-Single-request figures are medians of 5. home_ms is the home page after a registry write
-in the area (its village's figures recomputed in the request), deep_page_ms page 900 with
-the cache emptied before each request; the cached figures and the others are printed
-above the line. Results go in docs/benchmarks.md with the machine and
-the date. Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
+Single-request figures are medians of 5; the export and the import are run three times
+and their best run is printed (the worker's peak RSS is the largest of the three).
+home_ms is the home page after a registry write in the area (its village's figures
+recomputed in the request), deep_page_ms page 900 with the cache emptied before each
+request; the cached figures and the others are printed above the line. Results go in
+docs/benchmarks.md with the machine and the date. Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 portal_bench), BENCH_HOUSEHOLDS (200000), BENCH_SECONDS (wrk duration, 15).
 """
 
@@ -461,18 +462,26 @@ def main() -> None:
         say(f"household list page 900, uncached: {deep:.0f} ms")
         search = browser.median_ms("/residents/?q=%E7%8E%8B%E9%A3%9E")  # 王飞
         say(f"resident search 王飞: {search:.0f} ms")
-        export_rps, worker_rss, rows = export(browser, name)
-        say(f"export: {rows} households, {export_rps:.0f} rows/s, worker peak {worker_rss:.0f} MB")
+        exports = []
+        for n in range(ROUNDS):  # best of three: one run alone moved 14-33 k rows/s
+            export_rps, worker_rss, rows = export(browser, name)
+            say(f"export {n + 1}: {rows} rows, {export_rps:.0f} rows/s, worker {worker_rss:.0f} MB")
+            exports.append((export_rps, worker_rss))
+        export_rps = max(rate for rate, _rss in exports)
+        worker_rss = max(rss for _rate, rss in exports)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    check_rps, apply_rps = run_import(import_file())
-    say(f"import of {IMPORT_ROWS} rows: dry run {check_rps:.0f}/s, confirm {apply_rps:.0f}/s")
+    imports = []
+    for n in range(ROUNDS):
+        check_rps, apply_rps = run_import(import_file())
+        say(f"import {n + 1}: dry run {check_rps:.0f} rows/s, confirm {apply_rps:.0f} rows/s")
+        imports.append(min(check_rps, apply_rps))
     print(
         f"households={households} list_rps={list_rps:.0f} list_p99_ms={list_p99:.0f} "
         f"home_ms={home_cold:.0f} deep_page_ms={deep:.0f} search_ms={search:.0f} "
         f"detail_rps={detail_rps:.0f} export_rows_per_s={export_rps:.0f} "
-        f"import_rows_per_s={min(check_rps, apply_rps):.0f} worker_rss_mb={worker_rss:.0f} "
+        f"import_rows_per_s={max(imports):.0f} worker_rss_mb={worker_rss:.0f} "
         f"anchor_req_per_s={anchor:.0f} list_ratio={list_rps / anchor:.2f} "
         f"detail_ratio={detail_rps / anchor:.2f} goal_list_ratio={GOAL_LIST} "
         f"goal_detail_ratio={GOAL_DETAIL}"

@@ -212,11 +212,13 @@ class XlsxWriter:
             # empty — name a template made once per sheet and shape; the texts, joined,
             # are looked at once for what XML must escape or cannot hold.
             # The kinds by type, in C (a function call a cell cost half the row); a row
-            # with an empty text ("" rather than None) or a text with space at an end is
-            # judged a cell at a time
-            shape = tuple(map(KIND_OF_TYPE.get, map(type, values)))
-            if None in shape or "" in values:
-                shape = tuple(map(_kind, values))
+            # with an empty text ("" rather than None) or a value of another type is
+            # judged a cell at a time; a text with space at an end to keep goes the cell
+            # way (XML_AWKWARD_RE)
+            kinds = tuple(map(KIND_OF_TYPE.get, map(type, values)))
+            shape: tuple[str, ...] = (
+                tuple(map(_kind, values)) if None in kinds or "" in values else kinds  # type: ignore[assignment]  # no None left
+            )
             if OTHER not in shape:
                 texts = [v for v, k in zip(values, shape, strict=True) if k is PLAIN]
                 if not (texts and XML_AWKWARD_RE.search("\n".join(texts))):
