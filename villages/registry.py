@@ -226,7 +226,7 @@ def household_panels(request: HttpRequest, household, depends_on: Any = None) ->
     panels = [p for p in portal.household_panels if has_role_at(request.user, p.roles, code)]
     if not panels:
         return []
-    if not all(panel.version_keys for panel in panels):
+    if depends_on is None or not all(panel.version_keys for panel in panels):
         return _render(panels, request, household)
     keys = [key for panel in panels for key in panel.version_keys(household)]  # type: ignore[misc]
     entry_key = cache_key(
@@ -245,11 +245,10 @@ def household_panels(request: HttpRequest, household, depends_on: Any = None) ->
         depends_on,
     )
     entry = got.get(entry_key)
-    if entry is not None and entry[0] == made_from and depends_on is not None:
+    if entry is not None and entry[0] == made_from:
         return entry[1]
     html = _render(panels, request, household)
-    if depends_on is not None:
-        cache.set(entry_key, (made_from, html), KEPT_SECONDS)
+    cache.set(entry_key, (made_from, html), KEPT_SECONDS)
     return html
 
 
