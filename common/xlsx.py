@@ -213,8 +213,8 @@ class XlsxWriter:
             # are looked at once for what XML must escape or cannot hold.
             # The kinds by type, in C (a function call a cell cost half the row); a row
             # with an empty text ("" rather than None) or a value of another type is
-            # judged a cell at a time; a text with space at an end to keep goes the cell
-            # way (XML_AWKWARD_RE)
+            # judged a cell at a time; a row with a text that has space at an end to keep
+            # is written the cell way, as XML_AWKWARD_RE finds it.
             kinds = tuple(map(KIND_OF_TYPE.get, map(type, values)))
             shape: tuple[str, ...] = (
                 tuple(map(_kind, values)) if None in kinds or "" in values else kinds  # type: ignore[assignment]  # no None left
