@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.templatetags.static import static
 
 T = TypeVar("T")
@@ -77,6 +78,19 @@ def bump_after_commit(key: str) -> None:
     """A new version for `key` once the current transaction commits (a fragment made from
     data read before the commit must not be kept under the new version)."""
     transaction.on_commit(lambda: cache.set(f"version:{key}", time.time_ns(), timeout=None))
+
+
+def versions_follow(model, keys: Callable[[Any], Iterable[str]]) -> None:
+    """Every save and delete of a `model` row moves the versions `keys(row)` names, once
+    committed (the household page's kept panels, issue 26). A queryset's update() and
+    bulk_create send no signal: the code that uses them moves its versions itself."""
+
+    def moved(sender, instance, **kwargs) -> None:
+        bump_many_after_commit(keys(instance))
+
+    uid = f"versions-{model._meta.label}"
+    post_save.connect(moved, sender=model, dispatch_uid=uid, weak=False)
+    post_delete.connect(moved, sender=model, dispatch_uid=uid, weak=False)
 
 
 def bump_many_after_commit(keys: Iterable[str]) -> None:

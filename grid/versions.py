@@ -2,16 +2,14 @@
 26: the page keeps the apps' panels, villages.registry.household_panels).
 
 A household's grid place, visits and matters move the household's version when saved or
-deleted (the signals below); a matter's every change logs an event, which moves it too
-(the services change matters with conditional UPDATEs, which send no signal); a grid
-and its people move the village's version. households_assign, which places households in
-bulk, moves theirs itself."""
+deleted (common.caching.versions_follow); a matter's every change logs an event, which
+moves it too (the services change matters with conditional UPDATEs, which send no
+signal); a grid and its people move the village's version. households_assign, which
+places households in bulk, moves theirs itself."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
-
-from common.caching import bump_after_commit
+from common.caching import versions_follow
 
 
 def household_key(household_id: int) -> str:
@@ -27,30 +25,15 @@ def household_keys(household) -> list[str]:
     return [household_key(household.pk), village_key(household.village_id)]
 
 
-def _household_row(sender, instance, **kwargs) -> None:
-    if instance.household_id is not None:
-        bump_after_commit(household_key(instance.household_id))
-
-
-def _matter_event(sender, instance, **kwargs) -> None:
-    if instance.matter.household_id is not None:
-        bump_after_commit(household_key(instance.matter.household_id))
-
-
-def _grid(sender, instance, **kwargs) -> None:
-    bump_after_commit(village_key(instance.village_id))
-
-
-def _member(sender, instance, **kwargs) -> None:
-    bump_after_commit(village_key(instance.grid.village_id))
+def _of_household(household_id: int | None) -> list[str]:
+    return [household_key(household_id)] if household_id is not None else []
 
 
 def connect() -> None:
     from grid.models import Grid, GridHousehold, GridMember, Matter, MatterEvent, Visit
 
-    for signal in (post_save, post_delete):
-        for model in (GridHousehold, Visit, Matter):
-            signal.connect(_household_row, sender=model, dispatch_uid=f"panel-{model.__name__}")
-        signal.connect(_matter_event, sender=MatterEvent, dispatch_uid="panel-MatterEvent")
-        signal.connect(_grid, sender=Grid, dispatch_uid="panel-Grid")
-        signal.connect(_member, sender=GridMember, dispatch_uid="panel-GridMember")
+    for model in (GridHousehold, Visit, Matter):
+        versions_follow(model, lambda row: _of_household(row.household_id))
+    versions_follow(MatterEvent, lambda row: _of_household(row.matter.household_id))
+    versions_follow(Grid, lambda row: [village_key(row.village_id)])
+    versions_follow(GridMember, lambda row: [village_key(row.grid.village_id)])

@@ -50,6 +50,22 @@ def _panel(client: Client, household, app: str) -> str:
     return page.split(SECTIONS[app], 1)[1].split("</section>", 1)[0]
 
 
+def _record(*, household, points: int, text: str, by, resident=None):
+    """A points entry of 20 November (its rule made for it), awaiting approval."""
+    rule = PointRule.objects.create(
+        village=household.village, category=Category.GOOD_DEEDS, name=text, points=points
+    )
+    return points_services.entry_record(
+        household=household,
+        rule=rule,
+        occurred_on=datetime.date(2026, 11, 20),
+        place="村口",
+        description=text,
+        user=by,
+        resident=resident,
+    )
+
+
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run a change as committed: its versions move."""
@@ -93,19 +109,8 @@ def test_an_unkept_page_reads_them(cadre_client, household, monitoring_catalogue
 def test_points_recorded_approved_and_honoured_show_at_once(
     kept, household, village_cadre, plain_cadre, commit
 ):
-    rule = PointRule.objects.create(
-        village=household.village, category=Category.GOOD_DEEDS, name="扶老人过马路", points=5
-    )
     assert "余额 0" in _panel(kept, household, "points")
-    entry = commit(
-        points_services.entry_record,
-        household=household,
-        rule=rule,
-        occurred_on=datetime.date(2026, 11, 20),
-        place="村口",
-        description="扶老人过马路",
-        user=village_cadre,
-    )
+    entry = commit(_record, household=household, points=5, text="扶老人过马路", by=village_cadre)
     assert "扶老人过马路" in _panel(kept, household, "points")  # a saved entry: its signal
     commit(points_services.entry_approve, entry=entry, user=plain_cadre)  # UPDATEs only
     assert "余额 5" in _panel(kept, household, "points")
@@ -200,19 +205,9 @@ def test_each_role_set_at_the_village_has_its_own_kept_panels(kept, household, c
 def test_a_renamed_resident_shows_at_once_and_the_next_day_the_panels_are_made_again(
     kept, household, village_cadre, plain_cadre, commit, time_machine
 ):
-    rule = PointRule.objects.create(
-        village=household.village, category=Category.GOOD_DEEDS, name="帮扶", points=3
-    )
     head = household.residents.get()
     entry = commit(
-        points_services.entry_record,
-        household=household,
-        rule=rule,
-        occurred_on=datetime.date(2026, 11, 20),
-        place="村口",
-        description="帮扶邻居",
-        user=village_cadre,
-        resident=head,
+        _record, household=household, points=3, text="帮扶邻居", by=village_cadre, resident=head
     )
     commit(points_services.entry_approve, entry=entry, user=plain_cadre)
     panel = _panel(kept, household, "points")

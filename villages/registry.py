@@ -253,12 +253,10 @@ def household_panels(request: HttpRequest, household, depends_on: Any = None) ->
 
 
 def _render(panels: list[Panel], request: HttpRequest, household) -> list[str]:
-    shown: list[str] = []
-    for panel in panels:
-        context = panel.context(request, household)
-        if context is not None:
-            shown.append(render_to_string(panel.template, {"panel": context}, request=request))
-    return shown
+    return [
+        render_to_string(template, {"panel": context}, request=request)
+        for template, context in _panels(panels, request, household, lambda _panel: True)
+    ]
 
 
 def panel_version_keys(panels: list[PublicPanel], obj) -> list[str]:
