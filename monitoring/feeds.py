@@ -32,6 +32,7 @@ from monitoring.models import (
     DataItem,
     Department,
     FeedBatch,
+    FeedFold,
     FeedRejection,
     FeedValue,
 )
@@ -150,6 +151,7 @@ def feeds_reap() -> int:
     )
     for batch_id in reaped:
         FeedValue.objects.filter(batch_id=batch_id).delete()
+        FeedFold.objects.filter(batch_id=batch_id).delete()
         FeedRejection.objects.filter(batch_id=batch_id).delete()
         logger.warning("feed batch %s: its load stopped part-way; marked failed", batch_id)
     return len(reaped)

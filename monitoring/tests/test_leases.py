@@ -13,7 +13,15 @@ from django.core.management.base import CommandError
 from common import leases
 from common.tests import bombs
 from monitoring import feeds
-from monitoring.models import Alert, BatchStatus, DataItem, Department, FeedBatch, FeedValue
+from monitoring.models import (
+    Alert,
+    BatchStatus,
+    DataItem,
+    Department,
+    FeedBatch,
+    FeedFold,
+    FeedValue,
+)
 from monitoring.screening import stage
 from monitoring.tests.conftest import csv_bytes
 
@@ -56,6 +64,7 @@ def test_a_load_whose_lease_ended_reads_failed_and_the_run_goes_on(county, peopl
     FeedValue.objects.create(
         batch=dead, line=2, item=item, resident=_a, household=_a.household, value=1
     )
+    FeedFold.objects.create(batch=dead, item=item, household=_a.household, value=1)
     summary = _screen()
     dead.refresh_from_db()
     sick.refresh_from_db()
@@ -63,6 +72,7 @@ def test_a_load_whose_lease_ended_reads_failed_and_the_run_goes_on(county, peopl
     assert "中断" in dead.message  # a sentence for the county officer, in Chinese
     assert dead.lease_until is None
     assert not FeedValue.objects.filter(batch=dead).exists()  # its half load removed
+    assert not FeedFold.objects.filter(batch=dead).exists()
     assert sick.status == BatchStatus.LOADED
     assert summary.startswith("batches=1 ")
     assert Alert.objects.count() == 1  # the household of the batch that loaded

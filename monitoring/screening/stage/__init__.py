@@ -31,7 +31,8 @@ from common import leases
 from common.crypto import decrypt_bytes, decrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
-from monitoring.models import BatchStatus, DataItem, Department, FeedBatch
+from monitoring.models import BatchStatus, DataItem, Department, FeedBatch, ItemType
+from monitoring.screening import fold
 from monitoring.screening.stage import read
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def load_batch(
 
     with translation.override(batch.language), contextlib.ExitStack() as stack:
         batch.values.all().delete()
+        batch.folds.all().delete()
         batch.rejections.all().delete()
         try:
             chunks: Iterator[bytes] = stack.enter_context(feed_chunks(batch))
@@ -112,14 +114,21 @@ def load_batch(
                 period=batch.period,
                 residents=residents(),
             )
+            folding = None
             if long_csv is not None:
+                folding = columns.BatchFold(
+                    {i.id: i.type == ItemType.AMOUNT for i in checker.items.values()}
+                )
                 loaded, rejected = columns.load_long_csv(
                     batch_id,
                     long_csv,
                     checker,
                     read.FEED_LIMITS,
                     progress=progress,
+                    fold=folding,
                 )
+                if not folding.usable:
+                    folding = None
             else:
                 loaded, rejected = rows.load_rows(
                     batch_id,
@@ -128,11 +137,17 @@ def load_batch(
                     progress=progress,
                 )
             del checker  # the county's map: no longer needed
-            repeats = rows.reject_repeats(batch_id)
-            loaded, rejected = loaded - repeats, rejected + repeats
+            # the statistics first: planned on the table's size before the load, the
+            # repeats' removal once joined every value with every repeat (minutes)
             rows.analyze()
+            # a fold made as the file loaded saw every resident's item once: no repeats
+            repeats = rows.reject_repeats(batch_id) if folding is None else 0
+            loaded, rejected = loaded - repeats, rejected + repeats
+            fold.keep(batch_id, folding)
+            del folding
         except TableError as exc:
             batch.values.all().delete()
+            batch.folds.all().delete()
             batch.rejections.all().delete()
             FeedBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADING).update(
                 status=BatchStatus.FAILED,

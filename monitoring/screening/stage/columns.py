@@ -31,6 +31,7 @@ import csv
 import ctypes
 import ctypes.util
 import datetime
+import decimal
 import functools
 import itertools
 from collections.abc import Callable, Iterator
@@ -41,11 +42,12 @@ import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from django.db import transaction
+from django.db import connection, transaction
 
 import monitoring.screening.match as match
 import monitoring.screening.stage.read as read
 import monitoring.screening.stage.rows as row_checks
+from common.bulk import copy_stream
 from common.tables import (
     SNIFF_BYTES,
     Table,
@@ -56,7 +58,7 @@ from common.tables import (
     csv_rows,
     sniff_encoding,
 )
-from monitoring.models import ItemType
+from monitoring.models import FeedFold, ItemType
 
 BLOCK = 2 << 20  # bytes of the file a block (about 50,000 rows)
 CHUNK_ROWS = 500_000  # rows a transaction (the feeds page's progress moves by as many)
@@ -283,6 +285,154 @@ class NumberMemo:
         self._verdicts = numpy.insert(self._verdicts, at, verdicts)
 
 
+ITEM_BITS = 4  # a key packs a person or household (below 2**28) with an item's place
+FOLD_MERGE_ROWS = 250_000  # a fold's pending rows, at most, before they are merged
+FOLD_WRITE_ROWS = 100_000  # a fold's rows written at a time
+
+
+class BatchFold:
+    """The batch's values folded per household and item as its blocks are checked, as
+    monitoring.screening.fold.BATCH_FOLD folds them from the loaded values (amounts
+    summed, other items their highest; monitoring/tests/test_batch_fold.py compares the
+    two): the scoring then reads some 600,000 folded rows a county's file instead of
+    grouping its millions of values every night, and nothing groups them after the load
+    (issue 26).
+
+    It also sees whether a resident's item came twice in the file, which only
+    rows.reject_repeats sorts out (the first line kept, a rejection for each other):
+    every (resident, item) the file gave, as one sorted array of 4-byte keys (the
+    resident's id and the item's place among the department's at most 16 items). A fold
+    that saw a repeat, a file that went on row by row, or ids too large to pack so is
+    given up (`usable` false, its memory freed): the load then rejects the repeats and
+    folds in SQL, as before."""
+
+    def __init__(self, items: dict[int, bool]):
+        """`items`: the department's item ids, each with whether it is an amount."""
+        self.usable = len(items) <= 1 << ITEM_BITS
+        self._items = numpy.array(sorted(items), dtype=numpy.int64)
+        self._amount = numpy.array([items[i] for i in sorted(items)], dtype=bool)
+        self._seen = numpy.zeros(0, dtype=numpy.uint32)  # resident << ITEM_BITS | place
+        self._parts: list[tuple[numpy.ndarray, numpy.ndarray]] = []  # (keys, cents)
+        self._pending = 0
+
+    def give_up(self) -> None:
+        self.usable = False
+        self._seen = numpy.zeros(0, dtype=numpy.uint32)
+        self._parts = []
+
+    def add(self, packed: numpy.ndarray, items: numpy.ndarray, values: pa.Array) -> None:
+        """A block's good rows: packed matches, item ids, values (Arrow strings, each a
+        number of two decimals at most, 0 to 999,999,999,999.99, as the checks let
+        through)."""
+        if not self.usable or not len(items):
+            return
+        place = numpy.searchsorted(self._items, items).clip(max=len(self._items) - 1)
+        if (
+            int(packed.max()) >= 1 << (32 + 32 - ITEM_BITS)
+            or not (self._items[place] == items).all()
+        ):
+            self.give_up()  # a resident id too large to pack, or another department's item
+            return
+        resident, household = packed // match.SPAN, packed % match.SPAN
+        if int(household.max()) >= 1 << (32 - ITEM_BITS):
+            self.give_up()
+            return
+        given = numpy.sort(((resident << ITEM_BITS) | place).astype(numpy.uint32))
+        at = numpy.searchsorted(self._seen, given)
+        inside = at < len(self._seen)
+        if (given[1:] == given[:-1]).any() or (self._seen[at[inside]] == given[inside]).any():
+            self.give_up()  # a repeat: rows.reject_repeats decides which line is kept
+            return
+        self._seen = numpy.insert(self._seen, at, given)
+        keys = ((household << ITEM_BITS) | place).astype(numpy.uint32)
+        self._parts.append(_folded(keys, _cents(values), self._amount))
+        self._pending += len(keys)
+        if self._pending >= FOLD_MERGE_ROWS:
+            self._parts = [self._merged()]
+            self._pending = len(self._parts[0][0])
+
+    def _merged(self) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """The parts folded as one (sums of sums, highest of the highest)."""
+        keys = numpy.concatenate([k for k, _c in self._parts])
+        cents = numpy.concatenate([c for _k, c in self._parts])
+        self._parts = []
+        return _folded(keys, cents, self._amount)
+
+    def folded(self) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """(households, items, cents) of the fold, one row a household and item."""
+        if not self._parts:
+            empty = numpy.zeros(0, dtype=numpy.int64)
+            return empty, empty, empty
+        keys, cents = self._merged()
+        keys = keys.astype(numpy.int64)
+        return keys >> ITEM_BITS, self._items[keys & ((1 << ITEM_BITS) - 1)], cents
+
+    def write(self, batch_id: int) -> None:
+        """Write the fold as the batch's FeedFolds (COPY on PostgreSQL)."""
+        households, items, cents = self.folded()
+        self.give_up()
+        columns = ["batch_id", "household_id", "item_id", "value"]
+        if connection.vendor != "postgresql":
+            rows = zip(households.tolist(), items.tolist(), cents.tolist(), strict=True)
+            FeedFold.objects.bulk_create(
+                [
+                    FeedFold(batch_id=batch_id, household_id=h, item_id=i, value=_decimal(c))
+                    for h, i, c in rows
+                ],
+                batch_size=1000,
+            )
+            return
+        options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+        with copy_stream(FeedFold._meta.db_table, columns) as copy:
+            for start in range(0, len(households), FOLD_WRITE_ROWS):
+                end = start + FOLD_WRITE_ROWS
+                part = cents[start:end]
+                words = numpy.stack([part, part >> 63], axis=1).ravel()
+                table = pa.table(
+                    [
+                        pa.array(numpy.full(len(part), batch_id, dtype=numpy.int64)),
+                        pa.array(households[start:end]),
+                        pa.array(items[start:end]),
+                        pa.Array.from_buffers(
+                            pa.decimal128(18, 2), len(part), [None, pa.py_buffer(words)]
+                        ),
+                    ],
+                    names=columns,
+                )
+                out = pa.BufferOutputStream()
+                pa_csv.write_csv(table, out, options)
+                copy.write(out.getvalue().to_pybytes())
+
+
+def _cents(values: pa.Array) -> numpy.ndarray:
+    """Each value (text of a number with two decimals at most, below 10**14) in cents."""
+    exact = values.cast(pa.decimal128(16, 2))  # raises on anything else: never silently
+    words = numpy.frombuffer(
+        exact.buffers()[1], dtype=numpy.int64, count=2 * len(exact), offset=16 * exact.offset
+    )
+    return words[0::2].copy()  # the low word: the whole value, below 2**63
+
+
+def _decimal(cents: int) -> decimal.Decimal:
+    return decimal.Decimal(cents).scaleb(-2)
+
+
+def _folded(
+    keys: numpy.ndarray, cents: numpy.ndarray, amount: numpy.ndarray
+) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(keys, values) once a key: an amount's values summed, another's highest (`amount`:
+    whether the item of each place is an amount)."""
+    order = numpy.argsort(keys, kind="stable")
+    keys, cents = keys[order], cents[order]
+    if not len(keys):
+        return keys, cents
+    starts = numpy.flatnonzero(numpy.concatenate([[True], keys[1:] != keys[:-1]]))
+    keys = keys[starts]
+    summed = numpy.add.reduceat(cents, starts)
+    highest = numpy.maximum.reduceat(cents, starts)
+    return keys, numpy.where(amount[keys & ((1 << ITEM_BITS) - 1)], summed, highest)
+
+
 def _digits(numbers: pa.Array) -> numpy.ndarray:
     """The character codes of numbers of 18 characters (ASCII), a row each: a view of the
     Arrow array's bytes (uint8), no copy. Worked on a column at a time (`_number`): a
@@ -339,10 +489,13 @@ def load_long_csv(
     checker: row_checks.Checker,
     limits: TableLimits,
     progress: Callable[[int], None] | None = None,
+    fold: BatchFold | None = None,
 ) -> tuple[int, int]:
     """Check and write every row of the file, a block at a time, CHUNK_ROWS rows a
     transaction (their values and rejections; then `progress` is told how many rows it
-    had); returns (values, rejections), as row_checks.load_rows does for the row reader."""
+    had); returns (values, rejections), as row_checks.load_rows does for the row reader.
+    `fold` is given the values as they are written (and given up when the file goes on
+    row by row)."""
     _frugal_memory()
     long = read.LongRows(feed.headers)
     columns = ColumnChecker(checker, long)
@@ -384,6 +537,8 @@ def load_long_csv(
                         break
                     good, bad = _check_block(table, line, columns, long, width)
                     writer.columns(*good)
+                    if fold is not None:
+                        fold.add(good[1], good[2], good[3])
                     rejections += bad
                     loaded += len(good[0])
                     line += table.num_rows
@@ -399,6 +554,8 @@ def load_long_csv(
             progress(rows)
     if odd is None:
         return loaded, rejected
+    if fold is not None:
+        fold.give_up()  # the rest is written row by row
     # row by row from here: the table reader names what is wrong, if anything
     rest = Table(
         headers=feed.headers,
