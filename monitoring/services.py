@@ -72,7 +72,7 @@ from monitoring.roles import (
     VISIT_FLAGGERS,
 )
 from villages.models import WORK_TEAM_ROLES, Region, Role, StaffAssignment
-from villages.notifications import Kind, notify, users_over
+from villages.notifications import Kind, notify, notify_each, users_over, users_over_each
 from villages.scoping import has_role_at, require_role, require_role_at
 
 # action → (roles that take it, the stages it is taken in)
@@ -93,8 +93,10 @@ def tell_new_alerts(
     village with high-risk ones among them ({village id: count}) is texted at once too
     (issue 25), in words that hold the village and the counts, no one's data."""
     high = high or {}
-    told = 0
-    for village in Region.objects.filter(pk__in=list(counts)).only("code", "name"):
+    villages = list(Region.objects.filter(pk__in=list(counts)).only("code", "name"))
+    cadres = users_over_each([v.code for v in villages], {Role.VILLAGE_CADRE, *WORK_TEAM_ROLES})
+    messages = []
+    for village in villages:
         n_high = high.get(village.pk, 0)
         if n_high:
             title = _(
@@ -106,14 +108,8 @@ def tell_new_alerts(
                 "village": village.name,
                 "n": counts[village.pk],
             }
-        told += notify(
-            users_over(village.code, {Role.VILLAGE_CADRE, *WORK_TEAM_ROLES}),
-            kind=Kind.ALERT,
-            title=title,
-            link=link,
-            by_text=bool(n_high),
-        )
-    return told
+        messages.append((cadres[village.code], title, bool(n_high)))
+    return notify_each(messages, kind=Kind.ALERT, link=link)
 
 
 # Separation of duties (DESIGN §5): who took these earlier steps on an alert may not take

@@ -103,6 +103,7 @@ def register() -> None:
     )
     portal.village_page = "notices:board"  # the village's public front page
     portal.deliver = services.notify  # the inbox keeps every app's notifications
+    portal.deliver_each = services.notify_each
     portal.on(MATTER_RESOLVED, services.reply_from_matter)
     portal.on(LISTING_REFUSED, services.text_listing_refused)
     portal.on(LISTING_SOLD, services.text_listing_sold)

@@ -45,6 +45,16 @@ def notify(
     return portal.deliver(users, kind=kind, title=title, body=body, link=link, by_text=by_text)
 
 
+def notify_each(
+    messages: Iterable[tuple[Iterable[int], str, bool]], *, kind: str, link: str = ""
+) -> int:
+    """Several notifications at once, each (user ids, title, by text): one write where a
+    caller has a message for each of many regions (`users_over_each`)."""
+    if portal.deliver_each is None:
+        return 0
+    return portal.deliver_each(list(messages), kind=kind, link=link)
+
+
 def ancestor_codes(code: str) -> list[str]:
     """The region's own code and those of the regions above it (county, township)."""
     return [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
@@ -66,3 +76,19 @@ def users_over(code: str, roles: Iterable[str]) -> Any:
         region__code__in=ancestor_codes(code), role__in=list(roles)
     ).values("user_id")
     return get_user_model().objects.filter(pk__in=ids, is_active=True)
+
+
+def users_over_each(codes: Iterable[str], roles: Iterable[str]) -> dict[str, list[int]]:
+    """`users_over` for several regions in one query: {code: [active user ids]}."""
+    above = {code: ancestor_codes(code) for code in codes}
+    held: dict[str, set[int]] = {}
+    for code, user_id in StaffAssignment.objects.filter(
+        region__code__in={a for codes_above in above.values() for a in codes_above},
+        role__in=list(roles),
+        user__is_active=True,
+    ).values_list("region__code", "user_id"):
+        held.setdefault(code, set()).add(user_id)
+    return {
+        code: sorted(set().union(*(held.get(a, set()) for a in codes_above)))
+        for code, codes_above in above.items()
+    }

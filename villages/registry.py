@@ -121,6 +121,8 @@ class Registry:
     # how a notification is kept (villages.notifications.notify calls it), set by the
     # app that keeps the inbox: f(users, *, kind, title, body, link, by_text) → count
     deliver: Callable[..., int] | None = None
+    # several at once, f([(user ids, title, by_text)], *, kind, link) → count
+    deliver_each: Callable[..., int] | None = None
     # handlers of events an app announces for apps above it (an app below may not import
     # them): event name → [handler(**details)]
     handlers: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
