@@ -269,7 +269,7 @@ class NumberMemo:
         """Each number's verdict, UNSEEN for one not judged yet."""
         verdicts = numpy.full(len(codes), UNSEEN, dtype=numpy.int64)
         if len(self._codes) and len(codes):
-            at = numpy.searchsorted(self._codes, codes).clip(max=len(self._codes) - 1)
+            at = match.positions(self._codes, codes).clip(max=len(self._codes) - 1)
             hit = self._codes[at] == codes
             verdicts[hit] = self._verdicts[at[hit]]
         return verdicts
