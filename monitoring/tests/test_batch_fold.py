@@ -74,8 +74,10 @@ def _folds(batch: FeedBatch) -> dict[tuple[str, str], Decimal]:
 
 
 @pytest.mark.parametrize("block", [60, 1 << 20])  # a row or two a block; the file in one
-def test_the_fold_made_in_columns_is_the_values_fold(county, people, monkeypatch, block):
+@pytest.mark.parametrize("merge", [2, 250_000])  # folded every two rows or so; at the end
+def test_the_fold_made_in_columns_is_the_values_fold(county, people, monkeypatch, block, merge):
     monkeypatch.setattr(columns, "BLOCK", block)
+    monkeypatch.setattr(columns, "FOLD_MERGE_ROWS", merge)
     batch, kept = _load(county, [",".join(r) for r in _rows(people)], monkeypatch)
     assert (batch.loaded, batch.rejected) == (10, 2)
     assert kept == [True]  # folded as it loaded, not grouped again afterwards

@@ -286,7 +286,7 @@ class NumberMemo:
 
 
 ITEM_BITS = 4  # a key packs a person or household (below 2**28) with an item's place
-FOLD_MERGE_ROWS = 250_000  # a fold's pending rows, at most, before they are merged
+FOLD_MERGE_ROWS = 250_000  # rows a fold takes before it folds them into what it has
 FOLD_WRITE_ROWS = 100_000  # a fold's rows written at a time
 
 
@@ -345,11 +345,11 @@ class BatchFold:
             return
         self._seen = numpy.insert(self._seen, at, given)
         keys = ((household << ITEM_BITS) | place).astype(numpy.uint32)
-        self._parts.append(_folded(keys, _cents(values), self._amount))
+        self._parts.append((keys, _cents(values)))  # folded when enough are waiting
         self._pending += len(keys)
         if self._pending >= FOLD_MERGE_ROWS:
             self._parts = [self._merged()]
-            self._pending = len(self._parts[0][0])
+            self._pending = 0  # rows since the last merge (the merged part is folded)
 
     def _merged(self) -> tuple[numpy.ndarray, numpy.ndarray]:
         """The parts folded as one (sums of sums, highest of the highest)."""
