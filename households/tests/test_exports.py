@@ -24,8 +24,8 @@ HOUSEHOLDS = 60  # more than a page (PAGE_SIZE 50): the export becomes a task
 
 @pytest.fixture
 def county_of_60(village, group):
-    """60 households: heads with phones, spouses, a head-less household, one monitored, one
-    on 低保, one without a group."""
+    """60 households: heads with phones, spouses, a head-less household, one whose earlier
+    head died, one monitored, one on 低保, one without a group."""
     households = []
     for index in range(HOUSEHOLDS):
         household = HouseholdFactory(
@@ -35,6 +35,8 @@ def county_of_60(village, group):
             is_dibao=index == 3,
             land_area_mu="2.50" if index % 2 else None,
         )
+        if index == 13:  # a head before this one died (the living one is shown)
+            ResidentFactory(household=household, relation="head", status="deceased")
         if index != 11:
             ResidentFactory(household=household, relation="head", phone=f"1391234{index:04d}")
         ResidentFactory(household=household, relation="spouse", sex="F", phone="")
@@ -118,13 +120,30 @@ def test_a_large_household_export_is_a_task_with_the_rows_of_the_old_export(
     assert event.kind == AccessKind.EXPORT_MASKED
     assert "60" in event.detail
 
+    ExportJob.objects.all().delete()
+    job = _run_export(
+        cadre_client, "/households/export/", django_capture_on_commit_callbacks, reason="核对"
+    )
+    rows = _sheet(_download(cadre_client, job))
+    heads = {
+        r.household.number: r.id_number()
+        for r in Resident.objects.filter(relation="head", status="living").select_related(
+            "household"
+        )
+    }
+    assert [row[4] for row in rows[1:]] == [heads.get(h.number, "") for h in county_of_60]
+
 
 def test_a_large_resident_export_matches_the_old_rows_masked_and_full(
     cadre_client, village_cadre, county_of_60, django_capture_on_commit_callbacks
 ):
     job = _run_export(cadre_client, "/residents/export/", django_capture_on_commit_callbacks)
     rows = _sheet(_download(cadre_client, job))
-    residents = Resident.objects.select_related("household").order_by("household__number", "pk")
+    residents = (
+        Resident.objects.filter(status="living")  # the list's default: the registered
+        .select_related("household")
+        .order_by("household__number", "pk")
+    )
     assert len(rows) == 1 + residents.count() == 1 + 119
     for row, r in zip(rows[1:], residents, strict=True):
         assert row[2:6] == [
