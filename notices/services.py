@@ -538,21 +538,19 @@ def notify(
     transaction. `at` stands for the time when the exact one must not be kept (an
     anonymous message's)."""
     now = at or timezone.now()
-    return _keep(
-        [
-            Notification(
-                recipient_id=pk,
-                kind=kind,
-                title=mask_id_numbers(title)[:120],
-                body=mask_id_numbers(body)[:1000],
-                link=link[:200],
-                broadcast=broadcast,
-                created_at=now,
-            )
-            for pk in sorted(set(users.values_list("pk", flat=True)))
-        ],
-        texted=by_text,
-    )
+    notes = [
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            title=mask_id_numbers(title)[:120],
+            body=mask_id_numbers(body)[:1000],
+            link=link[:200],
+            broadcast=broadcast,
+            created_at=now,
+        )
+        for pk in sorted(set(users.values_list("pk", flat=True)))
+    ]
+    return _keep(notes, texted=[by_text] * len(notes))
 
 
 def notify_each(
@@ -577,17 +575,16 @@ def notify_each(
     return _keep(notes, texted=texted)
 
 
-def _keep(notes: list[Notification], *, texted: bool | list[bool]) -> int:
+def _keep(notes: list[Notification], *, texted: list[bool]) -> int:
     """Write the notifications, move their recipients' unread counts after the commit,
-    and text those to be texted (each, or all when `texted` is one flag)."""
+    and text those whose flag in `texted` is set."""
     made = Notification.objects.bulk_create(notes, batch_size=500)
     by_user = Counter(n.recipient_id for n in made)
     for by in sorted(set(by_user.values())):
         _count_changed([pk for pk, n in by_user.items() if n == by], by)
-    flags = [texted] * len(made) if isinstance(texted, bool) else texted
     # bulk_create gives the ids on PostgreSQL and SQLite alike; the task takes them, never
     # a phone number
-    ids = [n.pk for n, text in zip(made, flags, strict=True) if text]
+    ids = [n.pk for n, text in zip(made, texted, strict=True) if text]
     if ids:
         transaction.on_commit(lambda: send_texts.delay(ids))
     return len(made)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy
+import pyarrow as pa
 import pytest
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from monitoring import feeds
 from monitoring.models import Department, FeedBatch, FeedFold
-from monitoring.screening import fold, job
+from monitoring.screening import fold, job, match
 from monitoring.screening.stage import columns
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,28 @@ def test_the_run_scores_from_the_kept_folds(county, people, monkeypatch):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT value FROM {fold.FOLDED}")  # noqa: S608
             assert [Decimal(v) for (v,) in cursor.fetchall()] == [Decimal("250.50")]
+
+
+def _fold(items: dict[int, bool], resident: int, household: int) -> columns.BatchFold:
+    folding = columns.BatchFold(items)
+    packed = numpy.array([resident * match.SPAN + household], dtype=numpy.int64)
+    folding.add(packed, numpy.array([min(items)], dtype=numpy.int64), pa.array(["1.50"]))
+    return folding
+
+
+@pytest.mark.parametrize(
+    ("count", "resident", "household", "usable"),
+    [
+        (16, 1, 1, True),  # a department's 16 items: each has a place in 4 bits
+        (17, 1, 1, False),  # 17: given up (folded in SQL after the load)
+        (1, (1 << 28) - 1, (1 << 28) - 1, True),  # the largest ids a 4-byte key holds
+        (1, 1 << 28, 1, False),
+        (1, 1, 1 << 28, False),
+    ],
+)
+def test_a_fold_gives_up_where_its_keys_cannot_hold_the_ids(count, resident, household, usable):
+    folding = _fold({100 + i: True for i in range(count)}, resident, household)
+    assert folding.usable is usable
+    if usable:
+        households, items, cents = folding.folded()
+        assert (households.tolist(), items.tolist(), cents.tolist()) == ([household], [100], [150])

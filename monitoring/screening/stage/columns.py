@@ -382,12 +382,11 @@ class BatchFold:
                 batch_size=1000,
             )
             return
-        options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
         with copy_stream(FeedFold._meta.db_table, columns) as copy:
             for start in range(0, len(households), FOLD_WRITE_ROWS):
                 end = start + FOLD_WRITE_ROWS
                 part = cents[start:end]
-                words = numpy.stack([part, part >> 63], axis=1).ravel()
+                words = numpy.stack([part, part >> 63], axis=1).ravel()  # 128-bit decimals
                 table = pa.table(
                     [
                         pa.array(numpy.full(len(part), batch_id, dtype=numpy.int64)),
@@ -399,9 +398,7 @@ class BatchFold:
                     ],
                     names=columns,
                 )
-                out = pa.BufferOutputStream()
-                pa_csv.write_csv(table, out, options)
-                copy.write(out.getvalue().to_pybytes())
+                copy.write(row_checks.copy_text(table))
 
 
 def _cents(values: pa.Array) -> numpy.ndarray:

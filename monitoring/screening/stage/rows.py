@@ -319,10 +319,16 @@ class ValuesWriter:
             ],
             names=VALUE_COLUMNS,
         )
-        out = pa.BufferOutputStream()
-        options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
-        pa_csv.write_csv(table, out, options)
-        self._copy.write(out.getvalue().to_pybytes())
+        self._copy.write(copy_text(table))
+
+
+def copy_text(table: pa.Table) -> bytes:
+    """Arrow columns as COPY's text format (tab-separated lines, no header): for columns of
+    numbers only, none of which can hold a tab, a newline or a backslash."""
+    out = pa.BufferOutputStream()
+    options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+    pa_csv.write_csv(table, out, options)
+    return out.getvalue().to_pybytes()
 
 
 @contextlib.contextmanager
