@@ -17,10 +17,11 @@ from django.db.models.functions import Now
 
 from config.celery import app
 from monitoring import feeds
-from monitoring.models import Alert, BatchStatus, Department, FeedBatch, FeedValue
+from monitoring.models import Alert, BatchStatus, Department, FeedBatch, FeedValue, ScreeningRun
 from monitoring.tasks import nightly_screening
-from tests.factories import heads_with_numbers
+from tests.factories import RegionFactory, heads_with_numbers
 from tests.workers import start_worker, stop_worker
+from villages.models import Level
 
 FILLER_ROWS = 300_000  # enough that the load is caught half-way (20,000 rows a chunk)
 AT_RISK = 40
@@ -70,6 +71,9 @@ def test_a_killed_load_reads_failed_and_the_run_goes_on_then_loads_when_asked(
         "CELERY_RESTORE_INTERVAL": "1",
         "CELERY_RESTORE_THROTTLE": "1",
         "FEED_LEASE_SECONDS": "2",
+        # the killed county task comes back (acks late): its run is given up and the
+        # county run again this long after
+        "SCREENING_RETRY_SECONDS": "1",
     }
     first = start_worker(tmp_path / "worker.log", **fast)
     try:
@@ -136,3 +140,47 @@ def test_a_killed_load_reads_failed_and_the_run_goes_on_then_loads_when_asked(
         .endswith(f"batches=1 households_scored=100 alerts_new=0 alerts_open={AT_RISK}")
     )
     assert FeedBatch.objects.count() == 1
+
+
+def test_the_night_fans_out_a_task_a_county_on_the_worker_then_adds_them_up(
+    broker, monitoring_catalogue, tmp_path, village, group
+):
+    """Issue 27, item 3: two small counties, each its own task on a real worker (and its
+    own run on the runs page), then the province's step, whose result the chord keeps in
+    the result backend (the broker's Redis)."""
+    other = RegionFactory(code="360124", name="进贤县", level=Level.COUNTY, parent=None)
+    township = RegionFactory(code="360124100", name="民和镇", level=Level.TOWNSHIP, parent=other)
+    far = RegionFactory(code="360124100201", name="城东村", level=Level.VILLAGE, parent=township)
+    far_group = RegionFactory(code="360124100201001", name="一组", level=Level.GROUP, parent=far)
+    yb = Department.objects.get(code="YB")
+    for place, its_group, at_risk in ((village, group, 1), (far, far_group, 2)):
+        numbers = heads_with_numbers(place, its_group, 3)
+        data = "id_number,item_code,value,period\n" + "".join(
+            f"{n},YB02,{30000 if i < at_risk else 10},2026-10\n" for i, n in enumerate(numbers)
+        )
+        feeds.feed_receive(
+            county=place.parent.parent,
+            department=yb,
+            period="2026-10",
+            name="yb.csv",
+            data=data.encode(),
+        )
+    worker = start_worker(tmp_path / "worker.log")
+    try:
+        province = nightly_screening.delay("2026-10").get(timeout=60)
+        totals = app.AsyncResult(province).get(timeout=120)
+    finally:
+        stop_worker(worker)
+    assert totals == {
+        "counties": 2,
+        "failed": 0,
+        "batches": 2,
+        "households_scored": 6,
+        "alerts_new": 3,
+        "alerts_open": 3,
+    }
+    runs = ScreeningRun.objects.order_by("county__code")
+    assert [(r.county.code, r.status, r.alerts_new) for r in runs] == [
+        ("360121", "done", 1),
+        ("360124", "done", 2),
+    ]

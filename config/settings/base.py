@@ -235,7 +235,12 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in the calling process: the embedded default for trying it.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+# The nightly screening is a chord (one task a county, then the province's step), and a
+# chord counts its finished tasks in a result backend: the broker's Redis unless another
+# is given (issue 27). Only the tasks that ask for it keep a result (one day).
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -247,6 +252,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_RESTORE_THROTTLE", default=10),
 }
+
+# A county's screening run that failed is run again this many seconds later (the night's
+# chord, issue 27), twice at most.
+SCREENING_RETRY_SECONDS = env.int("SCREENING_RETRY_SECONDS", default=5 * 60)
 
 # A feed load renews its lease with every block of rows it reads (seconds apart); one
 # that renewed nothing for this long died with its process and is marked failed.

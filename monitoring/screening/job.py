@@ -8,10 +8,12 @@
 4. score (`score`): the rules applied, one assessment per household and period;
 5. raise alerts (`alerts`): the period's new alerts pushed to the villages.
 
-`monitoring.tasks.nightly_screening` (beat, 02:00 Asia/Shanghai) and `manage.py
-run_screening` call run(), which collects the inbox and runs every county; a county
-officer's run (run_request) and a file uploaded on the feeds page (stage_now) come here
-too. Every step is idempotent and restartable: a batch whose
+The night (issue 27): `schedule` collects the inbox and queues one run a county;
+`monitoring.tasks.nightly_screening` (beat, 02:00 Asia/Shanghai) hands them to the workers
+as a Celery chord — a task a county, retried when its run fails, then `province` over
+what they did — and `manage.py run_screening` runs the same steps in its own process
+(`run`). A county officer's run (run_request) and a file uploaded on the feeds page
+(stage_now) come here too. Every step is idempotent and restartable: a batch whose
 load was killed is marked failed once its lease ends (and loads again only when a county
 officer asks), scoring upserts only what changed, alerts are raised once per household
 and period. Killed at any point and run again, the job ends where one clean run ends
@@ -100,6 +102,9 @@ def collect_inbox(inbox: Path | None = None) -> int:
 # message lost with a broker) is given up after an hour.
 RUN_LEASE_SECONDS = 3 * 60 * 60 + 60
 QUEUED_LEASE_SECONDS = 60 * 60
+# A night's runs wait for a free worker (a province: a hundred counties, a few workers):
+# given up only if still waiting the next evening, before the next night schedules.
+NIGHT_QUEUED_LEASE_SECONDS = 20 * 60 * 60
 
 
 class RunRefused(Exception):
@@ -165,11 +170,24 @@ def stage_now(batch_id: int) -> FeedBatch:
     return stage.load_batch(batch_id, lambda: match.county_residents(code))
 
 
-def run_county(run_id: int) -> dict[str, int]:
+#: what a run did, as run_county and the night's tasks report it
+FIGURES = ("batches", "rows", "households_scored", "alerts_new")
+
+
+def outcome(run: ScreeningRun) -> dict:
+    """A run's county, status and figures as recorded (plain values: a task's result)."""
+    return {"run": run.pk, "county": run.county_id, "status": run.status} | {
+        name: getattr(run, name) for name in FIGURES
+    }
+
+
+def run_county(run_id: int) -> dict:
     """Carry out a run: load the county's waiting files, score its households with data
-    in the period, raise the period's alerts; the figures and errors are kept on the run.
-    A run that fails is marked so (and logged) and the exception does not escape: the
-    nightly job goes on with the next county."""
+    in the period, raise the period's alerts; the figures and errors are kept on the run,
+    and returned (`outcome`). A run that fails is marked so (and logged) and the exception
+    does not escape: the night goes on with the other counties. A run this call did not
+    claim (done already, or a redelivered task's run whose process died: reaped first)
+    is reported as it stands."""
     loading = settings.FEED_LEASE_SECONDS
     claimed = leases.claim(
         ScreeningRun.objects,
@@ -181,7 +199,8 @@ def run_county(run_id: int) -> dict[str, int]:
         started_at=Now(),
     )
     if not claimed:
-        return {}
+        runs_reap()
+        return outcome(ScreeningRun.objects.get(pk=run_id))
     run = ScreeningRun.objects.select_related("county").get(pk=run_id)
     county, period = run.county, run.period
     mine = ScreeningRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
@@ -209,54 +228,93 @@ def run_county(run_id: int) -> dict[str, int]:
             new = alerts.raise_alerts(county, period)  # 5. raise alerts
             used = FeedBatch.objects.filter(county=county, period=period, status=BatchStatus.LOADED)
             figures = used.aggregate(batches=Count("pk"), rows=Sum("loaded"))
-            result = {
-                "batches": figures["batches"],
-                "rows": figures["rows"] or 0,
-                "households_scored": scored["households_scored"],
-                "alerts_new": new,
-            }
             mine.update(
                 status=RunStatus.DONE,
                 finished_at=Now(),
                 lease_until=None,
                 errors=_errors(county, period),
-                **result,
+                batches=figures["batches"],
+                rows=figures["rows"] or 0,
+                households_scored=scored["households_scored"],
+                alerts_new=new,
             )
     except Exception:
         logger.exception("screening run %s (%s %s) stopped", run_id, county.code, period)
         with translation.override(run.language):
             sentence = _("The run stopped with an error on the portal's side; it is logged.")
         mine.update(status=RunStatus.FAILED, finished_at=Now(), lease_until=None, errors=sentence)
-        return {}
-    return result
+    run.refresh_from_db()
+    return outcome(run)
 
 
-def run(period: str | None = None) -> dict[str, int]:
-    """The nightly run for a period (default: last month, the one departments deliver):
-    one ScreeningRun a county. A county whose run a county officer started and that is
-    still going is left to it."""
+def run_again(run_id: int) -> int | None:
+    """A failed run's county queued again for the same period (a new run: the failed one
+    stays, with its sentence, on the runs page); None when another run of the county is
+    waiting or running."""
+    failed = ScreeningRun.objects.get(pk=run_id)
+    try:
+        with transaction.atomic():
+            again = ScreeningRun.objects.create(
+                county_id=failed.county_id,
+                period=failed.period,
+                started_by_id=failed.started_by_id,
+                language=failed.language,
+                lease_until=leases.lease_end(NIGHT_QUEUED_LEASE_SECONDS),
+            )
+    except IntegrityError:
+        return None
+    return again.pk
+
+
+def schedule(period: str | None = None) -> tuple[str, list[int]]:
+    """The night's first step: files dropped in the inbox become batches, runs whose
+    process died are given up, and each county gets a queued run for the period (default:
+    last month, the one departments deliver). A county whose run a county officer started
+    and that is still going is left to it. Returns the period and the runs."""
     period = period or previous_period(timezone.localdate())
     collect_inbox()
     # a load whose process died (killed, or aborted by its file) is failed, not retried:
     # the job goes on with the batches that load
     feeds.feeds_reap()
     runs_reap()
-    totals = {"batches": 0, "households_scored": 0, "alerts_new": 0, "alerts_open": 0}
+    runs = []
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
         try:
             with transaction.atomic():
                 scheduled = ScreeningRun.objects.create(
                     county=county,
                     period=period,
-                    lease_until=leases.lease_end(QUEUED_LEASE_SECONDS),
+                    lease_until=leases.lease_end(NIGHT_QUEUED_LEASE_SECONDS),
                 )
         except IntegrityError:
             logger.warning("screening %s: %s has a run under way; left to it", period, county)
             continue
-        result = run_county(scheduled.pk)
-        totals["batches"] += result.get("batches", 0)
-        totals["households_scored"] += result.get("households_scored", 0)
-        totals["alerts_new"] += result.get("alerts_new", 0)
-        totals["alerts_open"] += alerts.open_alerts(county)
+        runs.append(scheduled.pk)
+    return period, runs
+
+
+def province(period: str, outcomes: list[dict]) -> dict[str, int]:
+    """The night's last step, once every county's task has ended (done, or failed after
+    its retries): the province's figures of the night, logged and returned."""
+    totals = {
+        "counties": len(outcomes),
+        "failed": sum(o["status"] != RunStatus.DONE for o in outcomes),
+        "batches": 0,
+        "households_scored": 0,
+        "alerts_new": 0,
+        "alerts_open": 0,
+    }
+    for each in outcomes:
+        for name in ("batches", "households_scored", "alerts_new"):
+            totals[name] += each[name]
+    counties = Region.objects.filter(pk__in=[o["county"] for o in outcomes])
+    totals["alerts_open"] = sum(alerts.open_alerts(county) for county in counties)
     logger.info("screening %s: %s", period, totals)
     return totals
+
+
+def run(period: str | None = None) -> dict[str, int]:
+    """The night in this process (`manage.py run_screening`): the same steps as the
+    nightly chord, the counties one after another, a failed county not retried."""
+    period, runs = schedule(period)
+    return province(period, [run_county(run_id) for run_id in runs])

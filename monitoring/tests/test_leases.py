@@ -74,7 +74,7 @@ def test_a_load_whose_lease_ended_reads_failed_and_the_run_goes_on(county, peopl
     assert not FeedValue.objects.filter(batch=dead).exists()  # its half load removed
     assert not FeedFold.objects.filter(batch=dead).exists()
     assert sick.status == BatchStatus.LOADED
-    assert summary.startswith("batches=1 ")
+    assert summary.startswith("counties=1 failed=0 batches=1 ")
     assert Alert.objects.count() == 1  # the household of the batch that loaded
 
 
@@ -128,4 +128,6 @@ def test_a_workbook_with_cells_at_both_ends_fails_its_batch_with_a_sentence(tmp_
     assert "16384" in str(refused.value)  # the columns its cells reach
     batch = FeedBatch.objects.get()
     assert batch.status == BatchStatus.FAILED
-    assert _screen() == "batches=0 households_scored=0 alerts_new=0 alerts_open=0"
+    assert (
+        _screen() == "counties=1 failed=0 batches=0 households_scored=0 alerts_new=0 alerts_open=0"
+    )

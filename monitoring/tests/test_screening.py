@@ -43,7 +43,10 @@ def _screen(period="2026-10") -> dict[str, int]:
     out = io.StringIO()
     call_command("run_screening", period=period, stdout=out)
     line = out.getvalue().strip().splitlines()[-1]
-    assert re.fullmatch(r"batches=\d+ households_scored=\d+ alerts_new=\d+ alerts_open=\d+", line)
+    assert re.fullmatch(
+        r"counties=\d+ failed=0 batches=\d+ households_scored=\d+ alerts_new=\d+ alerts_open=\d+",
+        line,
+    )
     return {k: int(v) for k, v in (part.split("=") for part in line.split())}
 
 
@@ -66,7 +69,14 @@ def feeds_of_october(tmp_path, county, people):
 def test_a_run_scores_each_household_once_with_reasons_and_figures(feeds_of_october):
     sick, accident = feeds_of_october
     totals = _screen()
-    assert totals == {"batches": 3, "households_scored": 2, "alerts_new": 1, "alerts_open": 1}
+    assert totals == {
+        "counties": 1,
+        "failed": 0,
+        "batches": 3,
+        "households_scored": 2,
+        "alerts_new": 1,
+        "alerts_open": 1,
+    }
     assessment = Assessment.objects.get(household=sick)
     assert (assessment.score, assessment.level) == (60, "high")
     assert reasons_text(assessment.reasons) == ["近12个月住院自付 48,200 元", "确诊重大疾病"]

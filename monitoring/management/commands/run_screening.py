@@ -1,8 +1,10 @@
 """Run the screening job now: `run_screening [--period YYYY-MM]`.
 
-Ends with `batches=<n> households_scored=<n> alerts_new=<n> alerts_open=<n>`: the
-period's loaded batches, the households with data in the period, the alerts this run
-raised and the alerts open afterwards.
+Ends with `counties=<n> failed=<n> batches=<n> households_scored=<n> alerts_new=<n>
+alerts_open=<n>`: the counties screened and those whose run failed, the period's loaded
+batches, the households with data in the period, the alerts this run raised and the
+alerts open afterwards. The counties run one after another in this process; the nightly
+task spreads them over the workers (monitoring.tasks.nightly_screening).
 """
 
 from __future__ import annotations
