@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format messages mutation bench bench-import-export bench-registry bench-screening bench-queue bench-public lighthouse clean
+.PHONY: run test install lint typecheck format messages mutation bench bench-import-export bench-registry bench-screening bench-queue bench-public bench-province lighthouse clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
@@ -86,6 +86,14 @@ bench-queue: $(STAMP)
 # data in PostgreSQL; ends with req_per_s=… p99_ms=… (docs/benchmarks.md).
 bench-public: $(STAMP)
 	$(PY) bench/public.py
+
+# A province's night (issue 27): COUNTIES counties of 200,000 households (built once, some
+# 3 minutes a county) and their departments' files, the nightly chord on WORKERS Celery
+# workers; ends with counties=… wall_s=… rows_per_s=… (docs/benchmarks.md).
+COUNTIES ?= 2
+WORKERS ?= 1
+bench-province: $(STAMP)
+	COUNTIES=$(COUNTIES) WORKERS=$(WORKERS) $(PY) bench/province.py
 
 # Lighthouse (npm, Debian's chromium, mobile preset) on the public household page and the
 # village leaderboard: performance and accessibility (docs/benchmarks.md).

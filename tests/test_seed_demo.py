@@ -83,3 +83,35 @@ def test_seed_demo_if_empty_does_nothing_the_second_time(seeded):
     call_command("seed_demo", "--force", "--if-empty", stdout=out)
     assert Household.objects.count() == count
     assert "exist" in out.getvalue()
+
+
+def test_another_county_is_seeded_beside_the_demo_for_a_province(seeded):
+    """seed_demo --county (issue 27's province benchmark): its own 镇 and 乡, its people's
+    numbers of its own area, no second set of demo logins; once only."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    from households.idnumbers import decrypt
+
+    users = get_user_model().objects.count()
+    demo = Household.objects.count()
+    call_command(
+        "seed_demo", "--force", "--county", "360827", "--households", "30", stdout=io.StringIO()
+    )
+    theirs = Household.objects.filter(village__code__startswith="360827")
+    assert theirs.count() == 30
+    assert Household.objects.count() == demo + 30
+    township = theirs.first().village.parent
+    assert township.parent.code == "360827"
+    assert township.code[6] in "12"
+    numbers = [
+        decrypt(c)
+        for c in Resident.objects.filter(household__in=theirs).values_list("id_cipher", flat=True)
+    ]
+    assert numbers
+    assert all(n.startswith("360827") for n in numbers)
+    assert get_user_model().objects.count() == users
+    with pytest.raises(CommandError, match="holds households already"):
+        call_command("seed_demo", "--force", "--county", "360827", "--households", "30")
+    with pytest.raises(CommandError, match="no county 999999"):
+        call_command("seed_demo", "--force", "--county", "999999", "--households", "30")

@@ -87,14 +87,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--regions", type=Path, default=SEED_FILE)
+        parser.add_argument(
+            "--county",
+            default=COUNTY,
+            help="another county of the region codes, seeded beside the demo county "
+            "(a province's benchmark, issue 27): its 镇 and 乡, no demo logins",
+        )
 
     def handle(self, *args, households: int, seed: int, if_empty: bool, force: bool, **opts):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates demo users with known passwords; use --force")
-        if if_empty and Household.objects.exists():
+        self.county = opts["county"]
+        demo = self.county == COUNTY
+        # another county goes beside what is there, once (the demo county comes first)
+        mine = Household.objects.filter(village__code__startswith=self.county)
+        if if_empty and (Household.objects.exists() if demo else mine.exists()):
             self.stdout.write("households exist already; demo data not added")
             return
-        if Household.objects.exists():
+        if Household.objects.exists() if demo else mine.exists():
             raise CommandError("the database holds households already; seed an empty database")
         try:
             data = opts["regions"].read_bytes()
@@ -110,10 +120,14 @@ class Command(BaseCommand):
         self.next_seq: dict[tuple[datetime.date, str], int] = {}
         with transaction.atomic():
             loaded = regions_load(data=data)
+            if not Region.objects.filter(code=self.county, level=Level.COUNTY).exists():
+                raise CommandError(f"no county {self.county} among the region codes")
             villages = self._villages(households)
             created = self._households(villages, households)
-            self._inflows([villages[0], villages[4]] if len(villages) > 4 else villages[:1])
-            users = self._users(villages)
+            users = []
+            if demo:
+                self._inflows([villages[0], villages[4]] if len(villages) > 4 else villages[:1])
+                users = self._users(villages)
         if opts["verbosity"] >= 1:
             self.stdout.write(
                 f"regions: {loaded.created} loaded; villages: {len(villages)}; "
@@ -126,14 +140,16 @@ class Command(BaseCommand):
     # --- regions ---------------------------------------------------------------------
     def _village_plan(self, households: int) -> list[tuple[Region, list[str]]]:
         """(township, village names) for the demo's size."""
-        if households <= COUNTY_SCALE:
+        if households <= COUNTY_SCALE and self.county == COUNTY:
             return [
                 (Region.objects.get(code=code), names)
                 for code, names in zip(TOWNSHIPS, VILLAGE_NAMES, strict=True)
             ]
         townships = list(
             Region.objects.filter(
-                level=Level.TOWNSHIP, code__startswith=COUNTY, code__regex=r"^\d{6}[12]\d\d$"
+                level=Level.TOWNSHIP,
+                code__startswith=self.county,
+                code__regex=r"^\d{6}[12]\d\d$",
             )
         )
         wanted = -(-households // HOUSEHOLDS_PER_VILLAGE)
@@ -179,7 +195,7 @@ class Command(BaseCommand):
         if seq > 999:
             raise CommandError(f"more than 500 demo people of one sex born on {birth}")
         self.next_seq[(birth, sex)] = seq + 2
-        first17 = f"{COUNTY}{birth:%Y%m%d}{seq:03d}"
+        first17 = f"{self.county}{birth:%Y%m%d}{seq:03d}"
         return first17 + check_digit(first17)
 
     def _birth(self, age: int) -> datetime.date:
