@@ -252,18 +252,25 @@ def run_again(run_id: int) -> int | None:
     stays, with its sentence, on the runs page); None when another run of the county is
     waiting or running."""
     failed = ScreeningRun.objects.get(pk=run_id)
+    again = _queued(
+        county_id=failed.county_id,
+        period=failed.period,
+        started_by_id=failed.started_by_id,
+        language=failed.language,
+    )
+    return again.pk if again is not None else None
+
+
+def _queued(**fields) -> ScreeningRun | None:
+    """A night's run queued, or None when the county has one waiting or running (the
+    one-run-a-county constraint)."""
     try:
         with transaction.atomic():
-            again = ScreeningRun.objects.create(
-                county_id=failed.county_id,
-                period=failed.period,
-                started_by_id=failed.started_by_id,
-                language=failed.language,
-                lease_until=leases.lease_end(NIGHT_QUEUED_LEASE_SECONDS),
+            return ScreeningRun.objects.create(
+                lease_until=leases.lease_end(NIGHT_QUEUED_LEASE_SECONDS), **fields
             )
     except IntegrityError:
         return None
-    return again.pk
 
 
 def schedule(period: str | None = None) -> tuple[str, list[int]]:
@@ -279,14 +286,8 @@ def schedule(period: str | None = None) -> tuple[str, list[int]]:
     runs_reap()
     runs = []
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
-        try:
-            with transaction.atomic():
-                scheduled = ScreeningRun.objects.create(
-                    county=county,
-                    period=period,
-                    lease_until=leases.lease_end(NIGHT_QUEUED_LEASE_SECONDS),
-                )
-        except IntegrityError:
+        scheduled = _queued(county=county, period=period)
+        if scheduled is None:
             logger.warning("screening %s: %s has a run under way; left to it", period, county)
             continue
         runs.append(scheduled.pk)
