@@ -276,8 +276,10 @@ def _queued(**fields) -> ScreeningRun | None:
 def schedule(period: str | None = None) -> tuple[str, list[int]]:
     """The night's first step: files dropped in the inbox become batches, runs whose
     process died are given up, and each county gets a queued run for the period (default:
-    last month, the one departments deliver). A county whose run a county officer started
-    and that is still going is left to it. Returns the period and the runs."""
+    last month, the one departments deliver). A county whose run a county officer started,
+    or that is running, is left to it; a night's run of the period still waiting (the
+    night's task came back after its worker died before handing the runs out) is taken
+    into this night, not lost until its lease ends. Returns the period and the runs."""
     period = period or previous_period(timezone.localdate())
     collect_inbox()
     # a load whose process died (killed, or aborted by its file) is failed, not retried:
@@ -286,7 +288,11 @@ def schedule(period: str | None = None) -> tuple[str, list[int]]:
     runs_reap()
     runs = []
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
-        scheduled = _queued(county=county, period=period)
+        scheduled = _queued(county=county, period=period) or (
+            ScreeningRun.objects.filter(
+                county=county, period=period, started_by=None, status=RunStatus.QUEUED
+            ).first()
+        )
         if scheduled is None:
             logger.warning("screening %s: %s has a run under way; left to it", period, county)
             continue

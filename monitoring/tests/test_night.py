@@ -158,3 +158,17 @@ def test_a_failed_county_is_not_run_again_over_a_county_officers_run(
 def test_a_night_without_counties_ends_at_once(db):
     assert nightly_screening.delay("2026-10").get() is None
     assert not ScreeningRun.objects.exists()
+
+
+def test_a_night_scheduled_twice_hands_out_its_waiting_runs_again(two_counties, county_officer):
+    """The night's task came back (its worker died after queueing the runs, before the
+    chord): the runs still waiting go out again rather than wait for their lease to end;
+    a county officer's run, or one running, is left to itself."""
+    here, there = two_counties
+    _period, first = job.schedule("2026-10")
+    _period, again = job.schedule("2026-10")
+    assert again == first
+    assert ScreeningRun.objects.count() == 2
+    ScreeningRun.objects.filter(county=here).update(status=RunStatus.RUNNING)
+    ScreeningRun.objects.filter(county=there).update(started_by=county_officer)
+    assert job.schedule("2026-10")[1] == []
