@@ -19,9 +19,11 @@ def start_worker(
     pipe nobody reads could fill and block it). At INFO its log holds what the console
     backends (text messages, loudspeakers) delivered."""
     db = connection.settings_dict
+    scheme = "citus" if db["ENGINE"] == settings.CITUS_ENGINE else "postgres"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # the same backend as the tests' (a Citus coordinator's is citus://, issue 27)
+        "DATABASE_URL": f"{scheme}://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **extra_env,

@@ -96,11 +96,17 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 
 
+# A province's database on Citus (issue 27): the postgresql backend with auto fields as
+# sequences, which Citus can distribute (config/citus/base.py, decision 109).
+CITUS_ENGINE = "config.citus"
+environ.Env.DB_SCHEMES["citus"] = CITUS_ENGINE
+
+
 def database_tuned(db: dict) -> dict:
     """PostgreSQL connections with JIT compilation off: it cost 25 ms to 0.9 s per query on
     the registry's plans (compiling the expressions of a scan the query then ends early)
     and never paid back on these short queries (docs/benchmarks.md, issue 7)."""
-    if db["ENGINE"].endswith("postgresql"):
+    if db["ENGINE"] in ("django.db.backends.postgresql", CITUS_ENGINE):
         options = db.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
         # Server-side parameters, so that psycopg prepares a statement it has run five

@@ -1,0 +1,1 @@
+"""The database backend of a province on Citus: `DATABASE_URL=citus://…` (issue 27)."""
