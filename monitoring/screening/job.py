@@ -315,7 +315,7 @@ def province(period: str, outcomes: list[dict]) -> dict[str, int]:
         for name in ("batches", "households_scored", "alerts_new"):
             totals[name] += each[name]
     counties = Region.objects.filter(pk__in=[o["county"] for o in outcomes])
-    totals["alerts_open"] = sum(alerts.open_alerts(county) for county in counties)
+    totals["alerts_open"] = alerts.open_alerts(counties)
     logger.info("screening %s: %s", period, totals)
     return totals
 

@@ -11,10 +11,10 @@ import pytest
 
 from monitoring import feeds
 from monitoring.models import Department, RunStatus, ScreeningRun
-from monitoring.screening import job, score
+from monitoring.screening import alerts, job, score
 from monitoring.tasks import COUNTY_RETRIES, nightly_screening, screening_county_task
 from tests.factories import RegionFactory, heads_with_numbers
-from villages.models import Level
+from villages.models import Level, Region
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,17 @@ def test_a_night_scheduled_twice_hands_out_its_waiting_runs_again(two_counties, 
     ScreeningRun.objects.filter(county=here).update(status=RunStatus.RUNNING)
     ScreeningRun.objects.filter(county=there).update(started_by=county_officer)
     assert job.schedule("2026-10")[1] == []
+
+
+def test_the_province_counts_the_open_alerts_of_its_counties_in_one_query(
+    two_counties, django_assert_num_queries
+):
+    """Not one query a county (a province has a hundred); a county left out of the night
+    is not counted."""
+    here, there = two_counties
+    nightly_screening.delay("2026-10")
+    counties = list(Region.objects.filter(pk__in=[here.pk, there.pk]))
+    with django_assert_num_queries(1):
+        assert alerts.open_alerts(counties) == 3
+    assert alerts.open_alerts([there]) == 2
+    assert alerts.open_alerts([]) == 0
