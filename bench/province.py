@@ -30,6 +30,7 @@ import registry
 DB_URL = os.environ.get(
     "BENCH_PROVINCE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_province"
 )
+NAME = urlparse(DB_URL).path.lstrip("/")
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "200000"))
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 COUNTIES = ["360121", "360827", "420324", "430923"]  # the demo county first
@@ -105,16 +106,7 @@ print(json.dumps({"wall": time.perf_counter() - start, **totals}))
 
 
 def psql(database: str, sql: str) -> str:
-    parts = urlparse(DB_URL)
-    return subprocess.run(
-        [
-            *("psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)),
-            *("-U", parts.username or "postgres", "-d", database, "-tAc", sql),
-        ],
-        check=True,
-        text=True,
-        capture_output=True,
-    ).stdout.strip()
+    return registry.psql(database, sql, url=DB_URL)
 
 
 def shell(code: str) -> str:
@@ -122,7 +114,7 @@ def shell(code: str) -> str:
 
 
 def dataset(codes: list[str]) -> None:
-    name = urlparse(DB_URL).path.lstrip("/")
+    name = NAME
     if psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
         psql("postgres", f'CREATE DATABASE "{name}"')
     registry.manage("migrate", "--noinput", "-v0", env=ENV)
@@ -219,7 +211,7 @@ def main() -> None:
     # have no files for the month and end at once
     if night["failed"] or night["counties"] < counties:
         raise SystemExit(f"the night did not screen every county: {night}")
-    name = urlparse(DB_URL).path.lstrip("/")
+    name = NAME
     places = " OR ".join(f"v.code LIKE '{c}%'" for c in codes)
     households = int(
         psql(

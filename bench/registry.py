@@ -100,8 +100,9 @@ def shell(code: str, env: dict | None = None) -> str:
     return manage("shell", "-c", code, capture=True, env=env).strip()
 
 
-def psql(database: str, sql: str) -> str:
-    parts = urlparse(DB_URL)
+def psql(database: str, sql: str, url: str = DB_URL) -> str:
+    """One statement in `database` on the server of `url` (this bench's by default)."""
+    parts = urlparse(url)
     result = subprocess.run(
         [
             "psql",

@@ -101,10 +101,11 @@ class Command(BaseCommand):
         demo = self.county == COUNTY
         # another county goes beside what is there, once (the demo county comes first)
         mine = Household.objects.filter(village__code__startswith=self.county)
-        if if_empty and (Household.objects.exists() if demo else mine.exists()):
+        taken = (Household.objects if demo else mine).exists()
+        if if_empty and taken:
             self.stdout.write("households exist already; demo data not added")
             return
-        if Household.objects.exists() if demo else mine.exists():
+        if taken:
             raise CommandError("the database holds households already; seed an empty database")
         try:
             data = opts["regions"].read_bytes()
