@@ -92,8 +92,9 @@ bench-public: $(STAMP)
 # workers; ends with counties=… wall_s=… rows_per_s=… (docs/benchmarks.md).
 COUNTIES ?= 2
 WORKERS ?= 1
+CITUS ?=
 bench-province: $(STAMP)
-	COUNTIES=$(COUNTIES) WORKERS=$(WORKERS) $(PY) bench/province.py
+	COUNTIES=$(COUNTIES) WORKERS=$(WORKERS) CITUS=$(CITUS) $(PY) bench/province.py
 
 # Lighthouse (npm, Debian's chromium, mobile preset) on the public household page and the
 # village leaderboard: performance and accessibility (docs/benchmarks.md).

@@ -1,5 +1,7 @@
-"""A province's night on plain PostgreSQL (issue 27, item 5): `make bench-province
-COUNTIES=N WORKERS=W`.
+"""A province's night (issue 27, item 5): `make bench-province COUNTIES=N WORKERS=W
+[CITUS=1]`, on plain PostgreSQL or, with CITUS=1, on the local Citus cluster
+(../shared/tools/citus: a coordinator and two workers on this machine, started by the
+bench if it is not running).
 
 Builds (once, then reuses) a database of N counties of BENCH_HOUSEHOLDS households each
 (200,000; real division codes: 南昌县, 遂川县, 竹溪县, 安化县, seeded by `seed_demo
@@ -9,12 +11,14 @@ departments and their items, each resident's item once), receives them as waitin
 batches, starts W Celery worker processes (solo pool: a county at a time each) and times
 the nightly chord from its start to the province step's result. Ends with one line:
 
-    counties=… households=… feed_rows=… workers=… nodes=1 wall_s=… rows_per_s=…
+    counties=… households=… feed_rows=… workers=… nodes=… wall_s=… rows_per_s=…
     peak_rss_mb=… db_mb=…
 
-peak_rss_mb is the largest worker's VmHWM. Environment: BENCH_PROVINCE_DATABASE_URL,
-BENCH_HOUSEHOLDS, BENCH_ROWS. PostgreSQL and Redis on 127.0.0.1. The Citus run of item 5
-is not here yet (docs/benchmarks.md says what is measured).
+peak_rss_mb is the largest worker's VmHWM; nodes counts the database's servers (1, or the
+coordinator and its workers) and db_mb is the database's size on all of them. With
+CITUS=1 the shards' placement follows (`citus_shards` by node). Environment:
+BENCH_PROVINCE_DATABASE_URL, BENCH_HOUSEHOLDS, BENCH_ROWS. PostgreSQL and Redis on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -27,15 +31,20 @@ from urllib.parse import urlparse
 
 import registry
 
+CITUS = os.environ.get("CITUS", "") not in ("", "0")
+CITUS_TOOL = registry.ROOT.parent / "shared" / "tools" / "citus"
 DB_URL = os.environ.get(
-    "BENCH_PROVINCE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_province"
+    "BENCH_PROVINCE_DATABASE_URL",
+    "citus://postgres@127.0.0.1:9700/portal_bench_province?sslmode=disable"
+    if CITUS
+    else "postgres://postgres@127.0.0.1:5432/portal_bench_province",
 )
 NAME = urlparse(DB_URL).path.lstrip("/")
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "200000"))
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 COUNTIES = ["360121", "360827", "420324", "430923"]  # the demo county first
 PERIOD = "2026-10"
-VAR = registry.ROOT / "var" / "bench-province"
+VAR = registry.ROOT / "var" / ("bench-province-citus" if CITUS else "bench-province")
 ENV = {
     **registry.ENV,
     "DATABASE_URL": DB_URL,
@@ -115,7 +124,13 @@ def shell(code: str) -> str:
 
 def dataset(codes: list[str]) -> None:
     name = NAME
-    if psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+    if CITUS:
+        # the cluster's database: made on its three nodes with the workers registered
+        subprocess.run([CITUS_TOOL / "install"], check=True)
+        subprocess.run([CITUS_TOOL / "cluster", "start"], check=True, capture_output=True)
+        if psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+            subprocess.run([CITUS_TOOL / "cluster", "createdb", name], check=True)
+    elif psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
         psql("postgres", f'CREATE DATABASE "{name}"')
     registry.manage("migrate", "--noinput", "-v0", env=ENV)
     for code in codes:
@@ -220,12 +235,32 @@ def main() -> None:
             f" JOIN villages_region v ON v.id = h.village_id WHERE {places}",
         )
     )
-    db_mb = int(psql(name, f"SELECT pg_database_size('{name}')")) / 2**20
+    db_bytes = int(psql(name, "SELECT pg_database_size(current_database())"))
+    nodes = 1
+    if CITUS:
+        nodes += int(psql(name, "SELECT count(*) FROM pg_dist_node WHERE groupid > 0"))
+        db_bytes += int(
+            psql(
+                name,
+                "SELECT sum(result::bigint) FROM run_command_on_workers("
+                "$$SELECT pg_database_size(current_database())$$)",
+            )
+        )
+        registry.say(
+            "shards by node (nodename|nodeport|shards|feed value shards|MB):\n"
+            + psql(
+                name,
+                "SELECT nodename, nodeport, count(*),"
+                " count(*) FILTER (WHERE table_name = 'monitoring_feedvalue'::regclass),"
+                " sum(shard_size) / 1048576 FROM citus_shards GROUP BY 1, 2 ORDER BY 2",
+            )
+        )
     registry.say(f"night: {night}")
     registry.say(
         f"counties={counties} households={households} feed_rows={feed_rows} "
-        f"workers={worker_count} nodes=1 wall_s={night['wall']:.1f} "
-        f"rows_per_s={feed_rows / night['wall']:.0f} peak_rss_mb={peak:.0f} db_mb={db_mb:.0f}"
+        f"workers={worker_count} nodes={nodes} wall_s={night['wall']:.1f} "
+        f"rows_per_s={feed_rows / night['wall']:.0f} peak_rss_mb={peak:.0f} "
+        f"db_mb={db_bytes / 2**20:.0f}"
     )
 
 

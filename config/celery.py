@@ -63,6 +63,20 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "monitoring.tasks.uploads_purge_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # the months of feed values and assessments past their retention (partitions dropped)
+    "periods-drop": {
+        "task": "monitoring.tasks.periods_drop_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    # the months of notifications and of access records past their retention
+    "notifications-drop": {
+        "task": "notices.tasks.notifications_drop_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "access-drop": {
+        "task": "households.tasks.access_drop_task",
+        "schedule": crontab(hour=3, minute=50),
+    },
 }
 
 app = Celery("portal")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from common.partitions import this_period
 from households.idnumbers import decrypt, encrypt
 from households.masking import mask
 from households.roles import PRODUCE_READERS, REGISTRY_READERS
@@ -630,6 +631,9 @@ class AccessEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # the month of the record: the table is partitioned by it on PostgreSQL
+    # (common.partitions), so a month past ACCESS_RETENTION_MONTHS is dropped whole
+    period = models.CharField(_("month"), max_length=7, default=this_period, editable=False)
 
     objects = AccessEventQuerySet.as_manager()
 

@@ -7,8 +7,11 @@ it is kept (its transaction is rolled back)."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
+from common import partitions
 from households import exports, imports, stats
+from households.models import AccessEvent
 
 IMPORT_SOFT_LIMIT = imports.IMPORT_SOFT_LIMIT
 IMPORT_LIMIT = imports.IMPORT_TIME_LIMIT
@@ -56,3 +59,10 @@ def exports_purge_task() -> int:
 def jobs_reap_task() -> int:
     """Every five minutes: imports and exports whose process died are marked failed."""
     return imports.imports_reap() + exports.exports_reap()
+
+
+@shared_task
+def access_drop_task() -> int:
+    """Nightly: the months of access records past ACCESS_RETENTION_MONTHS, dropped a
+    partition at a time (common.partitions)."""
+    return partitions.retain(AccessEvent._meta.db_table, settings.ACCESS_RETENTION_MONTHS)

@@ -23,11 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from common import leases
+from common import leases, partitions
 from common.crypto import encrypt_stream
 from common.queue import enqueue
 from common.xlsx import SheetSpec, XlsxWriter
 from monitoring.models import (
+    Assessment,
     BatchStatus,
     DataItem,
     Department,
@@ -181,6 +182,27 @@ def feeds_purge(now: datetime.datetime | None = None) -> int:
         FeedBatch.objects.filter(pk=batch.pk).update(file="")
         count += 1
     return count
+
+
+def first_kept_period(today: datetime.date | None = None) -> str:
+    """The oldest month whose feed values are kept (FEED_RETENTION_MONTHS)."""
+    return partitions.months_back(today or timezone.localdate(), settings.FEED_RETENTION_MONTHS)
+
+
+def drop_past_retention(today: datetime.date | None = None) -> dict[str, int]:
+    """Nightly: the months of values and folds before `first_kept_period`, and of
+    assessments before ASSESSMENT_RETENTION_MONTHS, are dropped (a partition a month on
+    PostgreSQL); returns how many a table (on SQLite: rows). The batches stay, with their
+    figures; the alerts keep their reasons."""
+    today = today or timezone.localdate()
+    feeds, assessments = settings.FEED_RETENTION_MONTHS, settings.ASSESSMENT_RETENTION_MONTHS
+    dropped = {
+        FeedValue._meta.db_table: partitions.retain(FeedValue._meta.db_table, feeds, today),
+        FeedFold._meta.db_table: partitions.retain(FeedFold._meta.db_table, feeds, today),
+        Assessment._meta.db_table: partitions.retain(Assessment._meta.db_table, assessments, today),
+    }
+    logger.info("months past retention dropped: %s", dropped)
+    return dropped
 
 
 # --- Files for the people who deliver and fix feeds ----------------------------------

@@ -293,11 +293,26 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _kept(period: str) -> str:
+    """The period, unless its feed values would be past their retention."""
+    from monitoring.feeds import first_kept_period
+
+    first = first_kept_period()
+    if period < first:
+        raise forms.ValidationError(
+            _("Department data before %(month)s are no longer kept."), params={"month": first}
+        )
+    return period
+
+
 class FeedUploadForm(PeriodForm):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.all(), empty_label=None
     )
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
+
+    def clean_period(self) -> str:
+        return _kept(self.cleaned_data["period"])
 
     field_order = ["department", "period", "file"]
 
@@ -473,7 +488,7 @@ class ScreeningRunForm(PeriodForm):
         period = self.cleaned_data["period"]
         if period > f"{timezone.localdate():%Y-%m}":
             raise forms.ValidationError(_("A month still to come has no data to screen."))
-        return period
+        return _kept(period)
 
 
 # --- The method (issue 24, items 5–7) ---------------------------------------------------

@@ -227,6 +227,9 @@ class FeedValue(models.Model):
     # still cascades a batch's removal and protects a used item. Residents are never
     # deleted: they move or die (DESIGN §1.1).
     batch = _unchecked_key(FeedBatch, models.CASCADE, related_name="values")
+    # the batch's period, kept on the row: the table is partitioned by it on PostgreSQL
+    # (common.partitions), so a month past retention is a partition dropped
+    period = models.CharField(_("period"), max_length=7)
     line = models.PositiveIntegerField(_("line"))
     item = _unchecked_key(DataItem, models.PROTECT)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
@@ -256,6 +259,7 @@ class FeedFold(models.Model):
     # its order (an id and an index of the batch beside it tripled the COPY's time)
     pk = models.CompositePrimaryKey("batch", "household", "item")
     batch = _unchecked_key(FeedBatch, models.CASCADE, related_name="folds")
+    period = models.CharField(_("period"), max_length=7)  # the batch's (as FeedValue's)
     household = _unchecked_key(Household, models.DO_NOTHING)
     item = _unchecked_key(DataItem, models.PROTECT)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)

@@ -37,6 +37,13 @@ def uploads_purge_task() -> int:
     return feeds.feeds_purge() + imports_purge()
 
 
+@shared_task
+def periods_drop_task() -> dict[str, int]:
+    """Nightly: the months of feed values, folds and assessments past their retention,
+    dropped a partition at a time (monitoring.feeds.drop_past_retention)."""
+    return feeds.drop_past_retention()
+
+
 SCREENING_SOFT_LIMIT = 3 * 60 * 60
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.crypto import decrypt
+from common.partitions import this_period
 from households.models import Household
 from notices.roles import BROADCASTERS, CALLOUT_READERS, NOTICE_READERS, VOICE_READERS
 from villages.models import Region
@@ -349,6 +350,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     texted_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)
+    # the month it was sent: the table is partitioned by it on PostgreSQL
+    # (common.partitions), so a month past NOTIFICATION_RETENTION_MONTHS is dropped whole
+    period = models.CharField(_("month"), max_length=7, default=this_period, editable=False)
 
     class Meta:
         ordering = ["-pk"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import partitions
 from households.models import Listing
 from notices import callouts, sms
 from notices.models import Feedback, Notification, TextContact
@@ -113,3 +114,10 @@ def text_resident(kind: str, pk: int) -> int:
         return 0
     phone, text = found
     return sms.backend().send([sms.TextMessage(to=phone, text=text)])
+
+
+@shared_task
+def notifications_drop_task() -> int:
+    """Nightly: the months of notifications past NOTIFICATION_RETENTION_MONTHS, dropped a
+    partition at a time (common.partitions)."""
+    return partitions.retain(Notification._meta.db_table, settings.NOTIFICATION_RETENTION_MONTHS)

@@ -277,6 +277,15 @@ EXPORT_RETENTION_HOURS = env.int("EXPORT_RETENTION_HOURS", default=24)
 # Uploaded department feeds and registry import files (both hold full ID numbers, kept
 # encrypted) are deleted this many days after they arrive; what they loaded stays.
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# What the feeds loaded (their values and folds) is kept this many months back from the
+# current month, the assessments longer; a month past it is dropped nightly, a partition
+# at a time on PostgreSQL (common.partitions). The alerts keep their reasons for good.
+FEED_RETENTION_MONTHS = env.int("FEED_RETENTION_MONTHS", default=24)
+ASSESSMENT_RETENTION_MONTHS = env.int("ASSESSMENT_RETENTION_MONTHS", default=60)
+# Staff notifications, and the records of who saw or exported residents' data, are kept
+# this many months back from the current month (dropped nightly, a month at a time).
+NOTIFICATION_RETENTION_MONTHS = env.int("NOTIFICATION_RETENTION_MONTHS", default=12)
+ACCESS_RETENTION_MONTHS = env.int("ACCESS_RETENTION_MONTHS", default=36)
 # Feed files dropped here (by a department's transfer job) are collected by the nightly
 # screening: <DEPARTMENT>_<YYYY-MM>.csv or .xlsx, e.g. YB_2026-10.xlsx.
 FEEDS_INBOX = Path(env("FEEDS_INBOX", default=str(VAR_DIR / "feeds-inbox")))

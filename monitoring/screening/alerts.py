@@ -68,7 +68,6 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
         # 9,700 alerts).
         materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            # INSERT before WITH: SQLite's driver counts the rows of an INSERT only
             f"""
             INSERT INTO {A} (household_id, village_id, source, stage, level, score, period,
                              reasons, causes, due_date, opened_at, dismissed_at_verification)
@@ -103,7 +102,12 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             """,  # noqa: S608 (table names from the models; values are parameters)
             params,
         )
-        new = max(cursor.rowcount, 0)
+        # counted as the alerts the county has past `before`, not by the INSERT's row
+        # count: a Citus coordinator's is the rows it chose, conflicts or not (decision 110)
+        new_alerts = Alert.objects.filter(
+            pk__gt=before, village__code__startswith=county.code
+        ).order_by()
+        new = new_alerts.count()
         cursor.execute(
             f"""
             INSERT INTO {AlertEvent._meta.db_table} (alert_id, action, user_id, at, note, data)
@@ -118,9 +122,6 @@ def raise_alerts(county: Region, period: str, today: datetime.date | None = None
             # the households' staff pages (this INSERT sends no signal)
             bump_after_commit(versions.RAISED_KEY)
             # each village's cadres are told how many alerts it got (one message a village)
-            new_alerts = Alert.objects.filter(
-                pk__gt=before, village__code__startswith=county.code
-            ).order_by()
             counts = dict(new_alerts.values_list("village_id").annotate(n=Count("pk")))
             high = dict(
                 new_alerts.filter(level=RiskLevel.HIGH)

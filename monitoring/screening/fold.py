@@ -50,19 +50,19 @@ def _fold_sql() -> str:
         INSERT INTO {FOLDED} (household_id, item_id, value)
         SELECT ff.household_id, ff.item_id, ff.value
         FROM {T["fold"]} ff
-        WHERE ff.batch_id IN (SELECT id FROM batches)
+        WHERE ff.period = %(period)s AND ff.batch_id IN (SELECT id FROM batches)
     """  # noqa: S608 (table names from the models; values are parameters)
 
 
 # a batch's values folded per household and item (amounts summed over the members and
 # rows; counts, flags and grades their highest)
 BATCH_FOLD = f"""
-    INSERT INTO {T["fold"]} (batch_id, household_id, item_id, value)
-    SELECT fv.batch_id, fv.household_id, fv.item_id,
+    INSERT INTO {T["fold"]} (batch_id, period, household_id, item_id, value)
+    SELECT fv.batch_id, fv.period, fv.household_id, fv.item_id,
            CASE WHEN it.type = %(amount)s THEN SUM(fv.value) ELSE MAX(fv.value) END
     FROM {T["value"]} fv JOIN {T["item"]} it ON it.id = fv.item_id
-    WHERE fv.batch_id = %(batch)s
-    GROUP BY fv.batch_id, fv.household_id, fv.item_id, it.type
+    WHERE fv.batch_id = %(batch)s AND fv.period = %(period)s
+    GROUP BY fv.batch_id, fv.period, fv.household_id, fv.item_id, it.type
 """  # noqa: S608 (table names from the models; values are parameters)
 
 
@@ -70,16 +70,19 @@ def keep(batch_id: int, folded: Any = None) -> None:
     """Keep the batch's fold (FeedFold), in place of any it had: `folded` (a
     columns.BatchFold of its values, made as they loaded) when given, else folded here
     from the values it loaded."""
+    period = FeedBatch.objects.values_list("period", flat=True).get(pk=batch_id)
     with transaction.atomic():
-        FeedFold.objects.filter(batch_id=batch_id).delete()
+        FeedFold.objects.filter(batch_id=batch_id, period=period).delete()
         if folded is not None:
-            folded.write(batch_id)
+            folded.write(batch_id, period)
             return
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # pragma: no mutate (speed, not results)
                 # a file's values (millions) grouped in memory, not spilled to disk
                 cursor.execute(f"SET LOCAL work_mem = '{SCORING_WORK_MEM}'")
-            cursor.execute(BATCH_FOLD, {"batch": batch_id, "amount": ItemType.AMOUNT})
+            cursor.execute(
+                BATCH_FOLD, {"batch": batch_id, "period": period, "amount": ItemType.AMOUNT}
+            )
 
 
 def fold(county: Region, period: str) -> int:

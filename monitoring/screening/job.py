@@ -34,7 +34,7 @@ from django.db.models.functions import Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common import leases
+from common import leases, partitions
 from common.queue import enqueue
 from monitoring import feeds
 from monitoring.models import (
@@ -221,6 +221,7 @@ def run_county(run_id: int) -> dict:
                 stage.load_batch(batch_id, residents, alive=alive)
             residents.cache_clear()  # the county's index: no longer needed
             _stage(run_id, RunStage.SCORING)
+            partitions.ensure(period)  # the month's partition of the assessments
             with transaction.atomic():
                 fold.fold(county, period)  # 3. fold
                 scored = score.score(county, period)  # 4. score

@@ -169,7 +169,8 @@ def _upsert(cursor, params: dict[str, Any]) -> int:
         else "a.score IS NOT excluded.score OR a.reasons IS NOT excluded.reasons"
         " OR a.level IS NOT excluded.level"
     )
-    cursor.execute(
+    return _written(
+        cursor,
         f"""
         INSERT INTO {T["assessment"]} AS a
             (household_id, period, score, level, reasons, computed_at)
@@ -183,13 +184,13 @@ def _upsert(cursor, params: dict[str, Any]) -> int:
         """,  # noqa: S608
         params,
     )
-    return max(cursor.rowcount, 0)
 
 
 def _remove_unmatched(cursor, params: dict[str, Any]) -> int:
     """Remove the period's assessments of the county's households that match no rule
     now; how many were removed."""
-    cursor.execute(
+    return _written(
+        cursor,
         f"""
         DELETE FROM {T["assessment"]}
         WHERE period = %(period)s
@@ -200,7 +201,18 @@ def _remove_unmatched(cursor, params: dict[str, Any]) -> int:
         """,  # noqa: S608
         params,
     )
-    return max(cursor.rowcount, 0)
+
+
+def _written(cursor, sql: str, params: dict[str, Any]) -> int:
+    """Run an INSERT, UPDATE or DELETE; how many rows it wrote. On PostgreSQL the rows it
+    returns are counted: a Citus coordinator's row count of an INSERT … SELECT it pulls to
+    itself (from the temporary table here) is the rows selected, not the rows written
+    (decision 110)."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+    cursor.execute(f"WITH w AS ({sql} RETURNING 1) SELECT count(*) FROM w", params)  # noqa: S608
+    return cursor.fetchone()[0]
 
 
 def _households_scored(cursor, params: dict[str, Any]) -> int:

@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common import leases
+from common import leases, partitions
 from common.crypto import decrypt_bytes, decrypt_stream
 from common.masking import mask_id_numbers
 from common.tables import TableError
@@ -83,6 +83,7 @@ def load_batch(
     batch = FeedBatch.objects.select_related("county", "department").get(pk=batch_id)
     if not claimed:
         return batch
+    partitions.ensure(batch.period)  # the month's own partition of the values and folds
 
     def progress(rows: int) -> None:
         _progress(batch_id, rows)

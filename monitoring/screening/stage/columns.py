@@ -367,16 +367,22 @@ class BatchFold:
         keys = keys.astype(numpy.int64)
         return keys >> ITEM_BITS, self._items[keys & ((1 << ITEM_BITS) - 1)], cents
 
-    def write(self, batch_id: int) -> None:
-        """Write the fold as the batch's FeedFolds (COPY on PostgreSQL)."""
+    def write(self, batch_id: int, period: str) -> None:
+        """Write the fold as the batch's FeedFolds of its period (COPY on PostgreSQL)."""
         households, items, cents = self.folded()
         self.give_up()
-        columns = ["batch_id", "household_id", "item_id", "value"]
+        columns = ["batch_id", "household_id", "item_id", "value", "period"]
         if connection.vendor != "postgresql":
             rows = zip(households.tolist(), items.tolist(), cents.tolist(), strict=True)
             FeedFold.objects.bulk_create(
                 [
-                    FeedFold(batch_id=batch_id, household_id=h, item_id=i, value=_decimal(c))
+                    FeedFold(
+                        batch_id=batch_id,
+                        household_id=h,
+                        item_id=i,
+                        value=_decimal(c),
+                        period=period,
+                    )
                     for h, i, c in rows
                 ],
                 batch_size=1000,
@@ -395,6 +401,7 @@ class BatchFold:
                         pa.Array.from_buffers(
                             pa.decimal128(18, 2), len(part), [None, pa.py_buffer(words)]
                         ),
+                        pa.repeat(pa.scalar(period), len(part)),
                     ],
                     names=columns,
                 )
@@ -525,7 +532,7 @@ def load_long_csv(
         rows = 0
         rejections: list[tuple] = []
         with transaction.atomic():
-            with row_checks.values_writer(batch_id) as writer:
+            with row_checks.values_writer(batch_id, checker.period) as writer:
                 more = False
                 for block in blocks:
                     table = _columns(block, feed.encoding, names, options, width, limits)

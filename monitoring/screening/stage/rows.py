@@ -254,7 +254,15 @@ def _unknown() -> str:
     return _("No resident with this ID number in the county's registry.")
 
 
-VALUE_COLUMNS = ["batch_id", "line", "item_id", "value", "resident_id", "household_id"]
+VALUE_COLUMNS = [
+    "batch_id",
+    "line",
+    "item_id",
+    "value",
+    "resident_id",
+    "household_id",
+    "period",
+]
 
 
 class ValuesWriter:
@@ -265,27 +273,30 @@ class ValuesWriter:
     field a number (none can hold a tab, a newline or a backslash). Elsewhere (SQLite)
     executemany."""
 
-    def __init__(self, batch_id: int, copy: Any = None):
+    def __init__(self, batch_id: int, period: str, copy: Any = None):
         self.batch_id = batch_id
+        self.period = period  # the batch's: the partition the values go to
         self._copy = copy
 
     def rows(self, rows: list[tuple]) -> None:
-        batch_id = self.batch_id
+        batch_id, period = self.batch_id, self.period
         if self._copy is not None:
             self._copy.write(
                 "".join(
-                    f"{batch_id}\t{line}\t{item}\t{value}\t{packed // SPAN}\t{packed % SPAN}\n"
+                    f"{batch_id}\t{line}\t{item}\t{value}\t{packed // SPAN}\t{packed % SPAN}"
+                    f"\t{period}\n"
                     for line, packed, item, value in rows
                 )
             )
             return
         table = FeedValue._meta.db_table
-        sql = f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+        marks = ", ".join(["%s"] * len(VALUE_COLUMNS))
+        sql = f"INSERT INTO {table} ({', '.join(VALUE_COLUMNS)}) VALUES ({marks})"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.executemany(
                 sql,
                 [
-                    (batch_id, line, item, value, *unpack(packed))
+                    (batch_id, line, item, value, *unpack(packed), period)
                     for line, packed, item, value in rows
                 ],
             )
@@ -316,6 +327,7 @@ class ValuesWriter:
                 values,
                 pa.array(packed // SPAN),
                 pa.array(packed % SPAN),
+                pa.repeat(pa.scalar(self.period), len(lines)),
             ],
             names=VALUE_COLUMNS,
         )
@@ -332,13 +344,13 @@ def copy_text(table: pa.Table) -> bytes:
 
 
 @contextlib.contextmanager
-def values_writer(batch_id: int) -> Iterator[ValuesWriter]:
+def values_writer(batch_id: int, period: str) -> Iterator[ValuesWriter]:
     """The batch's ValuesWriter, its COPY open as long as the block lasts (PostgreSQL)."""
     if connection.vendor != "postgresql":
-        yield ValuesWriter(batch_id)
+        yield ValuesWriter(batch_id, period)
         return
     with copy_stream(FeedValue._meta.db_table, VALUE_COLUMNS) as copy:
-        yield ValuesWriter(batch_id, copy)
+        yield ValuesWriter(batch_id, period, copy)
 
 
 def analyze() -> None:
@@ -435,7 +447,7 @@ def load_rows(
     while more:
         rejections: list[tuple] = []
         with transaction.atomic():
-            with values_writer(batch_id) as writer:
+            with values_writer(batch_id, checker.period) as writer:
                 write = writer.rows
                 values: list[tuple] = []
                 count = 0
