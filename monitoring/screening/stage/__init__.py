@@ -140,7 +140,7 @@ def load_batch(
             del checker  # the county's map: no longer needed
             # the statistics first: planned on the table's size before the load, the
             # repeats' removal once joined every value with every repeat (minutes)
-            rows.analyze()
+            rows.analyze(batch.period)
             # a fold made as the file loaded saw every resident's item once: no repeats
             repeats = rows.reject_repeats(batch_id) if folding is None else 0
             loaded, rejected = loaded - repeats, rejected + repeats

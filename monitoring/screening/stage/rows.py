@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from common import partitions
 from common.bulk import copy_stream
 from common.crypto import keyed_digester
 from common.masking import mask, mask_id_numbers
@@ -353,13 +354,20 @@ def values_writer(batch_id: int, period: str) -> Iterator[ValuesWriter]:
         yield ValuesWriter(batch_id, period, copy)
 
 
-def analyze() -> None:
-    """Fresh statistics of the values after a load (PostgreSQL): autovacuum comes later,
-    and the scoring's plan counts on knowing that a batch has millions of rows, not the
-    few the table held before."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {FeedValue._meta.db_table}")
+def analyze(period: str) -> None:
+    """Fresh statistics of the period's values after a load (PostgreSQL): autovacuum comes
+    later, and the scoring's plan counts on knowing that a batch has millions of rows, not
+    the few the table held before. Only the month's own partition is analysed (or the
+    default one, which holds a month without its own): ANALYZE of the partitioned table
+    would sample every month kept, each batch (measured: a county's batches slowed from
+    0.8 to 2.2 s each as the month grew, on Citus)."""
+    if connection.vendor != "postgresql":
+        return
+    table = FeedValue._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(table, period)])
+        month = cursor.fetchone()[0]
+        cursor.execute(f"ANALYZE {month or partitions.default_name(table)}")
 
 
 def reject_repeats(batch_id: int) -> int:
