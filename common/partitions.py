@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection, migrations, transaction
+from django.db import connection, migrations, models, transaction
 from django.utils import timezone
 
 from common import citus
@@ -91,6 +91,21 @@ def by_period(table: str, key: tuple[str, ...] = ("id",)) -> migrations.RunPytho
             _convert(cursor, schema_editor.quote_name, table, key)
 
     return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)
+
+
+def by_month(model_name: str, table: str, time_column: str) -> list:
+    """The migration operations that give a model of events (a notification, an access
+    record) the month it was written in and partition its table by it: the field (the
+    model's `period`, default `this_period`), each row's month from `time_column`, and the
+    partitioning."""
+    field = models.CharField(
+        default=this_period, editable=False, max_length=7, verbose_name="month"
+    )
+    return [
+        migrations.AddField(model_name=model_name, name=COLUMN, field=field),
+        period_of(table, time_column),
+        by_period(table, key=("id",)),
+    ]
 
 
 def period_of(table: str, column: str) -> migrations.RunPython:

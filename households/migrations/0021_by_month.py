@@ -1,7 +1,5 @@
-import django.db.models
 from django.db import migrations
 
-import common.partitions
 from common import partitions
 
 
@@ -13,17 +11,4 @@ class Migration(migrations.Migration):
         ("households", "0020_presence_inflows"),
     ]
 
-    operations = [
-        migrations.AddField(
-            model_name="accessevent",
-            name="period",
-            field=django.db.models.CharField(
-                default=common.partitions.this_period,
-                editable=False,
-                max_length=7,
-                verbose_name="month",
-            ),
-        ),
-        partitions.period_of("households_accessevent", "created_at"),
-        partitions.by_period("households_accessevent", key=("id",)),
-    ]
+    operations = partitions.by_month("accessevent", "households_accessevent", "created_at")

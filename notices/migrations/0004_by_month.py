@@ -1,7 +1,5 @@
-import django.db.models
 from django.db import migrations
 
-import common.partitions
 from common import partitions
 
 
@@ -13,17 +11,4 @@ class Migration(migrations.Migration):
         ("notices", "0003_callouts"),
     ]
 
-    operations = [
-        migrations.AddField(
-            model_name="notification",
-            name="period",
-            field=django.db.models.CharField(
-                default=common.partitions.this_period,
-                editable=False,
-                max_length=7,
-                verbose_name="month",
-            ),
-        ),
-        partitions.period_of("notices_notification", "created_at"),
-        partitions.by_period("notices_notification", key=("id",)),
-    ]
+    operations = partitions.by_month("notification", "notices_notification", "created_at")
