@@ -287,6 +287,9 @@ def schedule(period: str | None = None) -> tuple[str, list[int]]:
     # the job goes on with the batches that load
     feeds.feeds_reap()
     runs_reap()
+    # the month's partitions made now, once, before the counties' tasks write into them
+    # at once (the DDL locks each table a moment: better here than mid-load)
+    partitions.ensure(period)
     runs = []
     for county in Region.objects.filter(level=Level.COUNTY).order_by("code"):
         scheduled = _queued(county=county, period=period) or (

@@ -127,6 +127,16 @@ def test_a_screened_feed_lands_in_its_months_partitions(tmp_path, county, people
         assert _rows_in(f"{table}_default") == 0
 
 
+def test_the_nights_schedule_makes_the_months_partitions_before_any_county_runs(county):
+    _postgresql()
+    from monitoring.screening import job
+
+    period, runs = job.schedule("2025-07")
+    assert period == "2025-07" and len(runs) == 1
+    for table in TABLES:
+        assert _exists(f"{table}_p2025_07")
+
+
 def test_rows_that_went_to_the_default_partition_move_into_their_month(county, people):
     _postgresql()
     _values(people, county, "2025-03", count=2)
