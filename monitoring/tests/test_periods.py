@@ -132,7 +132,8 @@ def test_the_nights_schedule_makes_the_months_partitions_before_any_county_runs(
     from monitoring.screening import job
 
     period, runs = job.schedule("2025-07")
-    assert period == "2025-07" and len(runs) == 1
+    assert period == "2025-07"
+    assert len(runs) == 1
     for table in TABLES:
         assert _exists(f"{table}_p2025_07")
 
