@@ -10,9 +10,9 @@ million rows, no dead rows to vacuum.
 - `by_period(table, key)`: the migration operation that turns an existing table into a
   partitioned one (its rows, indexes, foreign keys and id sequence kept; its primary key
   widened to hold the period, as PostgreSQL requires). Django's model is unchanged.
-- `ensure(period)`: make the period's partition of every such table (the night's schedule
-  and a feed's arrival call it, outside their long transactions); a period whose rows went
-  to the default partition before has them moved into its own.
+- `ensure(period)`: make the period's partition of every such table (the night's schedule,
+  a batch's load and a run's scoring call it, outside their long transactions); a period
+  whose rows went to the default partition before has them moved into its own.
 - `drop_before(table, period)`: drop the months before `period`; `ensure_ahead()` makes
   this month's and next month's partitions (each app's nightly retention task calls both).
 
