@@ -35,8 +35,8 @@ def is_coordinator(connection) -> bool:
 
 
 def _held(cursor, table: str) -> str | None:
-    """How Citus holds the table: 'h' distributed by hash, 'n' reference or Citus-managed
-    local (told apart by repmodel), None when it does not."""
+    """How Citus holds the table: 'h' distributed by hash, 'r' a reference table, 'n' a
+    Citus-managed local table, None when Citus does not hold it."""
     cursor.execute(
         "SELECT CASE WHEN partmethod = 'n' AND repmodel = 't' THEN 'r' ELSE partmethod END"
         " FROM pg_dist_partition WHERE logicalrelid = %s::regclass",

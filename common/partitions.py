@@ -13,8 +13,9 @@ million rows, no dead rows to vacuum.
 - `ensure(period)`: make the period's partition of every such table (the night's schedule,
   a batch's load and a run's scoring call it, outside their long transactions); a period
   whose rows went to the default partition before has them moved into its own.
-- `drop_before(table, period)`: drop the months before `period`; `ensure_ahead()` makes
-  this month's and next month's partitions (each app's nightly retention task calls both).
+- `drop_before(table, period)`: drop the months before `period`; `retain(table, months)`,
+  each app's nightly retention of its own tables, makes their partitions of this month
+  and the next (`ensure_ahead`) and drops what is past `months`.
 
 On SQLite (the embedded default) nothing is partitioned: `ensure` does nothing and
 `drop_before` deletes the rows. On Citus the partitioned tables are distributed or managed
@@ -45,11 +46,11 @@ def next_period(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-def ensure_ahead() -> list[str]:
-    """This month's and next month's partitions of every table (nightly, so a month's
-    first rows land in their own partition, not in the default one)."""
+def ensure_ahead(tables: list[str] | None = None) -> list[str]:
+    """This month's and next month's partitions of the tables (every one by default), so
+    a month's first rows land in their own partition, not in the default one."""
     period = this_period()
-    return ensure(period) + ensure(next_period(period))
+    return ensure(period, tables) + ensure(next_period(period), tables)
 
 
 def months_back(today, months: int) -> str:
@@ -59,9 +60,9 @@ def months_back(today, months: int) -> str:
 
 
 def retain(table: str, months: int, today=None) -> int:
-    """An app's nightly retention of one table: this month's and next month's partitions
-    made, the months before `months` back dropped; returns how many went."""
-    ensure_ahead()
+    """An app's nightly retention of one table: its partitions of this month and the next
+    made, its months before `months` back dropped; returns how many went."""
+    ensure_ahead([table])
     return drop_before(table, months_back(today or timezone.localdate(), months))
 
 
@@ -231,18 +232,20 @@ def partitioned_tables(cursor) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def ensure(period: str) -> list[str]:
-    """Make the period's partition of every partitioned table that lacks one; returns the
-    partitions made. Rows of the period already in a default partition are moved into it.
-    Each table in its own short transaction (the DDL locks the table), under an advisory
-    lock, so two counties' tasks asking at once make it once."""
+def ensure(period: str, tables: list[str] | None = None) -> list[str]:
+    """Make the period's partition of each of the tables (every partitioned table by
+    default) that lacks one; returns the partitions made. Rows of the period already in a
+    default partition are moved into it. Each table in its own short transaction (the DDL
+    locks the table), under an advisory lock, so two counties' tasks asking at once make
+    it once."""
     _checked(period)
     if connection.vendor != "postgresql":
         return []
     made = []
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        tables = partitioned_tables(cursor)
+    if tables is None:
+        with connection.cursor() as cursor:
+            tables = partitioned_tables(cursor)
     for table in tables:
         name = partition_name(table, period)
         with transaction.atomic(), connection.cursor() as cursor:

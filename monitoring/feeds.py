@@ -184,13 +184,8 @@ def feeds_purge(now: datetime.datetime | None = None) -> int:
     return count
 
 
-def first_kept_period(today: datetime.date | None = None) -> str:
-    """The oldest month whose feed values are kept (FEED_RETENTION_MONTHS)."""
-    return partitions.months_back(today or timezone.localdate(), settings.FEED_RETENTION_MONTHS)
-
-
 def drop_past_retention(today: datetime.date | None = None) -> dict[str, int]:
-    """Nightly: the months of values and folds before `first_kept_period`, and of
+    """Nightly: the months of values and folds before `models.first_kept_period`, and of
     assessments before ASSESSMENT_RETENTION_MONTHS, are dropped (a partition a month on
     PostgreSQL); returns how many a table (on SQLite: rows). The batches stay, with their
     figures; the alerts keep their reasons."""

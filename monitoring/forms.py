@@ -32,6 +32,7 @@ from monitoring.models import (
     ScreeningSettings,
     Source,
     Stage,
+    first_kept_period,
     previous_period,
 )
 from monitoring.roles import MONITORING_READERS
@@ -295,8 +296,6 @@ class PeriodForm(forms.Form):
 
 def _kept(period: str) -> str:
     """The period, unless its feed values would be past their retention."""
-    from monitoring.feeds import first_kept_period
-
     first = first_kept_period()
     if period < first:
         raise forms.ValidationError(

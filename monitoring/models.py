@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.partitions import months_back
 from households.models import Household, MonitoringCategory, Resident
 from monitoring.roles import MONITORING_READERS, QUEUE_WORKERS
 from villages.models import Region
@@ -35,6 +36,12 @@ def previous_period(today: datetime.date) -> str:
     """The month before `today`'s, as YYYY-MM: the period the departments deliver."""
     first = today.replace(day=1) - datetime.timedelta(days=1)
     return f"{first.year:04d}-{first.month:02d}"
+
+
+def first_kept_period(today: datetime.date | None = None) -> str:
+    """The oldest month whose feed values are kept (FEED_RETENTION_MONTHS): a run or a
+    delivery of a month before it is refused, its values having been dropped."""
+    return months_back(today or timezone.localdate(), settings.FEED_RETENTION_MONTHS)
 
 
 # --- The catalogue ------------------------------------------------------------------------

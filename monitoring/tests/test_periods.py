@@ -15,9 +15,16 @@ from django.utils import translation
 
 from common import partitions
 from common.partitions import months_back
-from monitoring.feeds import drop_past_retention, first_kept_period
+from monitoring.feeds import drop_past_retention
 from monitoring.forms import FeedUploadForm, ScreeningRunForm
-from monitoring.models import Assessment, DataItem, FeedBatch, FeedFold, FeedValue
+from monitoring.models import (
+    Assessment,
+    DataItem,
+    FeedBatch,
+    FeedFold,
+    FeedValue,
+    first_kept_period,
+)
 from monitoring.tests.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db

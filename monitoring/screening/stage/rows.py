@@ -271,8 +271,8 @@ class ValuesWriter:
     as columns of them (the columnar reader's arrays). On PostgreSQL one COPY stays open
     for the writer's life, so PostgreSQL stores what is written while the rows after it
     are checked (the two cores work at once); COPY's text format is written here, every
-    field a number (none can hold a tab, a newline or a backslash). Elsewhere (SQLite)
-    executemany."""
+    field a number or the batch's period, "YYYY-MM" (none can hold a tab, a newline or
+    a backslash). Elsewhere (SQLite) executemany."""
 
     def __init__(self, batch_id: int, period: str, copy: Any = None):
         self.batch_id = batch_id
@@ -337,7 +337,8 @@ class ValuesWriter:
 
 def copy_text(table: pa.Table) -> bytes:
     """Arrow columns as COPY's text format (tab-separated lines, no header): for columns of
-    numbers only, none of which can hold a tab, a newline or a backslash."""
+    numbers and validated periods ("YYYY-MM") only, none of which can hold a tab, a
+    newline or a backslash."""
     out = pa.BufferOutputStream()
     options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
     pa_csv.write_csv(table, out, options)
